@@ -1,0 +1,4 @@
+export * from "./audit";
+export * from "./judgments";
+export * from "./projects";
+export * from "./users";

@@ -1,0 +1,28 @@
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const ROLES = ["annotator", "admin", "researcher"] as const;
+export type Role = (typeof ROLES)[number];
+
+/**
+ * People who log in, and external annotators (AI judges, other tools' raters) who never do:
+ * an external annotator has `external = true`, a name, and no email or password.
+ */
+export const users = sqliteTable(
+  "users",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    email: text("email"),
+    name: text("name").notNull(),
+    passwordHash: text("password_hash"),
+    role: text("role", { enum: ROLES }).notNull(),
+    external: integer("external", { mode: "boolean" }).notNull().default(false),
+    disabledAt: integer("disabled_at"),
+    createdAt: integer("created_at").notNull().default(sql`(unixepoch())`),
+  },
+  (t) => [
+    uniqueIndex("users_email_unique").on(t.email),
+    uniqueIndex("users_external_name_unique").on(t.name).where(sql`external = 1`),
+    index("users_role_idx").on(t.role),
+  ],
+);

@@ -1,0 +1,75 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { type Role, users } from "@/db/schema";
+import type { Db } from "@/server/db";
+import { AppError } from "./errors";
+import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from "./passwords";
+import { zRole } from "./schemas";
+
+export const zNewUser = z.object({
+  email: z.string().trim().toLowerCase().email("not a valid email address"),
+  password: z.string().min(MIN_PASSWORD_LENGTH, `passwords need at least ${MIN_PASSWORD_LENGTH} characters`).max(200),
+  role: zRole,
+  name: z.string().trim().min(1).max(120).optional(),
+});
+export type NewUser = z.input<typeof zNewUser>;
+
+/** The user as the session and every procedure see it: never the password hash. */
+export type SessionUser = { id: number; email: string | null; name: string; role: Role };
+
+export async function createUser(db: Db, input: NewUser): Promise<SessionUser> {
+  const parsed = zNewUser.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new AppError("BAD_INPUT", `${issue?.path.join(".") || "user"}: ${issue?.message}`);
+  }
+  const { email, password, role } = parsed.data;
+  const existing = db.select({ id: users.id }).from(users).where(eq(users.email, email)).get();
+  if (existing) throw new AppError("CONFLICT", `a user with email ${email} already exists`);
+  const passwordHash = await hashPassword(password);
+  const name = parsed.data.name ?? email.split("@")[0] ?? email;
+  const row = db
+    .insert(users)
+    .values({ email, name, passwordHash, role })
+    .returning({ id: users.id, email: users.email, name: users.name, role: users.role })
+    .get();
+  return row;
+}
+
+/** Checks an email and password; returns the user, or null for any mismatch (no hint which part was wrong). */
+export async function verifyCredentials(db: Db, email: string, password: string): Promise<SessionUser | null> {
+  const row = db.select().from(users).where(eq(users.email, email.trim().toLowerCase())).get();
+  if (!row || row.external || row.disabledAt !== null || !row.passwordHash) return null;
+  if (!(await verifyPassword(row.passwordHash, password))) return null;
+  return { id: row.id, email: row.email, name: row.name, role: row.role };
+}
+
+/** The live user behind a session, or null when deleted, disabled or external. */
+export function getSessionUser(db: Db, id: number): SessionUser | null {
+  const row = db
+    .select({
+      id: users.id,
+      email: users.email,
+      name: users.name,
+      role: users.role,
+      external: users.external,
+      disabledAt: users.disabledAt,
+    })
+    .from(users)
+    .where(eq(users.id, id))
+    .get();
+  if (!row || row.external || row.disabledAt !== null) return null;
+  return { id: row.id, email: row.email, name: row.name, role: row.role };
+}
+
+/** Finds or creates the login-less annotator an imported judgment names (an AI judge, another tool's rater). */
+export function ensureExternalAnnotator(db: Db, name: string): number {
+  const found = db
+    .select({ id: users.id, external: users.external })
+    .from(users)
+    .where(eq(users.name, name))
+    .all()
+    .find((u) => u.external);
+  if (found) return found.id;
+  return db.insert(users).values({ name, role: "annotator", external: true }).returning({ id: users.id }).get().id;
+}
