@@ -40,18 +40,46 @@ describe("sampleBinomial", () => {
     const draws = 20_000;
     let sum = 0;
     let sumSq = 0;
+    let valid = true;
     for (let i = 0; i < draws; i++) {
       const x = sampleBinomial(rng, n, p);
-      expect(Number.isInteger(x) && x >= 0 && x <= n).toBe(true);
+      valid &&= Number.isInteger(x) && x >= 0 && x <= n;
       sum += x;
       sumSq += x * x;
     }
+    expect(valid).toBe(true);
     const mean = sum / draws;
     const variance = sumSq / draws - mean * mean;
     const trueVar = n * p * (1 - p);
     expect(Math.abs(mean - n * p)).toBeLessThan(5 * Math.sqrt(trueVar / draws));
     expect(variance / trueVar).toBeGreaterThan(0.93);
     expect(variance / trueVar).toBeLessThan(1.07);
+  });
+
+  it("matches the exact Binomial(60, 0.4) pmf on the BTRS path", () => {
+    const n = 60;
+    const p = 0.4;
+    const draws = 200_000;
+    const rng = createRng(9);
+    const observed = new Array<number>(n + 1).fill(0);
+    for (let i = 0; i < draws; i++) {
+      const x = sampleBinomial(rng, n, p);
+      observed[x] = (observed[x] ?? 0) + 1;
+    }
+    let pmf = (1 - p) ** n;
+    let chiSquare = 0;
+    let cells = 0;
+    for (let k = 0; k <= n; k++) {
+      const expected = pmf * draws;
+      if (expected >= 5) {
+        chiSquare += ((observed[k] ?? 0) - expected) ** 2 / expected;
+        cells += 1;
+      }
+      pmf *= ((n - k) / (k + 1)) * (p / (1 - p));
+    }
+    // ~29 cells: the 99.99th percentile of χ²(28) is about 66.
+    expect(cells).toBeGreaterThan(20);
+    expect(chiSquare).toBeLessThan(66);
   });
 
   it("handles the edges", () => {
