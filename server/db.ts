@@ -39,3 +39,12 @@ export function getDb(): Db {
   globalForDb.arbiterDb ??= openDb();
   return globalForDb.arbiterDb;
 }
+
+/**
+ * Runs `fn` in one IMMEDIATE transaction (the write lock is taken up front, so two processes never
+ * deadlock upgrading read locks). Nested calls become savepoints. Domain code uses `db` itself inside
+ * `fn`: better-sqlite3 is synchronous and has one connection, so every statement is in the transaction.
+ */
+export function transaction<T>(db: Db, fn: () => T): T {
+  return db.$client.transaction(fn).immediate();
+}

@@ -53,7 +53,7 @@ CREATE TABLE `judgments` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `judgments_client_submission_unique` ON `judgments` (`client_submission_id`);--> statement-breakpoint
 CREATE INDEX `judgments_project_item_idx` ON `judgments` (`project_id`,`item_id`);--> statement-breakpoint
-CREATE INDEX `judgments_annotator_idx` ON `judgments` (`annotator_id`);--> statement-breakpoint
+CREATE INDEX `judgments_annotator_project_idx` ON `judgments` (`annotator_id`,`project_id`);--> statement-breakpoint
 CREATE TABLE `gold` (
 	`item_id` integer PRIMARY KEY NOT NULL,
 	`accepted` text NOT NULL,
@@ -91,6 +91,9 @@ CREATE TABLE `projects` (
 	`strength_scale` integer DEFAULT true NOT NULL,
 	`gold_rate` real DEFAULT 0 NOT NULL,
 	`lease_seconds` integer DEFAULT 900 NOT NULL,
+	`queue_seq` integer DEFAULT 0 NOT NULL,
+	`item_count` integer DEFAULT 0 NOT NULL,
+	`done_slots` integer DEFAULT 0 NOT NULL,
 	`created_by` integer,
 	`created_at` integer DEFAULT (unixepoch()) NOT NULL,
 	FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action

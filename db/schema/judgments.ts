@@ -78,6 +78,6 @@ export const judgments = sqliteTable(
   (t) => [
     uniqueIndex("judgments_client_submission_unique").on(t.clientSubmissionId),
     index("judgments_project_item_idx").on(t.projectId, t.itemId),
-    index("judgments_annotator_idx").on(t.annotatorId),
+    index("judgments_annotator_project_idx").on(t.annotatorId, t.projectId),
   ],
 );

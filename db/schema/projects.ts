@@ -22,6 +22,10 @@ export const projects = sqliteTable(
     strengthScale: integer("strength_scale", { mode: "boolean" }).notNull().default(true),
     goldRate: real("gold_rate").notNull().default(0),
     leaseSeconds: integer("lease_seconds").notNull().default(900),
+    // Counters kept by the import and judgment transactions so progress never needs a scan.
+    queueSeq: integer("queue_seq").notNull().default(0),
+    itemCount: integer("item_count").notNull().default(0),
+    doneSlots: integer("done_slots").notNull().default(0),
     createdBy: integer("created_by").references(() => users.id),
     createdAt: integer("created_at").notNull().default(sql`(unixepoch())`),
   },

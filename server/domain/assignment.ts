@@ -1,0 +1,227 @@
+/**
+ * The work queue. Each project's open items are ordered by `queue_pos`; each annotator walks that
+ * order forward from their own cursor, so finding the next item is one seek on a partial index over
+ * open items, however many leases and judgments exist. A lease that expires (or is skipped) gives
+ * its slot back and moves the item to the tail, past every cursor, so it is offered again — but never
+ * to someone who already had it (unique (item, user) plus a NOT EXISTS on the seek).
+ */
+import { and, asc, eq, gt, lt, sql } from "drizzle-orm";
+import { assignments, items, projects, queueCursors, responses } from "@/db/schema";
+import type { Content } from "@/db/schema";
+import { type Db, transaction } from "@/server/db";
+import { AppError } from "./errors";
+import { allocateQueuePositions } from "./projects";
+
+/** What an annotator's browser receives: no model names, no item ids, responses in shown order. */
+export type AnnotatorItem = {
+  assignmentId: number;
+  deadline: number;
+  prompt: Content;
+  responses: { position: number; content: Content }[];
+};
+
+export type LeaseResult = { status: "item"; item: AnnotatorItem } | { status: "empty" };
+
+const EXPIRE_BATCH = 200;
+
+// Prepared statements, built once per connection: the lease and submit paths run thousands of times a second.
+const statementCache = new WeakMap<Db, ReturnType<typeof prepareStatements>>();
+
+function prepareStatements(db: Db) {
+  const p = sql.placeholder;
+  return {
+    activeLease: db
+      .select({ id: assignments.id, itemId: assignments.itemId, shownOrder: assignments.shownOrder, deadline: assignments.deadline })
+      .from(assignments)
+      .where(
+        and(
+          eq(assignments.userId, p("userId")),
+          eq(assignments.projectId, p("projectId")),
+          eq(assignments.state, "active"),
+          gt(assignments.deadline, p("now")),
+        ),
+      )
+      .limit(1)
+      .prepare(),
+    cursor: db
+      .select({ pos: queueCursors.pos })
+      .from(queueCursors)
+      .where(and(eq(queueCursors.userId, p("userId")), eq(queueCursors.projectId, p("projectId"))))
+      .prepare(),
+    nextOpen: db
+      .select({ id: items.id, queuePos: items.queuePos, k: items.k })
+      .from(items)
+      .where(
+        and(
+          eq(items.projectId, p("projectId")),
+          sql`${items.openSlots} > 0`,
+          gt(items.queuePos, p("pos")),
+          sql`NOT EXISTS (SELECT 1 FROM ${assignments} WHERE ${assignments.itemId} = ${items.id} AND ${assignments.userId} = ${p("userId")})`,
+        ),
+      )
+      .orderBy(asc(items.queuePos))
+      .limit(1)
+      .prepare(),
+    takeSlot: db
+      .update(items)
+      .set({ openSlots: sql`${items.openSlots} - 1` })
+      .where(and(eq(items.id, p("itemId")), sql`${items.openSlots} > 0`))
+      .prepare(),
+    insertAssignment: db
+      .insert(assignments)
+      .values({
+        projectId: p("projectId"),
+        itemId: p("itemId"),
+        userId: p("userId"),
+        shownOrder: p("shownOrder"),
+        leasedAt: p("now"),
+        deadline: p("deadline"),
+      })
+      .returning({ id: assignments.id })
+      .prepare(),
+    upsertCursor: db
+      .insert(queueCursors)
+      .values({ userId: p("userId"), projectId: p("projectId"), pos: p("pos") })
+      .onConflictDoUpdate({ target: [queueCursors.userId, queueCursors.projectId], set: { pos: sql`excluded.pos` } })
+      .prepare(),
+    itemPrompt: db.select({ prompt: items.prompt }).from(items).where(eq(items.id, p("itemId"))).prepare(),
+    itemResponses: db
+      .select({ idx: responses.idx, content: responses.content })
+      .from(responses)
+      .where(eq(responses.itemId, p("itemId")))
+      .orderBy(asc(responses.idx))
+      .prepare(),
+    // Uses the partial index on active deadlines: costs nothing when no lease has run out.
+    dueLeases: db
+      .select({ id: assignments.id, itemId: assignments.itemId, projectId: assignments.projectId })
+      .from(assignments)
+      .where(and(eq(assignments.state, "active"), lt(assignments.deadline, p("now"))))
+      .limit(EXPIRE_BATCH)
+      .prepare(),
+  };
+}
+
+export function statements(db: Db) {
+  let s = statementCache.get(db);
+  if (!s) {
+    s = prepareStatements(db);
+    statementCache.set(db, s);
+  }
+  return s;
+}
+
+/** A uniformly random permutation of 0..k-1 (Fisher-Yates). */
+export function randomOrder(k: number, random: () => number = Math.random): number[] {
+  const order = Array.from({ length: k }, (_, i) => i);
+  for (let i = k - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j] as number, order[i] as number];
+  }
+  return order;
+}
+
+/**
+ * Gives a slot back to the pool: the item gets one more open slot and a fresh position at the tail
+ * of its project's queue, so annotators whose cursor is already past it still reach it.
+ */
+export function returnSlot(db: Db, itemId: number, projectId: number): void {
+  const pos = allocateQueuePositions(db, projectId, 1);
+  db.update(items)
+    .set({ openSlots: sql`${items.openSlots} + 1`, queuePos: pos })
+    .where(eq(items.id, itemId))
+    .run();
+}
+
+/** Expires every lease whose deadline has passed and returns its slot. Returns how many expired. */
+export function expireLeases(db: Db, now: number): number {
+  const s = statements(db);
+  let total = 0;
+  for (;;) {
+    const due = s.dueLeases.all({ now });
+    if (due.length === 0) return total;
+    transaction(db, () => {
+      for (const lease of due) {
+        const changed = db
+          .update(assignments)
+          .set({ state: "expired", closedAt: now })
+          .where(and(eq(assignments.id, lease.id), eq(assignments.state, "active")))
+          .run().changes;
+        if (changed) returnSlot(db, lease.itemId, lease.projectId);
+      }
+    });
+    total += due.length;
+    if (due.length < EXPIRE_BATCH) return total;
+  }
+}
+
+function toAnnotatorItem(db: Db, lease: { id: number; itemId: number; shownOrder: number[]; deadline: number }): AnnotatorItem {
+  const s = statements(db);
+  const prompt = s.itemPrompt.get({ itemId: lease.itemId });
+  if (!prompt) throw new AppError("NOT_FOUND", `item of assignment ${lease.id} is gone`);
+  const byIdx = new Map(s.itemResponses.all({ itemId: lease.itemId }).map((r) => [r.idx, r.content]));
+  return {
+    assignmentId: lease.id,
+    deadline: lease.deadline,
+    prompt: prompt.prompt,
+    responses: lease.shownOrder.map((idx, position) => ({ position, content: byIdx.get(idx) ?? "" })),
+  };
+}
+
+export type LeaseParams = { projectId: number; userId: number; now?: number; random?: () => number };
+
+/**
+ * Leases the annotator's next item: their unexpired lease in this project if they have one (a
+ * reload shows the same item), else the first open item past their cursor that they have never had.
+ */
+export function leaseNextItem(db: Db, params: LeaseParams): LeaseResult {
+  const now = params.now ?? Date.now();
+  const { projectId, userId } = params;
+  const s = statements(db);
+  expireLeases(db, now);
+  return transaction(db, () => {
+    const current = s.activeLease.get({ userId, projectId, now });
+    if (current) return { status: "item", item: toAnnotatorItem(db, current) };
+
+    const project = db
+      .select({ leaseSeconds: projects.leaseSeconds })
+      .from(projects)
+      .where(eq(projects.id, projectId))
+      .get();
+    if (!project) throw new AppError("NOT_FOUND", `project ${projectId} does not exist`);
+    const pos = s.cursor.get({ userId, projectId })?.pos ?? 0;
+    const next = s.nextOpen.get({ projectId, pos, userId });
+    if (!next) return { status: "empty" };
+
+    s.takeSlot.run({ itemId: next.id });
+    const shownOrder = randomOrder(next.k, params.random);
+    const deadline = now + project.leaseSeconds * 1000;
+    const inserted = s.insertAssignment.get({
+      projectId,
+      itemId: next.id,
+      userId,
+      shownOrder,
+      now,
+      deadline,
+    });
+    if (!inserted) throw new Error("assignment insert returned no row");
+    s.upsertCursor.run({ userId, projectId, pos: next.queuePos });
+    return { status: "item", item: toAnnotatorItem(db, { id: inserted.id, itemId: next.id, shownOrder, deadline }) };
+  });
+}
+
+/** "Can't judge this": closes the lease without a judgment and gives the slot to someone else. */
+export function skipAssignment(db: Db, params: { assignmentId: number; userId: number; now?: number }): void {
+  const now = params.now ?? Date.now();
+  transaction(db, () => {
+    const a = db
+      .select({ itemId: assignments.itemId, projectId: assignments.projectId, state: assignments.state })
+      .from(assignments)
+      .where(and(eq(assignments.id, params.assignmentId), eq(assignments.userId, params.userId)))
+      .get();
+    if (!a) throw new AppError("NOT_FOUND", `assignment ${params.assignmentId} is not yours`);
+    if (a.state !== "active") return; // already closed: skipping again changes nothing
+    db.update(assignments).set({ state: "skipped", closedAt: now }).where(eq(assignments.id, params.assignmentId)).run();
+    returnSlot(db, a.itemId, a.projectId);
+  });
+}
+

@@ -1,0 +1,82 @@
+/**
+ * One line of the `arbiter` import format (DESIGN.md): an item with K responses and optional
+ * judgments from named external annotators. Validation returns every problem with its field path.
+ */
+import { z } from "zod";
+import type { FieldIssue } from "@/server/domain/errors";
+import { zContent, zPairOutcome, zStrength } from "@/server/domain/schemas";
+
+export const MAX_RESPONSES = 16;
+export const MAX_TEXT_CHARS = 1_000_000;
+
+const zText = zContent.refine(
+  (c) => (typeof c === "string" ? c.length : c.reduce((n, m) => n + m.content.length, 0)) <= MAX_TEXT_CHARS,
+  `longer than ${MAX_TEXT_CHARS.toLocaleString("en")} characters`,
+);
+
+const zImportJudgment = z
+  .object({
+    annotator: z.string().trim().min(1, "name the annotator").max(200),
+    winner: zPairOutcome.optional(),
+    ranking: z.array(z.number().int().min(0)).optional(),
+    strength: zStrength.optional(),
+    criteria: z.record(z.string(), zPairOutcome).optional(),
+    rationale: z.string().max(20_000).optional(),
+  })
+  .strict();
+
+export const zImportLine = z.object({
+  id: z.union([z.string().trim().min(1).max(200), z.number().int().transform(String)]).optional(),
+  prompt: zText.refine((p) => typeof p !== "string" || p.trim().length > 0, "the prompt is empty"),
+  responses: z
+    .array(z.object({ model: z.string().trim().min(1, "name the model").max(200), text: zText }).strict())
+    .min(2, "an item needs at least 2 responses to compare")
+    .max(MAX_RESPONSES, `at most ${MAX_RESPONSES} responses per item`),
+  judgments: z.array(zImportJudgment).max(1000).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+export type ImportLine = z.infer<typeof zImportLine>;
+
+function pathOf(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), "");
+}
+
+/** Parses and validates one line. Returns the item, or every issue found (without the line number). */
+export function parseImportLine(text: string): { ok: true; value: ImportLine } | { ok: false; issues: FieldIssue[] } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, issues: [{ field: "(line)", message: `invalid JSON: ${(e as Error).message}` }] };
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    return { ok: false, issues: [{ field: "(line)", message: "expected a JSON object" }] };
+  }
+  const parsed = zImportLine.safeParse(raw);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      issues: parsed.error.issues.map((i) => ({ field: pathOf(i.path) || "(line)", message: i.message })),
+    };
+  }
+  const item = parsed.data;
+  const k = item.responses.length;
+  const issues: FieldIssue[] = [];
+  item.judgments?.forEach((j, n) => {
+    const at = `judgments[${n}]`;
+    if ((j.winner === undefined) === (j.ranking === undefined)) {
+      issues.push({ field: at, message: "give either winner or ranking" });
+    } else if (j.winner !== undefined && k !== 2) {
+      issues.push({ field: `${at}.winner`, message: `winner is for 2 responses; this item has ${k}, use ranking` });
+    } else if (j.ranking !== undefined) {
+      const r = j.ranking;
+      if (r.length !== k || new Set(r).size !== k || r.some((i) => i >= k)) {
+        issues.push({ field: `${at}.ranking`, message: `must list each response index 0..${k - 1} once, best first` });
+      }
+    }
+    if (j.strength !== undefined && j.winner !== "a" && j.winner !== "b" && j.ranking === undefined) {
+      issues.push({ field: `${at}.strength`, message: "strength applies only when one response wins" });
+    }
+  });
+  return issues.length ? { ok: false, issues } : { ok: true, value: item };
+}

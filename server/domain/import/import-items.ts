@@ -1,0 +1,174 @@
+/**
+ * Imports a JSONL file into a project, all or nothing: every line is validated and every problem
+ * reported as `line N, field F: why`; if there is any, the transaction is rolled back and the
+ * database is exactly as before. The file is streamed, so its size is bounded by disk, not memory.
+ */
+import fs from "node:fs";
+import { and, eq, sql } from "drizzle-orm";
+import { items, judgments, type Outcome, projects, responses } from "@/db/schema";
+import { type Db, transaction } from "@/server/db";
+import { recordAuditEvent } from "@/server/domain/audit";
+import { AppError, type FieldIssue, formatIssue } from "@/server/domain/errors";
+import { allocateQueuePositions, getProject } from "@/server/domain/projects";
+import { ensureExternalAnnotator } from "@/server/domain/users";
+import { type ImportLine, parseImportLine } from "./arbiter-format";
+import { readLinesSync } from "./read-lines";
+
+export const IMPORT_FORMATS = ["arbiter"] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+/** Longest line read; longer lines are reported, not buffered. */
+export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+/** How many problems an import reports before it only counts them. */
+const MAX_REPORTED = 1000;
+
+export type ImportResult = {
+  items: number;
+  responses: number;
+  judgments: number;
+  errors: FieldIssue[];
+  /** Problems found in all, which can exceed errors.length. */
+  errorCount: number;
+};
+
+export type ImportParams = {
+  projectId: number;
+  file: string;
+  format?: ImportFormat;
+  actorId?: number;
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+};
+
+class Rollback extends Error {}
+
+export function importItems(db: Db, params: ImportParams): ImportResult {
+  const project = getProject(db, params.projectId);
+  const totalBytes = fs.statSync(params.file).size;
+  const result: ImportResult = { items: 0, responses: 0, judgments: 0, errors: [], errorCount: 0 };
+  const report = (issue: FieldIssue) => {
+    result.errorCount++;
+    if (result.errors.length < MAX_REPORTED) result.errors.push(issue);
+  };
+  const seenIds = new Map<string, number>();
+  const annotatorIds = new Map<string, number>();
+  const existing = db
+    .select({ id: items.id })
+    .from(items)
+    .where(and(eq(items.projectId, project.id), eq(items.externalId, sql.placeholder("externalId"))))
+    .prepare();
+
+  const insertItem = (item: ImportLine, externalId: string | null) => {
+    const k = item.responses.length;
+    const judged = item.judgments ?? [];
+    const pos = allocateQueuePositions(db, project.id, 1);
+    const itemId = db
+      .insert(items)
+      .values({
+        projectId: project.id,
+        externalId,
+        prompt: item.prompt,
+        metadata: item.metadata ?? {},
+        k,
+        queuePos: pos,
+        openSlots: Math.max(0, project.overlap - judged.length),
+        doneCount: judged.length,
+      })
+      .returning({ id: items.id })
+      .get().id;
+    db.insert(responses)
+      .values(item.responses.map((r, idx) => ({ itemId, idx, model: r.model, content: r.text })))
+      .run();
+    for (const j of judged) {
+      let annotatorId = annotatorIds.get(j.annotator);
+      if (annotatorId === undefined) {
+        annotatorId = ensureExternalAnnotator(db, j.annotator);
+        annotatorIds.set(j.annotator, annotatorId);
+      }
+      const outcome: Outcome = j.ranking ? "ranking" : (j.winner ?? "tie");
+      db.insert(judgments)
+        .values({
+          projectId: project.id,
+          itemId,
+          annotatorId,
+          outcome,
+          ranking: j.ranking ?? null,
+          strength: j.strength ?? null,
+          criteria: j.criteria ?? {},
+          rationale: j.rationale ?? null,
+          source: "import",
+        })
+        .run();
+    }
+    result.items++;
+    result.responses += k;
+    result.judgments += judged.length;
+  };
+
+  try {
+    transaction(db, () => {
+      let lastReport = 0;
+      for (const line of readLinesSync(params.file, MAX_LINE_BYTES)) {
+        if (params.onProgress && line.bytesRead - lastReport > 1 << 20) {
+          lastReport = line.bytesRead;
+          params.onProgress(line.bytesRead, totalBytes);
+        }
+        if ("error" in line) {
+          report({ line: line.lineNo, field: "(line)", message: line.error });
+          continue;
+        }
+        const parsed = parseImportLine(line.text);
+        if (!parsed.ok) {
+          for (const issue of parsed.issues) report({ ...issue, line: line.lineNo });
+          continue;
+        }
+        const externalId = parsed.value.id ?? null;
+        if (externalId !== null) {
+          const first = seenIds.get(externalId);
+          if (first !== undefined) {
+            report({ line: line.lineNo, field: "id", message: `duplicate id "${externalId}" (first on line ${first})` });
+            continue;
+          }
+          seenIds.set(externalId, line.lineNo);
+          if (existing.get({ externalId })) {
+            report({ line: line.lineNo, field: "id", message: `an item with id "${externalId}" is already in this project` });
+            continue;
+          }
+        }
+        // After the first problem keep validating (to report everything) but stop writing.
+        if (result.errorCount === 0) insertItem(parsed.value, externalId);
+      }
+      params.onProgress?.(totalBytes, totalBytes);
+      if (result.errorCount > 0) throw new Rollback();
+      if (result.items === 0) {
+        report({ field: "(file)", message: "the file holds no items" });
+        throw new Rollback();
+      }
+      db.update(projects)
+        .set({
+          itemCount: sql`${projects.itemCount} + ${result.items}`,
+          doneSlots: sql`${projects.doneSlots} + ${result.judgments}`,
+        })
+        .where(eq(projects.id, project.id))
+        .run();
+      recordAuditEvent(db, {
+        actorId: params.actorId,
+        action: "project.import",
+        projectId: project.id,
+        detail: { format: params.format ?? "arbiter", items: result.items, judgments: result.judgments },
+      });
+    });
+  } catch (e) {
+    if (!(e instanceof Rollback)) throw e;
+    return { items: 0, responses: 0, judgments: 0, errors: result.errors, errorCount: result.errorCount };
+  }
+  return result;
+}
+
+/** Throws the import's first problem as an AppError (for callers that want an exception). */
+export function assertImported(result: ImportResult, file?: string): ImportResult {
+  if (result.errorCount === 0) return result;
+  const first = result.errors[0];
+  const more = result.errorCount > 1 ? ` (and ${result.errorCount - 1} more)` : "";
+  const message = first ? formatIssue(first, file) : "import failed";
+  throw new AppError("BAD_INPUT", `${message}${more}`, result.errors);
+}

@@ -1,0 +1,169 @@
+/**
+ * Submitting judgments. The browser speaks in shown positions (A = left); storage speaks in
+ * canonical response indices (a = responses[0]). The mapping happens here, once, using the shown
+ * order recorded on the lease. Submission is idempotent on the client's submission id.
+ */
+import { and, eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import { assignments, type CriteriaOutcomes, items, judgments, type Outcome, projects } from "@/db/schema";
+import { type Db, transaction } from "@/server/db";
+import { AppError } from "./errors";
+import { type PairOutcome, zPairOutcome, zStrength } from "./schemas";
+
+export const zJudgmentSubmission = z.object({
+  assignmentId: z.number().int().positive(),
+  clientSubmissionId: z.string().min(1).max(100),
+  /** Pairwise outcome in shown positions (a = left). Required when K = 2. */
+  outcome: zPairOutcome.optional(),
+  /** Shown positions, best first. Required when K > 2. */
+  ranking: z.array(z.number().int().min(0)).optional(),
+  strength: zStrength.optional(),
+  criteria: z.record(z.string(), zPairOutcome).default({}),
+  rationale: z.string().max(20_000).optional(),
+  timeOnTaskMs: z.number().int().min(0).max(86_400_000).optional(),
+});
+export type JudgmentSubmission = z.input<typeof zJudgmentSubmission>;
+
+export type SubmitResult = { judgmentId: number; duplicate: boolean };
+
+/** Maps a pairwise outcome in shown positions to canonical order. shownOrder[p] = response index at position p. */
+export function toCanonicalOutcome(outcome: PairOutcome, shownOrder: readonly number[]): PairOutcome {
+  if (outcome === "tie" || outcome === "both_bad") return outcome;
+  const idx = shownOrder[outcome === "a" ? 0 : 1];
+  return idx === 0 ? "a" : "b";
+}
+
+/** Maps a ranking of shown positions (best first) to a ranking of response indices. */
+export function toCanonicalRanking(ranking: readonly number[], shownOrder: readonly number[]): number[] {
+  const k = shownOrder.length;
+  if (ranking.length !== k || new Set(ranking).size !== k || ranking.some((p) => p < 0 || p >= k)) {
+    throw new AppError("BAD_INPUT", `ranking: must order all ${k} responses exactly once`, [
+      { field: "ranking", message: `must be a permutation of 0..${k - 1}` },
+    ]);
+  }
+  return ranking.map((p) => shownOrder[p] as number);
+}
+
+type Settings = { criteria: string[]; rationalePolicy: string; strengthScale: boolean };
+
+/** Checks a submission against the project's settings; returns the canonical row fields. */
+export function validateSubmission(
+  sub: z.infer<typeof zJudgmentSubmission>,
+  k: number,
+  shownOrder: readonly number[],
+  settings: Settings,
+): { outcome: Outcome; ranking: number[] | null; strength: number | null; criteria: CriteriaOutcomes; rationale: string | null } {
+  const bad = (field: string, message: string) => new AppError("BAD_INPUT", `${field}: ${message}`, [{ field, message }]);
+  let outcome: Outcome;
+  let ranking: number[] | null = null;
+  if (k === 2) {
+    if (!sub.outcome) throw bad("outcome", "choose A, B, tie or both bad");
+    outcome = toCanonicalOutcome(sub.outcome, shownOrder);
+  } else {
+    if (!sub.ranking) throw bad("ranking", `rank all ${k} responses`);
+    outcome = "ranking";
+    ranking = toCanonicalRanking(sub.ranking, shownOrder);
+  }
+  const decisive = outcome === "a" || outcome === "b" || outcome === "ranking";
+  let strength: number | null = null;
+  if (settings.strengthScale && decisive) {
+    if (sub.strength === undefined) throw bad("strength", "say how much better (slight … decisive)");
+    strength = sub.strength;
+  }
+  const criteria: CriteriaOutcomes = {};
+  for (const [name, value] of Object.entries(sub.criteria)) {
+    if (!settings.criteria.includes(name)) throw bad(`criteria.${name}`, "not a criterion of this project");
+    criteria[name] = toCanonicalOutcome(value, shownOrder);
+  }
+  const text = sub.rationale?.trim() ?? "";
+  if (settings.rationalePolicy === "required" && text.length === 0) throw bad("rationale", "this project asks for a rationale");
+  const rationale = settings.rationalePolicy === "off" || text.length === 0 ? null : text;
+  return { outcome, ranking, strength, criteria, rationale };
+}
+
+/**
+ * Stores one judgment for the annotator's lease, exactly once: resending the same client
+ * submission id returns the stored judgment. A lease that expired is still accepted when its slot
+ * has not been handed to someone else; otherwise the answer is LEASE_EXPIRED.
+ */
+export function submitJudgment(db: Db, params: { userId: number; submission: JudgmentSubmission; now?: number }): SubmitResult {
+  const now = params.now ?? Date.now();
+  const parsed = zJudgmentSubmission.safeParse(params.submission);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join(".") || "judgment";
+    throw new AppError("BAD_INPUT", `${field}: ${issue?.message}`, [{ field, message: issue?.message ?? "invalid" }]);
+  }
+  const sub = parsed.data;
+  return transaction(db, () => {
+    const existing = db
+      .select({ id: judgments.id, annotatorId: judgments.annotatorId })
+      .from(judgments)
+      .where(eq(judgments.clientSubmissionId, sub.clientSubmissionId))
+      .get();
+    if (existing) {
+      if (existing.annotatorId !== params.userId) throw new AppError("CONFLICT", "submission id already used");
+      return { judgmentId: existing.id, duplicate: true };
+    }
+    const lease = db
+      .select({
+        id: assignments.id,
+        itemId: assignments.itemId,
+        projectId: assignments.projectId,
+        shownOrder: assignments.shownOrder,
+        state: assignments.state,
+        leasedAt: assignments.leasedAt,
+        k: items.k,
+        criteria: projects.criteria,
+        rationalePolicy: projects.rationalePolicy,
+        strengthScale: projects.strengthScale,
+      })
+      .from(assignments)
+      .innerJoin(items, eq(items.id, assignments.itemId))
+      .innerJoin(projects, eq(projects.id, assignments.projectId))
+      .where(and(eq(assignments.id, sub.assignmentId), eq(assignments.userId, params.userId)))
+      .get();
+    if (!lease) throw new AppError("NOT_FOUND", `assignment ${sub.assignmentId} is not yours`);
+    if (lease.state === "submitted") throw new AppError("CONFLICT", "this item is already judged");
+    if (lease.state === "skipped") throw new AppError("CONFLICT", "this item was skipped");
+    const row = validateSubmission(sub, lease.k, lease.shownOrder, lease);
+    if (lease.state === "expired") {
+      const retaken = db
+        .update(items)
+        .set({ openSlots: sql`${items.openSlots} - 1` })
+        .where(and(eq(items.id, lease.itemId), sql`${items.openSlots} > 0`))
+        .run().changes;
+      if (!retaken) throw new AppError("LEASE_EXPIRED", "your time on this item ran out and it went to someone else");
+    }
+    const inserted = db
+      .insert(judgments)
+      .values({
+        projectId: lease.projectId,
+        itemId: lease.itemId,
+        assignmentId: lease.id,
+        annotatorId: params.userId,
+        shownOrder: lease.shownOrder,
+        ...row,
+        timeOnTaskMs: sub.timeOnTaskMs ?? now - lease.leasedAt,
+        clientSubmissionId: sub.clientSubmissionId,
+        source: "ui",
+      })
+      .returning({ id: judgments.id })
+      .get();
+    db.update(assignments).set({ state: "submitted", closedAt: now }).where(eq(assignments.id, lease.id)).run();
+    db.update(items).set({ doneCount: sql`${items.doneCount} + 1` }).where(eq(items.id, lease.itemId)).run();
+    db.update(projects).set({ doneSlots: sql`${projects.doneSlots} + 1` }).where(eq(projects.id, lease.projectId)).run();
+    return { judgmentId: inserted.id, duplicate: false };
+  });
+}
+
+/** How many judgments this annotator has stored in the project. */
+export function countMyJudgments(db: Db, userId: number, projectId: number): number {
+  return (
+    db
+      .select({ n: sql<number>`count(*)` })
+      .from(judgments)
+      .where(and(eq(judgments.annotatorId, userId), eq(judgments.projectId, projectId)))
+      .get()?.n ?? 0
+  );
+}

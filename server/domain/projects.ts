@@ -1,0 +1,131 @@
+import { and, asc, count, countDistinct, eq, gte, sql } from "drizzle-orm";
+import { items, judgments, projects, responses } from "@/db/schema";
+import { type Db, transaction } from "@/server/db";
+import { recordAuditEvent } from "./audit";
+import { AppError } from "./errors";
+import { type ProjectSettingsInput, zProjectSettings } from "./schemas";
+
+export type Project = typeof projects.$inferSelect;
+
+/** Creates a project; names are unique so the CLI and admins can refer to them unambiguously. */
+export function createProject(db: Db, input: ProjectSettingsInput, actorId?: number): Project {
+  const parsed = zProjectSettings.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new AppError("BAD_INPUT", `${issue?.path.join(".") || "project"}: ${issue?.message}`);
+  }
+  return transaction(db, () => {
+    const clash = db.select({ id: projects.id }).from(projects).where(eq(projects.name, parsed.data.name)).get();
+    if (clash) throw new AppError("CONFLICT", `a project named "${parsed.data.name}" already exists`);
+    const row = db
+      .insert(projects)
+      .values({ ...parsed.data, createdBy: actorId ?? null })
+      .returning()
+      .get();
+    recordAuditEvent(db, { actorId, action: "project.create", projectId: row.id, detail: { name: row.name } });
+    return row;
+  });
+}
+
+export function getProject(db: Db, id: number): Project {
+  const row = db.select().from(projects).where(eq(projects.id, id)).get();
+  if (!row) throw new AppError("NOT_FOUND", `project ${id} does not exist`);
+  return row;
+}
+
+/** The settings an annotator needs to judge: no counters, no authorship. */
+export function getAnnotatorProject(db: Db, id: number) {
+  const p = getProject(db, id);
+  return {
+    id: p.id,
+    name: p.name,
+    instructions: p.instructions,
+    criteria: p.criteria,
+    rationalePolicy: p.rationalePolicy,
+    strengthScale: p.strengthScale,
+  };
+}
+
+export type ProjectProgress = {
+  id: number;
+  name: string;
+  overlap: number;
+  items: number;
+  doneSlots: number;
+  targetSlots: number;
+};
+
+function toProgress(p: Project): ProjectProgress {
+  return {
+    id: p.id,
+    name: p.name,
+    overlap: p.overlap,
+    items: p.itemCount,
+    doneSlots: Math.min(p.doneSlots, p.itemCount * p.overlap),
+    targetSlots: p.itemCount * p.overlap,
+  };
+}
+
+export function listProjects(db: Db): ProjectProgress[] {
+  return db.select().from(projects).orderBy(asc(projects.id)).all().map(toProgress);
+}
+
+/** The CLI `status` numbers: counts straight from the tables, not from the counters. */
+export function getProjectStatus(db: Db, projectId: number) {
+  const project = getProject(db, projectId);
+  const itemCount = db.select({ n: count() }).from(items).where(eq(items.projectId, projectId)).get()?.n ?? 0;
+  const responseCount =
+    db
+      .select({ n: count() })
+      .from(responses)
+      .innerJoin(items, eq(items.id, responses.itemId))
+      .where(eq(items.projectId, projectId))
+      .get()?.n ?? 0;
+  const judged =
+    db
+      .select({ n: count(), annotators: countDistinct(judgments.annotatorId) })
+      .from(judgments)
+      .where(eq(judgments.projectId, projectId))
+      .get() ?? { n: 0, annotators: 0 };
+  const doneItems =
+    db
+      .select({ n: count() })
+      .from(items)
+      .where(and(eq(items.projectId, projectId), gte(items.doneCount, project.overlap)))
+      .get()?.n ?? 0;
+  return {
+    items: itemCount,
+    responses: responseCount,
+    judgments: judged.n,
+    annotators: judged.annotators,
+    done_items: doneItems,
+  };
+}
+
+/** Projects an annotator can work on, with how much of each they and everyone have done. */
+export function listAnnotatorProjects(db: Db, userId: number) {
+  const mine = new Map(
+    db
+      .select({ projectId: judgments.projectId, n: count() })
+      .from(judgments)
+      .where(eq(judgments.annotatorId, userId))
+      .groupBy(judgments.projectId)
+      .all()
+      .map((r) => [r.projectId, r.n]),
+  );
+  return listProjects(db)
+    .filter((p) => p.items > 0)
+    .map((p) => ({ ...p, mine: mine.get(p.id) ?? 0 }));
+}
+
+/** Allocates `n` consecutive queue positions at the tail of a project's queue; returns the first. */
+export function allocateQueuePositions(db: Db, projectId: number, n: number): number {
+  const row = db
+    .update(projects)
+    .set({ queueSeq: sql`${projects.queueSeq} + ${n}` })
+    .where(eq(projects.id, projectId))
+    .returning({ seq: projects.queueSeq })
+    .get();
+  if (!row) throw new AppError("NOT_FOUND", `project ${projectId} does not exist`);
+  return row.seq - n + 1;
+}
