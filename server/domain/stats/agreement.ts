@@ -159,7 +159,10 @@ function prepareAlpha(data: ReliabilityData, metric: AlphaMetric): PreparedAlpha
   for (const unit of pairable) {
     for (const { value, coder } of unit) {
       if (metric !== "nominal" && (typeof value !== "number" || !Number.isFinite(value))) {
-        throw new AppError("BAD_INPUT", `${metric} α needs finite numeric values; coder ${coder} gave ${String(value)}`);
+        throw new AppError(
+          "BAD_INPUT",
+          `${metric} α needs finite numeric values; coder ${coder} gave ${String(value)}`,
+        );
       }
       distinct.add(value);
     }

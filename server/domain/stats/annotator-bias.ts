@@ -242,11 +242,7 @@ function isKnownSeconds(seconds: number | null): seconds is number {
 }
 
 /** The strict plurality outcome among annotators other than `self`, or null. */
-function pluralityOfOthers(
-  outcomes: Map<string, BattleWinner>,
-  self: string,
-  minOthers: number,
-): BattleWinner | null {
+function pluralityOfOthers(outcomes: Map<string, BattleWinner>, self: string, minOthers: number): BattleWinner | null {
   const counts = new Map<BattleWinner, number>();
   let others = 0;
   for (const [annotator, outcome] of outcomes) {

@@ -84,7 +84,13 @@ export function bootstrapUnits<T>(
     const value = finiteOrNull(statistic(sample));
     if (value !== null) replicates.push(value);
   }
-  return { estimate, ...computePercentileInterval(replicates, level), level, resamples, validResamples: replicates.length };
+  return {
+    estimate,
+    ...computePercentileInterval(replicates, level),
+    level,
+    resamples,
+    validResamples: replicates.length,
+  };
 }
 
 export function finiteOrNull(value: number | null): number | null {

@@ -58,7 +58,8 @@ describe("fitBradleyTerry", () => {
     const fit = fitBradleyTerry(battles, { resamples: 0 });
     expect(fit.converged).toBe(true);
     const prior = byModel(fit.ratings);
-    for (const model of ["A", "B", "C"]) expect(Math.abs((prior.get(model) ?? 0) - (exact.get(model) ?? 0))).toBeLessThan(0.01);
+    for (const model of ["A", "B", "C"])
+      expect(Math.abs((prior.get(model) ?? 0) - (exact.get(model) ?? 0))).toBeLessThan(0.01);
   });
 
   it("counts ties and both-bad as half a win each way", () => {
@@ -163,7 +164,8 @@ describe("fitLogisticRegressionBaseline", () => {
     const anchor = { model: "c", rating: 1114 };
     const fastAnchored = fitBradleyTerry(battles, { resamples: 0, anchor, l2: 0 }).ratings;
     const slowAnchored = byModel(fitLogisticRegressionBaseline(battles, { anchor, l2: 0 }));
-    for (const row of fastAnchored) expect(Math.abs(row.rating - (slowAnchored.get(row.model) ?? 0))).toBeLessThan(1e-6);
+    for (const row of fastAnchored)
+      expect(Math.abs(row.rating - (slowAnchored.get(row.model) ?? 0))).toBeLessThan(1e-6);
   });
 });
 

@@ -347,7 +347,9 @@ function toElo(theta: Float64Array, models: readonly string[], scale: ResolvedSc
  * - Interval: `resamples` (default 100) bootstrap resamples of the battles, each a seeded
  *   multinomial draw of the same total over the (pair, outcome) cells — identical in distribution to
  *   resampling battle rows with replacement — refit and re-centered the same way; bounds are the
- *   (1 ± level)/2 quantiles (type 7, as pandas).
+ *   (1 ± level)/2 quantiles (type 7, as pandas). `rating` is the full-data fit, not the bootstrap
+ *   median. With an anchor, every resample is pinned the same way, so the anchor's interval has zero
+ *   width and the others' intervals are relative to it.
  *
  * Self-battles (modelA === modelB) are dropped.
  */

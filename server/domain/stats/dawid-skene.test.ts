@@ -97,7 +97,9 @@ describe("fitDawidSkene", () => {
 
   it("is deterministic and its log-likelihood never decreases with more rounds", () => {
     const { labels } = simulate(200, 3, 4);
-    const lls = [1, 2, 3, 5, 10, 30].map((rounds) => fitDawidSkene(labels, { classes: 3, maxIterations: rounds, smoothing: 0 }).logLikelihood);
+    const lls = [1, 2, 3, 5, 10, 30].map(
+      (rounds) => fitDawidSkene(labels, { classes: 3, maxIterations: rounds, smoothing: 0 }).logLikelihood,
+    );
     for (let r = 1; r < lls.length; r++) expect(lls[r] ?? 0).toBeGreaterThanOrEqual((lls[r - 1] ?? 0) - 1e-9);
     expect(fitDawidSkene(labels, { classes: 3 })).toEqual(fitDawidSkene(labels, { classes: 3 }));
   });

@@ -119,7 +119,8 @@ export function fitDawidSkene(labels: readonly CategoricalLabel[], options: Dawi
     const next = new Float64Array(items * k);
     logLikelihood = eStep(next, logPosterior, priors, confusion, { items, k, obsItem, obsAnnotator, obsLabel });
     let maxChange = 0;
-    for (let c = 0; c < next.length; c++) maxChange = Math.max(maxChange, Math.abs((next[c] ?? 0) - (posterior[c] ?? 0)));
+    for (let c = 0; c < next.length; c++)
+      maxChange = Math.max(maxChange, Math.abs((next[c] ?? 0) - (posterior[c] ?? 0)));
     posterior = next;
     if (maxChange < tolerance) {
       converged = true;
