@@ -24,6 +24,7 @@ export interface ConfidenceInterval {
   validResamples: number;
 }
 
+/** Fill bootstrap defaults (1000 resamples, seed 0, level 0.95); throws BAD_INPUT on invalid values. */
 export function resolveBootstrapOptions(options: BootstrapOptions | undefined): Required<BootstrapOptions> {
   const resamples = options?.resamples ?? 1000;
   const level = options?.level ?? 0.95;
@@ -93,6 +94,7 @@ export function bootstrapUnits<T>(
   };
 }
 
+/** A statistic value, or null when it is null, NaN or infinite (an undefined statistic). */
 export function finiteOrNull(value: number | null): number | null {
   return value === null || !Number.isFinite(value) ? null : value;
 }
