@@ -8,9 +8,13 @@ import { addAnnotator, seedProject, tempDir } from "@/server/testing/fixtures";
 
 function runWorker(file: string, projectId: number, users: number[]): Promise<{ userId: number; itemIds: number[] }[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "server/testing/lease-worker.ts", file, String(projectId), ...users.map(String)], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "server/testing/lease-worker.ts", file, String(projectId), ...users.map(String)],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => {
@@ -21,7 +25,12 @@ function runWorker(file: string, projectId: number, users: number[]): Promise<{ 
     });
     child.on("close", (code) =>
       code === 0
-        ? resolve(out.trim().split("\n").map((l) => JSON.parse(l)))
+        ? resolve(
+            out
+              .trim()
+              .split("\n")
+              .map((l) => JSON.parse(l)),
+          )
         : reject(new Error(`worker exited ${code}: ${err}`)),
     );
   });

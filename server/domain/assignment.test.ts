@@ -70,7 +70,13 @@ describe("leaseNextItem", () => {
     expect(first).not.toBeNull();
     expect(leaseId(db, p.id, b)).toBeNull(); // the only slot is leased
     expect(leaseId(db, p.id, b, T0 + 61_000)).not.toBeNull(); // a's lease ran out
-    expect(db.select().from(assignments).where(eq(assignments.id, first as number)).get()?.state).toBe("expired");
+    expect(
+      db
+        .select()
+        .from(assignments)
+        .where(eq(assignments.id, first as number))
+        .get()?.state,
+    ).toBe("expired");
     // a never gets the item again, even though a slot may open once more
     expect(leaseId(db, p.id, a, T0 + 200_000)).toBeNull();
   });
@@ -82,7 +88,11 @@ describe("leaseNextItem", () => {
     const la = leaseId(db, p.id, a) as number; // item 1 to a
     const lb = leaseId(db, p.id, b) as number; // item 2 to b (cursor past item 1)
     skipAssignment(db, { assignmentId: la, userId: a, now: T0 });
-    submitJudgment(db, { userId: b, submission: { assignmentId: lb, clientSubmissionId: "submission-b-1", outcome: "b", strength: 1 }, now: T0 });
+    submitJudgment(db, {
+      userId: b,
+      submission: { assignmentId: lb, clientSubmissionId: "submission-b-1", outcome: "b", strength: 1 },
+      now: T0,
+    });
     const seenByB = [itemOf(db, lb)];
     for (;;) {
       const r = leaseNextItem(db, { projectId: p.id, userId: b, now: T0 });
@@ -90,7 +100,12 @@ describe("leaseNextItem", () => {
       seenByB.push(itemOf(db, r.item.assignmentId));
       submitJudgment(db, {
         userId: b,
-        submission: { assignmentId: r.item.assignmentId, clientSubmissionId: `submission-b-${r.item.assignmentId}`, outcome: "a", strength: 1 },
+        submission: {
+          assignmentId: r.item.assignmentId,
+          clientSubmissionId: `submission-b-${r.item.assignmentId}`,
+          outcome: "a",
+          strength: 1,
+        },
         now: T0,
       });
     }
@@ -104,7 +119,11 @@ describe("leaseNextItem", () => {
     leaseId(db, p.id, u);
     expect(expireLeases(db, T0 + 1)).toBe(0);
     expect(expireLeases(db, T0 + 61_000)).toBe(1);
-    const open = db.select({ s: items.openSlots }).from(items).all().map((r) => r.s);
+    const open = db
+      .select({ s: items.openSlots })
+      .from(items)
+      .all()
+      .map((r) => r.s);
     expect(open).toEqual([3, 3, 3, 3, 3]);
   });
 });

@@ -6,8 +6,8 @@
  * to someone who already had it (unique (item, user) plus a NOT EXISTS on the seek).
  */
 import { and, asc, eq, gt, lt, sql } from "drizzle-orm";
-import { assignments, items, projects, queueCursors, responses } from "@/db/schema";
 import type { Content } from "@/db/schema";
+import { assignments, items, projects, queueCursors, responses } from "@/db/schema";
 import { type Db, transaction } from "@/server/db";
 import { AppError } from "./errors";
 import { allocateQueuePositions } from "./projects";
@@ -84,7 +84,11 @@ function prepareStatements(db: Db) {
       .values({ userId: p("userId"), projectId: p("projectId"), pos: p("pos") })
       .onConflictDoUpdate({ target: [queueCursors.userId, queueCursors.projectId], set: { pos: sql`excluded.pos` } })
       .prepare(),
-    itemPrompt: db.select({ prompt: items.prompt }).from(items).where(eq(items.id, p("itemId"))).prepare(),
+    itemPrompt: db
+      .select({ prompt: items.prompt })
+      .from(items)
+      .where(eq(items.id, p("itemId")))
+      .prepare(),
     itemResponses: db
       .select({ idx: responses.idx, content: responses.content })
       .from(responses)
@@ -182,11 +186,7 @@ export function leaseNextItem(db: Db, params: LeaseParams): LeaseResult {
     const current = s.activeLease.get({ userId, projectId, now });
     if (current) return { status: "item", item: toAnnotatorItem(db, current) };
 
-    const project = db
-      .select({ leaseSeconds: projects.leaseSeconds })
-      .from(projects)
-      .where(eq(projects.id, projectId))
-      .get();
+    const project = db.select({ leaseSeconds: projects.leaseSeconds }).from(projects).where(eq(projects.id, projectId)).get();
     if (!project) throw new AppError("NOT_FOUND", `project ${projectId} does not exist`);
     const pos = s.cursor.get({ userId, projectId })?.pos ?? 0;
     const next = s.nextOpen.get({ projectId, pos, userId });
@@ -224,4 +224,3 @@ export function skipAssignment(db: Db, params: { assignmentId: number; userId: n
     returnSlot(db, a.itemId, a.projectId);
   });
 }
-

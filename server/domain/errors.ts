@@ -3,14 +3,7 @@
  * code and the CLI maps it to exit status 1 with a one-line `error: …`. Anything that is not an
  * AppError is a bug: it is logged in full and shown to users only as a generic failure.
  */
-export const APP_ERROR_CODES = [
-  "BAD_INPUT",
-  "NOT_FOUND",
-  "UNAUTHORIZED",
-  "FORBIDDEN",
-  "CONFLICT",
-  "LEASE_EXPIRED",
-] as const;
+export const APP_ERROR_CODES = ["BAD_INPUT", "NOT_FOUND", "UNAUTHORIZED", "FORBIDDEN", "CONFLICT", "LEASE_EXPIRED"] as const;
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
 
 /** One problem in an input file or form: where it is and why it is wrong. */
@@ -34,8 +27,6 @@ export function isAppError(e: unknown): e is AppError {
 
 /** `line 12, field responses[1].text: expected a string` — the format every import error uses. */
 export function formatIssue(issue: FieldIssue, file?: string): string {
-  const where = [file, issue.line !== undefined ? `line ${issue.line}` : undefined, `field ${issue.field}`]
-    .filter(Boolean)
-    .join(", ");
+  const where = [file, issue.line !== undefined ? `line ${issue.line}` : undefined, `field ${issue.field}`].filter(Boolean).join(", ");
   return `${where}: ${issue.message}`;
 }

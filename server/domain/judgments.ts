@@ -64,11 +64,13 @@ export function validateSubmission(
     outcome = "ranking";
     ranking = toCanonicalRanking(sub.ranking, shownOrder);
   }
-  const decisive = outcome === "a" || outcome === "b" || outcome === "ranking";
+  // Strength qualifies a pairwise win; for a ranking it is optional (overall confidence).
   let strength: number | null = null;
-  if (settings.strengthScale && decisive) {
+  if (settings.strengthScale && (outcome === "a" || outcome === "b")) {
     if (sub.strength === undefined) throw bad("strength", "say how much better (slight … decisive)");
     strength = sub.strength;
+  } else if (settings.strengthScale && outcome === "ranking") {
+    strength = sub.strength ?? null;
   }
   const criteria: CriteriaOutcomes = {};
   for (const [name, value] of Object.entries(sub.criteria)) {
@@ -151,8 +153,14 @@ export function submitJudgment(db: Db, params: { userId: number; submission: Jud
       .returning({ id: judgments.id })
       .get();
     db.update(assignments).set({ state: "submitted", closedAt: now }).where(eq(assignments.id, lease.id)).run();
-    db.update(items).set({ doneCount: sql`${items.doneCount} + 1` }).where(eq(items.id, lease.itemId)).run();
-    db.update(projects).set({ doneSlots: sql`${projects.doneSlots} + 1` }).where(eq(projects.id, lease.projectId)).run();
+    db.update(items)
+      .set({ doneCount: sql`${items.doneCount} + 1` })
+      .where(eq(items.id, lease.itemId))
+      .run();
+    db.update(projects)
+      .set({ doneSlots: sql`${projects.doneSlots} + 1` })
+      .where(eq(projects.id, lease.projectId))
+      .run();
     return { judgmentId: inserted.id, duplicate: false };
   });
 }

@@ -75,18 +75,13 @@ export function getProjectStatus(db: Db, projectId: number) {
   const project = getProject(db, projectId);
   const itemCount = db.select({ n: count() }).from(items).where(eq(items.projectId, projectId)).get()?.n ?? 0;
   const responseCount =
-    db
-      .select({ n: count() })
-      .from(responses)
-      .innerJoin(items, eq(items.id, responses.itemId))
-      .where(eq(items.projectId, projectId))
-      .get()?.n ?? 0;
-  const judged =
-    db
-      .select({ n: count(), annotators: countDistinct(judgments.annotatorId) })
-      .from(judgments)
-      .where(eq(judgments.projectId, projectId))
-      .get() ?? { n: 0, annotators: 0 };
+    db.select({ n: count() }).from(responses).innerJoin(items, eq(items.id, responses.itemId)).where(eq(items.projectId, projectId)).get()
+      ?.n ?? 0;
+  const judged = db
+    .select({ n: count(), annotators: countDistinct(judgments.annotatorId) })
+    .from(judgments)
+    .where(eq(judgments.projectId, projectId))
+    .get() ?? { n: 0, annotators: 0 };
   const doneItems =
     db
       .select({ n: count() })

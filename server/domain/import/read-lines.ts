@@ -5,9 +5,7 @@
  */
 import fs from "node:fs";
 
-export type Line =
-  | { lineNo: number; text: string; bytesRead: number }
-  | { lineNo: number; error: string; bytesRead: number };
+export type Line = { lineNo: number; text: string; bytesRead: number } | { lineNo: number; error: string; bytesRead: number };
 
 const CHUNK = 1 << 20;
 

@@ -77,9 +77,7 @@ describe("computeKrippendorffAlpha", () => {
     // A 1↔10 miss is worse than a 1↔2 miss on the interval scale but not on the nominal one.
     const far = fromMatrix({ a: [1, 10, 1, 2], b: [1, 10, 10, 2] });
     const near = fromMatrix({ a: [1, 10, 1, 2], b: [1, 10, 2, 2] });
-    expect(computeKrippendorffAlpha(far, "interval").alpha ?? 0).toBeLessThan(
-      computeKrippendorffAlpha(near, "interval").alpha ?? 0,
-    );
+    expect(computeKrippendorffAlpha(far, "interval").alpha ?? 0).toBeLessThan(computeKrippendorffAlpha(near, "interval").alpha ?? 0);
   });
 
   it("ignores units with a single value", () => {
@@ -141,12 +139,7 @@ describe("Cohen's kappa", () => {
   // Textbook 2×2 example (Wikipedia "Cohen's kappa", 50 grant proposals): yes/yes 20, yes/no 5,
   // no/yes 10, no/no 15 → p_o = 0.7, p_e = 0.5·0.6 + 0.5·0.4 = 0.5, κ = 0.4.
   const ratingsA = [...Array(25).fill("yes"), ...Array(25).fill("no")];
-  const ratingsB = [
-    ...Array(20).fill("yes"),
-    ...Array(5).fill("no"),
-    ...Array(10).fill("yes"),
-    ...Array(15).fill("no"),
-  ];
+  const ratingsB = [...Array(20).fill("yes"), ...Array(5).fill("no"), ...Array(10).fill("yes"), ...Array(15).fill("no")];
 
   it("reproduces the textbook example", () => {
     const result = computeCohenKappaFromRatings(ratingsA, ratingsB);

@@ -74,9 +74,7 @@ export interface PairwiseKappa extends KappaResult {
  * Throws BAD_INPUT when a coder gives the same unit two values (a reliability matrix has one cell per
  * coder and unit; decide upstream which judgment counts).
  */
-export function buildReliabilityData(
-  records: readonly { unit: string; coder: string; value: number | string }[],
-): ReliabilityData {
+export function buildReliabilityData(records: readonly { unit: string; coder: string; value: number | string }[]): ReliabilityData {
   const byUnit = new Map<string, CodedValue[]>();
   const seen = new Set<string>();
   for (const { unit, coder, value } of records) {
@@ -159,10 +157,7 @@ function prepareAlpha(data: ReliabilityData, metric: AlphaMetric): PreparedAlpha
   for (const unit of pairable) {
     for (const { value, coder } of unit) {
       if (metric !== "nominal" && (typeof value !== "number" || !Number.isFinite(value))) {
-        throw new AppError(
-          "BAD_INPUT",
-          `${metric} α needs finite numeric values; coder ${coder} gave ${String(value)}`,
-        );
+        throw new AppError("BAD_INPUT", `${metric} α needs finite numeric values; coder ${coder} gave ${String(value)}`);
       }
       distinct.add(value);
     }
@@ -290,11 +285,7 @@ export function computeKrippendorffAlpha(data: ReliabilityData, metric: AlphaMet
  * (seeded; default 1000 resamples, 95%). Resamples where α is undefined (no variation) are skipped.
  * Note this is a plain unit bootstrap, not Hayes & Krippendorff's (2007) pair-resampling procedure.
  */
-export function bootstrapKrippendorffAlpha(
-  data: ReliabilityData,
-  metric: AlphaMetric,
-  options?: BootstrapOptions,
-): ConfidenceInterval {
+export function bootstrapKrippendorffAlpha(data: ReliabilityData, metric: AlphaMetric, options?: BootstrapOptions): ConfidenceInterval {
   const { resamples, seed, level } = resolveBootstrapOptions(options);
   const prepared = prepareAlpha(data, metric);
   const units = prepared.unitCoincidences.length;
@@ -323,10 +314,7 @@ export function bootstrapKrippendorffAlpha(
  * rater's own category shares. Reference: J. Cohen, "A coefficient of agreement for nominal scales",
  * Educational and Psychological Measurement 20 (1960).
  */
-export function computeCohenKappaFromRatings(
-  ratingsA: readonly (number | string)[],
-  ratingsB: readonly (number | string)[],
-): KappaResult {
+export function computeCohenKappaFromRatings(ratingsA: readonly (number | string)[], ratingsB: readonly (number | string)[]): KappaResult {
   if (ratingsA.length !== ratingsB.length) {
     throw new AppError("BAD_INPUT", `rating lists differ in length (${ratingsA.length} vs ${ratingsB.length})`);
   }

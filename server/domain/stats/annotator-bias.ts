@@ -132,10 +132,7 @@ export function computeBinomialTestPValue(k: number, n: number, p = 0.5): number
  * Repeated judgments of one item by one annotator (e.g. swapped repeats) all count in the per-judgment
  * figures; only the last one counts for majority agreement.
  */
-export function computeAnnotatorBias(
-  records: readonly JudgmentRecord[],
-  options?: AnnotatorBiasOptions,
-): AnnotatorBiasReport {
+export function computeAnnotatorBias(records: readonly JudgmentRecord[], options?: AnnotatorBiasOptions): AnnotatorBiasReport {
   const tooFastFraction = options?.tooFastFraction ?? 0.2;
   const minOthers = Math.max(1, options?.minOtherAnnotators ?? 1);
 

@@ -52,10 +52,7 @@ export function computeQuantileSorted(sorted: ArrayLike<number>, q: number): num
 }
 
 /** Percentile interval [quantile((1−level)/2), quantile((1+level)/2)] of bootstrap replicates. */
-export function computePercentileInterval(
-  replicates: readonly number[],
-  level: number,
-): { lower: number | null; upper: number | null } {
+export function computePercentileInterval(replicates: readonly number[], level: number): { lower: number | null; upper: number | null } {
   if (replicates.length < 2) return { lower: null, upper: null };
   const sorted = Float64Array.from(replicates).sort();
   return {

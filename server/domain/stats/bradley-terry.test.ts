@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Battle, BattleWinner } from "./battle";
-import {
-  aggregateBattles,
-  fitBradleyTerry,
-  fitLogisticRegressionBaseline,
-  type ModelRating,
-  predictWinProbability,
-} from "./bradley-terry";
+import { aggregateBattles, fitBradleyTerry, fitLogisticRegressionBaseline, type ModelRating, predictWinProbability } from "./bradley-terry";
 import { createRng } from "./random";
 
 function repeat(n: number, modelA: string, modelB: string, winner: BattleWinner): Battle[] {
@@ -58,8 +52,7 @@ describe("fitBradleyTerry", () => {
     const fit = fitBradleyTerry(battles, { resamples: 0 });
     expect(fit.converged).toBe(true);
     const prior = byModel(fit.ratings);
-    for (const model of ["A", "B", "C"])
-      expect(Math.abs((prior.get(model) ?? 0) - (exact.get(model) ?? 0))).toBeLessThan(0.01);
+    for (const model of ["A", "B", "C"]) expect(Math.abs((prior.get(model) ?? 0) - (exact.get(model) ?? 0))).toBeLessThan(0.01);
   });
 
   it("counts ties and both-bad as half a win each way", () => {
@@ -164,8 +157,7 @@ describe("fitLogisticRegressionBaseline", () => {
     const anchor = { model: "c", rating: 1114 };
     const fastAnchored = fitBradleyTerry(battles, { resamples: 0, anchor, l2: 0 }).ratings;
     const slowAnchored = byModel(fitLogisticRegressionBaseline(battles, { anchor, l2: 0 }));
-    for (const row of fastAnchored)
-      expect(Math.abs(row.rating - (slowAnchored.get(row.model) ?? 0))).toBeLessThan(1e-6);
+    for (const row of fastAnchored) expect(Math.abs(row.rating - (slowAnchored.get(row.model) ?? 0))).toBeLessThan(1e-6);
   });
 });
 

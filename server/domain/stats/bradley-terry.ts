@@ -229,13 +229,7 @@ interface StrengthFit {
  * Hessian is the m×m weighted graph Laplacian Σ N p(1−p)(e_i − e_j)(e_i − e_j)ᵀ plus l2·I; with
  * l2 = 0 the rank-one term 11ᵀ fixes the gauge (mean strength 0) without changing the optimum.
  */
-function fitStrengths(
-  data: PairArrays,
-  l2: number,
-  start: Float64Array,
-  tolerance: number,
-  maxIterations: number,
-): StrengthFit {
+function fitStrengths(data: PairArrays, l2: number, start: Float64Array, tolerance: number, maxIterations: number): StrengthFit {
   const m = data.m;
   const theta = Float64Array.from(start);
   const gradient = new Float64Array(m);
@@ -265,10 +259,7 @@ function fitStrengths(
     }
     const step = solveSymmetricPositiveDefinite(hessian, gradient, m);
     if (!step) {
-      throw new AppError(
-        "BAD_INPUT",
-        "Bradley-Terry fit is not identified (disconnected comparison graph?); use l2 > 0",
-      );
+      throw new AppError("BAD_INPUT", "Bradley-Terry fit is not identified (disconnected comparison graph?); use l2 > 0");
     }
     let scale = 1;
     let next = objective;
@@ -441,10 +432,7 @@ export function predictWinProbability(ratingA: number, ratingB: number, scale = 
  * {@link fitBradleyTerry}. Same answer, O(battles × models²) per iteration: it exists so a benchmark
  * can report the speed-up of aggregating first, and so a test can check the two agree.
  */
-export function fitLogisticRegressionBaseline(
-  battles: readonly Battle[],
-  options?: BradleyTerryScaleOptions,
-): ModelRating[] {
+export function fitLogisticRegressionBaseline(battles: readonly Battle[], options?: BradleyTerryScaleOptions): ModelRating[] {
   const scale = resolveScale(options);
   const models = [...new Set(battles.flatMap((b) => [b.modelA, b.modelB]))].sort();
   const index = new Map(models.map((model, i) => [model, i]));
@@ -521,7 +509,5 @@ export function fitLogisticRegressionBaseline(
     if (maxMove < scale.tolerance) break;
   }
   const elo = toElo(beta, models, scale);
-  return models
-    .map((model, i) => ({ model, rating: elo[i] ?? 0 }))
-    .sort((x, y) => y.rating - x.rating || (x.model < y.model ? -1 : 1));
+  return models.map((model, i) => ({ model, rating: elo[i] ?? 0 })).sort((x, y) => y.rating - x.rating || (x.model < y.model ? -1 : 1));
 }

@@ -119,8 +119,7 @@ export function fitDawidSkene(labels: readonly CategoricalLabel[], options: Dawi
     const next = new Float64Array(items * k);
     logLikelihood = eStep(next, logPosterior, priors, confusion, { items, k, obsItem, obsAnnotator, obsLabel });
     let maxChange = 0;
-    for (let c = 0; c < next.length; c++)
-      maxChange = Math.max(maxChange, Math.abs((next[c] ?? 0) - (posterior[c] ?? 0)));
+    for (let c = 0; c < next.length; c++) maxChange = Math.max(maxChange, Math.abs((next[c] ?? 0) - (posterior[c] ?? 0)));
     posterior = next;
     if (maxChange < tolerance) {
       converged = true;
@@ -137,9 +136,7 @@ export function fitDawidSkene(labels: readonly CategoricalLabel[], options: Dawi
     classes: k,
     priors: priorList,
     annotators: [...annotatorIndex.keys()].map((annotator, a) => {
-      const matrix = Array.from({ length: k }, (_, t) =>
-        Array.from(confusion.subarray((a * k + t) * k, (a * k + t + 1) * k)),
-      );
+      const matrix = Array.from({ length: k }, (_, t) => Array.from(confusion.subarray((a * k + t) * k, (a * k + t + 1) * k)));
       const accuracy = matrix.reduce((sum, row, t) => sum + (priorList[t] ?? 0) * (row[t] ?? 0), 0);
       return { annotator, confusion: matrix, accuracy, labels: labelCounts[a] ?? 0 };
     }),

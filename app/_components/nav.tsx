@@ -1,0 +1,46 @@
+"use client";
+import Link from "next/link";
+import { signOut, useSession } from "next-auth/react";
+
+export function Nav() {
+  const { data } = useSession();
+  const user = data?.user;
+  const staff = user?.role === "admin" || user?.role === "researcher";
+  return (
+    <header className="border-b border-slate-200 bg-white">
+      <div className="mx-auto flex max-w-7xl items-center gap-6 px-4 py-3">
+        <Link href="/" className="font-semibold tracking-tight text-slate-900">
+          Arbiter
+        </Link>
+        {user && (
+          <nav className="flex gap-4 text-sm text-slate-600">
+            <Link href="/" className="hover:text-slate-900">
+              Annotate
+            </Link>
+            {staff && (
+              <Link href="/admin" className="hover:text-slate-900" data-testid="nav-admin">
+                Projects
+              </Link>
+            )}
+          </nav>
+        )}
+        <div className="ml-auto flex items-center gap-3 text-sm text-slate-600">
+          {user && (
+            <>
+              <span data-testid="nav-user">
+                {user.email} · {user.role}
+              </span>
+              <button
+                type="button"
+                className="rounded border border-slate-300 px-2 py-1 hover:bg-slate-50"
+                onClick={() => signOut({ callbackUrl: "/login" })}
+              >
+                Sign out
+              </button>
+            </>
+          )}
+        </div>
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,5 @@
+import { ProjectList } from "./project-list";
+
+export default function AdminPage() {
+  return <ProjectList />;
+}

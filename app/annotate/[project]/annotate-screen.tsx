@@ -1,0 +1,404 @@
+"use client";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { TRPCClientError } from "@trpc/client";
+import Link from "next/link";
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
+import { Markdown } from "@/app/_components/markdown";
+import { ProgressBar } from "@/app/_components/progress-bar";
+import { useTRPC } from "@/app/_components/trpc";
+import { type Item, letter, missing, type PairOutcome, type Progress, reducer, type Settings, type State } from "./annotate-state";
+import { ContentView } from "./content-view";
+
+const OUTCOMES: { value: PairOutcome; label: string; key: string }[] = [
+  { value: "a", label: "A is better", key: "1" },
+  { value: "b", label: "B is better", key: "2" },
+  { value: "tie", label: "Tie", key: "3" },
+  { value: "both_bad", label: "Both bad", key: "4" },
+];
+const STRENGTHS = ["slight", "moderate", "strong", "decisive"];
+
+function newSubmissionId(): string {
+  return crypto.randomUUID();
+}
+
+function isTyping(target: EventTarget | null): boolean {
+  return target instanceof HTMLElement && (target.tagName === "TEXTAREA" || target.tagName === "INPUT" || target.isContentEditable);
+}
+
+export function AnnotateScreen({ projectId }: { projectId: number }) {
+  const trpc = useTRPC();
+  const project = useQuery(trpc.annotate.project.queryOptions({ projectId }));
+  const first = useQuery({ ...trpc.annotate.next.queryOptions({ projectId }), staleTime: Number.POSITIVE_INFINITY, gcTime: 0 });
+  const [state, dispatch] = useReducer(reducer, { phase: "loading" } as State);
+  const [progress, setProgress] = useState<Progress | null>(null);
+
+  const load = useCallback((lease: { status: "item"; item: Item } | { status: "empty" }, p: Progress) => {
+    setProgress(p);
+    dispatch({ type: "loaded", item: lease.status === "item" ? lease.item : null, now: Date.now(), submissionId: newSubmissionId() });
+  }, []);
+
+  useEffect(() => {
+    if (first.data) load(first.data.lease, first.data.progress);
+    if (first.error) dispatch({ type: "failed", message: first.error.message });
+  }, [first.data, first.error, load]);
+
+  const submit = useMutation(trpc.annotate.submit.mutationOptions());
+  const skip = useMutation(trpc.annotate.skip.mutationOptions());
+  const strengthScale = project.data?.strengthScale ?? true;
+  const rationalePolicy = project.data?.rationalePolicy ?? "optional";
+  const settings: Settings = useMemo(() => ({ strengthScale, rationalePolicy }), [strengthScale, rationalePolicy]);
+  const criteria = project.data?.criteria ?? [];
+
+  const stateRef = useRef(state);
+  stateRef.current = state;
+
+  const send = useCallback(
+    (confirmed: boolean) => {
+      const s = stateRef.current;
+      if (s.phase !== "judging" && s.phase !== "confirming") return;
+      const k = s.item.responses.length;
+      const why = missing(s.draft, k, settings);
+      if (why) return dispatch({ type: "error", message: why });
+      if (k > 2 && !s.draft.rankingTouched && !confirmed) return dispatch({ type: "confirm" });
+      dispatch({ type: "submitting" });
+      const d = s.draft;
+      submit.mutate(
+        {
+          projectId,
+          submission: {
+            assignmentId: s.item.assignmentId,
+            clientSubmissionId: s.submissionId,
+            ...(k === 2 ? { outcome: d.outcome } : { ranking: d.ranking }),
+            strength: d.outcome === "a" || d.outcome === "b" ? d.strength : undefined,
+            criteria: d.criteria,
+            rationale: settings.rationalePolicy === "off" ? undefined : d.rationale,
+            timeOnTaskMs: Date.now() - s.shownAt,
+          },
+        },
+        {
+          onSuccess: (res) => load(res.lease, res.progress),
+          onError: (e) => {
+            const code = e instanceof TRPCClientError ? (e.data as { appCode?: string } | undefined)?.appCode : undefined;
+            if (code === "LEASE_EXPIRED") {
+              first.refetch();
+              return;
+            }
+            // Same submission id on retry: the server stores it at most once.
+            dispatch({ type: "error", message: e.message });
+          },
+        },
+      );
+    },
+    [projectId, settings, submit, load, first],
+  );
+
+  const onSkip = () => {
+    if (state.phase !== "judging") return;
+    skip.mutate({ projectId, assignmentId: state.item.assignmentId }, { onSuccess: (res) => load(res.lease, res.progress) });
+  };
+
+  useEffect(() => {
+    function onKey(e: KeyboardEvent) {
+      const s = stateRef.current;
+      if (s.phase !== "judging" && s.phase !== "confirming") return;
+      if (isTyping(e.target)) {
+        if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+          e.preventDefault();
+          send(false);
+        }
+        return;
+      }
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      const k = s.item.responses.length;
+      if (e.key === "Enter") {
+        e.preventDefault();
+        send(s.phase === "confirming");
+        return;
+      }
+      if (e.key === "Escape" || e.key === "Backspace") {
+        dispatch(s.phase === "confirming" ? { type: "cancel" } : { type: "clear" });
+        return;
+      }
+      if (k === 2 && /^[1-4]$/.test(e.key)) {
+        const n = Number(e.key);
+        const d = s.draft;
+        const choosingStrength = settings.strengthScale && (d.outcome === "a" || d.outcome === "b") && d.strength === undefined;
+        if (choosingStrength) dispatch({ type: "strength", strength: n });
+        else dispatch({ type: "outcome", outcome: OUTCOMES[n - 1]?.value ?? "tie" });
+        return;
+      }
+      if (k > 2) {
+        const pos = e.key.toUpperCase().charCodeAt(0) - 65;
+        if (e.key.length === 1 && pos >= 0 && pos < k) dispatch({ type: "select", position: pos });
+        else if ((e.key === "ArrowUp" || e.key === "ArrowDown") && s.draft.selected !== undefined) {
+          e.preventDefault();
+          dispatch({ type: "move", position: s.draft.selected, delta: e.key === "ArrowUp" ? -1 : 1 });
+        }
+      }
+    }
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [send, settings.strengthScale]);
+
+  if (project.error) return <p className="text-red-600">{project.error.message}</p>;
+
+  return (
+    <div className="space-y-4" data-testid="annotate" data-phase={state.phase}>
+      <div className="flex flex-wrap items-center gap-4">
+        <h1 className="text-xl font-semibold">{project.data?.name ?? "…"}</h1>
+        {progress && (
+          <div className="flex min-w-64 flex-1 items-center gap-3 text-sm text-slate-600">
+            <span data-testid="progress-mine">You: {progress.mine} judged</span>
+            <div className="flex-1">
+              <ProgressBar done={progress.doneSlots} target={progress.targetSlots} label="project progress" />
+            </div>
+            <span data-testid="progress-project">
+              {progress.doneSlots.toLocaleString("en")} / {progress.targetSlots.toLocaleString("en")}
+            </span>
+          </div>
+        )}
+      </div>
+      {project.data?.instructions && (
+        <details className="rounded-lg border border-slate-200 bg-white p-3 text-sm">
+          <summary className="cursor-pointer font-medium text-slate-700">Instructions</summary>
+          <div className="mt-2">
+            <Markdown text={project.data.instructions} />
+          </div>
+        </details>
+      )}
+      {state.phase === "loading" && <p className="text-slate-500">Loading the next item…</p>}
+      {state.phase === "failed" && <p className="text-red-600">{state.message}</p>}
+      {state.phase === "empty" && (
+        <div className="rounded-lg border border-slate-200 bg-white p-8 text-center" data-testid="queue-empty">
+          <h2 className="text-lg font-medium">Nothing left to judge here</h2>
+          <p className="mt-1 text-slate-600">Every item you can judge in this project is done or taken. Thank you!</p>
+          <Link href="/" className="mt-4 inline-block text-blue-600 underline">
+            Back to projects
+          </Link>
+        </div>
+      )}
+      {(state.phase === "judging" || state.phase === "confirming" || state.phase === "submitting") && (
+        <Judging
+          state={state}
+          criteria={criteria}
+          settings={settings}
+          dispatch={dispatch}
+          onSubmit={() => send(state.phase === "confirming")}
+          onSkip={onSkip}
+        />
+      )}
+    </div>
+  );
+}
+
+type WorkingState = Extract<State, { phase: "judging" | "confirming" | "submitting" }>;
+
+function Judging({
+  state,
+  criteria,
+  settings,
+  dispatch,
+  onSubmit,
+  onSkip,
+}: {
+  state: WorkingState;
+  criteria: string[];
+  settings: Settings;
+  dispatch: (a: Parameters<typeof reducer>[1]) => void;
+  onSubmit: () => void;
+  onSkip: () => void;
+}) {
+  const { item, draft } = state;
+  const k = item.responses.length;
+  const chosen = (pos: number) =>
+    k === 2 ? (draft.outcome === "a" && pos === 0) || (draft.outcome === "b" && pos === 1) : draft.ranking[0] === pos;
+  const cols = k === 2 ? "md:grid-cols-2" : k === 3 ? "lg:grid-cols-3" : "md:grid-cols-2 xl:grid-cols-4";
+  const needsStrength = settings.strengthScale && (draft.outcome === "a" || draft.outcome === "b");
+  return (
+    <div className="space-y-4" data-testid="item" data-assignment={item.assignmentId}>
+      <section className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid="prompt">
+        <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">Prompt</h2>
+        <ContentView content={item.prompt} />
+      </section>
+      <div className={`grid grid-cols-1 gap-4 ${cols}`}>
+        {item.responses.map((r) => (
+          <section
+            key={r.position}
+            data-testid={`response-${letter(r.position)}`}
+            className={`rounded-lg border bg-white p-4 shadow-sm transition ${chosen(r.position) ? "border-emerald-500 ring-2 ring-emerald-200" : "border-slate-200"} ${draft.selected === r.position ? "outline outline-2 outline-sky-400" : ""}`}
+          >
+            <h2 className="mb-2 flex items-center justify-between text-xs font-semibold uppercase tracking-wide text-slate-500">
+              <span>Response {letter(r.position)}</span>
+              {k > 2 && <span className="normal-case text-slate-400">rank {draft.ranking.indexOf(r.position) + 1}</span>}
+            </h2>
+            <ContentView content={r.content} />
+          </section>
+        ))}
+      </div>
+
+      <section
+        className="sticky bottom-0 space-y-3 rounded-lg border border-slate-200 bg-white/95 p-4 shadow-lg backdrop-blur"
+        data-testid="judgment-panel"
+      >
+        {k === 2 ? (
+          <div className="flex flex-wrap items-center gap-2">
+            {OUTCOMES.map((o) => (
+              <button
+                key={o.value}
+                type="button"
+                data-testid={`outcome-${o.value}`}
+                aria-pressed={draft.outcome === o.value}
+                onClick={() => dispatch({ type: "outcome", outcome: o.value })}
+                className={`rounded-md border px-3 py-1.5 text-sm ${draft.outcome === o.value ? "border-slate-900 bg-slate-900 text-white" : "border-slate-300 hover:bg-slate-50"}`}
+              >
+                <kbd className="mr-1 text-xs opacity-60">{o.key}</kbd>
+                {o.label}
+              </button>
+            ))}
+            {needsStrength && (
+              <div className="ml-2 flex items-center gap-1 border-l border-slate-200 pl-3" data-testid="strength">
+                <span className="mr-1 text-sm text-slate-500">by how much?</span>
+                {STRENGTHS.map((label, i) => (
+                  <button
+                    key={label}
+                    type="button"
+                    data-testid={`strength-${i + 1}`}
+                    aria-pressed={draft.strength === i + 1}
+                    onClick={() => dispatch({ type: "strength", strength: i + 1 })}
+                    className={`rounded-md border px-2.5 py-1 text-sm ${draft.strength === i + 1 ? "border-emerald-600 bg-emerald-600 text-white" : "border-slate-300 hover:bg-slate-50"}`}
+                  >
+                    <kbd className="mr-1 text-xs opacity-60">{i + 1}</kbd>
+                    {label}
+                  </button>
+                ))}
+              </div>
+            )}
+          </div>
+        ) : (
+          <RankingPanel state={state} dispatch={dispatch} />
+        )}
+
+        {criteria.length > 0 && (
+          <div className="flex flex-wrap gap-x-6 gap-y-2 text-sm" data-testid="criteria">
+            {criteria.map((c) => (
+              <fieldset key={c} className="flex items-center gap-1">
+                <legend className="sr-only">{c}</legend>
+                <span className="mr-1 capitalize text-slate-600">{c}:</span>
+                {(["a", "b", "tie", "both_bad"] as const).map((o) => (
+                  <button
+                    key={o}
+                    type="button"
+                    data-testid={`criterion-${c}-${o}`}
+                    aria-pressed={draft.criteria[c] === o}
+                    onClick={() => dispatch({ type: "criterion", name: c, outcome: o })}
+                    className={`rounded border px-2 py-0.5 text-xs ${draft.criteria[c] === o ? "border-sky-700 bg-sky-700 text-white" : "border-slate-300 hover:bg-slate-50"}`}
+                  >
+                    {o === "both_bad" ? "both bad" : o === "tie" ? "tie" : o.toUpperCase()}
+                  </button>
+                ))}
+              </fieldset>
+            ))}
+          </div>
+        )}
+
+        {settings.rationalePolicy !== "off" && (
+          <textarea
+            data-testid="rationale"
+            value={draft.rationale}
+            onChange={(e) => dispatch({ type: "rationale", text: e.target.value })}
+            placeholder={
+              settings.rationalePolicy === "required" ? "Why? (required; Ctrl+Enter submits)" : "Why? (optional; Ctrl+Enter submits)"
+            }
+            rows={2}
+            className="w-full rounded border border-slate-300 p-2 text-sm"
+          />
+        )}
+
+        <div className="flex flex-wrap items-center gap-3">
+          <button
+            type="button"
+            data-testid="submit"
+            onClick={onSubmit}
+            disabled={state.phase === "submitting"}
+            className="rounded-md bg-emerald-600 px-4 py-2 text-sm font-medium text-white hover:bg-emerald-700 disabled:opacity-50"
+          >
+            {state.phase === "submitting" ? "Saving…" : state.phase === "confirming" ? "Yes, submit this order" : "Submit ⏎"}
+          </button>
+          <button
+            type="button"
+            data-testid="skip"
+            onClick={onSkip}
+            disabled={state.phase !== "judging"}
+            className="text-sm text-slate-500 underline hover:text-slate-700"
+          >
+            Can't judge this one
+          </button>
+          {state.phase === "confirming" && (
+            <span className="text-sm text-amber-700" data-testid="confirm-ranking">
+              You left the ranking as shown. Submit it anyway? (Enter = yes, Esc = go back)
+            </span>
+          )}
+          {state.error && (
+            <span role="alert" className="text-sm text-red-600" data-testid="error">
+              {state.error}
+            </span>
+          )}
+          <span className="ml-auto hidden text-xs text-slate-400 md:inline">
+            {k === 2 ? "1–4 choose · then 1–4 strength · Enter submit · Esc undo" : "letter selects · ↑/↓ move · Enter submit"}
+          </span>
+        </div>
+      </section>
+    </div>
+  );
+}
+
+function RankingPanel({ state, dispatch }: { state: WorkingState; dispatch: (a: Parameters<typeof reducer>[1]) => void }) {
+  const { draft } = state;
+  const [dragging, setDragging] = useState<number | null>(null);
+  return (
+    <div>
+      <p className="mb-2 text-sm text-slate-600">Rank the responses, best first. Drag, use the arrows, or press a letter then ↑/↓.</p>
+      <ol className="space-y-1" data-testid="ranking">
+        {draft.ranking.map((pos, i) => (
+          <li
+            key={pos}
+            draggable
+            onDragStart={() => setDragging(pos)}
+            onDragOver={(e) => e.preventDefault()}
+            onDrop={() => {
+              if (dragging !== null) dispatch({ type: "place", position: dragging, index: i });
+              setDragging(null);
+            }}
+            data-testid={`rank-${i + 1}`}
+            className={`flex cursor-grab items-center gap-2 rounded border px-3 py-1.5 text-sm ${draft.selected === pos ? "border-sky-400 bg-sky-50" : "border-slate-200 bg-white"}`}
+          >
+            <span className="w-6 text-slate-400">{i + 1}.</span>
+            <button type="button" className="font-medium" onClick={() => dispatch({ type: "select", position: pos })}>
+              Response {letter(pos)}
+            </button>
+            <span className="ml-auto flex gap-1">
+              <button
+                type="button"
+                aria-label={`move ${letter(pos)} up`}
+                disabled={i === 0}
+                onClick={() => dispatch({ type: "move", position: pos, delta: -1 })}
+                className="rounded border border-slate-300 px-1.5 disabled:opacity-30"
+              >
+                ↑
+              </button>
+              <button
+                type="button"
+                aria-label={`move ${letter(pos)} down`}
+                disabled={i === draft.ranking.length - 1}
+                onClick={() => dispatch({ type: "move", position: pos, delta: 1 })}
+                className="rounded border border-slate-300 px-1.5 disabled:opacity-30"
+              >
+                ↓
+              </button>
+            </span>
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}

@@ -1,0 +1,132 @@
+/**
+ * The annotate screen as a state machine (after Open-Assistant's Task.tsx): one reducer over a
+ * discriminated union, so every key press and server answer moves between well-defined phases.
+ */
+import type { Content } from "@/db/schema";
+
+export type PairOutcome = "a" | "b" | "tie" | "both_bad";
+export type Item = { assignmentId: number; deadline: number; prompt: Content; responses: { position: number; content: Content }[] };
+export type Progress = { mine: number; doneSlots: number; targetSlots: number };
+
+export type Draft = {
+  outcome?: PairOutcome;
+  strength?: number;
+  /** K > 2: shown positions, best first. */
+  ranking: number[];
+  rankingTouched: boolean;
+  /** K > 2: the response the arrow keys move. */
+  selected?: number;
+  criteria: Record<string, PairOutcome>;
+  rationale: string;
+};
+
+type Working = { item: Item; draft: Draft; submissionId: string; shownAt: number; error?: string };
+
+export type State =
+  | { phase: "loading" }
+  | ({ phase: "judging" } & Working)
+  | ({ phase: "confirming" } & Working)
+  | ({ phase: "submitting" } & Working)
+  | { phase: "empty" }
+  | { phase: "failed"; message: string };
+
+export type Action =
+  | { type: "loaded"; item: Item | null; now: number; submissionId: string }
+  | { type: "outcome"; outcome: PairOutcome }
+  | { type: "strength"; strength: number }
+  | { type: "clear" }
+  | { type: "criterion"; name: string; outcome: PairOutcome }
+  | { type: "rationale"; text: string }
+  | { type: "select"; position: number }
+  | { type: "move"; position: number; delta: -1 | 1 }
+  | { type: "place"; position: number; index: number }
+  | { type: "confirm" }
+  | { type: "cancel" }
+  | { type: "submitting" }
+  | { type: "error"; message: string }
+  | { type: "failed"; message: string };
+
+export function emptyDraft(k: number): Draft {
+  return { ranking: Array.from({ length: k }, (_, i) => i), rankingTouched: false, criteria: {}, rationale: "" };
+}
+
+function moveTo(ranking: number[], position: number, index: number): number[] {
+  const rest = ranking.filter((p) => p !== position);
+  const at = Math.max(0, Math.min(rest.length, index));
+  return [...rest.slice(0, at), position, ...rest.slice(at)];
+}
+
+export function reducer(state: State, action: Action): State {
+  if (action.type === "loaded") {
+    if (!action.item) return { phase: "empty" };
+    return {
+      phase: "judging",
+      item: action.item,
+      draft: emptyDraft(action.item.responses.length),
+      submissionId: action.submissionId,
+      shownAt: action.now,
+    };
+  }
+  if (action.type === "failed") return { phase: "failed", message: action.message };
+  if (state.phase !== "judging" && state.phase !== "confirming" && state.phase !== "submitting") return state;
+  const d = state.draft;
+  switch (action.type) {
+    case "submitting":
+      return { ...state, phase: "submitting", error: undefined };
+    case "error":
+      return { ...state, phase: "judging", error: action.message };
+    case "confirm":
+      return { ...state, phase: "confirming" };
+    case "cancel":
+      return { ...state, phase: "judging" };
+    default:
+  }
+  if (state.phase === "submitting") return state; // no edits while the answer is on its way
+  const edit = (draft: Draft): State => ({ ...state, phase: "judging", draft, error: undefined });
+  switch (action.type) {
+    case "outcome":
+      return edit({ ...d, outcome: action.outcome, strength: action.outcome === "a" || action.outcome === "b" ? d.strength : undefined });
+    case "strength":
+      return edit({ ...d, strength: action.strength });
+    case "clear":
+      return edit({ ...d, outcome: undefined, strength: undefined });
+    case "criterion":
+      return edit({ ...d, criteria: { ...d.criteria, [action.name]: action.outcome } });
+    case "rationale":
+      return edit({ ...d, rationale: action.text });
+    case "select":
+      return edit({ ...d, selected: action.position });
+    case "move": {
+      const at = d.ranking.indexOf(action.position);
+      return edit({
+        ...d,
+        ranking: moveTo(d.ranking, action.position, at + action.delta),
+        rankingTouched: true,
+        selected: action.position,
+      });
+    }
+    case "place":
+      return edit({ ...d, ranking: moveTo(d.ranking, action.position, action.index), rankingTouched: true });
+    default:
+      return state;
+  }
+}
+
+export type Settings = { strengthScale: boolean; rationalePolicy: "off" | "optional" | "required" };
+
+/** What still stops the draft from being submitted, or null when it is complete. */
+export function missing(draft: Draft, k: number, settings: Settings): string | null {
+  if (k === 2) {
+    if (!draft.outcome) return "Choose A, B, tie or both bad (keys 1–4).";
+    if (settings.strengthScale && (draft.outcome === "a" || draft.outcome === "b") && !draft.strength) {
+      return "How much better? (keys 1–4: slight … decisive)";
+    }
+  }
+  if (settings.rationalePolicy === "required" && draft.rationale.trim() === "") return "Write a short rationale.";
+  return null;
+}
+
+/** The letter a shown position goes by: A, B, C… */
+export function letter(position: number): string {
+  return String.fromCharCode(65 + position);
+}

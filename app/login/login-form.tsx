@@ -1,0 +1,72 @@
+"use client";
+import { useRouter, useSearchParams } from "next/navigation";
+import { signIn } from "next-auth/react";
+import { type FormEvent, useState } from "react";
+
+export function LoginForm() {
+  const router = useRouter();
+  const params = useSearchParams();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    setBusy(true);
+    setError(null);
+    const res = await signIn("credentials", {
+      email: String(form.get("email") ?? ""),
+      password: String(form.get("password") ?? ""),
+      redirect: false,
+    });
+    setBusy(false);
+    if (!res || res.error) {
+      setError("Wrong email or password.");
+      return;
+    }
+    const target = params.get("callbackUrl");
+    // Only same-site paths: a crafted callbackUrl must not send people elsewhere.
+    router.push(target?.startsWith("/") && !target.startsWith("//") ? target : "/");
+    router.refresh();
+  }
+
+  return (
+    <form onSubmit={onSubmit} className="space-y-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
+      <label className="block text-sm">
+        <span className="text-slate-700">Email</span>
+        <input
+          name="email"
+          type="email"
+          required
+          autoComplete="username"
+          data-testid="login-email"
+          className="mt-1 w-full rounded border border-slate-300 px-3 py-2"
+        />
+      </label>
+      <label className="block text-sm">
+        <span className="text-slate-700">Password</span>
+        <input
+          name="password"
+          type="password"
+          required
+          autoComplete="current-password"
+          data-testid="login-password"
+          className="mt-1 w-full rounded border border-slate-300 px-3 py-2"
+        />
+      </label>
+      {error && (
+        <p role="alert" className="text-sm text-red-600">
+          {error}
+        </p>
+      )}
+      <button
+        type="submit"
+        disabled={busy}
+        data-testid="login-submit"
+        className="w-full rounded bg-slate-900 py-2 text-white hover:bg-slate-700 disabled:opacity-50"
+      >
+        {busy ? "Signing in…" : "Sign in"}
+      </button>
+    </form>
+  );
+}

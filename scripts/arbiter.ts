@@ -1,0 +1,205 @@
+/**
+ * The Arbiter CLI: `npm run arbiter -- <command> [--flag value …]`. Every command is a thin shell
+ * over a server/domain function (the same ones tRPC calls). `--json` prints exactly one JSON object
+ * on stdout. Exit 0 on success, 1 on a user error (one line `error: …` on stderr), 2 on usage errors.
+ */
+import { parseArgs } from "node:util";
+import cliProgress from "cli-progress";
+import { RATIONALE_POLICIES } from "@/db/schema";
+import { type Db, openDb } from "@/server/db";
+import { AppError, formatIssue, isAppError } from "@/server/domain/errors";
+import { IMPORT_FORMATS, type ImportFormat, importItems } from "@/server/domain/import/import-items";
+import { createProject, getProjectStatus, listProjects } from "@/server/domain/projects";
+import { createUser } from "@/server/domain/users";
+
+class UsageError extends Error {}
+
+type Flags = Record<string, string | boolean | undefined>;
+
+type Command = {
+  summary: string;
+  usage: string;
+  options: Record<string, { type: "string" | "boolean" }>;
+  run: (db: Db, flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }>;
+};
+
+function required(flags: Flags, name: string): string {
+  const v = flags[name];
+  if (typeof v !== "string" || v === "") throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+function intFlag(flags: Flags, name: string, fallback: number): number {
+  const v = flags[name];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (typeof v !== "string" || !Number.isInteger(n)) throw new UsageError(`--${name} takes a whole number`);
+  return n;
+}
+
+/** A project by id, or by its exact name. */
+function resolveProject(db: Db, ref: string): number {
+  if (/^\d+$/.test(ref)) return Number(ref);
+  const found = listProjects(db).find((p) => p.name === ref);
+  if (!found) throw new AppError("NOT_FOUND", `no project named "${ref}"`);
+  return found.id;
+}
+
+const COMMANDS: Record<string, Command> = {
+  "user:add": {
+    summary: "create a user who can sign in",
+    usage: "user:add --email E --password P --role annotator|admin|researcher [--name N]",
+    options: { email: { type: "string" }, password: { type: "string" }, role: { type: "string" }, name: { type: "string" } },
+    async run(db, f) {
+      const role = required(f, "role");
+      if (!["annotator", "admin", "researcher"].includes(role)) throw new UsageError("--role is annotator, admin or researcher");
+      const user = await createUser(db, {
+        email: required(f, "email"),
+        password: required(f, "password"),
+        role: role as "annotator",
+        name: typeof f.name === "string" ? f.name : undefined,
+      });
+      return { json: { id: user.id }, text: `created ${user.role} ${user.email} (id ${user.id})` };
+    },
+  },
+  "project:create": {
+    summary: "create a project",
+    usage:
+      "project:create --name N [--overlap 3] [--criteria helpful,harmless] [--instructions TEXT] [--rationale off|optional|required] [--no-strength]",
+    options: {
+      name: { type: "string" },
+      overlap: { type: "string" },
+      criteria: { type: "string" },
+      instructions: { type: "string" },
+      rationale: { type: "string" },
+      "no-strength": { type: "boolean" },
+    },
+    async run(db, f) {
+      const rationale = typeof f.rationale === "string" ? f.rationale : "optional";
+      if (!(RATIONALE_POLICIES as readonly string[]).includes(rationale)) throw new UsageError("--rationale is off, optional or required");
+      const p = createProject(db, {
+        name: required(f, "name"),
+        overlap: intFlag(f, "overlap", 3),
+        criteria:
+          typeof f.criteria === "string"
+            ? f.criteria
+                .split(",")
+                .map((c) => c.trim())
+                .filter(Boolean)
+            : [],
+        instructions: typeof f.instructions === "string" ? f.instructions : "",
+        rationalePolicy: rationale as "optional",
+        strengthScale: f["no-strength"] !== true,
+      });
+      return { json: { id: p.id }, text: `created project "${p.name}" (id ${p.id}, overlap ${p.overlap})` };
+    },
+  },
+  status: {
+    summary: "counts for a project",
+    usage: "status --project ID",
+    options: { project: { type: "string" } },
+    async run(db, f) {
+      const s = getProjectStatus(db, resolveProject(db, required(f, "project")));
+      const text = `${s.items} items, ${s.responses} responses, ${s.judgments} judgments by ${s.annotators} annotators; ${s.done_items} items done`;
+      return { json: s, text };
+    },
+  },
+  import: {
+    summary: "import a JSONL file into a project (all or nothing)",
+    usage: `import --project ID --file F [--format ${IMPORT_FORMATS.join("|")}]`,
+    options: { project: { type: "string" }, file: { type: "string" }, format: { type: "string" } },
+    async run(db, f) {
+      const file = required(f, "file");
+      const format = (typeof f.format === "string" ? f.format : "arbiter") as ImportFormat;
+      if (!IMPORT_FORMATS.includes(format)) throw new UsageError(`--format is one of ${IMPORT_FORMATS.join(", ")}`);
+      const projectId = resolveProject(db, required(f, "project"));
+      const bar = process.stderr.isTTY
+        ? new cliProgress.SingleBar(
+            {
+              stream: process.stderr,
+              format: "importing [{bar}] {percentage}% | {value}/{total} MB | {eta_formatted} left",
+              hideCursor: true,
+            },
+            cliProgress.Presets.shades_classic,
+          )
+        : null;
+      let started = false;
+      const result = importItems(db, {
+        projectId,
+        file,
+        format,
+        onProgress: (done, total) => {
+          if (!bar) return;
+          const mb = (n: number) => Math.round((n / 1e6) * 10) / 10;
+          if (!started) bar.start(mb(total), 0);
+          started = true;
+          bar.update(mb(done));
+        },
+      });
+      bar?.stop();
+      const json = { items: result.items, responses: result.responses, judgments: result.judgments, errors: result.errors };
+      if (result.errorCount > 0) {
+        const lines = result.errors.slice(0, 20).map((e) => formatIssue(e, file));
+        const more = result.errorCount > lines.length ? `\n… and ${result.errorCount - lines.length} more` : "";
+        throw Object.assign(new AppError("BAD_INPUT", `${lines.join("\nerror: ")}${more}\nnothing was imported`), { json });
+      }
+      return {
+        json,
+        text: `imported ${result.items} items, ${result.responses} responses and ${result.judgments} judgments into project ${projectId}`,
+      };
+    },
+  },
+};
+
+function help(): string {
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(16)} ${c.summary}\n      ${c.usage}`);
+  return `usage: npm run arbiter -- <command> [--db PATH] [--json] [flags]\n\ncommands:\n${rows.join("\n")}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "help" || name === "--help" || name === "-h") {
+    process.stdout.write(help());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`error: unknown command "${name}"\n${help()}`);
+    return 2;
+  }
+  let flags: Flags;
+  try {
+    flags = parseArgs({
+      args: rest,
+      options: { ...command.options, db: { type: "string" }, json: { type: "boolean" } },
+      strict: true,
+      allowPositionals: false,
+    }).values as Flags;
+  } catch (e) {
+    process.stderr.write(`error: ${(e as Error).message}\nusage: npm run arbiter -- ${command.usage}\n`);
+    return 2;
+  }
+  const asJson = flags.json === true;
+  try {
+    const db = openDb(typeof flags.db === "string" ? flags.db : undefined);
+    const out = await command.run(db, flags);
+    process.stdout.write(asJson ? `${JSON.stringify(out.json)}\n` : `${out.text}\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`error: ${e.message}\nusage: npm run arbiter -- ${command.usage}\n`);
+      return 2;
+    }
+    if (isAppError(e)) {
+      const json = (e as AppError & { json?: unknown }).json;
+      if (asJson && json) process.stdout.write(`${JSON.stringify(json)}\n`);
+      process.stderr.write(`error: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`error: ${(e as Error).message}\n`);
+    if (process.env.ARBITER_DEBUG) console.error(e);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));

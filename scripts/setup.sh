@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Shared by `npm run demo` and `npm test`: system packages, then npm dependencies when the lock file
+# changed since the last install (a stamp inside node_modules remembers which lock was installed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap
+stamp=node_modules/.arbiter-lock.sha256
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "setup: installing npm dependencies (npm ci)…" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" > "$stamp"
+fi

@@ -1,0 +1,49 @@
+import { z } from "zod";
+import { annotatorProcedure, createTRPCRouter } from "@/server/api/trpc";
+import type { Db } from "@/server/db";
+import { leaseNextItem, skipAssignment } from "@/server/domain/assignment";
+import { countMyJudgments, submitJudgment, zJudgmentSubmission } from "@/server/domain/judgments";
+import { getAnnotatorProject, getProject, listAnnotatorProjects } from "@/server/domain/projects";
+import { zId } from "@/server/domain/schemas";
+
+function progress(db: Db, userId: number, projectId: number) {
+  const p = getProject(db, projectId);
+  return {
+    mine: countMyJudgments(db, userId, projectId),
+    doneSlots: Math.min(p.doneSlots, p.itemCount * p.overlap),
+    targetSlots: p.itemCount * p.overlap,
+  };
+}
+
+const zProjectInput = z.object({ projectId: zId });
+
+export const annotateRouter = createTRPCRouter({
+  projects: annotatorProcedure.query(({ ctx }) => listAnnotatorProjects(ctx.db, ctx.user.id)),
+
+  project: annotatorProcedure.input(zProjectInput).query(({ ctx, input }) => getAnnotatorProject(ctx.db, input.projectId)),
+
+  /** The annotator's current item (a reload shows the same one) or the next one, with progress. */
+  next: annotatorProcedure.input(zProjectInput).query(({ ctx, input }) => ({
+    lease: leaseNextItem(ctx.db, { projectId: input.projectId, userId: ctx.user.id }),
+    progress: progress(ctx.db, ctx.user.id, input.projectId),
+  })),
+
+  /** Stores a judgment and returns the next item in the same round trip. */
+  submit: annotatorProcedure.input(zProjectInput.extend({ submission: zJudgmentSubmission })).mutation(({ ctx, input }) => {
+    const result = submitJudgment(ctx.db, { userId: ctx.user.id, submission: input.submission });
+    return {
+      result,
+      lease: leaseNextItem(ctx.db, { projectId: input.projectId, userId: ctx.user.id }),
+      progress: progress(ctx.db, ctx.user.id, input.projectId),
+    };
+  }),
+
+  /** "Can't judge this one": the item goes to someone else and the next one comes back. */
+  skip: annotatorProcedure.input(zProjectInput.extend({ assignmentId: zId })).mutation(({ ctx, input }) => {
+    skipAssignment(ctx.db, { assignmentId: input.assignmentId, userId: ctx.user.id });
+    return {
+      lease: leaseNextItem(ctx.db, { projectId: input.projectId, userId: ctx.user.id }),
+      progress: progress(ctx.db, ctx.user.id, input.projectId),
+    };
+  }),
+});
