@@ -56,7 +56,7 @@ class TrainConfig:
     lora: LoraSettings | None = None
     bf16: str | bool = "auto"  # "auto": on when CUDA supports bf16
     prefix_sharing: bool = True  # prompt once per pair in a packed row (tiny model only)
-    pack_row_tokens: int | None = None  # None: auto (2*max_length for tiny, one row for flash-attn)
+    pack_row_tokens: int | None = None  # None: auto (tiny: rows as long as the longest sequence; flash-attn: one row)
     device: str = "auto"  # "auto" | "cpu" | "cuda"
     resume_from: str | None = None  # a checkpoint file or the folder holding checkpoint.pt
     checkpoint_every_steps: int = 500  # 0: only on SIGTERM
@@ -129,8 +129,8 @@ def config_from_dict(raw: Any, base_dir: str | None = None) -> TrainConfig:
     _check(_is_int(opt("seed")), "seed", "an integer", opt("seed"))
     _check(_is_int(opt("checkpoint_every_steps")) and opt("checkpoint_every_steps") >= 0,
            "checkpoint_every_steps", "an integer >= 0", opt("checkpoint_every_steps"))
-    _check(opt("pack_row_tokens") is None or (_is_int(opt("pack_row_tokens")) and opt("pack_row_tokens") >= 1),
-           "pack_row_tokens", "an integer >= 1 or null", opt("pack_row_tokens"))
+    _check(opt("pack_row_tokens") is None or (_is_int(opt("pack_row_tokens")) and opt("pack_row_tokens") >= 0),
+           "pack_row_tokens", "an integer >= 0 or null", opt("pack_row_tokens"))
     _check(opt("lr") is None or (_is_num(opt("lr")) and opt("lr") > 0), "lr", "a number > 0 or null", opt("lr"))
     _check(_is_num(opt("eval_fraction")) and 0 <= opt("eval_fraction") < 1, "eval_fraction",
            "a number in [0, 1)", opt("eval_fraction"))

@@ -302,8 +302,9 @@ class Batch:
 def collate(elements: list[Element], layout: str, pad_id: int, row_tokens: int | None = None) -> Batch:
     """Pack elements into rows (see the module docstring for the layouts).
 
-    `row_tokens` caps a row for "shared"/"packed" (None: everything in one row); a unit longer than the
-    cap gets a row of its own size. Rows are filled first-fit-decreasing.
+    `row_tokens` caps a row for "shared"/"packed"; a row is never shorter than the longest unit, so 0
+    packs rows up to the longest unit's length, and None puts everything in one row (flash-attn varlen
+    style). Rows are filled first-fit-decreasing.
     """
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}")

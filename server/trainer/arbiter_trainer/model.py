@@ -35,6 +35,7 @@ import torch.utils.checkpoint
 from .tokenizer import ByteTokenizer, Tokenizer, has_hf_tokenizer, load_tokenizer
 
 TINY_MODEL_TYPE = "arbiter-tiny"
+HAS_SDPA = hasattr(F, "scaled_dot_product_attention")
 TINY_ARCHITECTURE = "ArbiterTinyForSequenceClassification"
 
 try:
@@ -86,15 +87,15 @@ class SelfAttention(nn.Module):
         self.dropout = cfg.dropout
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """`mask`: bool (True = attend) with SDPA, else the additive bias from TinyRewardModel.forward."""
         r, c, d = x.shape
         q, k, v = self.qkv(x).view(r, c, 3, self.n_heads, d // self.n_heads).permute(2, 0, 3, 1, 4)
         p = self.dropout if self.training else 0.0
-        if hasattr(F, "scaled_dot_product_attention"):  # torch >= 2: fused kernels
+        if HAS_SDPA:  # torch >= 2: fused kernels
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
         else:  # torch 1.13 (Debian): the same computation by hand
-            att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
-            att = F.dropout(att.masked_fill(~mask, float("-inf")).softmax(dim=-1), p, self.training)
-            y = att @ v
+            att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1))) + mask
+            y = F.dropout(att.softmax(dim=-1), p, self.training) @ v
         return self.proj(y.transpose(1, 2).reshape(r, c, d))
 
 
@@ -143,8 +144,10 @@ class TinyRewardModel(nn.Module):
         if int(position_ids.max()) >= self.config.max_position_embeddings:
             raise ValueError(f"position {int(position_ids.max())} >= max_position_embeddings "
                              f"{self.config.max_position_embeddings}")
-        mask = attention_mask(segment_ids, branch_ids)
         x = self.tok_emb(input_ids) + self.pos_emb(position_ids)
+        mask = attention_mask(segment_ids, branch_ids)
+        if not HAS_SDPA:  # built once, added in every layer: cheaper than masked_fill per layer
+            mask = torch.zeros(mask.shape, dtype=x.dtype, device=x.device).masked_fill(~mask, float("-inf"))
         for block in self.blocks:
             if self.grad_checkpointing and self.training:
                 x = torch.utils.checkpoint.checkpoint(block, x, mask, use_reentrant=False)

@@ -30,6 +30,7 @@ import torch
 from . import protocol
 from .data import DataError, Element, collate, encode_group, render_prompt
 from .model import ModelDirError, load_reward_model
+from .train import set_threads
 
 MAX_LINES_PER_CYCLE = 256
 
@@ -44,7 +45,7 @@ def score_texts(model, tok, pairs: list[tuple[str, str]], *, max_length: int, ba
         elements.append(Element(p, [r], [], 1.0))
     order = sorted(range(len(elements)), key=lambda i: elements[i].tokens(False))
     out = [0.0] * len(elements)
-    row_tokens = 2 * max_length if model.model_type == "arbiter-tiny" else None
+    row_tokens = 0 if model.model_type == "arbiter-tiny" else None  # see data.collate
     start = 0
     while start < len(order):
         end, used = start, 0
@@ -92,13 +93,13 @@ def _parse(line: str, lineno: int) -> tuple[Any, list[tuple[str, str]] | None, b
 
 
 def serve(model_dir: str, *, batch_tokens: int = 16384, device: str = "auto", stdin: TextIO | None = None) -> int:
-    torch.set_num_threads(os.cpu_count() or 1)
     dev = torch.device("cuda" if device != "cpu" and torch.cuda.is_available() else "cpu")
     try:
         model, tok, info = load_reward_model(model_dir, dev)
     except ModelDirError as e:
         protocol.error(str(e))
         return 1
+    set_threads(model.model_type == "arbiter-tiny")
     protocol.ready(model_dir=os.path.abspath(model_dir), model_type=info["model_type"],
                    max_length=info["max_length"], device=str(dev))
     mean, std = info["reward_mean"], info["reward_std"]
