@@ -16,12 +16,12 @@ export const DEFAULT_DB_PATH = "data/arbiter.db";
 
 function migrationsFolder(): string {
   // cwd is the repository root for the app, the CLI and the tests; ARBITER_ROOT overrides it.
-  return path.join(process.env.ARBITER_ROOT ?? process.cwd(), "db/migrations");
+  return path.join(/*turbopackIgnore: true*/ process.env.ARBITER_ROOT ?? process.cwd(), "db/migrations");
 }
 
 /** Opens (creating if needed) and migrates a database; ":memory:" gives a private in-memory one. */
 export function openDb(file: string = process.env.ARBITER_DB ?? DEFAULT_DB_PATH): Db {
-  if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(/*turbopackIgnore: true*/ file)), { recursive: true });
   const sqlite = new Database(file);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL"); // durable across process crashes in WAL mode; fsync at checkpoints

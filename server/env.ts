@@ -30,7 +30,7 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
 /** NEXTAUTH_SECRET from the environment, else the one stored beside the database (created once). */
 export function resolveAuthSecret(env: Env): string {
   if (env.NEXTAUTH_SECRET) return env.NEXTAUTH_SECRET;
-  const file = path.join(path.dirname(path.resolve(env.ARBITER_DB)), "auth-secret");
+  const file = path.join(path.dirname(path.resolve(/*turbopackIgnore: true*/ env.ARBITER_DB)), "auth-secret");
   if (!fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, crypto.randomBytes(32).toString("base64url"), { mode: 0o600, flag: "wx" });

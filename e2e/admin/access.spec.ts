@@ -1,0 +1,46 @@
+import { expect, test } from "@playwright/test";
+import { signIn } from "../fixtures/auth";
+import { E2E_USERS } from "../fixtures/users";
+
+test("an annotator cannot open admin pages nor call admin procedures", async ({ page }) => {
+  await signIn(page, E2E_USERS.annotator1);
+  await page.goto("/admin");
+  await expect(page.getByTestId("forbidden")).toBeVisible();
+  await page.goto("/admin/projects/new");
+  await expect(page.getByTestId("forbidden")).toBeVisible();
+  await expect(page.getByTestId("nav-admin")).toHaveCount(0);
+
+  const create = await page.request.post("/api/trpc/projects.create", { data: { name: "sneaky" } });
+  expect(create.status()).toBe(403);
+  const list = await page.request.get("/api/trpc/projects.list");
+  expect(list.status()).toBe(403);
+});
+
+test("anonymous callers are sent to the login page and refused by the API", async ({ page }) => {
+  await page.goto("/admin");
+  await expect(page).toHaveURL(/\/login\?callbackUrl=%2Fadmin/);
+  const res = await page.request.get("/api/trpc/annotate.projects");
+  expect(res.status()).toBe(401);
+});
+
+test("an admin creates a project, a bad file imports nothing, a good one imports", async ({ page }) => {
+  await signIn(page, E2E_USERS.admin, "/admin");
+  await page.getByTestId("new-project").click();
+  await page.getByTestId("project-name").fill("e2e created");
+  await page.getByTestId("create-project").click();
+  await expect(page.getByTestId("project-title")).toHaveText("e2e created");
+
+  const bad = ['{"id": "x1", "prompt": "p", "responses": [{"model": "m", "text": "one"}]}', "{oops"].join("\n");
+  await page.getByTestId("import-file").setInputFiles({ name: "bad.jsonl", mimeType: "application/jsonl", buffer: Buffer.from(bad) });
+  await page.getByTestId("import-submit").click();
+  const errors = page.getByTestId("import-errors");
+  await expect(errors).toContainText("line 1, field responses: an item needs at least 2 responses");
+  await expect(errors).toContainText("line 2, field (line): invalid JSON");
+  await expect(page.getByTestId("project-status")).toContainText("Items0");
+
+  const good = [1, 2, 3].map((i) => JSON.stringify({ id: `g${i}`, prompt: `q${i}`, responses: [{ model: "m1", text: "a" }, { model: "m2", text: "b" }] }));
+  await page.getByTestId("import-file").setInputFiles({ name: "good.jsonl", mimeType: "application/jsonl", buffer: Buffer.from(good.join("\n")) });
+  await page.getByTestId("import-submit").click();
+  await expect(page.getByTestId("import-ok")).toContainText("Imported 3 items");
+  await expect(page.getByTestId("project-status")).toContainText("Items3");
+});

@@ -1,0 +1,33 @@
+import { defineConfig, devices } from "@playwright/test";
+
+const PORT = 3217;
+
+/**
+ * e2e against the production build (`next build` first; npm test does it) served by the real
+ * server on a fresh database seeded by e2e/fixtures/seed.ts. Debian's chromium: no browser download.
+ */
+export default defineConfig({
+  testDir: "e2e",
+  forbidOnly: !!process.env.CI,
+  retries: process.env.CI ? 1 : 0,
+  workers: 1,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: [["list"], ["json", { outputFile: ".tmp/e2e-results.json" }]],
+  use: {
+    baseURL: `http://localhost:${PORT}`,
+    trace: "on-first-retry",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+    },
+  },
+  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], viewport: { width: 1400, height: 1000 } } }],
+  webServer: {
+    command: "rm -rf .tmp/e2e-db && npx tsx e2e/fixtures/seed.ts && npx tsx server/main.ts",
+    url: `http://localhost:${PORT}/api/health`,
+    timeout: 120_000,
+    reuseExistingServer: false,
+    env: { ARBITER_DB: ".tmp/e2e-db/e2e.db", PORT: String(PORT), NEXTAUTH_URL: `http://localhost:${PORT}` },
+  },
+});
