@@ -294,6 +294,7 @@ def train(cfg: TrainConfig, should_stop: Callable[[], bool] = lambda: False) -> 
     if cfg.resume_from:
         step, start_epoch, start_batch = load_checkpoint(cfg.resume_from, cfg, model, optimizer, info.world_size)
         protocol.log(f"resume: from step {step} (epoch {start_epoch + 1}, batch {start_batch})")
+    first_step = step + 1  # always reported, so the caller sees the run (or the resume) start
     raw_model = model
     if info.enabled:
         ids = [device.index] if device.type == "cuda" else None
@@ -354,7 +355,7 @@ def train(cfg: TrainConfig, should_stop: Callable[[], bool] = lambda: False) -> 
             run_time += time.perf_counter() - t0
             last_epoch_step = bi == len(batches) - 1
             now = time.perf_counter()
-            if now - win_start >= PROGRESS_EVERY_S or last_epoch_step or stop or step == 1:
+            if now - win_start >= PROGRESS_EVERY_S or last_epoch_step or stop or step == first_step:
                 last_loss = win[1] / win[2]
                 protocol.progress(step=step, total=total, epoch=epoch + (bi + 1) / len(batches), loss=last_loss,
                                   accuracy=win[3] / win[4] if win[4] else None,

@@ -1,0 +1,55 @@
+"""DDP on CPU: two gloo processes, launched the way torchrun would (its env:// variables).
+
+torch 1.13's own launcher (python3 -m torch.distributed.run) crashes on Python 3.11 before starting
+workers (Std.from_str returns None for "0": Flag iteration changed in 3.11), so the test sets
+RANK / WORLD_SIZE / LOCAL_RANK / MASTER_ADDR / MASTER_PORT itself.
+"""
+
+import json
+import math
+import os
+import socket
+import subprocess
+
+from arbiter_trainer.data import encode_examples, load_examples, make_batches
+from arbiter_trainer.tokenizer import ByteTokenizer
+from conftest import PYTHON, TRAINER_DIR, protocol_lines, synthetic_rows, write_config, write_jsonl
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_ddp_two_gloo_processes(tmp_path):
+    data = write_jsonl(tmp_path / "train.jsonl", synthetic_rows(200, seed=6))
+    config = write_config(tmp_path / "run.json", train_file="train.jsonl", output_dir="model", epochs=1,
+                          max_length=96, batch_tokens=1024, eval_fraction=0.0,
+                          tiny={"d_model": 32, "n_layers": 1, "n_heads": 2, "d_ff": 64})
+    port = _free_port()
+    procs = []
+    for rank in range(2):
+        env = {**os.environ, "RANK": str(rank), "WORLD_SIZE": "2", "LOCAL_RANK": str(rank), "LOCAL_WORLD_SIZE": "2",
+               "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)}
+        procs.append(subprocess.Popen([PYTHON, "-m", "arbiter_trainer", "train", "--config", config], cwd=TRAINER_DIR,
+                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    outs = []
+    for p in procs:
+        try:
+            outs.append(p.communicate(timeout=90))
+        finally:
+            p.kill()
+    for p, (_, err) in zip(procs, outs):
+        assert p.returncode == 0, err
+    assert outs[1][0] == ""  # only rank 0 speaks the protocol
+    lines = protocol_lines(outs[0][0])
+    assert lines[-1]["type"] == "done" and lines[-1]["metrics"]["world_size"] == 2
+
+    examples = load_examples(data)
+    costs = [e.tokens(True) for e in encode_examples(examples, ByteTokenizer(), 96, keep_ties=False)]
+    n_batches = len(make_batches(costs, 1024, 0, 0))
+    assert lines[-1]["metrics"]["steps"] == math.ceil(n_batches / 2)  # batches sharded over 2 ranks
+    assert all(line["total"] == math.ceil(n_batches / 2) for line in lines if line["type"] == "progress")
+    stats = json.loads((tmp_path / "model" / "reward_stats.json").read_text())
+    assert stats["source"] == "train"  # no eval split: normalised on training rewards
