@@ -196,37 +196,45 @@ def load_checkpoint(path: str, cfg: TrainConfig, model: nn.Module, optimizer: to
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, elements: list[Element], tok: Tokenizer, cfg: TrainConfig,
-             device: torch.device, bf16: bool, row_tokens: int | None) -> dict:
-    """Loss, accuracy, ECE, breakdowns and reward mean/std on `elements` (see metrics.py)."""
+def evaluate(model: nn.Module, elements: list[Element], tok: Tokenizer, cfg: TrainConfig, device: torch.device,
+             bf16: bool, row_tokens: int | None, info: DistInfo | None = None) -> dict:
+    """Loss, accuracy, ECE, breakdowns and reward mean/std on `elements` (see metrics.py).
+
+    With `info` under DDP every rank scores its share and the records are gathered, so all ranks
+    return the same metrics (and no rank idles at a barrier while rank 0 evaluates alone).
+    """
     was_training = model.training
     model.eval()
     layout = model.layout
+    if info is not None and info.enabled:
+        elements = elements[info.rank::info.world_size]
     costs = [e.tokens(layout == "shared") for e in elements]
-    loss_sum = weight_sum = 0.0
-    diffs, ties, strengths, criteria, data_margins, rewards_all = [], [], [], [], [], []
+    rec: dict = {"loss": 0.0, "weight": 0.0, "diff": [], "tie": [], "reward": [], "strength": [], "criteria": [],
+                 "data_margin": []}
     for idx in make_batches(costs, cfg.batch_tokens, cfg.seed, 0):
         batch = collate([elements[i] for i in idx], layout, tok.pad_id, row_tokens).to(device)
         with _autocast(device, bf16):
             rewards = model(**batch.model_inputs()).float()
-        loss = _loss(rewards, batch, cfg)
         w = float(batch.item_weight.sum())
-        loss_sum += float(loss) * w
-        weight_sum += w
-        diffs.append((rewards[batch.pair_a] - rewards[batch.pair_b]).cpu().numpy())
-        ties.append(batch.tie.cpu().numpy())
-        rewards_all.append(rewards.cpu().numpy())
-        for p in batch.pairs:
-            strengths.append(p.strength)
-            criteria.append(p.criteria)
-            data_margins.append(p.data_margin)
+        rec["loss"] += float(_loss(rewards, batch, cfg)) * w
+        rec["weight"] += w
+        rec["diff"] += (rewards[batch.pair_a] - rewards[batch.pair_b]).cpu().tolist()
+        rec["tie"] += batch.tie.cpu().tolist()
+        rec["reward"] += rewards.cpu().tolist()
+        rec["strength"] += [p.strength for p in batch.pairs]
+        rec["criteria"] += [p.criteria for p in batch.pairs]
+        rec["data_margin"] += [p.data_margin for p in batch.pairs]
     model.train(was_training)
-    if not rewards_all:
+    if info is not None and info.enabled:
+        shards: list = [None] * info.world_size
+        dist.all_gather_object(shards, rec)
+        rec = {k: sum((s[k] for s in shards), type(rec[k])()) for k in rec}
+    if not rec["reward"]:
         return {}
-    r = np.concatenate(rewards_all).astype(np.float64)
-    metrics = pair_metrics(np.concatenate(diffs).astype(np.float64), np.concatenate(ties), strengths,
-                           criteria, np.asarray(data_margins, dtype=np.float64))
-    return {"eval_loss": loss_sum / max(weight_sum, 1e-12), **metrics,
+    r = np.asarray(rec["reward"], dtype=np.float64)
+    metrics = pair_metrics(np.asarray(rec["diff"], dtype=np.float64), np.asarray(rec["tie"], dtype=bool),
+                           rec["strength"], rec["criteria"], np.asarray(rec["data_margin"], dtype=np.float64))
+    return {"eval_loss": rec["loss"] / max(rec["weight"], 1e-12), **metrics,
             "reward_mean": float(r.mean()), "reward_std": float(r.std())}
 
 
@@ -375,11 +383,9 @@ def train(cfg: TrainConfig, should_stop: Callable[[], bool] = lambda: False) -> 
                     protocol.checkpoint(step=step, path=path)
                     _prune_checkpoints(ckpt_root, KEEP_CHECKPOINTS)
 
-        if eval_el and info.is_main:
-            eval_metrics = evaluate(raw_model, eval_el, tok, cfg, device, bf16, row_tokens)
+        if eval_el:
+            eval_metrics = evaluate(raw_model, eval_el, tok, cfg, device, bf16, row_tokens, info)
             protocol.eval_(epoch=epoch + 1, step=step, metrics=eval_metrics)
-        if info.enabled:
-            dist.barrier()
         win_start = time.perf_counter()  # eval time is not training throughput
 
     result = {"status": "done", "step": step, "model_dir": cfg.output_dir}

@@ -5,13 +5,18 @@ workers (Std.from_str returns None for "0": Flag iteration changed in 3.11), so 
 RANK / WORLD_SIZE / LOCAL_RANK / MASTER_ADDR / MASTER_PORT itself.
 """
 
-import json
 import math
 import os
 import socket
 import subprocess
 
-from arbiter_trainer.data import encode_examples, load_examples, make_batches
+import pytest
+import torch
+
+from arbiter_trainer.config import load_config
+from arbiter_trainer.data import encode_examples, load_examples, make_batches, split_eval
+from arbiter_trainer.model import load_reward_model
+from arbiter_trainer.train import evaluate
 from arbiter_trainer.tokenizer import ByteTokenizer
 from conftest import PYTHON, TRAINER_DIR, protocol_lines, synthetic_rows, write_config, write_jsonl
 
@@ -25,7 +30,7 @@ def _free_port() -> int:
 def test_ddp_two_gloo_processes(tmp_path):
     data = write_jsonl(tmp_path / "train.jsonl", synthetic_rows(200, seed=6))
     config = write_config(tmp_path / "run.json", train_file="train.jsonl", output_dir="model", epochs=1,
-                          max_length=96, batch_tokens=1024, eval_fraction=0.0,
+                          max_length=96, batch_tokens=1024, eval_fraction=0.2,
                           tiny={"d_model": 32, "n_layers": 1, "n_heads": 2, "d_ff": 64})
     port = _free_port()
     procs = []
@@ -46,10 +51,18 @@ def test_ddp_two_gloo_processes(tmp_path):
     lines = protocol_lines(outs[0][0])
     assert lines[-1]["type"] == "done" and lines[-1]["metrics"]["world_size"] == 2
 
-    examples = load_examples(data)
-    costs = [e.tokens(True) for e in encode_examples(examples, ByteTokenizer(), 96, keep_ties=False)]
+    train_ex, eval_ex = split_eval(load_examples(data), 0.2, 0)
+    costs = [e.tokens(True) for e in encode_examples(train_ex, ByteTokenizer(), 96, keep_ties=False)]
     n_batches = len(make_batches(costs, 1024, 0, 0))
     assert lines[-1]["metrics"]["steps"] == math.ceil(n_batches / 2)  # batches sharded over 2 ranks
     assert all(line["total"] == math.ceil(n_batches / 2) for line in lines if line["type"] == "progress")
-    stats = json.loads((tmp_path / "model" / "reward_stats.json").read_text())
-    assert stats["source"] == "train"  # no eval split: normalised on training rewards
+
+    # Eval was sharded over the ranks and gathered: it must match one process scoring everything.
+    model, tok, _ = load_reward_model(str(tmp_path / "model"), torch.device("cpu"))
+    cfg = load_config(config)
+    single = evaluate(model, encode_examples(eval_ex, tok, 96, keep_ties=False), tok, cfg, torch.device("cpu"),
+                      False, 0)
+    ddp_eval = [line for line in lines if line["type"] == "eval"][-1]
+    assert ddp_eval["n_pairs"] == single["n_pairs"] == len(eval_ex)
+    for key in ("eval_loss", "eval_accuracy", "ece", "reward_mean", "reward_std"):
+        assert ddp_eval[key] == pytest.approx(single[key], abs=1e-5), key

@@ -109,6 +109,18 @@ def test_ties_and_rankings_train_with_bt_ties(tmp_path, capsys):
     assert not os.path.exists(tmp_path / "m" / "checkpoints")
 
 
+def test_without_eval_split_rewards_are_normalised_on_train(tmp_path, capsys):
+    write_jsonl(tmp_path / "train.jsonl", synthetic_rows(30, seed=5))
+    cfg = config_from_dict({"train_file": "train.jsonl", "output_dir": "m", "eval_fraction": 0, "max_length": 64,
+                            "tiny": {"d_model": 16, "n_layers": 1, "n_heads": 2, "d_ff": 32}}, str(tmp_path))
+    result = train(cfg)
+    lines = protocol_lines(capsys.readouterr().out)
+    assert not any(line["type"] == "eval" for line in lines)
+    assert result["metrics"]["eval_accuracy"] is None and result["metrics"]["eval_elements"] == 0
+    stats = json.loads((tmp_path / "m" / "reward_stats.json").read_text())
+    assert stats["source"] == "train" and stats["std"] > 0
+
+
 def test_sigterm_saves_checkpoint_and_reports_cancelled(tmp_path):
     write_jsonl(tmp_path / "train.jsonl", synthetic_rows(300, seed=4))
     config = write_config(tmp_path / "run.json", train_file="train.jsonl", output_dir="model", epochs=50,
