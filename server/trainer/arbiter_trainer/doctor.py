@@ -7,6 +7,7 @@ of optional packages are reported, never raised.
 from __future__ import annotations
 
 import importlib
+import os
 import platform
 import sys
 from typing import Any
@@ -38,12 +39,9 @@ def report() -> dict[str, Any]:
         "cuda_version": None,
         "devices": [],
         "bf16_supported": False,
-        "cpu_count": None,
+        "cpu_count": os.cpu_count(),
         "missing": [],
     }
-    import os
-
-    out["cpu_count"] = os.cpu_count()
     if out["torch"] is None:
         out["missing"].append("torch: all training and scoring (apt install python3-torch)")
     else:

@@ -24,6 +24,7 @@ import dataclasses
 import json
 import math
 import os
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -281,6 +282,9 @@ def build_model(cfg, device: torch.device, bf16: bool) -> tuple[nn.Module, Token
         tok = ByteTokenizer()
     model = build_hf_model(cfg.base, lora=cfg.lora, grad_checkpointing=cfg.grad_checkpointing, bf16=bf16,
                            seed=cfg.seed, pad_id=tok.pad_id)
+    if cfg.prefix_sharing:
+        print(f"model: HF attention takes no prefix-sharing mask; using unshared {model.layout} sequences",
+              file=sys.stderr)
     vocab = model.seq_cls_model().config.vocab_size
     if isinstance(tok, ByteTokenizer) and vocab < ByteTokenizer.vocab_size:
         raise ValueError(f"base {cfg.base}: vocab_size {vocab} is too small for the byte tokenizer fallback")

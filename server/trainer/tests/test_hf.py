@@ -1,0 +1,74 @@
+"""HF path (transformers / peft): skipped where they are not installed (Debian CI has neither).
+
+Random-init tiny Llama from a config.json: no weights are downloaded, ever.
+"""
+
+import json
+import os
+
+import pytest
+import torch
+
+transformers = pytest.importorskip("transformers")
+
+from arbiter_trainer.config import config_from_dict  # noqa: E402
+from arbiter_trainer.data import collate, encode_examples, parse_example  # noqa: E402
+from arbiter_trainer.model import build_model, load_reward_model  # noqa: E402
+from arbiter_trainer.serve import score_texts  # noqa: E402
+from arbiter_trainer.train import train  # noqa: E402
+from conftest import protocol_lines, synthetic_rows, write_jsonl  # noqa: E402
+
+
+@pytest.fixture
+def llama_config(tmp_path):
+    cfg = transformers.LlamaConfig(vocab_size=300, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                                   num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256)
+    cfg.save_pretrained(str(tmp_path / "base"))
+    return str(tmp_path / "base" / "config.json")
+
+
+def _cfg(tmp_path, base, **kw):
+    write_jsonl(tmp_path / "train.jsonl", synthetic_rows(40, seed=7, rankings=4))
+    return config_from_dict({"train_file": "train.jsonl", "output_dir": "model", "base": base, "max_length": 64,
+                             "batch_tokens": 1024, "device": "cpu", **kw}, str(tmp_path))
+
+
+def test_hf_reward_is_the_models_own_last_token_score(tmp_path, llama_config):
+    model, tok = build_model(_cfg(tmp_path, llama_config), torch.device("cpu"), bf16=False)
+    model.eval()
+    els = encode_examples([parse_example(r, "x") for r in synthetic_rows(3, seed=1)], tok, 64, keep_ties=False)
+    batch = collate(els, model.layout, tok.pad_id)
+    rewards = model(**batch.model_inputs())
+    inner = model.seq_cls_model()
+    for i, el in enumerate(els):
+        for k, resp in enumerate(el.response_ids):
+            ids = torch.tensor([el.prompt_ids + resp])
+            own = inner(input_ids=ids).logits[0, 0]
+            assert rewards[2 * i + k].item() == pytest.approx(own.item(), abs=1e-4)
+
+
+def test_hf_train_save_and_serve(tmp_path, llama_config, capsys):
+    result = train(_cfg(tmp_path, llama_config, epochs=1))
+    lines = protocol_lines(capsys.readouterr().out)
+    assert result["status"] == "done" and lines[-1]["type"] == "done"
+    out = tmp_path / "model"
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["architectures"] == ["LlamaForSequenceClassification"] and cfg["num_labels"] == 1
+    assert json.loads((out / "tokenizer_config.json").read_text())["tokenizer_class"] == "ArbiterByteTokenizer"
+    model, tok, info = load_reward_model(str(out), torch.device("cpu"))
+    items = [("p", "good answer"), ("p", "meh"), ("longer prompt here", "x" * 40)]
+    together = score_texts(model, tok, items, max_length=info["max_length"], batch_tokens=10000,
+                           device=torch.device("cpu"))
+    single = [score_texts(model, tok, [it], max_length=info["max_length"], batch_tokens=10000,
+                          device=torch.device("cpu"))[0] for it in items]
+    assert together == pytest.approx(single, abs=1e-4)
+
+
+def test_hf_lora_merges_into_a_plain_model(tmp_path, llama_config, capsys):
+    pytest.importorskip("peft")
+    result = train(_cfg(tmp_path, llama_config, epochs=1, lora={"r": 4, "alpha": 8}, grad_checkpointing=True))
+    capsys.readouterr()
+    assert result["status"] == "done"
+    names = os.listdir(tmp_path / "model")
+    assert "adapter_config.json" not in names and "config.json" in names
+    load_reward_model(str(tmp_path / "model"), torch.device("cpu"))
