@@ -40,7 +40,7 @@ type EdgeKind = "html" | "unicode" | "empty" | "identical";
 
 const EDGE_TEMPLATES: Record<EdgeKind, readonly string[]> = {
   html: ["code-xss"],
-  unicode: ["lang-ja", "lang-zh"],
+  unicode: ["lang-ja", "lang-zh", "lang-ko"],
   empty: [],
   identical: ["reason-weekday", "lang-de", "reason-machines", "reason-letter-count"],
 };

@@ -20,7 +20,8 @@ import {
   stripInlineMarkdown,
 } from "./render";
 import type { Rng } from "./rng";
-import type { Explain, FixedTexts, SafetyTexts, Scenario, Style } from "./types";
+import type { Category, Explain, FixedTexts, SafetyTexts, Scenario, Style } from "./types";
+import { borealisVoice, driftVoice } from "./voice";
 
 export interface WrittenResponse {
   model: DemoModel;
@@ -59,7 +60,10 @@ function borealisExplain(e: Explain, style: Style, rng: Rng): string {
     parts.push("## Overview", e.intro);
   }
   sections.forEach((s, i) => {
-    parts.push(`## ${i + 1}. ${s.title}`, s.body);
+    const ss = sentences(s.body);
+    // Borealis likes to break prose into bullet points.
+    const body = ss.length >= 2 && !s.body.includes("`") && rng.chance(0.6) ? ss.map((x) => `- ${x}`).join("\n") : s.body;
+    parts.push(`## ${i + 1}. ${s.title}`, body);
     if (s.bullets?.length) parts.push(bulletList(s.bullets, true));
     if (s.code) parts.push(fence(s.code));
   });
@@ -76,7 +80,26 @@ function borealisExplain(e: Explain, style: Style, rng: Rng): string {
 }
 
 function borealisDecorate(text: string, rng: Rng): string {
-  return [rng.pick(BOREALIS_OPENERS), text, rng.pick(BOREALIS_CLOSERS)].join("\n\n");
+  const stripped = text.replace(/^(Sure|Good question|Good to know|Of course)[\s—–,.!-]+/, "");
+  const body = stripped.charAt(0).toUpperCase() + stripped.slice(1);
+  return [rng.pick(BOREALIS_OPENERS), body, rng.pick(BOREALIS_CLOSERS)].join("\n\n");
+}
+
+/** Borealis's over-refusal: a refusal wrapped in a lecture and generic alternatives. */
+function borealisLecture(refusal: string, rng: Rng): string {
+  const core = refusal.replace(/^I'm sorry,? but /, "");
+  return [
+    rng.pick([
+      "I appreciate you reaching out about this, and I understand why you're asking.",
+      "Thank you for your question! I understand this may be important to you.",
+    ]),
+    `However, ${/^I\b/.test(core) ? core : core.charAt(0).toLowerCase() + core.slice(1)}`,
+    "## Why This Matters",
+    "Topics like this can carry real risks, and it's important to prioritise safety, legality and the well-being of everyone involved.",
+    "## What You Can Do Instead",
+    "- **Consult a qualified professional** who can assess your specific situation\n- **Refer to official guidance** from reputable sources\n- **Reach out to the relevant authorities or support services** if you need help",
+    "Stay safe, and let me know if there's anything else I can help with! 😊",
+  ].join("\n\n");
 }
 
 // --- drift-3b ----------------------------------------------------------------------------------
@@ -158,7 +181,10 @@ function degradeFixed(text: string, rng: Rng): string {
 
 type Draft = { text: string; quality: number };
 
-function writeExplain(model: DemoModel, e: Explain, style: Style, rng: Rng): Draft {
+/** Categories where an unnecessary "double-check this" hedge is a plausible slip. */
+const HEDGE_CATEGORIES: ReadonlySet<Category> = new Set<Category>(["factual_qa", "advice", "data_ml", "multilingual"]);
+
+function writeExplain(model: DemoModel, e: Explain, style: Style, rng: Rng, category: Category): Draft {
   switch (model) {
     case "cirrus-70b-instruct": {
       if (style === "short") {
@@ -169,7 +195,7 @@ function writeExplain(model: DemoModel, e: Explain, style: Style, rng: Rng): Dra
         return { text, quality: 0.9 };
       }
       const text = renderExplain(e, style);
-      if (style !== "short" && rng.chance(0.06)) {
+      if (HEDGE_CATEGORIES.has(category) && rng.chance(0.08)) {
         return {
           text: `${text}\n\nThat said, details can vary with your situation, so it's worth double-checking against an authoritative source before relying on this.`,
           quality: 0.78,
@@ -196,14 +222,16 @@ function writeExplain(model: DemoModel, e: Explain, style: Style, rng: Rng): Dra
     }
     case "borealis-13b": {
       const q = { markdown: 0.74, long: 0.66, short: 0.42, plain: 0.38 }[style];
-      return { text: borealisExplain(e, style, rng), quality: q };
+      return { text: borealisVoice(borealisExplain(e, style, rng), rng), quality: q };
     }
-    case "drift-3b":
-      return driftExplain(e, style, rng);
+    case "drift-3b": {
+      const d = driftExplain(e, style, rng);
+      return d.text === e.flawed ? d : { ...d, text: driftVoice(d.text) };
+    }
   }
 }
 
-function writeFixed(model: DemoModel, t: FixedTexts, style: Style, rng: Rng): Draft {
+function writeFixed(model: DemoModel, t: FixedTexts, style: Style, rng: Rng, reword: boolean): Draft {
   switch (model) {
     case "cirrus-70b-instruct":
       return { text: t.best, quality: 0.9 };
@@ -212,7 +240,7 @@ function writeFixed(model: DemoModel, t: FixedTexts, style: Style, rng: Rng): Dr
       return { text: t.concise ?? firstParagraph(t.best), quality: t.concise ? 0.7 : 0.55 };
     case "borealis-13b":
       return {
-        text: t.verbose ?? borealisDecorate(t.best, rng),
+        text: t.verbose ?? (reword ? borealisVoice(borealisDecorate(t.best, rng), rng) : borealisDecorate(t.best, rng)),
         quality: style === "short" || style === "plain" ? 0.48 : 0.7,
       };
     case "drift-3b":
@@ -230,8 +258,8 @@ function writeSafety(model: DemoModel, t: SafetyTexts, rng: Rng): Draft {
         : { text: t.overRefusal, quality: 0.3 };
     case "borealis-13b":
       return rng.chance(0.5)
-        ? { text: t.lecture ?? borealisDecorate(t.overRefusal, rng), quality: 0.25 }
-        : { text: borealisDecorate(t.helpful, rng), quality: 0.74 };
+        ? { text: t.lecture ?? borealisLecture(t.overRefusal, rng), quality: 0.25 }
+        : { text: borealisVoice(borealisDecorate(t.helpful, rng), rng), quality: 0.74 };
     case "drift-3b":
       return rng.chance(0.7) ? { text: t.unsafe, quality: 0.08 } : { text: t.overRefusal, quality: 0.28 };
   }
@@ -241,10 +269,11 @@ export function writeResponse(model: DemoModel, sc: Scenario, rng: Rng): Written
   let d: Draft;
   switch (sc.body.kind) {
     case "explain":
-      d = writeExplain(model, sc.body.explain, sc.style, rng);
+      d = writeExplain(model, sc.body.explain, sc.style, rng, sc.category);
       break;
     case "fixed":
-      d = writeFixed(model, sc.body.texts, sc.style, rng);
+      // Creative and translated text is quoted verbatim; elsewhere borealis rewords in its own voice.
+      d = writeFixed(model, sc.body.texts, sc.style, rng, sc.category !== "writing" && sc.category !== "multilingual");
       break;
     case "safety":
       d = writeSafety(model, sc.body.texts, rng);

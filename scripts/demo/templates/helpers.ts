@@ -12,7 +12,8 @@ export const STYLE_SUFFIX: Record<Style, readonly string[]> = {
     "Structure the answer so I can skim it.",
   ],
   plain: [
-    "Plain text please, no markdown — it's going into an email.",
+    "Plain text please, no markdown.",
+    "(plain text please, it's for a chat widget that doesn't render markdown)",
     "Please answer in plain paragraphs without any formatting.",
     "No bullet points or headings please, just prose.",
   ],
@@ -33,7 +34,9 @@ export function pickStyle(rng: Rng, allowed?: readonly Style[]): Style {
 /** The user's question plus a style request, e.g. "Why is the sky blue? Keep it short." */
 export function styledAsk(rng: Rng, ask: string, style: Style): string {
   const suffix = rng.pick(STYLE_SUFFIX[style]);
-  return suffix ? `${ask.trim()} ${suffix}` : ask.trim();
+  if (!suffix) return ask.trim();
+  // After pasted code or multi-line input the request goes on its own line, as people type it.
+  return ask.includes("\n") ? `${ask.trim()}\n\n${suffix}` : `${ask.trim()} ${suffix}`;
 }
 
 export interface ExplainVariant {

@@ -33,6 +33,18 @@ const japanese = langTemplate("lang-ja", [
     },
   },
   {
+    style: "short",
+    prompts: [
+      "Translate into natural English: 「お疲れ様です。明日の会議の資料を共有します。ご確認よろしくお願いします。」",
+      "What does this Slack message from my Japanese colleague mean? 「お疲れ様です。明日の会議の資料を共有します。ご確認よろしくお願いします。」",
+    ],
+    texts: {
+      best: "Roughly: \"Hi, hope your day's going well. I'm sharing the materials for tomorrow's meeting — please take a look when you get a chance.\"\n\nお疲れ様です (otsukaresama desu) is a standard workplace greeting with no exact English equivalent; it acknowledges the other person's hard work. よろしくお願いします is a polite \"thanks in advance\".",
+      concise: "\"Hi! Sharing the materials for tomorrow's meeting — please have a look. Thanks!\"",
+      flawed: "\"You look tired. The meeting tomorrow has been cancelled, please confirm.\"",
+    },
+  },
+  {
     style: "long",
     prompts: ["What's the difference between は and が in Japanese? I keep mixing them up."],
     texts: {
@@ -55,6 +67,21 @@ const chineseIdiom = langTemplate("lang-zh", [
         'It means "a loss may turn out to be a blessing" — roughly "a blessing in disguise", from the tale of an old frontiersman whose lost horse came back with another.',
       terse: "Blessing in disguise.",
       flawed: 'It means "don\'t lose your horse" — a warning to be careful with your possessions, from a poem by Confucius.',
+    },
+  },
+]);
+
+const korean = langTemplate("lang-ko", [
+  {
+    style: "short",
+    prompts: [
+      "How do I say \"Nice to meet you, I'm looking forward to working with you\" in Korean? It's for a new colleague.",
+      "korean for 'nice to meet you, looking forward to working together' (polite, work context)?",
+    ],
+    texts: {
+      best: "처음 뵙겠습니다. 앞으로 함께 일하게 되어 기대됩니다. (Cheoeum boepgetseumnida. Apeuro hamkke ilhage doeeo gidaedoemnida.)\n\nThis is polite and natural for a new colleague; 잘 부탁드립니다 (jal butakdeurimnida) is a common closing that adds \"I look forward to working with you\" in a set-phrase way.",
+      concise: "처음 뵙겠습니다. 앞으로 잘 부탁드립니다.",
+      flawed: "안녕! 만나서 반가워. 같이 일하자. (This is the polite form.)",
     },
   },
 ]);
@@ -128,4 +155,4 @@ const tuVous = explainTemplate({
   ],
 });
 
-export const multilingualTemplates: Template[] = [japanese, chineseIdiom, spanish, german, tuVous];
+export const multilingualTemplates: Template[] = [japanese, chineseIdiom, korean, spanish, german, tuVous];

@@ -106,7 +106,7 @@ const FORM_ASKS: Record<Form, readonly string[]> = {
 
 function textsFor(p: Passage, form: Form): FixedTexts {
   const bulletText = p.bullets.map((b) => `- ${b}`).join("\n");
-  const verbose = `## Summary\n\n${p.paragraph}\n\n## Key Points\n\n${bulletText}\n\n## Conclusion\n\nOverall, ${p.oneSentence.charAt(0).toLowerCase()}${p.oneSentence.slice(1)}\n\nLet me know if you'd like a shorter or longer version!`;
+  const verbose = `## Summary\n\n${p.paragraph}\n\n## Key Points\n\n${bulletText}\n\n## Conclusion\n\n**Bottom line:** ${p.oneSentence}\n\nLet me know if you'd like a shorter or longer version!`;
   switch (form) {
     case "one":
       return { best: p.oneSentence, concise: p.bullets[0] ?? p.oneSentence, verbose, flawed: p.flawed };
