@@ -53,7 +53,7 @@ def test_serve_round_trip(model_dir):
         assert s["reward"] == pytest.approx((s["reward_raw"] - MEAN) / STD, abs=1e-9)
     batch = by_id["batch"]["items"]
     assert [b["reward_raw"] for b in batch] == pytest.approx([s["reward_raw"] for s in singles], abs=1e-4)
-    assert by_id["again"]["reward_raw"] == pytest.approx(singles[0]["reward_raw"], abs=1e-6)
+    assert by_id["again"]["reward_raw"] == pytest.approx(singles[0]["reward_raw"], abs=1e-5)
     assert "chat" in by_id
     errors = [line for line in lines if line.get("type") == "error"]
     assert [e["id"] for e in errors] == [None, 9]
