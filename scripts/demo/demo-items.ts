@@ -12,7 +12,7 @@
  */
 import { judgeItem } from "./judges";
 import { DEMO_MODELS, type DemoModel } from "./models";
-import { firstSentence, stripInlineMarkdown } from "./render";
+import { firstSentence, stripInlineMarkdown, wordCount } from "./render";
 import { createRng, type Rng } from "./rng";
 import { ALL_TEMPLATES, templateByKey } from "./templates/index";
 import type { DemoItem, DemoResponse, Scenario, Template } from "./types";
@@ -209,7 +209,7 @@ export function generateDemoItems(opts: GenerateDemoOptions): DemoItem[] {
     };
     if (r.chance(JUDGED_SHARE)) {
       item.judgments = judgeItem(
-        written.map((w) => w.quality),
+        written.map((w) => ({ quality: w.quality, words: wordCount(w.text) })),
         r.fork("judges"),
       );
     }

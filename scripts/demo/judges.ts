@@ -16,12 +16,20 @@ export interface DemoJudge {
   positionBias: number;
   /** If both responses look worse than this, the verdict is both_bad. */
   bothBadBelow: number;
+  /** Added per unit of length (1 = 250+ words): >0 favours long answers, <0 concise ones. */
+  lengthBias: number;
+}
+
+/** What a judge sees of one response: its hidden quality and its length in words. */
+export interface JudgedResponse {
+  quality: number;
+  words: number;
 }
 
 export const DEMO_JUDGES: readonly DemoJudge[] = [
-  { annotator: "gpt-judge", noise: 0.06, tieBand: 0.04, positionBias: 0.03, bothBadBelow: 0.3 },
-  { annotator: "claude-judge", noise: 0.05, tieBand: 0.07, positionBias: 0, bothBadBelow: 0.33 },
-  { annotator: "lab-rater-7", noise: 0.12, tieBand: 0.05, positionBias: 0, bothBadBelow: 0.4 },
+  { annotator: "gpt-judge", noise: 0.08, tieBand: 0.04, positionBias: 0.03, bothBadBelow: 0.3, lengthBias: 0.08 },
+  { annotator: "claude-judge", noise: 0.07, tieBand: 0.07, positionBias: 0, bothBadBelow: 0.33, lengthBias: 0 },
+  { annotator: "lab-rater-7", noise: 0.15, tieBand: 0.05, positionBias: 0, bothBadBelow: 0.4, lengthBias: -0.05 },
 ];
 
 function strengthOf(gap: number): Strength {
@@ -31,9 +39,13 @@ function strengthOf(gap: number): Strength {
   return 4;
 }
 
-export function judgePair(judge: DemoJudge, qa: number, qb: number, rng: Rng): PairJudgment {
-  const sa = qa + judge.positionBias + rng.gauss(judge.noise);
-  const sb = qb + rng.gauss(judge.noise);
+function perceived(judge: DemoJudge, r: JudgedResponse, rng: Rng): number {
+  return r.quality + judge.lengthBias * Math.min(1, r.words / 250) + rng.gauss(judge.noise);
+}
+
+export function judgePair(judge: DemoJudge, a: JudgedResponse, b: JudgedResponse, rng: Rng): PairJudgment {
+  const sa = perceived(judge, a, rng) + judge.positionBias;
+  const sb = perceived(judge, b, rng);
   const diff = sa - sb;
   let winner: PairWinner;
   if (Math.max(sa, sb) < judge.bothBadBelow) winner = "both_bad";
@@ -44,14 +56,14 @@ export function judgePair(judge: DemoJudge, qa: number, qb: number, rng: Rng): P
   return { annotator: judge.annotator, winner, strength };
 }
 
-export function judgeRanking(judge: DemoJudge, qualities: readonly number[], rng: Rng): RankingJudgment {
-  const scored = qualities.map((q, i) => ({ i, s: q + (i === 0 ? judge.positionBias : 0) + rng.gauss(judge.noise) }));
+export function judgeRanking(judge: DemoJudge, responses: readonly JudgedResponse[], rng: Rng): RankingJudgment {
+  const scored = responses.map((r, i) => ({ i, s: perceived(judge, r, rng) + (i === 0 ? judge.positionBias : 0) }));
   scored.sort((x, y) => y.s - x.s || x.i - y.i);
   return { annotator: judge.annotator, ranking: scored.map((x) => x.i) };
 }
 
 /** 1-3 judges, pairwise verdicts for two responses and rankings for more. */
-export function judgeItem(qualities: readonly number[], rng: Rng): DemoJudgment[] {
+export function judgeItem(responses: readonly JudgedResponse[], rng: Rng): DemoJudgment[] {
   const k = rng.weighted<number>([
     [1, 0.3],
     [2, 0.35],
@@ -59,9 +71,6 @@ export function judgeItem(qualities: readonly number[], rng: Rng): DemoJudgment[
   ]);
   const judges = rng.sample(DEMO_JUDGES, k);
   judges.sort((x, y) => DEMO_JUDGES.indexOf(x) - DEMO_JUDGES.indexOf(y));
-  return judges.map((j) =>
-    qualities.length === 2
-      ? judgePair(j, qualities[0] ?? 0, qualities[1] ?? 0, rng)
-      : judgeRanking(j, qualities, rng),
-  );
+  const [a, b] = responses;
+  return judges.map((j) => (responses.length === 2 && a && b ? judgePair(j, a, b, rng) : judgeRanking(j, responses, rng)));
 }

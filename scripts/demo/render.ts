@@ -94,17 +94,23 @@ export function renderExplain(e: Explain, style: Style): string {
     case "short":
       return e.short;
     case "markdown": {
-      const parts = [e.intro, ...e.sections.map((s) => sectionMarkdown(s, "###"))];
+      const lead = e.short.includes("```") ? [] : [`**Short answer:** ${e.short}`];
+      const parts = [...lead, e.intro, ...e.sections.map((s) => sectionMarkdown(s, "###"))];
       if (e.table) parts.push(renderTable(e.table));
       if (e.outro) parts.push(e.outro);
       return parts.join("\n\n");
     }
-    case "long":
-      return [e.intro, ...e.sections.map((s) => sectionProse(s, false)), ...(e.outro ? [e.outro] : [])].join("\n\n");
-    case "plain":
-      return [e.intro, ...e.sections.map((s) => sectionProse(s, true)), ...(e.outro ? [e.outro] : [])]
+    case "long": {
+      // Answer first, then the explanation.
+      const lead = e.short.includes("```") ? [] : [e.short];
+      return [...lead, e.intro, ...e.sections.map((s) => sectionProse(s, false)), ...(e.outro ? [e.outro] : [])].join("\n\n");
+    }
+    case "plain": {
+      const lead = e.short.includes("```") ? [] : [e.short];
+      return [...lead, e.intro, ...e.sections.map((s) => sectionProse(s, true)), ...(e.outro ? [e.outro] : [])]
         .map(stripInlineMarkdown)
         .join("\n\n");
+    }
   }
 }
 

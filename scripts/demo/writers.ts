@@ -279,7 +279,7 @@ export function writeResponse(model: DemoModel, sc: Scenario, rng: Rng): Written
       d = writeSafety(model, sc.body.texts, rng);
       break;
   }
-  return { model, text: d.text.trim(), quality: clamp(d.quality + rng.gauss(0.03)) };
+  return { model, text: d.text.trim(), quality: clamp(d.quality + rng.gauss(0.05)) };
 }
 
 /**
