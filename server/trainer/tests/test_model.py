@@ -92,3 +92,14 @@ def test_load_errors_are_clear(tmp_path):
     (tmp_path / "config.json").write_text("{not json")
     with pytest.raises(ModelDirError, match="corrupt"):
         load_reward_model(str(tmp_path), torch.device("cpu"))
+
+
+def test_gradient_checkpointing_gives_the_same_gradients():
+    els = _elements(4)
+    grads = []
+    for ckpt in (False, True):
+        model = _model(seed=3).train()
+        model.grad_checkpointing = ckpt
+        _rewards(model, els, "shared", 0).square().sum().backward()
+        grads.append(torch.cat([p.grad.flatten() for p in model.parameters()]))
+    torch.testing.assert_close(grads[0], grads[1], atol=1e-6, rtol=1e-5)
