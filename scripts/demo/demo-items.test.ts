@@ -1,4 +1,4 @@
-import { readFileSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -6,11 +6,11 @@ import {
   CATEGORIES,
   DEMO_MODELS,
   type DemoItem,
+  demoItemId,
+  generateDemoItems,
   type PairJudgment,
   type RankingJudgment,
   STYLES,
-  demoItemId,
-  generateDemoItems,
   toJsonl,
 } from "./demo-items";
 import { createRng } from "./rng";
@@ -85,7 +85,9 @@ describe("generateDemoItems", () => {
       }
       // Survives a JSON round trip unchanged (no undefined fields, no non-JSON values).
       expect(JSON.parse(JSON.stringify(it))).toEqual(it);
-      expect(Object.keys(it).sort()).toEqual(it.judgments ? ["id", "judgments", "metadata", "prompt", "responses"] : ["id", "metadata", "prompt", "responses"]);
+      expect(Object.keys(it).sort()).toEqual(
+        it.judgments ? ["id", "judgments", "metadata", "prompt", "responses"] : ["id", "metadata", "prompt", "responses"],
+      );
     }
   });
 

@@ -16,7 +16,7 @@ import { firstSentence, stripInlineMarkdown, wordCount } from "./render";
 import { createRng, type Rng } from "./rng";
 import { ALL_TEMPLATES, templateByKey } from "./templates/index";
 import type { DemoItem, DemoResponse, Scenario, Template } from "./types";
-import { type WrittenResponse, varyText, writeResponse } from "./writers";
+import { varyText, type WrittenResponse, writeResponse } from "./writers";
 
 export { DEMO_JUDGES } from "./judges";
 export { DEMO_MODEL_PROFILES, DEMO_MODELS, type DemoModel } from "./models";
@@ -78,7 +78,7 @@ function planEdges(rng: Rng, count: number): Map<number, EdgeKind> {
     Array.from({ length: window }, (_, i) => i),
     kinds.length,
   );
-  slots.forEach((slot, k) => plan.set(slot, kinds[k] as EdgeKind));
+  for (const [k, slot] of slots.entries()) plan.set(slot, kinds[k] as EdgeKind);
   return plan;
 }
 
@@ -195,7 +195,10 @@ export function generateDemoItems(opts: GenerateDemoOptions): DemoItem[] {
     const scenario: Scenario = sc;
     seen.add(promptKey(scenario));
 
-    const models: DemoModel[] = edge === "identical" ? r.shuffle<DemoModel>(["atlas-7b", "cirrus-70b-instruct"]) : pickModels(r, edge === "html" ? "cirrus-70b-instruct" : undefined);
+    const models: DemoModel[] =
+      edge === "identical"
+        ? r.shuffle<DemoModel>(["atlas-7b", "cirrus-70b-instruct"])
+        : pickModels(r, edge === "html" ? "cirrus-70b-instruct" : undefined);
     const written = models.map((m) => writeResponse(m, scenario, r.fork(m)));
     rerollDuplicates(written, scenario, r);
     applyEdge(edge, i >= EDGE_WINDOW, written, r);

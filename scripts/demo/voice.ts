@@ -45,19 +45,43 @@ const BOREALIS_SWAPS: ReadonlyArray<readonly [RegExp, string]> = [
   [/\blots of\b/g, "a significant amount of"],
 ];
 
-const BOREALIS_FILLERS = [
-  "Essentially, ",
-  "In simple terms, ",
-  "It is important to note that ",
-  "Put simply, ",
-  "At its core, ",
-];
+const BOREALIS_FILLERS = ["Essentially, ", "In simple terms, ", "It is important to note that ", "Put simply, ", "At its core, "];
 
 /** Sentence openers that can safely be lower-cased after a filler (not proper nouns). */
 const SAFE_OPENERS = new Set([
-  "The", "A", "An", "This", "That", "These", "Those", "It", "Each", "Every", "Most", "Many", "Some",
-  "When", "If", "With", "Both", "Your", "You", "Using", "Since", "Because", "Sound", "Water", "Light",
-  "Molecules", "Bacteria", "Viruses", "Distance", "Decision", "Distance-based", "Scores", "Boiling",
+  "The",
+  "A",
+  "An",
+  "This",
+  "That",
+  "These",
+  "Those",
+  "It",
+  "Each",
+  "Every",
+  "Most",
+  "Many",
+  "Some",
+  "When",
+  "If",
+  "With",
+  "Both",
+  "Your",
+  "You",
+  "Using",
+  "Since",
+  "Because",
+  "Sound",
+  "Water",
+  "Light",
+  "Molecules",
+  "Bacteria",
+  "Viruses",
+  "Distance",
+  "Decision",
+  "Distance-based",
+  "Scores",
+  "Boiling",
 ]);
 
 function isProseParagraph(p: string): boolean {

@@ -132,8 +132,14 @@ function driftBase(e: Explain, style: Style): string {
 }
 
 function repeatSentence(text: string, rng: Rng): string {
-  const pool = sentences(firstParagraph(text)).filter((s) => !s.includes("```") && s.length > 25);
-  const s = pool.length ? rng.pick(pool) : firstSentence(text);
+  const prose = text.replace(/```[\s\S]*?```/g, "\n\n");
+  const paragraphs = prose.split(/\n\s*\n/).filter((p) => /^[A-Z]/.test(p.trim()));
+  const pool = paragraphs
+    .slice(0, 2)
+    .flatMap((p) => sentences(p))
+    .filter((x) => x.length > 25 && !x.includes("`"));
+  if (pool.length === 0) return `${text}\n\n${text}`;
+  const s = rng.pick(pool);
   const reps = rng.int(2, 3);
   return `${text}\n\n${Array.from({ length: reps }, () => s).join(" ")}`;
 }
@@ -142,6 +148,12 @@ function truncate(text: string, rng: Rng): string {
   const cut = Math.floor(text.length * (0.45 + rng.next() * 0.2));
   const at = text.lastIndexOf(" ", cut);
   return text.slice(0, at > 40 ? at : cut).replace(/[\s,.;:]+$/, "");
+}
+
+/** Prepend a short lead-in; block-level markdown (code fences, lists) must start on its own line. */
+function withPrefix(prefix: string, text: string): string {
+  if (!prefix) return text;
+  return /^(```|[-*#|>]|\d+\.)/.test(text) ? `${prefix.trim()}\n\n${text}` : prefix + text;
 }
 
 function driftExplain(e: Explain, style: Style, rng: Rng): { text: string; quality: number } {
@@ -159,17 +171,17 @@ function driftExplain(e: Explain, style: Style, rng: Rng): { text: string; quali
     case "error": {
       if (e.flawed) return { text: e.flawed, quality: 0.18 };
       const r = applyErrors(style === "short" ? e.short : `${e.short}\n\n${base}`, e.errors ?? []);
-      if (r.applied > 0) return { text: prefix + r.text, quality: 0.2 };
-      return { text: repeatSentence(prefix + base, rng), quality: 0.25 };
+      if (r.applied > 0) return { text: withPrefix(prefix, r.text), quality: 0.2 };
+      return { text: repeatSentence(withPrefix(prefix, base), rng), quality: 0.25 };
     }
     case "repeat":
-      return { text: repeatSentence(prefix + base, rng), quality: 0.24 };
+      return { text: repeatSentence(withPrefix(prefix, base), rng), quality: 0.24 };
     case "tangent":
-      return { text: `${prefix}${e.short}\n\n${e.tangent ?? rng.pick(DRIFT_TANGENTS)}`, quality: 0.3 };
+      return { text: `${withPrefix(prefix, e.short)}\n\n${e.tangent ?? rng.pick(DRIFT_TANGENTS)}`, quality: 0.3 };
     case "truncate":
-      return { text: truncate(prefix + base, rng), quality: 0.2 };
+      return { text: truncate(withPrefix(prefix, base), rng), quality: 0.2 };
     case "fine":
-      return { text: (prefix || "Sure! ") + e.short, quality: style === "short" ? 0.6 : 0.45 };
+      return { text: withPrefix(prefix || "Sure! ", e.short), quality: style === "short" ? 0.6 : 0.45 };
   }
 }
 
@@ -289,7 +301,7 @@ export function writeResponse(model: DemoModel, sc: Scenario, rng: Rng): Written
 export function varyText(model: DemoModel, text: string, rng: Rng): string {
   switch (model) {
     case "drift-3b":
-      return `Answer: ${text}`;
+      return withPrefix("Answer: ", text);
     case "borealis-13b":
       return borealisDecorate(text, rng);
     case "atlas-7b": {

@@ -14,7 +14,7 @@ export const adviceTemplates: Template[] = [
         ],
         explain: {
           short:
-            "Thank them, express enthusiasm, then ask for a specific number backed by market data — e.g. \"Based on my research and experience, I was hoping for something closer to $95k. Is there flexibility?\" Offers are very rarely withdrawn for a polite, reasoned counter.",
+            'Thank them, express enthusiasm, then ask for a specific number backed by market data — e.g. "Based on my research and experience, I was hoping for something closer to $95k. Is there flexibility?" Offers are very rarely withdrawn for a polite, reasoned counter.',
           intro:
             "Negotiating a reasonable counter-offer is normal and expected; recruiters usually leave room for it. The key is to stay warm, specific and grounded in evidence.",
           sections: [
@@ -28,7 +28,7 @@ export const adviceTemplates: Template[] = [
               bullets: [
                 "Express that you're excited about the role and the team.",
                 "Anchor with a specific figure and a short reason (experience, competing offers, market data).",
-                "Ask an open question: \"Is there flexibility on the base?\"",
+                'Ask an open question: "Is there flexibility on the base?"',
               ],
             },
             {
@@ -36,7 +36,8 @@ export const adviceTemplates: Template[] = [
               body: "If the base is capped, ask about a signing bonus, equity, an earlier review date, extra leave or a learning budget. Get the final offer in writing before you resign from your current job.",
             },
           ],
-          outro: "Companies rarely rescind an offer over a respectful counter. If one does, that tells you something useful about how they'd treat you as an employee.",
+          outro:
+            "Companies rarely rescind an offer over a respectful counter. If one does, that tells you something useful about how they'd treat you as an employee.",
           errors: [["Offers are very rarely withdrawn", "Offers are often withdrawn"]],
         },
       },
@@ -128,7 +129,7 @@ export const adviceTemplates: Template[] = [
         ],
         explain: {
           short:
-            "Make your work visible (share updates in writing, present your own results), and talk to the colleague privately first in a non-accusing way: \"I noticed the analysis I did came up as yours — can we make sure we credit each other?\" If it continues, raise it with your manager with specific examples.",
+            'Make your work visible (share updates in writing, present your own results), and talk to the colleague privately first in a non-accusing way: "I noticed the analysis I did came up as yours — can we make sure we credit each other?" If it continues, raise it with your manager with specific examples.',
           intro:
             "This is frustrating and surprisingly common. Often it's careless rather than malicious, so start with the least confrontational fix and escalate only if needed.",
           sections: [
@@ -142,10 +143,11 @@ export const adviceTemplates: Template[] = [
             },
             {
               title: "Speak up in the moment",
-              body: "A light, confident comment works well: \"Thanks for mentioning the model — happy to walk everyone through how I built it.\" It's factual, not hostile.",
+              body: 'A light, confident comment works well: "Thanks for mentioning the model — happy to walk everyone through how I built it." It\'s factual, not hostile.',
             },
           ],
-          outro: "If the pattern continues, bring dated examples to your manager and focus on the impact on your work and recognition rather than on the person's character.",
+          outro:
+            "If the pattern continues, bring dated examples to your manager and focus on the impact on your work and recognition rather than on the person's character.",
           errors: [["talk to the colleague privately first", "confront the colleague publicly in the next meeting"]],
         },
       },
@@ -231,15 +233,11 @@ export const adviceTemplates: Template[] = [
     category: "advice",
     variants: [
       {
-        asks: [
-          "My monstera's leaves are turning yellow. What am I doing wrong?",
-          "yellow leaves on my monstera, what does it mean?",
-        ],
+        asks: ["My monstera's leaves are turning yellow. What am I doing wrong?", "yellow leaves on my monstera, what does it mean?"],
         explain: {
           short:
             "The most common cause is overwatering: water only when the top 3–5 cm of soil is dry and make sure the pot drains. If only the oldest, lowest leaves yellow occasionally, that's normal ageing.",
-          intro:
-            "Yellow leaves are a symptom with several possible causes, so look at the pattern and the soil before changing anything.",
+          intro: "Yellow leaves are a symptom with several possible causes, so look at the pattern and the soil before changing anything.",
           sections: [
             {
               title: "Check the soil",
@@ -266,7 +264,7 @@ export const adviceTemplates: Template[] = [
       {
         asks: [
           "I have a behavioural interview on Friday for a project manager role. How should I prepare?",
-          "Tips for answering \"tell me about a time when…\" interview questions?",
+          'Tips for answering "tell me about a time when…" interview questions?',
         ],
         explain: {
           short:
@@ -284,7 +282,7 @@ export const adviceTemplates: Template[] = [
               bullets: [
                 "Situation: one or two sentences of context.",
                 "Task: what you were responsible for.",
-                "Action: the specific steps you took, using \"I\" not \"we\".",
+                'Action: the specific steps you took, using "I" not "we".',
                 "Result: outcome with numbers where possible, plus the lesson.",
               ],
             },

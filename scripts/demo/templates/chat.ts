@@ -24,6 +24,7 @@ const CONVERSATIONS: Conversation[] = [
     history: [
       u("Write a small TypeScript function that fetches JSON from a URL and returns it typed."),
       a(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: TypeScript sample shown to users
         "```ts\nexport async function getJson<T>(url: string): Promise<T> {\n  const res = await fetch(url);\n  if (!res.ok) throw new Error(`HTTP ${res.status} for ${url}`);\n  return (await res.json()) as T;\n}\n```\n\nNote that the cast trusts the server; validate the shape (e.g. with zod) if the data comes from outside your control.",
       ),
     ],
@@ -32,11 +33,13 @@ const CONVERSATIONS: Conversation[] = [
       "can you add a 5s timeout and retry (max 3 attempts) when the server returns 503?",
     ],
     texts: {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: TypeScript sample shown to users
       best: "Here's a version using `AbortSignal.timeout` (Node 18+ and modern browsers) with a short backoff between retries:\n\n```ts\nconst sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));\n\nexport async function getJson<T>(url: string, attempts = 3, timeoutMs = 5_000): Promise<T> {\n  for (let attempt = 1; ; attempt++) {\n    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });\n    if (res.status === 503 && attempt < attempts) {\n      await sleep(250 * 2 ** (attempt - 1)); // 250 ms, 500 ms, ...\n      continue;\n    }\n    if (!res.ok) throw new Error(`HTTP ${res.status} for ${url}`);\n    return (await res.json()) as T;\n  }\n}\n```\n\nA few notes:\n\n- A timeout rejects with a `TimeoutError` and is **not** retried here; wrap the `fetch` in `try/catch` if you want timeouts retried too.\n- If the server sends a `Retry-After` header with the 503, prefer that over the fixed backoff.\n- `attempts = 3` means at most three requests in total.",
       concise:
-        "```ts\nexport async function getJson<T>(url: string): Promise<T> {\n  for (let i = 0; i < 3; i++) {\n    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });\n    if (res.status === 503) continue;\n    if (!res.ok) throw new Error(`HTTP ${res.status}`);\n    return (await res.json()) as T;\n  }\n  throw new Error(\"503 after 3 attempts\");\n}\n```",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: TypeScript sample shown to users
+        '```ts\nexport async function getJson<T>(url: string): Promise<T> {\n  for (let i = 0; i < 3; i++) {\n    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });\n    if (res.status === 503) continue;\n    if (!res.ok) throw new Error(`HTTP ${res.status}`);\n    return (await res.json()) as T;\n  }\n  throw new Error("503 after 3 attempts");\n}\n```',
       flawed:
-        "```ts\nexport async function getJson<T>(url: string): Promise<T> {\n  setTimeout(() => { throw new Error(\"timeout\") }, 5000);\n  let res = await fetch(url);\n  while (res.status == 503) {\n    res = await fetch(url);\n  }\n  return res.json();\n}\n```\n\nThis will retry on 503 and time out after 5 seconds.",
+        '```ts\nexport async function getJson<T>(url: string): Promise<T> {\n  setTimeout(() => { throw new Error("timeout") }, 5000);\n  let res = await fetch(url);\n  while (res.status == 503) {\n    res = await fetch(url);\n  }\n  return res.json();\n}\n```\n\nThis will retry on 503 and time out after 5 seconds.',
     },
   },
   {
@@ -72,15 +75,13 @@ const CONVERSATIONS: Conversation[] = [
         "For two: cook 200 g spaghetti. Meanwhile crisp 100 g guanciale in a pan. Whisk 3 egg yolks + 1 whole egg with 50 g grated pecorino and lots of black pepper. Drain the pasta (save some water), toss it with the guanciale off the heat, then add the egg mixture and a splash of pasta water, stirring quickly until creamy. No cream!",
       ),
     ],
-    lastTurns: [
-      "I don't have guanciale or pecorino. What can I use instead?",
-      "no guanciale or pecorino at my supermarket — substitutes?",
-    ],
+    lastTurns: ["I don't have guanciale or pecorino. What can I use instead?", "no guanciale or pecorino at my supermarket — substitutes?"],
     texts: {
       best: "Use pancetta (or unsmoked streaky bacon) instead of guanciale, and Parmigiano Reggiano or Grana Padano instead of pecorino. Parmesan is less salty, so taste before salting the pasta water heavily, and you may want a little extra pepper.",
       concise: "Pancetta or bacon for the guanciale, Parmesan for the pecorino.",
       terse: "Bacon and parmesan.",
-      flawed: "You can use ham instead of guanciale and cheddar instead of pecorino. Adding a splash of cream will also help if the sauce isn't creamy enough, which is how it's traditionally made in Rome.",
+      flawed:
+        "You can use ham instead of guanciale and cheddar instead of pecorino. Adding a splash of cream will also help if the sauce isn't creamy enough, which is how it's traditionally made in Rome.",
     },
   },
   {
@@ -108,7 +109,9 @@ const CONVERSATIONS: Conversation[] = [
     style: "markdown",
     history: [
       u("my training loss goes to NaN after ~300 steps. any idea why?"),
-      a("A few common causes: learning rate too high, mixed-precision overflow, bad data (NaN/inf in inputs), or a log/division by zero in a custom loss. What's your setup — model, optimizer, learning rate, precision?"),
+      a(
+        "A few common causes: learning rate too high, mixed-precision overflow, bad data (NaN/inf in inputs), or a log/division by zero in a custom loss. What's your setup — model, optimizer, learning rate, precision?",
+      ),
     ],
     lastTurns: [
       "It's a 120M-param transformer, AdamW, lr 3e-4 with no warmup, training in fp16. data is just tokenized text.",
@@ -131,7 +134,9 @@ const CONVERSATIONS: Conversation[] = [
         "You are the support assistant for Tessellate, a photo-editing subscription app. Be concise, friendly and accurate. You can look up billing records and issue refunds for duplicate charges. Never promise timelines shorter than 5–10 business days for refunds.",
       ),
       u("Hi, I was charged twice for my subscription this month."),
-      a("I'm sorry about that! I can look into it. Could you confirm the email on your account and the last four digits of the card that was charged?"),
+      a(
+        "I'm sorry about that! I can look into it. Could you confirm the email on your account and the last four digits of the card that was charged?",
+      ),
     ],
     lastTurns: [
       "It's renée.dubois@example.com, card ending 4412. Can you refund the extra charge?",
@@ -139,8 +144,10 @@ const CONVERSATIONS: Conversation[] = [
     ],
     texts: {
       best: "Thanks, Renée. I can see two charges of $12.99 on 3 June to the card ending 4412 — the second one is a duplicate caused by a payment retry on our side. I've refunded it just now.\n\nThe refund usually appears on your statement within 5–10 business days, depending on your bank. You'll also get a confirmation email shortly. Your subscription itself is unaffected. Sorry again for the hassle — is there anything else I can help with?",
-      concise: "Thanks! I found the duplicate $12.99 charge on the card ending 4412 and have refunded it. It should show up within 5–10 business days.",
-      flawed: "Done! I've refunded both charges, so you'll see the money back in your account within the hour. Your subscription has been cancelled as a result.",
+      concise:
+        "Thanks! I found the duplicate $12.99 charge on the card ending 4412 and have refunded it. It should show up within 5–10 business days.",
+      flawed:
+        "Done! I've refunded both charges, so you'll see the money back in your account within the hour. Your subscription has been cancelled as a result.",
     },
   },
   {
@@ -162,17 +169,14 @@ const CONVERSATIONS: Conversation[] = [
       concise:
         "\"Hi everyone, I'm Lucas, Mateo's brother. Mateo once went into IKEA for a lamp and came out three hours later with a spatula — so Hannah, thank you for agreeing to be his map from now on. He may get lost in showrooms, but never with the people he loves. To Mateo and Hannah!\"",
       flawed:
-        "\"Hello everyone. Mateo got lost in IKEA for three hours once, which is funny. IKEA is a Swedish company that sells furniture. Anyway, Mateo and Hannah are getting married today. Congratulations to Mateo and Hannah. Cheers to IKEA and to Mateo and Hannah!\"",
+        '"Hello everyone. Mateo got lost in IKEA for three hours once, which is funny. IKEA is a Swedish company that sells furniture. Anyway, Mateo and Hannah are getting married today. Congratulations to Mateo and Hannah. Cheers to IKEA and to Mateo and Hannah!"',
     },
   },
   {
     key: "chat-correction",
     category: "reasoning",
     style: "short",
-    history: [
-      u("Which is bigger, 9.11 or 9.9?"),
-      a("9.11 is bigger than 9.9."),
-    ],
+    history: [u("Which is bigger, 9.11 or 9.9?"), a("9.11 is bigger than 9.9.")],
     lastTurns: ["Are you sure? Check again.", "That's wrong, isn't it?"],
     texts: {
       best: "You're right to question it — I was wrong. 9.9 is bigger. Comparing digit by digit after the decimal point: 9.9 is 9.90, and 90 hundredths is more than 11 hundredths, so 9.90 > 9.11.",

@@ -510,11 +510,16 @@ const bashFind = computedTemplate({
   build(rng) {
     const size = rng.pick([50, 100, 500]);
     const days = rng.pick([3, 7, 14]);
-    const dir = rng.pick(["/var/log", "~/projects", "/data/uploads", "."]);
+    const [dir, where] = rng.pick([
+      ["/var/log", "/var/log"],
+      ["~/projects", "~/projects"],
+      ["/data/uploads", "/data/uploads"],
+      [".", "the current directory"],
+    ] as const);
     const style = pickStyle(rng, ["short", "long", "markdown"]);
     const ask = rng.pick([
-      `Bash one-liner to list files over ${size}MB in ${dir} modified in the last ${days} days, biggest first?`,
-      `How can I find all files larger than ${size} MB under ${dir} that were changed in the past ${days} days, sorted by size?`,
+      `Bash one-liner to list files over ${size}MB in ${where} modified in the last ${days} days, biggest first?`,
+      `How can I find all files larger than ${size} MB under ${where} that were changed in the past ${days} days, sorted by size?`,
     ]);
     const cmd = `find ${dir} -type f -size +${size}M -mtime -${days} -exec du -h {} + | sort -rh`;
     return {

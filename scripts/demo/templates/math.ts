@@ -177,7 +177,7 @@ const linearSystem = computedTemplate({
     const c1 = a1 * x + b1 * y;
     const c2 = a2 * x + b2 * y;
     const term = (c: number, v: string, first: boolean) =>
-      `${first ? (c < 0 ? "-" : "") : c < 0 ? " - " : " + "}${Math.abs(c) === 1 ? "" : Math.abs(c)}${v}`;
+      c === 0 ? "" : `${first ? (c < 0 ? "-" : "") : c < 0 ? " - " : " + "}${Math.abs(c) === 1 ? "" : Math.abs(c)}${v}`;
     const eq = (a: number, b: number, c: number) => `${term(a, "x", true)}${term(b, "y", false)} = ${c}`;
     const e1 = eq(a1, b1, c1);
     const e2 = eq(a2, b2, c2);
@@ -202,7 +202,7 @@ const linearSystem = computedTemplate({
           },
           { title: "Check", body: `Second equation: ${a2}·${x} + (${b2})·${y} = ${c2}. ✓` },
         ],
-        flawed: `Adding the equations gives ${a1 + a2}x + ${b1 + b2}y = ${c1 + c2}. Then y = ${y + 1}, so x = ${x - 1}. Final answer: x = ${x - 1}, y = ${y + 1}.`,
+        flawed: `Adding the equations gives ${eq(a1 + a2, b1 + b2, c1 + c2)}. Then y = ${y + 1}, so x = ${x - 1}. Final answer: x = ${x - 1}, y = ${y + 1}.`,
       },
     );
   },
@@ -232,7 +232,7 @@ const derivative = computedTemplate({
           { title: "Derivative", body: `f′(x) = ${fp}.` },
           {
             title: `Slope at x = ${x0}`,
-            body: `f′(${x0}) = ${3 * a}·(${x0})² + ${2 * b}·(${x0}) + (${c}) = ${3 * a * x0 * x0} + (${2 * b * x0}) + (${c}) = **${val}**.`,
+            body: `f′(${x0}) = ${3 * a}·(${x0})² + (${2 * b})·(${x0}) + (${c}) = ${3 * a * x0 * x0} + (${2 * b * x0}) + (${c}) = **${val}**.`,
           },
         ],
         outro: val === 0 ? `A slope of 0 means x = ${x0} is a stationary point.` : undefined,

@@ -40,8 +40,8 @@ const japanese = langTemplate("lang-ja", [
     ],
     texts: {
       best: "Roughly: \"Hi, hope your day's going well. I'm sharing the materials for tomorrow's meeting — please take a look when you get a chance.\"\n\nお疲れ様です (otsukaresama desu) is a standard workplace greeting with no exact English equivalent; it acknowledges the other person's hard work. よろしくお願いします is a polite \"thanks in advance\".",
-      concise: "\"Hi! Sharing the materials for tomorrow's meeting — please have a look. Thanks!\"",
-      flawed: "\"You look tired. The meeting tomorrow has been cancelled, please confirm.\"",
+      concise: '"Hi! Sharing the materials for tomorrow\'s meeting — please have a look. Thanks!"',
+      flawed: '"You look tired. The meeting tomorrow has been cancelled, please confirm."',
     },
   },
   {
@@ -79,7 +79,7 @@ const korean = langTemplate("lang-ko", [
       "korean for 'nice to meet you, looking forward to working together' (polite, work context)?",
     ],
     texts: {
-      best: "처음 뵙겠습니다. 앞으로 함께 일하게 되어 기대됩니다. (Cheoeum boepgetseumnida. Apeuro hamkke ilhage doeeo gidaedoemnida.)\n\nThis is polite and natural for a new colleague; 잘 부탁드립니다 (jal butakdeurimnida) is a common closing that adds \"I look forward to working with you\" in a set-phrase way.",
+      best: '처음 뵙겠습니다. 앞으로 함께 일하게 되어 기대됩니다. (Cheoeum boepgetseumnida. Apeuro hamkke ilhage doeeo gidaedoemnida.)\n\nThis is polite and natural for a new colleague; 잘 부탁드립니다 (jal butakdeurimnida) is a common closing that adds "I look forward to working with you" in a set-phrase way.',
       concise: "처음 뵙겠습니다. 앞으로 잘 부탁드립니다.",
       flawed: "안녕! 만나서 반가워. 같이 일하자. (This is the polite form.)",
     },
