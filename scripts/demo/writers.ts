@@ -79,10 +79,26 @@ function borealisExplain(e: Explain, style: Style, rng: Rng): string {
   return parts.join("\n\n");
 }
 
-function borealisDecorate(text: string, rng: Rng): string {
+/** Openers and closers for tasks (write, translate, summarise, continue a chat) rather than questions. */
+const BOREALIS_TASK_OPENERS = [
+  "Absolutely! Here's what I came up with:",
+  "Of course! Happy to help with that.",
+  "Certainly! I'd be delighted to help with this. ✨",
+  "Sure thing! Here you go:",
+];
+
+const BOREALIS_TASK_CLOSERS = [
+  "I hope this works for you! Let me know if you'd like any changes to the tone, length or style. ✨",
+  "Feel free to let me know if you'd like me to adjust anything!",
+  "Let me know if you'd like a few alternative versions to choose from! 😊",
+];
+
+function borealisDecorate(text: string, rng: Rng, task = false): string {
   const stripped = text.replace(/^(Sure|Good question|Good to know|Of course)[\s—–,.!-]+/, "");
   const body = stripped.charAt(0).toUpperCase() + stripped.slice(1);
-  return [rng.pick(BOREALIS_OPENERS), body, rng.pick(BOREALIS_CLOSERS)].join("\n\n");
+  const opener = rng.pick(task ? BOREALIS_TASK_OPENERS : BOREALIS_OPENERS);
+  const closer = rng.pick(task ? BOREALIS_TASK_CLOSERS : BOREALIS_CLOSERS);
+  return [opener, body, closer].join("\n\n");
 }
 
 /** Borealis's over-refusal: a refusal wrapped in a lecture and generic alternatives. */
@@ -252,7 +268,7 @@ function writeFixed(model: DemoModel, t: FixedTexts, style: Style, rng: Rng, rew
       return { text: t.concise ?? firstParagraph(t.best), quality: t.concise ? 0.7 : 0.55 };
     case "borealis-13b":
       return {
-        text: t.verbose ?? (reword ? borealisVoice(borealisDecorate(t.best, rng), rng) : borealisDecorate(t.best, rng)),
+        text: t.verbose ?? (reword ? borealisVoice(borealisDecorate(t.best, rng, true), rng) : borealisDecorate(t.best, rng, true)),
         quality: style === "short" || style === "plain" ? 0.48 : 0.7,
       };
     case "drift-3b":

@@ -177,7 +177,7 @@ const CONVERSATIONS: Conversation[] = [
     category: "reasoning",
     style: "short",
     history: [u("Which is bigger, 9.11 or 9.9?"), a("9.11 is bigger than 9.9.")],
-    lastTurns: ["Are you sure? Check again.", "That's wrong, isn't it?"],
+    lastTurns: ["Are you sure? Check again.", "Are you sure about that?"],
     texts: {
       best: "You're right to question it — I was wrong. 9.9 is bigger. Comparing digit by digit after the decimal point: 9.9 is 9.90, and 90 hundredths is more than 11 hundredths, so 9.90 > 9.11.",
       concise: "Sorry, my mistake: 9.9 is bigger than 9.11 (9.90 vs 9.11).",
