@@ -135,10 +135,9 @@ function appTarget(port: number, projectId: number, sockets: number): Target {
     async submit(w) {
       if (w.assignmentId === null) return false;
       const id = `bench-${w.userId}-${w.n++}`;
-      const body = JSON.stringify({
-        projectId,
-        submission: { assignmentId: w.assignmentId, clientSubmissionId: id, outcome: w.n % 3 === 0 ? "tie" : "a" },
-      });
+      // K = 2 items take an outcome, K > 2 items a full ranking of the shown positions.
+      const choice = w.k === 2 ? { outcome: w.n % 3 === 0 ? "tie" : "a" } : { ranking: Array.from({ length: w.k }, (_, i) => w.k - 1 - i) };
+      const body = JSON.stringify({ projectId, submission: { assignmentId: w.assignmentId, clientSubmissionId: id, ...choice } });
       const r = await request("POST", "/api/trpc/annotate.submit", body, { cookie: w.cookie });
       if (r.status !== 200) {
         noteError(`${r.status} ${r.body}`);

@@ -51,9 +51,9 @@ export function judgePair(judge: DemoJudge, a: JudgedResponse, b: JudgedResponse
   if (Math.max(sa, sb) < judge.bothBadBelow) winner = "both_bad";
   else if (Math.abs(diff) < judge.tieBand) winner = "tie";
   else winner = diff > 0 ? "a" : "b";
-  // Strength only grades a preference; ties and both_bad carry the lowest and a moderate value.
-  const strength: Strength = winner === "a" || winner === "b" ? strengthOf(Math.abs(diff)) : winner === "tie" ? 1 : 2;
-  return { annotator: judge.annotator, winner, strength };
+  // Strength only grades a preference (Arbiter's import rejects it on a tie or both-bad).
+  if (winner === "tie" || winner === "both_bad") return { annotator: judge.annotator, winner };
+  return { annotator: judge.annotator, winner, strength: strengthOf(Math.abs(diff)) };
 }
 
 export function judgeRanking(judge: DemoJudge, responses: readonly JudgedResponse[], rng: Rng): RankingJudgment {

@@ -21,7 +21,8 @@ export type Strength = 1 | 2 | 3 | 4;
 export interface PairJudgment {
   annotator: string;
   winner: PairWinner;
-  strength: Strength;
+  /** Only when one response wins: strength grades a preference, a tie or both-bad has none. */
+  strength?: Strength;
 }
 /** Response indices, best first: a permutation of 0..responses.length-1. */
 export interface RankingJudgment {
