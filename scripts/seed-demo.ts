@@ -61,12 +61,23 @@ async function main() {
   if (!listProjects(db).some((p) => p.name === DEMO_PROJECT)) {
     const project = createProject(
       db,
-      { name: DEMO_PROJECT, instructions: INSTRUCTIONS, criteria: ["helpful", "harmless", "honest"], overlap: 3, rationalePolicy: "optional" },
+      {
+        name: DEMO_PROJECT,
+        instructions: INSTRUCTIONS,
+        criteria: ["helpful", "harmless", "honest"],
+        overlap: 3,
+        rationalePolicy: "optional",
+      },
       admin,
     );
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-demo-"));
     const file = path.join(dir, "demo.jsonl");
-    fs.writeFileSync(file, `${generateDemoItems({ count: 240, seed: 7 }).map((i) => JSON.stringify(i)).join("\n")}\n`);
+    fs.writeFileSync(
+      file,
+      `${generateDemoItems({ count: 240, seed: 7 })
+        .map((i) => JSON.stringify(i))
+        .join("\n")}\n`,
+    );
     const result = importItems(db, { projectId: project.id, file, actorId: admin });
     fs.rmSync(dir, { recursive: true, force: true });
     if (result.errorCount > 0) throw new Error(`demo import failed: ${JSON.stringify(result.errors.slice(0, 3))}`);

@@ -48,3 +48,20 @@ export function getDb(): Db {
 export function transaction<T>(db: Db, fn: () => T): T {
   return db.$client.transaction(fn).immediate();
 }
+
+/**
+ * Prepared statements built once per connection. Hot paths (lease, submit, session lookup) run
+ * thousands of times a second; building the SQL and compiling the statement each time would cost
+ * more than executing it.
+ */
+export function statementsFor<T>(build: (db: Db) => T): (db: Db) => T {
+  const cache = new WeakMap<Db, T>();
+  return (db) => {
+    let s = cache.get(db);
+    if (!s) {
+      s = build(db);
+      cache.set(db, s);
+    }
+    return s;
+  };
+}

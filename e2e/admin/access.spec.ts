@@ -38,8 +38,19 @@ test("an admin creates a project, a bad file imports nothing, a good one imports
   await expect(errors).toContainText("line 2, field (line): invalid JSON");
   await expect(page.getByTestId("project-status")).toContainText("Items0");
 
-  const good = [1, 2, 3].map((i) => JSON.stringify({ id: `g${i}`, prompt: `q${i}`, responses: [{ model: "m1", text: "a" }, { model: "m2", text: "b" }] }));
-  await page.getByTestId("import-file").setInputFiles({ name: "good.jsonl", mimeType: "application/jsonl", buffer: Buffer.from(good.join("\n")) });
+  const good = [1, 2, 3].map((i) =>
+    JSON.stringify({
+      id: `g${i}`,
+      prompt: `q${i}`,
+      responses: [
+        { model: "m1", text: "a" },
+        { model: "m2", text: "b" },
+      ],
+    }),
+  );
+  await page
+    .getByTestId("import-file")
+    .setInputFiles({ name: "good.jsonl", mimeType: "application/jsonl", buffer: Buffer.from(good.join("\n")) });
   await page.getByTestId("import-submit").click();
   await expect(page.getByTestId("import-ok")).toContainText("Imported 3 items");
   await expect(page.getByTestId("project-status")).toContainText("Items3");

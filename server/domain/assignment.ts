@@ -8,7 +8,7 @@
 import { and, asc, eq, gt, lt, sql } from "drizzle-orm";
 import type { Content } from "@/db/schema";
 import { assignments, items, projects, queueCursors, responses } from "@/db/schema";
-import { type Db, transaction } from "@/server/db";
+import { type Db, statementsFor, transaction } from "@/server/db";
 import { AppError } from "./errors";
 import { allocateQueuePositions } from "./projects";
 
@@ -24,10 +24,7 @@ export type LeaseResult = { status: "item"; item: AnnotatorItem } | { status: "e
 
 const EXPIRE_BATCH = 200;
 
-// Prepared statements, built once per connection: the lease and submit paths run thousands of times a second.
-const statementCache = new WeakMap<Db, ReturnType<typeof prepareStatements>>();
-
-function prepareStatements(db: Db) {
+const statements = statementsFor((db) => {
   const p = sql.placeholder;
   return {
     activeLease: db
@@ -103,16 +100,7 @@ function prepareStatements(db: Db) {
       .limit(EXPIRE_BATCH)
       .prepare(),
   };
-}
-
-export function statements(db: Db) {
-  let s = statementCache.get(db);
-  if (!s) {
-    s = prepareStatements(db);
-    statementCache.set(db, s);
-  }
-  return s;
-}
+});
 
 /** A uniformly random permutation of 0..k-1 (Fisher-Yates). */
 export function randomOrder(k: number, random: () => number = Math.random): number[] {

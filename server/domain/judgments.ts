@@ -6,7 +6,8 @@
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { assignments, type CriteriaOutcomes, items, judgments, type Outcome, projects } from "@/db/schema";
-import { type Db, transaction } from "@/server/db";
+import { type Db, statementsFor, transaction } from "@/server/db";
+import { leaseNextItem } from "./assignment";
 import { AppError } from "./errors";
 import { type PairOutcome, zPairOutcome, zStrength } from "./schemas";
 
@@ -88,26 +89,15 @@ export function validateSubmission(
  * submission id returns the stored judgment. A lease that expired is still accepted when its slot
  * has not been handed to someone else; otherwise the answer is LEASE_EXPIRED.
  */
-export function submitJudgment(db: Db, params: { userId: number; submission: JudgmentSubmission; now?: number }): SubmitResult {
-  const now = params.now ?? Date.now();
-  const parsed = zJudgmentSubmission.safeParse(params.submission);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.join(".") || "judgment";
-    throw new AppError("BAD_INPUT", `${field}: ${issue?.message}`, [{ field, message: issue?.message ?? "invalid" }]);
-  }
-  const sub = parsed.data;
-  return transaction(db, () => {
-    const existing = db
+const statements = statementsFor((db) => {
+  const p = sql.placeholder;
+  return {
+    bySubmission: db
       .select({ id: judgments.id, annotatorId: judgments.annotatorId })
       .from(judgments)
-      .where(eq(judgments.clientSubmissionId, sub.clientSubmissionId))
-      .get();
-    if (existing) {
-      if (existing.annotatorId !== params.userId) throw new AppError("CONFLICT", "submission id already used");
-      return { judgmentId: existing.id, duplicate: true };
-    }
-    const lease = db
+      .where(eq(judgments.clientSubmissionId, p("clientSubmissionId")))
+      .prepare(),
+    lease: db
       .select({
         id: assignments.id,
         itemId: assignments.itemId,
@@ -123,55 +113,115 @@ export function submitJudgment(db: Db, params: { userId: number; submission: Jud
       .from(assignments)
       .innerJoin(items, eq(items.id, assignments.itemId))
       .innerJoin(projects, eq(projects.id, assignments.projectId))
-      .where(and(eq(assignments.id, sub.assignmentId), eq(assignments.userId, params.userId)))
-      .get();
+      .where(and(eq(assignments.id, p("assignmentId")), eq(assignments.userId, p("userId"))))
+      .prepare(),
+    retakeSlot: db
+      .update(items)
+      .set({ openSlots: sql`${items.openSlots} - 1` })
+      .where(and(eq(items.id, p("itemId")), sql`${items.openSlots} > 0`))
+      .prepare(),
+    insert: db
+      .insert(judgments)
+      .values({
+        projectId: p("projectId"),
+        itemId: p("itemId"),
+        assignmentId: p("assignmentId"),
+        annotatorId: p("annotatorId"),
+        shownOrder: p("shownOrder"),
+        outcome: p("outcome"),
+        ranking: p("ranking"),
+        strength: p("strength"),
+        criteria: p("criteria"),
+        rationale: p("rationale"),
+        timeOnTaskMs: p("timeOnTaskMs"),
+        clientSubmissionId: p("clientSubmissionId"),
+        source: "ui",
+      })
+      .returning({ id: judgments.id })
+      .prepare(),
+    closeLease: db
+      .update(assignments)
+      .set({ state: "submitted", closedAt: sql`${p("now")}` })
+      .where(eq(assignments.id, p("assignmentId")))
+      .prepare(),
+    countItem: db
+      .update(items)
+      .set({ doneCount: sql`${items.doneCount} + 1` })
+      .where(eq(items.id, p("itemId")))
+      .prepare(),
+    countProject: db
+      .update(projects)
+      .set({ doneSlots: sql`${projects.doneSlots} + 1` })
+      .where(eq(projects.id, p("projectId")))
+      .prepare(),
+    countMine: db
+      .select({ n: sql<number>`count(*)` })
+      .from(judgments)
+      .where(and(eq(judgments.annotatorId, p("userId")), eq(judgments.projectId, p("projectId"))))
+      .prepare(),
+  };
+});
+
+/**
+ * Stores one judgment for the annotator's lease, exactly once: resending the same client
+ * submission id returns the stored judgment. A lease that expired is still accepted when its slot
+ * has not been handed to someone else; otherwise the answer is LEASE_EXPIRED.
+ */
+export function submitJudgment(db: Db, params: { userId: number; submission: JudgmentSubmission; now?: number }): SubmitResult {
+  const now = params.now ?? Date.now();
+  const parsed = zJudgmentSubmission.safeParse(params.submission);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join(".") || "judgment";
+    throw new AppError("BAD_INPUT", `${field}: ${issue?.message}`, [{ field, message: issue?.message ?? "invalid" }]);
+  }
+  const sub = parsed.data;
+  const s = statements(db);
+  return transaction(db, () => {
+    const existing = s.bySubmission.get({ clientSubmissionId: sub.clientSubmissionId });
+    if (existing) {
+      if (existing.annotatorId !== params.userId) throw new AppError("CONFLICT", "submission id already used");
+      return { judgmentId: existing.id, duplicate: true };
+    }
+    const lease = s.lease.get({ assignmentId: sub.assignmentId, userId: params.userId });
     if (!lease) throw new AppError("NOT_FOUND", `assignment ${sub.assignmentId} is not yours`);
     if (lease.state === "submitted") throw new AppError("CONFLICT", "this item is already judged");
     if (lease.state === "skipped") throw new AppError("CONFLICT", "this item was skipped");
     const row = validateSubmission(sub, lease.k, lease.shownOrder, lease);
-    if (lease.state === "expired") {
-      const retaken = db
-        .update(items)
-        .set({ openSlots: sql`${items.openSlots} - 1` })
-        .where(and(eq(items.id, lease.itemId), sql`${items.openSlots} > 0`))
-        .run().changes;
-      if (!retaken) throw new AppError("LEASE_EXPIRED", "your time on this item ran out and it went to someone else");
+    if (lease.state === "expired" && s.retakeSlot.run({ itemId: lease.itemId }).changes === 0) {
+      throw new AppError("LEASE_EXPIRED", "your time on this item ran out and it went to someone else");
     }
-    const inserted = db
-      .insert(judgments)
-      .values({
-        projectId: lease.projectId,
-        itemId: lease.itemId,
-        assignmentId: lease.id,
-        annotatorId: params.userId,
-        shownOrder: lease.shownOrder,
-        ...row,
-        timeOnTaskMs: sub.timeOnTaskMs ?? now - lease.leasedAt,
-        clientSubmissionId: sub.clientSubmissionId,
-        source: "ui",
-      })
-      .returning({ id: judgments.id })
-      .get();
-    db.update(assignments).set({ state: "submitted", closedAt: now }).where(eq(assignments.id, lease.id)).run();
-    db.update(items)
-      .set({ doneCount: sql`${items.doneCount} + 1` })
-      .where(eq(items.id, lease.itemId))
-      .run();
-    db.update(projects)
-      .set({ doneSlots: sql`${projects.doneSlots} + 1` })
-      .where(eq(projects.id, lease.projectId))
-      .run();
+    const inserted = s.insert.get({
+      projectId: lease.projectId,
+      itemId: lease.itemId,
+      assignmentId: lease.id,
+      annotatorId: params.userId,
+      shownOrder: lease.shownOrder,
+      ...row,
+      timeOnTaskMs: sub.timeOnTaskMs ?? now - lease.leasedAt,
+      clientSubmissionId: sub.clientSubmissionId,
+    });
+    if (!inserted) throw new Error("judgment insert returned no row");
+    s.closeLease.run({ now, assignmentId: lease.id });
+    s.countItem.run({ itemId: lease.itemId });
+    s.countProject.run({ projectId: lease.projectId });
     return { judgmentId: inserted.id, duplicate: false };
   });
 }
 
 /** How many judgments this annotator has stored in the project. */
 export function countMyJudgments(db: Db, userId: number, projectId: number): number {
-  return (
-    db
-      .select({ n: sql<number>`count(*)` })
-      .from(judgments)
-      .where(and(eq(judgments.annotatorId, userId), eq(judgments.projectId, projectId)))
-      .get()?.n ?? 0
-  );
+  return statements(db).countMine.get({ userId, projectId })?.n ?? 0;
+}
+
+/**
+ * The annotate hot path: store a judgment and lease the next item in one transaction (one WAL
+ * commit instead of two). A failed submission rolls back and leases nothing.
+ */
+export function submitAndLeaseNext(db: Db, params: { userId: number; projectId: number; submission: JudgmentSubmission; now?: number }) {
+  const now = params.now ?? Date.now();
+  return transaction(db, () => ({
+    result: submitJudgment(db, { userId: params.userId, submission: params.submission, now }),
+    lease: leaseNextItem(db, { projectId: params.projectId, userId: params.userId, now }),
+  }));
 }

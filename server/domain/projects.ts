@@ -1,6 +1,6 @@
 import { and, asc, count, countDistinct, eq, gte, sql } from "drizzle-orm";
 import { items, judgments, projects, responses } from "@/db/schema";
-import { type Db, transaction } from "@/server/db";
+import { type Db, statementsFor, transaction } from "@/server/db";
 import { recordAuditEvent } from "./audit";
 import { AppError } from "./errors";
 import { type ProjectSettingsInput, zProjectSettings } from "./schemas";
@@ -27,8 +27,16 @@ export function createProject(db: Db, input: ProjectSettingsInput, actorId?: num
   });
 }
 
+const statements = statementsFor((db) => ({
+  project: db
+    .select()
+    .from(projects)
+    .where(eq(projects.id, sql.placeholder("id")))
+    .prepare(),
+}));
+
 export function getProject(db: Db, id: number): Project {
-  const row = db.select().from(projects).where(eq(projects.id, id)).get();
+  const row = statements(db).project.get({ id });
   if (!row) throw new AppError("NOT_FOUND", `project ${id} does not exist`);
   return row;
 }

@@ -1,7 +1,7 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { type Role, users } from "@/db/schema";
-import type { Db } from "@/server/db";
+import { type Db, statementsFor } from "@/server/db";
 import { AppError } from "./errors";
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from "./passwords";
 import { zRole } from "./schemas";
@@ -45,8 +45,8 @@ export async function verifyCredentials(db: Db, email: string, password: string)
 }
 
 /** The live user behind a session, or null when deleted, disabled or external. */
-export function getSessionUser(db: Db, id: number): SessionUser | null {
-  const row = db
+const statements = statementsFor((db) => ({
+  sessionUser: db
     .select({
       id: users.id,
       email: users.email,
@@ -56,8 +56,12 @@ export function getSessionUser(db: Db, id: number): SessionUser | null {
       disabledAt: users.disabledAt,
     })
     .from(users)
-    .where(eq(users.id, id))
-    .get();
+    .where(eq(users.id, sql.placeholder("id")))
+    .prepare(),
+}));
+
+export function getSessionUser(db: Db, id: number): SessionUser | null {
+  const row = statements(db).sessionUser.get({ id });
   if (!row || row.external || row.disabledAt !== null) return null;
   return { id: row.id, email: row.email, name: row.name, role: row.role };
 }

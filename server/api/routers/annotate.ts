@@ -2,7 +2,7 @@ import { z } from "zod";
 import { annotatorProcedure, createTRPCRouter } from "@/server/api/trpc";
 import type { Db } from "@/server/db";
 import { leaseNextItem, skipAssignment } from "@/server/domain/assignment";
-import { countMyJudgments, submitJudgment, zJudgmentSubmission } from "@/server/domain/judgments";
+import { countMyJudgments, submitAndLeaseNext, zJudgmentSubmission } from "@/server/domain/judgments";
 import { getAnnotatorProject, getProject, listAnnotatorProjects } from "@/server/domain/projects";
 import { zId } from "@/server/domain/schemas";
 
