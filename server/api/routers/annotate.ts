@@ -29,14 +29,10 @@ export const annotateRouter = createTRPCRouter({
   })),
 
   /** Stores a judgment and returns the next item in the same round trip. */
-  submit: annotatorProcedure.input(zProjectInput.extend({ submission: zJudgmentSubmission })).mutation(({ ctx, input }) => {
-    const result = submitJudgment(ctx.db, { userId: ctx.user.id, submission: input.submission });
-    return {
-      result,
-      lease: leaseNextItem(ctx.db, { projectId: input.projectId, userId: ctx.user.id }),
-      progress: progress(ctx.db, ctx.user.id, input.projectId),
-    };
-  }),
+  submit: annotatorProcedure.input(zProjectInput.extend({ submission: zJudgmentSubmission })).mutation(({ ctx, input }) => ({
+    ...submitAndLeaseNext(ctx.db, { userId: ctx.user.id, projectId: input.projectId, submission: input.submission }),
+    progress: progress(ctx.db, ctx.user.id, input.projectId),
+  })),
 
   /** "Can't judge this one": the item goes to someone else and the next one comes back. */
   skip: annotatorProcedure.input(zProjectInput.extend({ assignmentId: zId })).mutation(({ ctx, input }) => {
