@@ -1,4 +1,6 @@
 export * from "./audit";
+export * from "./jobs";
 export * from "./judgments";
 export * from "./projects";
+export * from "./snapshots";
 export * from "./users";

@@ -29,9 +29,13 @@ export const assignments = sqliteTable(
     leasedAt: integer("leased_at").notNull(),
     deadline: integer("deadline").notNull(),
     closedAt: integer("closed_at"),
+    /** Set on a deliberate swapped repeat: the earlier assignment of the same item to the same annotator. */
+    repeatOf: integer("repeat_of"),
   },
   (t) => [
-    uniqueIndex("assignments_item_user_unique").on(t.itemId, t.userId),
+    uniqueIndex("assignments_item_user_unique").on(t.itemId, t.userId).where(sql`repeat_of IS NULL`),
+    // Full index for "has this annotator ever had this item" (repeats included) in the lease seek.
+    index("assignments_item_user_idx").on(t.itemId, t.userId),
     index("assignments_active_deadline_idx").on(t.deadline).where(sql`state = 'active'`),
     index("assignments_user_active_idx").on(t.userId, t.projectId).where(sql`state = 'active'`),
   ],

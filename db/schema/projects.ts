@@ -21,6 +21,8 @@ export const projects = sqliteTable(
     rationalePolicy: text("rationale_policy", { enum: RATIONALE_POLICIES }).notNull().default("optional"),
     strengthScale: integer("strength_scale", { mode: "boolean" }).notNull().default(true),
     goldRate: real("gold_rate").notNull().default(0),
+    /** Share of an annotator's items that are repeats of an item they judged, sides swapped. */
+    repeatRate: real("repeat_rate").notNull().default(0),
     leaseSeconds: integer("lease_seconds").notNull().default(900),
     // Counters kept by the import and judgment transactions so progress never needs a scan.
     queueSeq: integer("queue_seq").notNull().default(0),
