@@ -79,6 +79,11 @@ function freshCopy(name: string): string {
   return file;
 }
 
+const children = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const c of children) c.kill("SIGKILL"); // never leave a server holding the port
+});
+
 async function startServer(script: string, db: string, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", script], {
     env: {
@@ -91,6 +96,8 @@ async function startServer(script: string, db: string, port: number): Promise<Ch
     },
     stdio: ["ignore", "ignore", "inherit"],
   });
+  children.add(child);
+  child.on("exit", () => children.delete(child));
   const request = makeClient(port, 1);
   for (let i = 0; i < 600; i++) {
     const ok = await request("GET", "/api/health").then(
