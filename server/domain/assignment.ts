@@ -81,6 +81,11 @@ const statements = statementsFor((db) => {
       .values({ userId: p("userId"), projectId: p("projectId"), pos: p("pos") })
       .onConflictDoUpdate({ target: [queueCursors.userId, queueCursors.projectId], set: { pos: sql`excluded.pos` } })
       .prepare(),
+    leaseSeconds: db
+      .select({ leaseSeconds: projects.leaseSeconds })
+      .from(projects)
+      .where(eq(projects.id, p("projectId")))
+      .prepare(),
     itemPrompt: db
       .select({ prompt: items.prompt })
       .from(items)
@@ -174,7 +179,7 @@ export function leaseNextItem(db: Db, params: LeaseParams): LeaseResult {
     const current = s.activeLease.get({ userId, projectId, now });
     if (current) return { status: "item", item: toAnnotatorItem(db, current) };
 
-    const project = db.select({ leaseSeconds: projects.leaseSeconds }).from(projects).where(eq(projects.id, projectId)).get();
+    const project = s.leaseSeconds.get({ projectId });
     if (!project) throw new AppError("NOT_FOUND", `project ${projectId} does not exist`);
     const pos = s.cursor.get({ userId, projectId })?.pos ?? 0;
     const next = s.nextOpen.get({ projectId, pos, userId });
