@@ -7,7 +7,9 @@ bash scripts/bootstrap
 stamp=node_modules/.arbiter-lock.sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "setup: installing npm dependencies (npm ci)…" >&2
-  npm ci --no-audit --no-fund --loglevel=error
-  echo "$want" > "$stamp"
+  # `npm install`, not `npm ci`: npm 11 writes lock files without other platforms' optional
+  # packages (biome, swc, oxide binaries), and `npm ci` then refuses the lock as out of sync.
+  echo "setup: installing npm dependencies…" >&2
+  npm install --no-audit --no-fund --loglevel=error
+  sha256sum package-lock.json | cut -d' ' -f1 > "$stamp"
 fi
