@@ -1,0 +1,71 @@
+/**
+ * Every tRPC procedure declares its roles, and every call from a role not listed is refused before
+ * input is even read. Procedures are enumerated from the router, so a new one is covered the moment
+ * it is added.
+ */
+import { TRPCError } from "@trpc/server";
+import { describe, expect, it } from "vitest";
+import type { Role } from "@/db/schema";
+import { appRouter, createCaller } from "@/server/api/root";
+import { createCallerFactory, createTRPCRouter, undeclaredProcedureForTests } from "@/server/api/trpc";
+import { memoryDb } from "@/server/testing/fixtures";
+
+type AnyProcedure = { _def: { meta?: { roles?: readonly Role[] }; type: string } };
+const procedures = Object.entries(appRouter._def.procedures as Record<string, AnyProcedure>);
+
+async function codeOf(call: () => Promise<unknown>): Promise<string> {
+  try {
+    await call();
+    return "OK";
+  } catch (e) {
+    return e instanceof TRPCError ? e.code : `not a TRPCError: ${String(e)}`;
+  }
+}
+
+function callerAs(role: Role | null) {
+  const db = memoryDb();
+  const user = role ? { id: 999, email: `${role}@test.local`, name: role, role } : null;
+  return createCaller({ db, user });
+}
+
+function invoke(caller: ReturnType<typeof callerAs>, path: string): Promise<unknown> {
+  const fn = path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], caller);
+  return (fn as (input: unknown) => Promise<unknown>)({});
+}
+
+describe("authorization", () => {
+  it("every procedure declares at least one role", () => {
+    expect(procedures.length).toBeGreaterThan(5);
+    for (const [path, p] of procedures) expect(p._def.meta?.roles?.length, path).toBeGreaterThan(0);
+  });
+
+  it("anonymous callers get UNAUTHORIZED everywhere", async () => {
+    const caller = callerAs(null);
+    for (const [path] of procedures) expect(await codeOf(() => invoke(caller, path)), path).toBe("UNAUTHORIZED");
+  });
+
+  for (const role of ["annotator", "admin", "researcher"] as const) {
+    it(`${role}s get FORBIDDEN exactly where their role is not declared`, async () => {
+      const caller = callerAs(role);
+      for (const [path, p] of procedures) {
+        const code = await codeOf(() => invoke(caller, path));
+        if (p._def.meta?.roles?.includes(role)) expect(code, path).not.toBe("FORBIDDEN");
+        else expect(code, path).toBe("FORBIDDEN");
+      }
+    });
+  }
+
+  it("a procedure with no declared role is denied even to a signed-in user", async () => {
+    const router = createTRPCRouter({ open: undeclaredProcedureForTests.query(() => "leak") });
+    const caller = createCallerFactory(router)({ db: memoryDb(), user: { id: 1, email: "a@b.c", name: "a", role: "admin" } });
+    expect(await codeOf(() => caller.open())).toBe("FORBIDDEN");
+  });
+
+  it("annotators can read no admin data: the project list and project details are staff-only", () => {
+    const staffOnly = ["projects.list", "projects.get", "projects.create", "projects.import"];
+    for (const path of staffOnly) {
+      const p = procedures.find(([k]) => k === path)?.[1];
+      expect(p?._def.meta?.roles, path).not.toContain("annotator");
+    }
+  });
+});
