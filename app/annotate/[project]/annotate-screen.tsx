@@ -237,7 +237,7 @@ function Judging({
       </div>
 
       <section
-        className="sticky bottom-0 space-y-3 rounded-lg border border-slate-200 bg-white/95 p-4 shadow-lg backdrop-blur"
+        className="space-y-3 rounded-lg border border-slate-200 bg-white/95 p-4 shadow-lg backdrop-blur md:sticky md:bottom-0"
         data-testid="judgment-panel"
       >
         {k === 2 ? (
@@ -278,7 +278,8 @@ function Judging({
           <RankingPanel state={state} dispatch={dispatch} />
         )}
 
-        {criteria.length > 0 && (
+        {/* Criteria answers are pairwise (A / B / tie / both bad): asked for K = 2 only. */}
+        {k === 2 && criteria.length > 0 && (
           <div className="flex flex-wrap gap-x-6 gap-y-2 text-sm" data-testid="criteria">
             {criteria.map((c) => (
               <fieldset key={c} className="flex items-center gap-1">
