@@ -11,7 +11,8 @@ import { createCallerFactory, createTRPCRouter, undeclaredProcedureForTests } fr
 import { memoryDb } from "@/server/testing/fixtures";
 
 type AnyProcedure = { _def: { meta?: { roles?: readonly Role[] }; type: string } };
-const procedures = Object.entries(appRouter._def.procedures as Record<string, AnyProcedure>);
+// At run time `_def.procedures` is flat, keyed by full path ("annotate.next"); its static type is nested.
+const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, AnyProcedure>);
 
 async function codeOf(call: () => Promise<unknown>): Promise<string> {
   try {
