@@ -3,6 +3,8 @@
  * code and the CLI maps it to exit status 1 with a one-line `error: …`. Anything that is not an
  * AppError is a bug: it is logged in full and shown to users only as a generic failure.
  */
+import type { z } from "zod";
+
 export const APP_ERROR_CODES = ["BAD_INPUT", "NOT_FOUND", "UNAUTHORIZED", "FORBIDDEN", "CONFLICT", "LEASE_EXPIRED"] as const;
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
 
@@ -29,4 +31,16 @@ export function isAppError(e: unknown): e is AppError {
 export function formatIssue(issue: FieldIssue, file?: string): string {
   const where = [file, issue.line !== undefined ? `line ${issue.line}` : undefined, `field ${issue.field}`].filter(Boolean).join(", ");
   return `${where}: ${issue.message}`;
+}
+
+/**
+ * Validates domain input with a zod schema; a failure becomes BAD_INPUT naming the first field
+ * (`overlap: Too big…`), with every field issue attached for forms to show.
+ */
+export function parseInput<T extends z.ZodType>(schema: T, input: unknown, what: string): z.output<T> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({ field: i.path.map(String).join(".") || what, message: i.message }));
+  const first = issues[0] ?? { field: what, message: "invalid" };
+  throw new AppError("BAD_INPUT", `${first.field}: ${first.message}`, issues);
 }

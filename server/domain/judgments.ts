@@ -8,7 +8,7 @@ import { z } from "zod";
 import { assignments, type CriteriaOutcomes, items, judgments, type Outcome, projects } from "@/db/schema";
 import { type Db, statementsFor, transaction } from "@/server/db";
 import { leaseNextItem } from "./assignment";
-import { AppError } from "./errors";
+import { AppError, parseInput } from "./errors";
 import { type PairOutcome, zPairOutcome, zStrength } from "./schemas";
 
 export const zJudgmentSubmission = z.object({
@@ -169,13 +169,7 @@ const statements = statementsFor((db) => {
  */
 export function submitJudgment(db: Db, params: { userId: number; submission: JudgmentSubmission; now?: number }): SubmitResult {
   const now = params.now ?? Date.now();
-  const parsed = zJudgmentSubmission.safeParse(params.submission);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.join(".") || "judgment";
-    throw new AppError("BAD_INPUT", `${field}: ${issue?.message}`, [{ field, message: issue?.message ?? "invalid" }]);
-  }
-  const sub = parsed.data;
+  const sub = parseInput(zJudgmentSubmission, params.submission, "judgment");
   const s = statements(db);
   return transaction(db, () => {
     const existing = s.bySubmission.get({ clientSubmissionId: sub.clientSubmissionId });

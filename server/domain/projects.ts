@@ -2,24 +2,20 @@ import { and, asc, count, countDistinct, eq, gte, sql } from "drizzle-orm";
 import { items, judgments, projects, responses } from "@/db/schema";
 import { type Db, statementsFor, transaction } from "@/server/db";
 import { recordAuditEvent } from "./audit";
-import { AppError } from "./errors";
+import { AppError, parseInput } from "./errors";
 import { type ProjectSettingsInput, zProjectSettings } from "./schemas";
 
 export type Project = typeof projects.$inferSelect;
 
 /** Creates a project; names are unique so the CLI and admins can refer to them unambiguously. */
 export function createProject(db: Db, input: ProjectSettingsInput, actorId?: number): Project {
-  const parsed = zProjectSettings.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new AppError("BAD_INPUT", `${issue?.path.join(".") || "project"}: ${issue?.message}`);
-  }
+  const settings = parseInput(zProjectSettings, input, "project");
   return transaction(db, () => {
-    const clash = db.select({ id: projects.id }).from(projects).where(eq(projects.name, parsed.data.name)).get();
-    if (clash) throw new AppError("CONFLICT", `a project named "${parsed.data.name}" already exists`);
+    const clash = db.select({ id: projects.id }).from(projects).where(eq(projects.name, settings.name)).get();
+    if (clash) throw new AppError("CONFLICT", `a project named "${settings.name}" already exists`);
     const row = db
       .insert(projects)
-      .values({ ...parsed.data, createdBy: actorId ?? null })
+      .values({ ...settings, createdBy: actorId ?? null })
       .returning()
       .get();
     recordAuditEvent(db, { actorId, action: "project.create", projectId: row.id, detail: { name: row.name } });

@@ -2,7 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { type Role, users } from "@/db/schema";
 import { type Db, statementsFor } from "@/server/db";
-import { AppError } from "./errors";
+import { AppError, parseInput } from "./errors";
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from "./passwords";
 import { zRole } from "./schemas";
 
@@ -18,16 +18,12 @@ export type NewUser = z.input<typeof zNewUser>;
 export type SessionUser = { id: number; email: string | null; name: string; role: Role };
 
 export async function createUser(db: Db, input: NewUser): Promise<SessionUser> {
-  const parsed = zNewUser.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new AppError("BAD_INPUT", `${issue?.path.join(".") || "user"}: ${issue?.message}`);
-  }
-  const { email, password, role } = parsed.data;
+  const user = parseInput(zNewUser, input, "user");
+  const { email, password, role } = user;
   const existing = db.select({ id: users.id }).from(users).where(eq(users.email, email)).get();
   if (existing) throw new AppError("CONFLICT", `a user with email ${email} already exists`);
   const passwordHash = await hashPassword(password);
-  const name = parsed.data.name ?? email.split("@")[0] ?? email;
+  const name = user.name ?? email.split("@")[0] ?? email;
   const row = db
     .insert(users)
     .values({ email, name, passwordHash, role })
