@@ -6,7 +6,8 @@
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import { RATIONALE_POLICIES } from "@/db/schema";
-import { type Db, openDb } from "@/server/db";
+import { type Db, DEFAULT_DB_PATH, openDb } from "@/server/db";
+import { backupDatabase, restoreDatabase } from "@/server/domain/backup";
 import { AppError, formatIssue, isAppError } from "@/server/domain/errors";
 import { IMPORT_FORMATS, type ImportFormat, importItems } from "@/server/domain/import/import-items";
 import { createProject, getProjectStatus, listProjects } from "@/server/domain/projects";
@@ -102,6 +103,26 @@ const COMMANDS: Record<string, Command> = {
       const s = getProjectStatus(db, resolveProject(db, required(f, "project")));
       const text = `${s.items} items, ${s.responses} responses, ${s.judgments} judgments by ${s.annotators} annotators; ${s.done_items} items done`;
       return { json: s, text };
+    },
+  },
+  backup: {
+    summary: "copy the database while the app keeps running (SQLite online backup)",
+    usage: "backup --out FILE",
+    options: { out: { type: "string" } },
+    async run(db, f) {
+      const r = await backupDatabase(db, required(f, "out"));
+      return { json: r, text: `backed up ${r.pages} pages (${(r.bytes / 1e6).toFixed(1)} MB) to ${r.out}` };
+    },
+  },
+  restore: {
+    summary: "replace the database (--db, ARBITER_DB or data/arbiter.db) with a backup; stop the app first",
+    usage: "restore --from FILE [--db PATH]",
+    options: { from: { type: "string" } },
+    async run(db, f) {
+      const target = typeof f.db === "string" ? f.db : (process.env.ARBITER_DB ?? DEFAULT_DB_PATH);
+      db.$client.close();
+      const r = await restoreDatabase(required(f, "from"), target);
+      return { json: r, text: `restored ${r.pages} pages into ${r.restored}` };
     },
   },
   import: {
