@@ -11,6 +11,7 @@ import { appRouter } from "@/server/api/root";
 import { createContext } from "@/server/api/trpc";
 import { getDb } from "@/server/db";
 import { readEnv, resolveAuthSecret } from "@/server/env";
+import { securityHeaders } from "@/server/security-headers";
 
 const TRPC_PREFIX = "/api/trpc/";
 const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
@@ -26,14 +27,16 @@ async function main() {
   await app.prepare();
   const handleNext = app.getRequestHandler();
 
+  const apiHeaders: [string, string][] = [
+    ["cache-control", "no-store"],
+    ...securityHeaders(dev).map((h): [string, string] => [h.key, h.value]),
+  ];
   const handleTrpc = createHTTPHandler({
     router: appRouter,
     basePath: TRPC_PREFIX,
     maxBodySize: MAX_UPLOAD_BYTES,
     createContext: ({ req }) => createContext(db, req.headers),
-    responseMeta: () => ({
-      headers: new Headers({ "cache-control": "no-store", "x-content-type-options": "nosniff" }),
-    }),
+    responseMeta: () => ({ headers: new Headers(apiHeaders) }),
   });
 
   const server = http.createServer((req, res) => {

@@ -55,3 +55,14 @@ test("an admin creates a project, a bad file imports nothing, a good one imports
   await expect(page.getByTestId("import-ok")).toContainText("Imported 3 items");
   await expect(page.getByTestId("project-status")).toContainText("Items3");
 });
+
+test("pages and API answers carry the security headers (no framing, no third-party origins)", async ({ page }) => {
+  const pageRes = await page.goto("/login");
+  const csp = pageRes?.headers()["content-security-policy"] ?? "";
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(csp).toContain("img-src 'self' data:");
+  expect(pageRes?.headers()["x-frame-options"]).toBe("DENY");
+  const api = await page.request.get("/api/trpc/annotate.projects");
+  expect(api.headers()["content-security-policy"]).toContain("default-src 'self'");
+  expect(api.headers()["cache-control"]).toBe("no-store");
+});
