@@ -11,11 +11,13 @@ import { z } from "zod";
 import type { Role } from "@/db/schema";
 import { type Db, getDb } from "@/server/db";
 import { recordAuditEvent } from "@/server/domain/audit";
+import { isLoginLocked, WINDOW_S } from "@/server/domain/login-throttle";
 import { getSessionUser, type SessionUser, verifyCredentials } from "@/server/domain/users";
 
 const zCredentials = z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(200) });
 
 export const SESSION_MAX_AGE_S = 12 * 60 * 60;
+export const LOCKED_MESSAGE = `Too many failed sign-ins for this account. Try again in ${WINDOW_S / 60} minutes.`;
 
 export const authOptions: NextAuthOptions = {
   session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_S },
@@ -28,6 +30,11 @@ export const authOptions: NextAuthOptions = {
         const parsed = zCredentials.safeParse(credentials);
         if (!parsed.success) return null;
         const db = getDb();
+        if (isLoginLocked(db, parsed.data.email)) {
+          recordAuditEvent(db, { action: "auth.login_locked", detail: { email: parsed.data.email.toLowerCase() } });
+          // next-auth hands this message to the sign-in form as `error`.
+          throw new Error(LOCKED_MESSAGE);
+        }
         const user = await verifyCredentials(db, parsed.data.email, parsed.data.password);
         recordAuditEvent(db, {
           actorId: user?.id ?? null,

@@ -21,7 +21,8 @@ export function LoginForm() {
     });
     setBusy(false);
     if (!res || res.error) {
-      setError("Wrong email or password.");
+      // "CredentialsSignin" is next-auth's generic failure; anything else is our own message (lockout).
+      setError(!res || res.error === "CredentialsSignin" ? "Wrong email or password." : res.error);
       return;
     }
     const target = params.get("callbackUrl");
@@ -55,7 +56,7 @@ export function LoginForm() {
         />
       </label>
       {error && (
-        <p role="alert" className="text-sm text-red-600">
+        <p role="alert" data-testid="login-error" className="text-sm text-red-600">
           {error}
         </p>
       )}

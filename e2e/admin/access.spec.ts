@@ -66,3 +66,17 @@ test("pages and API answers carry the security headers (no framing, no third-par
   expect(api.headers()["content-security-policy"]).toContain("default-src 'self'");
   expect(api.headers()["cache-control"]).toBe("no-store");
 });
+
+test("ten failed sign-ins lock the account for a while, with a clear message", async ({ page }) => {
+  await page.goto("/login");
+  for (let i = 0; i < 10; i++) {
+    await page.getByTestId("login-email").fill("guessed@e2e.test");
+    await page.getByTestId("login-password").fill(`wrong-${i}`);
+    await page.getByTestId("login-submit").click();
+    await expect(page.getByTestId("login-error")).toHaveText("Wrong email or password.");
+    await expect(page.getByTestId("login-submit")).toBeEnabled();
+  }
+  await page.getByTestId("login-password").fill("wrong-again");
+  await page.getByTestId("login-submit").click();
+  await expect(page.getByTestId("login-error")).toContainText("Too many failed sign-ins");
+});
