@@ -22,6 +22,11 @@ export function Nav() {
                 Projects
               </Link>
             )}
+            {staff && (
+              <Link href="/admin/audit" className="hover:text-slate-900" data-testid="nav-audit">
+                Audit log
+              </Link>
+            )}
           </nav>
         )}
         <div className="ml-auto flex items-center gap-3 text-sm text-slate-600">

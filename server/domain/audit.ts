@@ -1,4 +1,5 @@
-import { auditEvents } from "@/db/schema";
+import { and, desc, eq, like, lt } from "drizzle-orm";
+import { auditEvents, users } from "@/db/schema";
 import type { Db } from "@/server/db";
 
 export type AuditInput = {
@@ -18,4 +19,38 @@ export function recordAuditEvent(db: Db, event: AuditInput): void {
       detail: event.detail ?? {},
     })
     .run();
+}
+
+export type AuditRow = {
+  id: number;
+  at: number;
+  action: string;
+  actor: string | null;
+  projectId: number | null;
+  detail: Record<string, unknown>;
+};
+
+/** Newest first, `limit` rows older than `beforeId` (keyset paging), optionally one action prefix (e.g. "auth."). */
+export function listAuditEvents(db: Db, params: { limit: number; beforeId?: number; actionPrefix?: string }): AuditRow[] {
+  const conditions = [
+    params.beforeId !== undefined ? lt(auditEvents.id, params.beforeId) : undefined,
+    params.actionPrefix ? like(auditEvents.action, `${params.actionPrefix.replace(/[%_]/g, "")}%`) : undefined,
+  ].filter((c) => c !== undefined);
+  return db
+    .select({
+      id: auditEvents.id,
+      at: auditEvents.createdAt,
+      action: auditEvents.action,
+      actor: users.email,
+      actorName: users.name,
+      projectId: auditEvents.projectId,
+      detail: auditEvents.detail,
+    })
+    .from(auditEvents)
+    .leftJoin(users, eq(users.id, auditEvents.actorId))
+    .where(conditions.length ? and(...conditions) : undefined)
+    .orderBy(desc(auditEvents.id))
+    .limit(params.limit)
+    .all()
+    .map(({ actorName, ...r }) => ({ ...r, actor: r.actor ?? actorName }));
 }
