@@ -26,3 +26,23 @@ export const users = sqliteTable(
     index("users_role_idx").on(t.role),
   ],
 );
+
+/**
+ * An invite link for a new account. Only the sha256 of the token is stored; the link is shown once.
+ * It expires, and works once.
+ */
+export const invites = sqliteTable(
+  "invites",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    tokenHash: text("token_hash").notNull(),
+    role: text("role", { enum: ROLES }).notNull(),
+    email: text("email"),
+    createdBy: integer("created_by").references(() => users.id),
+    createdAt: integer("created_at").notNull().default(sql`(unixepoch())`),
+    expiresAt: integer("expires_at").notNull(),
+    usedAt: integer("used_at"),
+    usedBy: integer("used_by").references(() => users.id),
+  },
+  (t) => [uniqueIndex("invites_token_hash_unique").on(t.tokenHash)],
+);
