@@ -22,6 +22,11 @@ export function Nav() {
                 Projects
               </Link>
             )}
+            {user.role === "admin" && (
+              <Link href="/admin/users" className="hover:text-slate-900" data-testid="nav-users">
+                Users
+              </Link>
+            )}
             {staff && (
               <Link href="/admin/audit" className="hover:text-slate-900" data-testid="nav-audit">
                 Audit log

@@ -2,13 +2,16 @@ import { annotateRouter } from "@/server/api/routers/annotate";
 import { auditRouter } from "@/server/api/routers/audit";
 import { meRouter } from "@/server/api/routers/me";
 import { projectsRouter } from "@/server/api/routers/projects";
+import { invitesRouter, usersRouter } from "@/server/api/routers/users";
 import { createCallerFactory, createTRPCRouter } from "@/server/api/trpc";
 
 export const appRouter = createTRPCRouter({
   annotate: annotateRouter,
   audit: auditRouter,
+  invites: invitesRouter,
   me: meRouter,
   projects: projectsRouter,
+  users: usersRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -25,7 +25,8 @@ export async function createContext(db: Db, headers: IncomingHttpHeaders): Promi
 
 // 2. Initialization -----------------------------------------------------------------------------
 
-export type Meta = { roles?: readonly Role[] };
+/** `roles`: who may call. `public`: anyone, signed in or not (said explicitly, never by default). */
+export type Meta = { roles?: readonly Role[]; public?: true };
 
 const CODE_MAP: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   BAD_INPUT: "BAD_REQUEST",
@@ -85,6 +86,13 @@ const authorized = t.middleware(({ ctx, meta, next }) => {
 });
 
 const base = t.procedure.use(errorMapping).use(authorized);
+
+const publicOnly = t.middleware(({ meta, next }) => {
+  if (meta?.public !== true) throw new TRPCError({ code: "FORBIDDEN", message: "This procedure declares no role." });
+  return next();
+});
+/** Reachable without signing in (accepting an invite). Each use is listed in the authorization test. */
+export const publicProcedure = t.procedure.use(errorMapping).meta({ public: true }).use(publicOnly);
 
 export const ALL_ROLES = ["annotator", "admin", "researcher"] as const satisfies readonly Role[];
 /** Anyone signed in: annotators, and staff who judge too. */

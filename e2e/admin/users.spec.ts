@@ -1,0 +1,32 @@
+import { expect, test } from "@playwright/test";
+import { signIn } from "../fixtures/auth";
+import { E2E_USERS } from "../fixtures/users";
+
+test("an admin invites an annotator by link; the link works once; disabling locks the account out", async ({ page, browser }) => {
+  await signIn(page, E2E_USERS.admin, "/admin");
+  await page.getByTestId("nav-users").click();
+  await page.getByTestId("invite-create").click();
+  const link = (await page.getByTestId("invite-link").textContent()) ?? "";
+  expect(link).toMatch(/\/invite\/[A-Za-z0-9_-]{40,}$/);
+
+  const guest = await browser.newContext();
+  const newcomer = await guest.newPage();
+  await newcomer.goto(link);
+  await newcomer.getByTestId("invite-email").fill("newcomer@e2e.test");
+  await newcomer.getByTestId("invite-password").fill("newcomer-pass-1");
+  await newcomer.getByTestId("invite-accept").click();
+  await expect(newcomer.getByTestId("nav-user")).toHaveText("newcomer@e2e.test · annotator");
+
+  // The link is spent.
+  const other = await (await browser.newContext()).newPage();
+  await other.goto(link);
+  await expect(other.getByTestId("invite-error")).toContainText("already used");
+
+  // Disable the newcomer: their next API call is refused.
+  await page.reload();
+  const row = page.getByTestId("users-table").getByRole("row", { name: /newcomer@e2e.test/ });
+  await row.getByRole("button", { name: /disable/ }).click();
+  await expect(row.getByRole("button", { name: /enable/ })).toBeVisible();
+  expect((await newcomer.request.get("/api/trpc/annotate.projects")).status()).toBe(401);
+  await guest.close();
+});

@@ -1,0 +1,35 @@
+import { z } from "zod";
+import { adminProcedure, createTRPCRouter, publicProcedure } from "@/server/api/trpc";
+import {
+  acceptInvite,
+  createInvite,
+  describeInvite,
+  listUsers,
+  setUserDisabled,
+  setUserRole,
+  zInviteInput,
+} from "@/server/domain/accounts";
+import { zId, zRole } from "@/server/domain/schemas";
+
+export const usersRouter = createTRPCRouter({
+  list: adminProcedure.query(({ ctx }) => listUsers(ctx.db)),
+  invite: adminProcedure.input(zInviteInput).mutation(({ ctx, input }) => createInvite(ctx.db, input, ctx.user.id)),
+  setRole: adminProcedure.input(z.object({ userId: zId, role: zRole })).mutation(({ ctx, input }) => {
+    setUserRole(ctx.db, ctx.user.id, input.userId, input.role);
+  }),
+  setDisabled: adminProcedure.input(z.object({ userId: zId, disabled: z.boolean() })).mutation(({ ctx, input }) => {
+    setUserDisabled(ctx.db, ctx.user.id, input.userId, input.disabled);
+  }),
+});
+
+const zToken = z.object({ token: z.string().min(10).max(200) });
+
+export const invitesRouter = createTRPCRouter({
+  describe: publicProcedure.input(zToken).query(({ ctx, input }) => describeInvite(ctx.db, input.token)),
+  accept: publicProcedure
+    .input(zToken.extend({ email: z.string().max(320), password: z.string().max(200), name: z.string().max(120).optional() }))
+    .mutation(async ({ ctx, input }) => {
+      const user = await acceptInvite(ctx.db, input);
+      return { email: user.email };
+    }),
+});
