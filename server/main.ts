@@ -16,6 +16,21 @@ import { securityHeaders } from "@/server/security-headers";
 const TRPC_PREFIX = "/api/trpc/";
 const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
 
+/**
+ * CSRF defence in depth (session cookies are already SameSite=Lax): a state-changing API request
+ * whose Origin header names another site is refused. Browsers always send Origin on cross-site POSTs.
+ */
+function isCrossSiteWrite(req: http.IncomingMessage): boolean {
+  if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return false;
+  const origin = req.headers.origin;
+  if (!origin) return false; // not a browser cross-site request (CLI, server-to-server)
+  try {
+    return new URL(origin).host !== req.headers.host;
+  } catch {
+    return true;
+  }
+}
+
 async function main() {
   const dev = process.argv.includes("--dev");
   const env = readEnv();
@@ -41,7 +56,13 @@ async function main() {
 
   const server = http.createServer((req, res) => {
     const url = req.url ?? "/";
-    if (url.startsWith(TRPC_PREFIX)) return handleTrpc(req, res);
+    if (url.startsWith(TRPC_PREFIX)) {
+      if (isCrossSiteWrite(req)) {
+        res.writeHead(403, { "content-type": "application/json" });
+        return res.end('{"error":"cross-site request refused"}');
+      }
+      return handleTrpc(req, res);
+    }
     if (url === "/api/health") {
       res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
       return res.end('{"ok":true}');

@@ -80,3 +80,17 @@ test("ten failed sign-ins lock the account for a while, with a clear message", a
   await page.getByTestId("login-submit").click();
   await expect(page.getByTestId("login-error")).toContainText("Too many failed sign-ins");
 });
+
+test("a cross-site POST to the API is refused even with a valid session", async ({ page }) => {
+  await signIn(page, E2E_USERS.admin, "/admin");
+  const res = await page.request.post("/api/trpc/projects.create", {
+    data: { name: "csrf" },
+    headers: { origin: "https://evil.example" },
+  });
+  expect(res.status()).toBe(403);
+  const same = await page.request.post("/api/trpc/projects.create", {
+    data: { name: "" },
+    headers: { origin: new URL(page.url()).origin },
+  });
+  expect(same.status()).toBe(400); // reached the procedure: input validation answered
+});
