@@ -9,10 +9,12 @@ import { zContent, zPairOutcome, zStrength } from "@/server/domain/schemas";
 export const MAX_RESPONSES = 16;
 export const MAX_TEXT_CHARS = 1_000_000;
 
-const zText = zContent.refine(
-  (c) => (typeof c === "string" ? c.length : c.reduce((n, m) => n + m.content.length, 0)) <= MAX_TEXT_CHARS,
-  `longer than ${MAX_TEXT_CHARS.toLocaleString("en")} characters`,
-);
+const textOf = (c: string | { content: string }[]) => (typeof c === "string" ? c : c.map((m) => m.content).join(""));
+
+const zText = zContent
+  .refine((c) => textOf(c).length <= MAX_TEXT_CHARS, `longer than ${MAX_TEXT_CHARS.toLocaleString("en")} characters`)
+  // NUL characters are valid JSON (\u0000) but break tokenizers, CSV tools and C strings downstream.
+  .refine((c) => !textOf(c).includes("\u0000"), "contains a NUL character (\\u0000)");
 
 const zImportJudgment = z
   .object({
