@@ -1,0 +1,245 @@
+/**
+ * Row writers: each export format as a pure function from an item (with its judgments) to the
+ * records and the exact text lines written for it. Pair formats (trl, trl-conversational, hh,
+ * parquet) carry only decided preferences; arena and csv also carry tie rows when ties are kept;
+ * raw is one row per stored judgment.
+ */
+import type { Content, Message } from "@/db/schema";
+import { type ExportItem, type ExportPolicies, type PairRow, pairRowsForItem } from "./policies";
+
+export const EXPORT_FORMATS = ["trl", "trl-conversational", "hh", "arena", "raw", "csv", "parquet"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export type WriterContext = { policies: ExportPolicies; pseudonym: (annotatorId: number) => string };
+export type ItemOutput = { records: Record<string, unknown>[]; judgmentIds: number[] };
+
+/** Plain text of a prompt or response; chat messages are written in HH dialogue form. */
+export function contentText(c: Content): string {
+  return typeof c === "string" ? c : c.map((m) => m.content).join("\n\n");
+}
+
+export function promptMessages(c: Content): Message[] {
+  return typeof c === "string" ? [{ role: "user", content: c }] : c;
+}
+
+const HH_ROLE: Record<Message["role"], string> = { user: "Human", assistant: "Assistant", system: "System" };
+
+/** "\n\nHuman: …\n\nAssistant:" — the HH prefix for a prompt. */
+export function renderHhPrefix(c: Content): string {
+  return `${promptMessages(c)
+    .map((m) => `\n\n${HH_ROLE[m.role]}: ${m.content}`)
+    .join("")}\n\nAssistant:`;
+}
+
+/** HH import details kept on the item so an export gives back the very same bytes. */
+type HhMetadata = { prefix?: string; bare?: number[] };
+
+function hhMeta(item: ExportItem): HhMetadata {
+  const hh = item.metadata.hh;
+  return typeof hh === "object" && hh !== null ? (hh as HhMetadata) : {};
+}
+
+export function hhText(item: ExportItem, responseIdx: number, content: Content): string {
+  const meta = hhMeta(item);
+  const prefix = typeof meta.prefix === "string" ? meta.prefix : renderHhPrefix(item.prompt);
+  const bare = Array.isArray(meta.bare) && meta.bare.includes(responseIdx);
+  return `${prefix}${bare ? "" : " "}${contentText(content)}`;
+}
+
+/** JSON as Python's json.dumps writes it (", " and ": " separators, non-ASCII as \uXXXX): HH's own bytes. */
+export function pythonJson(value: unknown): string {
+  if (typeof value === "string") {
+    return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (ch) =>
+      ch === "\u007f" ? ch : `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
+  }
+  if (Array.isArray(value)) return `[${value.map(pythonJson).join(", ")}]`;
+  if (value !== null && typeof value === "object") {
+    return `{${Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${pythonJson(k)}: ${pythonJson(v)}`)
+      .join(", ")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function softColumns(row: PairRow): Record<string, unknown> {
+  return row.votes ? { ...row.votes } : {};
+}
+
+function margin(row: PairRow, policies: ExportPolicies): Record<string, number> {
+  return policies.margin ? { margin: row.strength ?? 0 } : {};
+}
+
+function trlRecord(row: PairRow, ctx: WriterContext): Record<string, unknown> {
+  return {
+    prompt: typeof row.item.prompt === "string" ? row.item.prompt : renderHhPrefix(row.item.prompt),
+    chosen: contentText(row.chosen.content),
+    rejected: contentText(row.rejected.content),
+    ...margin(row, ctx.policies),
+    ...softColumns(row),
+  };
+}
+
+function assistant(c: Content): Message[] {
+  return typeof c === "string" ? [{ role: "assistant", content: c }] : c;
+}
+
+const ARENA_WINNER = { win: "model_a", tie: "tie", both_bad: "tie (bothbad)" } as const;
+
+function arenaRecord(row: PairRow, ctx: WriterContext): Record<string, unknown> {
+  // Arena rows keep canonical order (model_a = the lower response index), the winner names a side.
+  const swapped = row.chosen.idx > row.rejected.idx;
+  const a = swapped ? row.rejected : row.chosen;
+  const b = swapped ? row.chosen : row.rejected;
+  const winner = row.result === "win" && swapped ? "model_b" : ARENA_WINNER[row.result];
+  const messages = promptMessages(row.item.prompt);
+  return {
+    question_id: row.item.externalId ?? String(row.item.id),
+    model_a: a.model,
+    model_b: b.model,
+    winner,
+    judge: row.judgment ? ctx.pseudonym(row.judgment.annotatorId) : "majority",
+    conversation_a: [...messages, ...assistant(a.content)],
+    conversation_b: [...messages, ...assistant(b.content)],
+    turn: messages.filter((m) => m.role === "user").length,
+    anony: true,
+    tstamp: row.judgment ? row.judgment.createdAt : null,
+    ...softColumns(row),
+  };
+}
+
+export const CSV_COLUMNS = [
+  "item_id",
+  "external_id",
+  "result",
+  "chosen_model",
+  "rejected_model",
+  "strength",
+  "annotator",
+  "prompt",
+  "chosen",
+  "rejected",
+  "votes_a",
+  "votes_b",
+  "votes_tie",
+  "p_chosen",
+  "entropy",
+  "judgment_ids",
+] as const;
+
+function csvRecord(row: PairRow, ctx: WriterContext): Record<string, unknown> {
+  return {
+    item_id: row.item.id,
+    external_id: row.item.externalId,
+    result: row.result,
+    chosen_model: row.chosen.model,
+    rejected_model: row.rejected.model,
+    strength: row.strength,
+    annotator: row.judgment ? ctx.pseudonym(row.judgment.annotatorId) : "",
+    prompt: typeof row.item.prompt === "string" ? row.item.prompt : JSON.stringify(row.item.prompt),
+    chosen: contentText(row.chosen.content),
+    rejected: contentText(row.rejected.content),
+    ...(row.votes ?? {}),
+    judgment_ids: row.judgmentIds.join(" "),
+  };
+}
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+/** RFC 4180 header line for csv exports. */
+export function csvHeader(): string {
+  return `${CSV_COLUMNS.join(",")}\r\n`;
+}
+
+function rawRecords(item: ExportItem, ctx: WriterContext): ItemOutput {
+  const replaced = new Set(item.judgments.map((j) => j.supersedesId).filter((id) => id !== null));
+  const records: Record<string, unknown>[] = [];
+  const judgmentIds: number[] = [];
+  for (const j of item.judgments) {
+    const outcome = ctx.policies.criterion ? j.criteria[ctx.policies.criterion] : j.outcome;
+    if (outcome === undefined) continue;
+    if (outcome === "tie" && ctx.policies.ties === "drop") continue;
+    if (outcome === "both_bad" && ctx.policies.bothBad === "drop") continue;
+    judgmentIds.push(j.id);
+    records.push({
+      judgment_id: j.id,
+      item_id: item.id,
+      external_id: item.externalId,
+      annotator: ctx.pseudonym(j.annotatorId),
+      source: j.source,
+      outcome: j.outcome,
+      ranking: j.ranking,
+      strength: j.strength,
+      criteria: j.criteria,
+      rationale: j.rationale,
+      shown_order: j.shownOrder,
+      time_on_task_ms: j.timeOnTaskMs,
+      created_at: j.createdAt,
+      supersedes_id: j.supersedesId,
+      superseded: replaced.has(j.id),
+      prompt: item.prompt,
+      responses: item.responses.map((r) => ({ model: r.model, content: r.content })),
+    });
+  }
+  return { records, judgmentIds };
+}
+
+/** The records one item contributes to an export, and the judgments they used. */
+export function recordsForItem(format: ExportFormat, item: ExportItem, ctx: WriterContext): ItemOutput {
+  if (format === "raw") return rawRecords(item, ctx);
+  const rows = pairRowsForItem(item, ctx.policies);
+  const kept = format === "arena" || format === "csv" ? rows : rows.filter((r) => r.result === "win");
+  const judgmentIds = [...new Set(kept.flatMap((r) => r.judgmentIds))];
+  let records: Record<string, unknown>[];
+  switch (format) {
+    case "trl":
+    case "parquet":
+      records = kept.map((r) => trlRecord(r, ctx));
+      break;
+    case "trl-conversational":
+      records = kept.map((r) => ({
+        prompt: promptMessages(r.item.prompt),
+        chosen: assistant(r.chosen.content),
+        rejected: assistant(r.rejected.content),
+        ...margin(r, ctx.policies),
+        ...softColumns(r),
+      }));
+      break;
+    case "hh":
+      records = kept.map((r) => ({
+        chosen: hhText(r.item, r.chosen.idx, r.chosen.content),
+        rejected: hhText(r.item, r.rejected.idx, r.rejected.content),
+        ...margin(r, ctx.policies),
+        ...softColumns(r),
+      }));
+      break;
+    case "arena":
+      records = kept.map((r) => arenaRecord(r, ctx));
+      break;
+    case "csv":
+      records = kept.map((r) => csvRecord(r, ctx));
+      break;
+  }
+  return { records, judgmentIds };
+}
+
+/** The text a record is written as (parquet is binary and written column-wise elsewhere). */
+export function serializeRecord(format: Exclude<ExportFormat, "parquet">, record: Record<string, unknown>): string {
+  if (format === "hh") return `${pythonJson(record)}\n`;
+  if (format === "csv") return `${CSV_COLUMNS.map((c) => csvCell(record[c])).join(",")}\r\n`;
+  return `${JSON.stringify(record)}\n`;
+}
+
+/** Text of a whole export, for small in-memory uses and tests; exportSnapshot streams instead. */
+export function exportText(format: Exclude<ExportFormat, "parquet">, items: ExportItem[], ctx: WriterContext): string {
+  let out = format === "csv" ? csvHeader() : "";
+  for (const item of items) {
+    for (const r of recordsForItem(format, item, ctx).records) out += serializeRecord(format, r);
+  }
+  return out;
+}

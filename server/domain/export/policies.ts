@@ -1,0 +1,219 @@
+/**
+ * Export policies as pure functions over plain rows: an item with its responses and judgments goes
+ * in, pairwise preference rows come out. No database here, so every policy is unit-tested directly.
+ */
+import { z } from "zod";
+import type { Content, CriteriaOutcomes, Outcome } from "@/db/schema";
+
+export const zExportPolicies = z.object({
+  /** Ties: drop them, or keep them as tie rows (raw, arena, csv, and soft labels). */
+  ties: z.enum(["drop", "keep"]).default("drop"),
+  bothBad: z.enum(["drop", "keep"]).default("drop"),
+  /** K > 2 rankings: every C(K,2) pair, or the best response against each of the rest. */
+  kway: z.enum(["all-pairs", "best-vs-rest"]).default("all-pairs"),
+  /** all: one row per vote; majority: one row per pair; soft: majority plus vote counts. */
+  aggregate: z.enum(["all", "majority", "soft"]).default("all"),
+  /** A pair needs at least this many votes to be exported (after the other filters). */
+  minVotes: z.number().int().min(1).default(1),
+  /** Use this criterion's answer instead of the overall outcome; judgments without it are skipped. */
+  criterion: z.string().min(1).optional(),
+  /** TRL `margin` column from strength (1..4; 0 for majority rows without strengths). */
+  margin: z.boolean().default(false),
+});
+export type ExportPolicies = z.infer<typeof zExportPolicies>;
+export type ExportPoliciesInput = z.input<typeof zExportPolicies>;
+
+export type ExportResponse = { idx: number; model: string; content: Content };
+export type ExportJudgment = {
+  id: number;
+  annotatorId: number;
+  outcome: Outcome;
+  ranking: number[] | null;
+  strength: number | null;
+  criteria: CriteriaOutcomes;
+  rationale: string | null;
+  shownOrder: number[] | null;
+  timeOnTaskMs: number | null;
+  source: string;
+  supersedesId: number | null;
+  createdAt: number;
+};
+export type ExportItem = {
+  id: number;
+  externalId: string | null;
+  prompt: Content;
+  metadata: Record<string, unknown>;
+  responses: ExportResponse[];
+  judgments: ExportJudgment[];
+};
+
+/** One vote on one pair of responses, `i < j` (response indices). */
+export type PairVote = {
+  i: number;
+  j: number;
+  result: "i" | "j" | "tie" | "both_bad";
+  strength: number | null;
+  judgment: ExportJudgment;
+};
+
+export type VoteCounts = { votes_a: number; votes_b: number; votes_tie: number; p_chosen: number; entropy: number };
+
+/** An exported preference: `chosen`/`rejected` are responses; for ties they keep canonical order. */
+export type PairRow = {
+  item: ExportItem;
+  chosen: ExportResponse;
+  rejected: ExportResponse;
+  result: "win" | "tie" | "both_bad";
+  strength: number | null;
+  /** Present on one-vote rows (aggregate all): who judged and when. */
+  judgment: ExportJudgment | null;
+  judgmentIds: number[];
+  votes: VoteCounts | null;
+};
+
+/** Judgments that a later correction replaced are not exported. */
+export function currentJudgments(judgments: ExportJudgment[]): ExportJudgment[] {
+  const replaced = new Set(judgments.map((j) => j.supersedesId).filter((id): id is number => id !== null));
+  return judgments.filter((j) => !replaced.has(j.id));
+}
+
+function order(a: number, b: number, winner: number | null): Omit<PairVote, "strength" | "judgment"> {
+  const i = Math.min(a, b);
+  const j = Math.max(a, b);
+  return { i, j, result: winner === null ? "tie" : winner === i ? "i" : "j" };
+}
+
+/** Turns one judgment into its pairwise votes under the K-way and criterion policies. */
+export function votesOf(j: ExportJudgment, k: number, policies: ExportPolicies): PairVote[] {
+  let outcome: Outcome | undefined = j.outcome;
+  if (policies.criterion !== undefined) outcome = j.criteria[policies.criterion];
+  if (outcome === undefined) return [];
+  if (outcome === "ranking") {
+    const r = j.ranking ?? [];
+    const out: PairVote[] = [];
+    const strength = null;
+    for (let p = 0; p < r.length; p++) {
+      for (let q = p + 1; q < r.length; q++) {
+        if (policies.kway === "best-vs-rest" && p > 0) break;
+        const a = r[p] as number;
+        const b = r[q] as number;
+        out.push({ ...order(a, b, a), strength, judgment: j });
+      }
+    }
+    return out;
+  }
+  if (k < 2) return [];
+  const base = { i: 0, j: 1, judgment: j };
+  if (outcome === "a") return [{ ...base, result: "i", strength: j.strength }];
+  if (outcome === "b") return [{ ...base, result: "j", strength: j.strength }];
+  return [{ ...base, result: outcome, strength: null }];
+}
+
+function keepResult(result: PairVote["result"], policies: ExportPolicies): boolean {
+  if (result === "tie") return policies.ties === "keep";
+  if (result === "both_bad") return policies.bothBad === "keep";
+  return true;
+}
+
+/** Shannon entropy in bits of the vote shares. */
+function entropy(counts: number[]): number {
+  const n = counts.reduce((s, c) => s + c, 0);
+  if (n === 0) return 0;
+  let h = 0;
+  for (const c of counts) if (c > 0) h -= (c / n) * Math.log2(c / n);
+  return h === 0 ? 0 : h;
+}
+
+function responseAt(item: ExportItem, idx: number): ExportResponse {
+  const r = item.responses.find((x) => x.idx === idx);
+  if (!r) throw new Error(`item ${item.id} has no response ${idx}`);
+  return r;
+}
+
+/** The preference rows of one item under the policies (excluded annotators are removed by the caller). */
+export function pairRowsForItem(item: ExportItem, policies: ExportPolicies): PairRow[] {
+  const k = item.responses.length;
+  const votes = currentJudgments(item.judgments).flatMap((j) => votesOf(j, k, policies));
+  const byPair = new Map<string, PairVote[]>();
+  for (const v of votes) {
+    if (!keepResult(v.result, policies) && policies.aggregate === "all") continue;
+    const key = `${v.i}:${v.j}`;
+    const list = byPair.get(key);
+    if (list) list.push(v);
+    else byPair.set(key, [v]);
+  }
+  const rows: PairRow[] = [];
+  for (const list of byPair.values()) {
+    if (list.length < policies.minVotes) continue;
+    const first = list[0] as PairVote;
+    const ri = responseAt(item, first.i);
+    const rj = responseAt(item, first.j);
+    if (policies.aggregate === "all") {
+      for (const v of list) {
+        const win = v.result === "i" || v.result === "j";
+        rows.push({
+          item,
+          chosen: v.result === "j" ? rj : ri,
+          rejected: v.result === "j" ? ri : rj,
+          result: win ? "win" : (v.result as "tie" | "both_bad"),
+          strength: v.strength,
+          judgment: v.judgment,
+          judgmentIds: [v.judgment.id],
+          votes: null,
+        });
+      }
+      continue;
+    }
+    // Majority and soft labels: count the pair's votes; both-bad counts as a tie when kept.
+    let a = 0;
+    let b = 0;
+    let t = 0;
+    let bothBad = 0;
+    for (const v of list) {
+      if (v.result === "i") a++;
+      else if (v.result === "j") b++;
+      else if (v.result === "tie") t++;
+      else bothBad++;
+    }
+    const ties = (policies.ties === "keep" ? t : 0) + (policies.bothBad === "keep" ? bothBad : 0);
+    const counted = list.filter((v) => keepResult(v.result, policies));
+    if (counted.length < policies.minVotes || counted.length === 0) continue;
+    let result: PairRow["result"];
+    let chosenIsJ = false;
+    if (a > b && a > ties) result = "win";
+    else if (b > a && b > ties) {
+      result = "win";
+      chosenIsJ = true;
+    } else result = bothBad > t && policies.bothBad === "keep" ? "both_bad" : "tie";
+    // No majority: a tie row when ties are kept; soft labels also keep an even a/b split as data.
+    const evenSplit = result !== "win" && a === b && a > 0 && policies.aggregate === "soft";
+    if (evenSplit) result = "win";
+    else if (result !== "win" && !keepResult(result, policies)) continue;
+    const n = a + b + ties;
+    const chosenVotes = chosenIsJ ? b : a;
+    const strengths = counted
+      .filter((v) => (chosenIsJ ? v.result === "j" : v.result === "i"))
+      .map((v) => v.strength)
+      .filter((s): s is number => s !== null);
+    rows.push({
+      item,
+      chosen: chosenIsJ ? rj : ri,
+      rejected: chosenIsJ ? ri : rj,
+      result,
+      strength: result === "win" && strengths.length ? Math.round(strengths.reduce((s, x) => s + x, 0) / strengths.length) : null,
+      judgment: null,
+      judgmentIds: counted.map((v) => v.judgment.id),
+      votes:
+        policies.aggregate === "soft"
+          ? {
+              votes_a: a,
+              votes_b: b,
+              votes_tie: ties,
+              p_chosen: n ? (chosenVotes + ties / 2) / n : 0,
+              entropy: entropy([a, b, ties]),
+            }
+          : null,
+    });
+  }
+  return rows;
+}
