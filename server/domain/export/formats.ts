@@ -1,13 +1,13 @@
 /**
  * Row writers: each export format as a pure function from an item (with its judgments) to the
- * records and the exact text lines written for it. Pair formats (trl, trl-conversational, hh,
- * parquet) carry only decided preferences; arena and csv also carry tie rows when ties are kept;
+ * records and the exact text lines written for it. Pair formats (trl, trl-conversational, hh)
+ * carry only decided preferences; arena and csv also carry tie rows when ties are kept;
  * raw is one row per stored judgment.
  */
 import type { Content, Message } from "@/db/schema";
 import { type ExportItem, type ExportPolicies, type PairRow, pairRowsForItem } from "./policies";
 
-export const EXPORT_FORMATS = ["trl", "trl-conversational", "hh", "arena", "raw", "csv", "parquet"] as const;
+export const EXPORT_FORMATS = ["trl", "trl-conversational", "hh", "arena", "raw", "csv"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export type WriterContext = { policies: ExportPolicies; pseudonym: (annotatorId: number) => string };
@@ -198,7 +198,6 @@ export function recordsForItem(format: ExportFormat, item: ExportItem, ctx: Writ
   let records: Record<string, unknown>[];
   switch (format) {
     case "trl":
-    case "parquet":
       records = kept.map((r) => trlRecord(r, ctx));
       break;
     case "trl-conversational":
@@ -228,15 +227,15 @@ export function recordsForItem(format: ExportFormat, item: ExportItem, ctx: Writ
   return { records, judgmentIds };
 }
 
-/** The text a record is written as (parquet is binary and written column-wise elsewhere). */
-export function serializeRecord(format: Exclude<ExportFormat, "parquet">, record: Record<string, unknown>): string {
+/** The text a record is written as. */
+export function serializeRecord(format: ExportFormat, record: Record<string, unknown>): string {
   if (format === "hh") return `${pythonJson(record)}\n`;
   if (format === "csv") return `${CSV_COLUMNS.map((c) => csvCell(record[c])).join(",")}\r\n`;
   return `${JSON.stringify(record)}\n`;
 }
 
 /** Text of a whole export, for small in-memory uses and tests; exportSnapshot streams instead. */
-export function exportText(format: Exclude<ExportFormat, "parquet">, items: ExportItem[], ctx: WriterContext): string {
+export function exportText(format: ExportFormat, items: ExportItem[], ctx: WriterContext): string {
   let out = format === "csv" ? csvHeader() : "";
   for (const item of items) {
     for (const r of recordsForItem(format, item, ctx).records) out += serializeRecord(format, r);

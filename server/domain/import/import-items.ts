@@ -12,9 +12,10 @@ import { AppError, type FieldIssue, formatIssue } from "@/server/domain/errors";
 import { allocateQueuePositions, getProject } from "@/server/domain/projects";
 import { ensureExternalAnnotator } from "@/server/domain/users";
 import { type ImportLine, parseImportLine } from "./arbiter-format";
+import { parseHhLine, parseTrlLine } from "./preference-formats";
 import { readLinesSync } from "./read-lines";
 
-export const IMPORT_FORMATS = ["arbiter"] as const;
+export const IMPORT_FORMATS = ["arbiter", "hh", "trl"] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 /** Longest line read; longer lines are reported, not buffered. */
@@ -39,6 +40,12 @@ export type ImportParams = {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
 };
 
+const LINE_PARSERS: Record<ImportFormat, typeof parseImportLine> = {
+  arbiter: parseImportLine,
+  hh: parseHhLine,
+  trl: parseTrlLine,
+};
+
 class Rollback extends Error {}
 
 export function importItems(db: Db, params: ImportParams): ImportResult {
@@ -49,6 +56,7 @@ export function importItems(db: Db, params: ImportParams): ImportResult {
     result.errorCount++;
     if (result.errors.length < MAX_REPORTED) result.errors.push(issue);
   };
+  const parse = LINE_PARSERS[params.format ?? "arbiter"];
   const seenIds = new Map<string, number>();
   const annotatorIds = new Map<string, number>();
   const existing = db
@@ -116,7 +124,7 @@ export function importItems(db: Db, params: ImportParams): ImportResult {
           report({ line: line.lineNo, field: "(line)", message: line.error });
           continue;
         }
-        const parsed = parseImportLine(line.text);
+        const parsed = parse(line.text);
         if (!parsed.ok) {
           for (const issue of parsed.issues) report({ ...issue, line: line.lineNo });
           continue;

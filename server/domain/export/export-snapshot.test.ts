@@ -1,0 +1,138 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { auditEvents, snapshotJudgments, snapshots } from "@/db/schema";
+import { importItems } from "@/server/domain/import/import-items";
+import { createProject } from "@/server/domain/projects";
+import { memoryDb, pairItem, seedProject, tempDir, writeJsonl } from "@/server/testing/fixtures";
+import { exportSnapshot } from "./export-snapshot";
+
+const HH_LINES = [
+  { chosen: "\n\nHuman: What is 2+2?\n\nAssistant: 4.", rejected: "\n\nHuman: What is 2+2?\n\nAssistant: 5, I think." },
+  {
+    chosen:
+      "\n\nHuman: Hi\n\nAssistant: Hello! How can I help?\n\nHuman: Tell me a joke — über café ☕\n\nAssistant: Why did the chicken cross the road?",
+    rejected: "\n\nHuman: Hi\n\nAssistant: Hello! How can I help?\n\nHuman: Tell me a joke — über café ☕\n\nAssistant: No.",
+  },
+  { chosen: "Preamble without a turn\n\nHuman: q\n\nAssistant:", rejected: "Preamble without a turn\n\nHuman: q\n\nAssistant: something" },
+];
+
+// Python's json.dumps, which wrote the HH files.
+function pyLine(o: { chosen: string; rejected: string }): string {
+  const s = (v: string) => JSON.stringify(v).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return `{"chosen": ${s(o.chosen)}, "rejected": ${s(o.rejected)}}`;
+}
+
+describe("exportSnapshot", () => {
+  it("HH import then HH export gives the same bytes, with a snapshot, lineage and audit", async () => {
+    const db = memoryDb();
+    const p = createProject(db, { name: "hh" });
+    const dir = tempDir();
+    const input = path.join(dir, "hh.jsonl");
+    const bytes = `${HH_LINES.map(pyLine).join("\n")}\n`;
+    fs.writeFileSync(input, bytes);
+    expect(importItems(db, { projectId: p.id, file: input, format: "hh" })).toMatchObject({ items: 3, judgments: 3, errors: [] });
+    const out = path.join(dir, "out.jsonl");
+    const r = await exportSnapshot(db, { projectId: p.id, format: "hh", out });
+    expect(fs.readFileSync(out, "utf8")).toBe(bytes);
+    expect(r.rows).toBe(3);
+    expect(r.sha256).toBe(createHash("sha256").update(bytes).digest("hex"));
+    const snap = db.select().from(snapshots).where(eq(snapshots.id, r.snapshot)).get();
+    expect(snap).toMatchObject({ format: "hh", rowCount: 3, sha256: r.sha256 });
+    expect(db.select().from(snapshotJudgments).all()).toHaveLength(3);
+    expect(
+      db
+        .select()
+        .from(auditEvents)
+        .all()
+        .map((e) => e.action),
+    ).toContain("project.export");
+    expect(fs.existsSync(`${out}.partial`)).toBe(false);
+  });
+
+  it("TRL rows (standard and conversational) round-trip through import and export", async () => {
+    const db = memoryDb();
+    const p = createProject(db, { name: "trl" });
+    const rows = [
+      { prompt: "Capital of France?", chosen: "Paris.", rejected: "Lyon." },
+      { prompt: "Empty answer?", chosen: "Yes.", rejected: "" },
+    ];
+    const conv = [
+      {
+        prompt: [{ role: "user", content: "Hi" }],
+        chosen: [{ role: "assistant", content: "Hello!" }],
+        rejected: [{ role: "assistant", content: "Go away." }],
+      },
+    ];
+    expect(
+      importItems(db, {
+        projectId: p.id,
+        file: writeJsonl([...rows, ...conv.map((c) => ({ chosen: [...c.prompt, ...c.chosen], rejected: [...c.prompt, ...c.rejected] }))]),
+        format: "trl",
+      }).errors,
+    ).toEqual([]);
+    const out = path.join(tempDir(), "trl.jsonl");
+    await exportSnapshot(db, { projectId: p.id, format: "trl", out });
+    const got = fs
+      .readFileSync(out, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(got.slice(0, 2)).toEqual(rows);
+    const outConv = path.join(tempDir(), "conv.jsonl");
+    await exportSnapshot(db, { projectId: p.id, format: "trl-conversational", out: outConv });
+    expect(JSON.parse(fs.readFileSync(outConv, "utf8").trim().split("\n")[2] ?? "")).toEqual(conv[0]);
+  });
+
+  it("reports bad HH and TRL lines with line and field, importing nothing", () => {
+    const db = memoryDb();
+    const p = createProject(db, { name: "bad" });
+    const hh = importItems(db, {
+      projectId: p.id,
+      file: writeJsonl([HH_LINES[0], { chosen: "a", rejected: "b" }, { chosen: 1 }]),
+      format: "hh",
+    });
+    expect(hh.errors.map((e) => `${e.line}:${e.field}`)).toEqual(["2:chosen", "3:chosen", "3:rejected"]);
+    const trl = importItems(db, { projectId: p.id, file: writeJsonl([{ chosen: "x", rejected: "y" }]), format: "trl" });
+    expect(trl.errors).toEqual([{ line: 1, field: "prompt", message: expect.stringMatching(/need a prompt/) }]);
+    expect(hh.items + trl.items).toBe(0);
+  });
+
+  it("a project with 0 judgments exports a valid empty file", async () => {
+    const db = memoryDb();
+    const p = seedProject(db, 3);
+    const out = path.join(tempDir(), "empty.jsonl");
+    expect(await exportSnapshot(db, { projectId: p.id, format: "trl", out })).toMatchObject({
+      rows: 0,
+      sha256: createHash("sha256").update("").digest("hex"),
+    });
+    expect(fs.readFileSync(out, "utf8")).toBe("");
+  });
+
+  it("streams many pages and writes arena rows with pseudonymous judges", async () => {
+    const db = memoryDb();
+    const p = createProject(db, { name: "arena" });
+    const lines = Array.from({ length: 25 }, (_, i) =>
+      pairItem(i, {
+        judgments: [
+          { annotator: "judge-x", winner: i % 2 ? "b" : "a" },
+          { annotator: "judge-y", winner: "tie" },
+        ],
+      }),
+    );
+    importItems(db, { projectId: p.id, file: writeJsonl(lines) });
+    const out = path.join(tempDir(), "arena.jsonl");
+    const r = await exportSnapshot(db, { projectId: p.id, format: "arena", out, pageSize: 4, policies: { ties: "keep" } });
+    expect(r.rows).toBe(50);
+    const got = fs
+      .readFileSync(out, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(got.slice(0, 3).map((g) => g.winner)).toEqual(["model_a", "tie", "model_b"]);
+    expect(got[0].judge).toMatch(/^ann_[0-9a-f]{12}$/);
+    expect(JSON.stringify(got)).not.toContain("judge-x");
+  });
+});
