@@ -9,6 +9,9 @@ import { RATIONALE_POLICIES } from "@/db/schema";
 import { type Db, DEFAULT_DB_PATH, openDb } from "@/server/db";
 import { backupDatabase, restoreDatabase } from "@/server/domain/backup";
 import { AppError, formatIssue, isAppError } from "@/server/domain/errors";
+import { exportSnapshot } from "@/server/domain/export/export-snapshot";
+import { EXPORT_FORMATS, type ExportFormat } from "@/server/domain/export/formats";
+import { zExportPolicies } from "@/server/domain/export/policies";
 import { IMPORT_FORMATS, type ImportFormat, importItems } from "@/server/domain/import/import-items";
 import { createProject, getProjectStatus, listProjects } from "@/server/domain/projects";
 import { createUser } from "@/server/domain/users";
@@ -168,6 +171,66 @@ const COMMANDS: Record<string, Command> = {
         json,
         text: `imported ${result.items} items, ${result.responses} responses and ${result.judgments} judgments into project ${projectId}`,
       };
+    },
+  },
+  export: {
+    summary: "export a project's judgments as a dataset file and record a snapshot",
+    usage: `export --project ID --format ${EXPORT_FORMATS.join("|")} --out F [--ties drop|keep] [--both-bad drop|keep] [--aggregate all|majority|soft] [--kway all-pairs|best-vs-rest] [--min-votes N] [--criterion NAME] [--margin]`,
+    options: {
+      project: { type: "string" },
+      format: { type: "string" },
+      out: { type: "string" },
+      ties: { type: "string" },
+      "both-bad": { type: "string" },
+      aggregate: { type: "string" },
+      kway: { type: "string" },
+      "min-votes": { type: "string" },
+      criterion: { type: "string" },
+      margin: { type: "boolean" },
+    },
+    async run(db, f) {
+      const format = required(f, "format") as ExportFormat;
+      if (!EXPORT_FORMATS.includes(format)) throw new UsageError(`--format is one of ${EXPORT_FORMATS.join(", ")}`);
+      const parsed = zExportPolicies.safeParse({
+        ties: f.ties,
+        bothBad: f["both-bad"],
+        aggregate: f.aggregate,
+        kway: f.kway,
+        minVotes: f["min-votes"] === undefined ? undefined : intFlag(f, "min-votes", 1),
+        criterion: f.criterion,
+        margin: f.margin === true,
+      });
+      if (!parsed.success) {
+        const flag: Record<string, string> = { bothBad: "both-bad", minVotes: "min-votes" };
+        const i = parsed.error.issues[0];
+        const name = String(i?.path[0] ?? "");
+        throw new UsageError(`--${flag[name] ?? name}: ${i?.message}`);
+      }
+      const projectId = resolveProject(db, required(f, "project"));
+      const out = required(f, "out");
+      const bar = process.stderr.isTTY
+        ? new cliProgress.SingleBar(
+            { stream: process.stderr, format: "exporting [{bar}] {percentage}% | {value}/{total} items", hideCursor: true },
+            cliProgress.Presets.shades_classic,
+          )
+        : null;
+      let started = false;
+      const r = await exportSnapshot(db, {
+        projectId,
+        format,
+        policies: parsed.data,
+        out,
+        onProgress(done, total) {
+          if (!bar) return;
+          if (!started) {
+            bar.start(Math.max(total, done), 0);
+            started = true;
+          }
+          bar.update(done);
+        },
+      });
+      bar?.stop();
+      return { json: r, text: `wrote ${r.rows} rows to ${out} (sha256 ${r.sha256}, snapshot ${r.snapshot})` };
     },
   },
 };
