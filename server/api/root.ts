@@ -1,5 +1,6 @@
 import { annotateRouter } from "@/server/api/routers/annotate";
 import { auditRouter } from "@/server/api/routers/audit";
+import { exportsRouter } from "@/server/api/routers/exports";
 import { meRouter } from "@/server/api/routers/me";
 import { projectsRouter } from "@/server/api/routers/projects";
 import { invitesRouter, usersRouter } from "@/server/api/routers/users";
@@ -7,6 +8,7 @@ import { createCallerFactory, createTRPCRouter } from "@/server/api/trpc";
 
 export const appRouter = createTRPCRouter({
   annotate: annotateRouter,
+  exports: exportsRouter,
   audit: auditRouter,
   invites: invitesRouter,
   me: meRouter,

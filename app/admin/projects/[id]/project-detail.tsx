@@ -60,7 +60,14 @@ export function ProjectDetail({ projectId }: { projectId: number }) {
         <h1 className="text-2xl font-semibold" data-testid="project-title">
           {p.name}
         </h1>
-        <Link href={`/annotate/${p.id}`} className="ml-auto rounded border border-slate-300 px-3 py-1.5 text-sm hover:bg-white">
+        <Link
+          href={`/admin/projects/${p.id}/exports`}
+          className="ml-auto rounded border border-slate-300 px-3 py-1.5 text-sm hover:bg-white"
+          data-testid="exports-link"
+        >
+          Exports
+        </Link>
+        <Link href={`/annotate/${p.id}`} className="rounded border border-slate-300 px-3 py-1.5 text-sm hover:bg-white">
           Judge items
         </Link>
       </div>

@@ -1,0 +1,44 @@
+/**
+ * Downloads a stored export snapshot. Auth is never skipped: the session role is checked here
+ * (next-auth), then the file is looked up through the role-checked tRPC caller, and the file is
+ * streamed from disk (never buffered whole).
+ */
+import fs from "node:fs";
+import type { IncomingHttpHeaders } from "node:http";
+import { Readable } from "node:stream";
+import { TRPCError } from "@trpc/server";
+import { getServerSession } from "next-auth";
+import { createCaller } from "@/server/api/root";
+import { createContext } from "@/server/api/trpc";
+import { authOptions } from "@/server/auth";
+import { getDb } from "@/server/db";
+
+export const dynamic = "force-dynamic";
+
+const STATUS: Record<string, number> = { UNAUTHORIZED: 401, FORBIDDEN: 403, NOT_FOUND: 404, BAD_REQUEST: 400 };
+
+export async function GET(req: Request, { params }: { params: Promise<{ id: string }> }) {
+  const session = await getServerSession(authOptions);
+  const role = session?.user?.role;
+  if (!role) return new Response("sign in first\n", { status: 401 });
+  if (role !== "admin" && role !== "researcher") return new Response("forbidden\n", { status: 403 });
+  const snapshotId = Number((await params).id);
+  if (!Number.isInteger(snapshotId) || snapshotId <= 0) return new Response("no such snapshot\n", { status: 404 });
+  const headers: IncomingHttpHeaders = Object.fromEntries(req.headers.entries());
+  try {
+    const caller = createCaller(await createContext(getDb(), headers));
+    const file = await caller.exports.file({ snapshotId });
+    const body = Readable.toWeb(fs.createReadStream(file.path)) as ReadableStream<Uint8Array>;
+    return new Response(body, {
+      headers: {
+        "content-type": file.format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
+        "content-length": String(file.size),
+        "content-disposition": `attachment; filename="${file.filename}"`,
+        "cache-control": "no-store",
+      },
+    });
+  } catch (e) {
+    if (e instanceof TRPCError && STATUS[e.code]) return new Response(`${e.message}\n`, { status: STATUS[e.code] });
+    throw e;
+  }
+}
