@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
+import { parquetReadObjects } from "hyparquet";
 import { describe, expect, it } from "vitest";
 import { auditEvents, snapshotJudgments, snapshots } from "@/db/schema";
 import { importItems } from "@/server/domain/import/import-items";
@@ -134,5 +135,40 @@ describe("exportSnapshot", () => {
     expect(got.slice(0, 3).map((g) => g.winner)).toEqual(["model_a", "tie", "model_b"]);
     expect(got[0].judge).toMatch(/^ann_[0-9a-f]{12}$/);
     expect(JSON.stringify(got)).not.toContain("judge-x");
+  });
+
+  it("parquet holds the TRL columns (with soft labels) and reads back; an empty export is a valid file", async () => {
+    const db = memoryDb();
+    const p = createProject(db, { name: "pq" });
+    const lines = Array.from({ length: 7 }, (_, i) =>
+      pairItem(i, {
+        judgments: [
+          { annotator: "judge-x", winner: "a" },
+          { annotator: "judge-y", winner: i % 2 ? "b" : "a" },
+        ],
+      }),
+    );
+    importItems(db, { projectId: p.id, file: writeJsonl(lines) });
+    const out = path.join(tempDir(), "x.parquet");
+    const r = await exportSnapshot(db, { projectId: p.id, format: "parquet", out, pageSize: 3, policies: { aggregate: "soft" } });
+    expect(r.rows).toBe(7);
+    const buf = fs.readFileSync(out);
+    expect(r.sha256).toBe(createHash("sha256").update(buf).digest("hex"));
+    const rows = await parquetReadObjects({ file: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) });
+    expect(rows).toHaveLength(7);
+    expect(rows[0]).toMatchObject({
+      prompt: "Question 0?",
+      chosen: "Answer 0 from x",
+      rejected: "Answer 0 from y",
+      votes_a: 2,
+      p_chosen: 1,
+    });
+    expect(rows[1]).toMatchObject({ votes_a: 1, votes_b: 1, p_chosen: 0.5, entropy: 1 });
+
+    const empty = path.join(tempDir(), "e.parquet");
+    const p2 = seedProject(db, 2);
+    expect((await exportSnapshot(db, { projectId: p2.id, format: "parquet", out: empty })).rows).toBe(0);
+    const eb = fs.readFileSync(empty);
+    expect(await parquetReadObjects({ file: eb.buffer.slice(eb.byteOffset, eb.byteOffset + eb.byteLength) })).toEqual([]);
   });
 });

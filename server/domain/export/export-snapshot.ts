@@ -12,6 +12,7 @@ import { type Db, transaction } from "@/server/db";
 import { recordAuditEvent } from "@/server/domain/audit";
 import { getProject } from "@/server/domain/projects";
 import { csvHeader, type ExportFormat, recordsForItem, serializeRecord, type WriterContext } from "./formats";
+import { writeParquet } from "./parquet";
 import { type ExportItem, type ExportJudgment, type ExportPoliciesInput, zExportPolicies } from "./policies";
 
 export type ExportParams = {
@@ -106,7 +107,13 @@ export async function exportSnapshot(db: Db, params: ExportParams): Promise<Expo
   let done = 0;
   const total = project.itemCount;
   try {
-    {
+    if (params.format === "parquet") {
+      rows = await writeParquet(itemPages(db, project.id, params.pageSize), ctx, write, (ids, n) => {
+        for (const id of ids) used.add(id);
+        done += n;
+        params.onProgress?.(done, total);
+      });
+    } else {
       const format = params.format;
       if (format === "csv") await write(csvHeader());
       for (const page of itemPages(db, project.id, params.pageSize)) {

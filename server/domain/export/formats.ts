@@ -7,7 +7,7 @@
 import type { Content, Message } from "@/db/schema";
 import { type ExportItem, type ExportPolicies, type PairRow, pairRowsForItem } from "./policies";
 
-export const EXPORT_FORMATS = ["trl", "trl-conversational", "hh", "arena", "raw", "csv"] as const;
+export const EXPORT_FORMATS = ["trl", "trl-conversational", "hh", "arena", "raw", "csv", "parquet"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export type WriterContext = { policies: ExportPolicies; pseudonym: (annotatorId: number) => string };
@@ -198,6 +198,7 @@ export function recordsForItem(format: ExportFormat, item: ExportItem, ctx: Writ
   let records: Record<string, unknown>[];
   switch (format) {
     case "trl":
+    case "parquet":
       records = kept.map((r) => trlRecord(r, ctx));
       break;
     case "trl-conversational":
@@ -228,14 +229,14 @@ export function recordsForItem(format: ExportFormat, item: ExportItem, ctx: Writ
 }
 
 /** The text a record is written as. */
-export function serializeRecord(format: ExportFormat, record: Record<string, unknown>): string {
+export function serializeRecord(format: Exclude<ExportFormat, "parquet">, record: Record<string, unknown>): string {
   if (format === "hh") return `${pythonJson(record)}\n`;
   if (format === "csv") return `${CSV_COLUMNS.map((c) => csvCell(record[c])).join(",")}\r\n`;
   return `${JSON.stringify(record)}\n`;
 }
 
 /** Text of a whole export, for small in-memory uses and tests; exportSnapshot streams instead. */
-export function exportText(format: ExportFormat, items: ExportItem[], ctx: WriterContext): string {
+export function exportText(format: Exclude<ExportFormat, "parquet">, items: ExportItem[], ctx: WriterContext): string {
   let out = format === "csv" ? csvHeader() : "";
   for (const item of items) {
     for (const r of recordsForItem(format, item, ctx).records) out += serializeRecord(format, r);

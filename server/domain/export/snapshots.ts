@@ -21,6 +21,7 @@ const EXTENSION: Record<ExportFormat, string> = {
   arena: "jsonl",
   raw: "jsonl",
   csv: "csv",
+  parquet: "parquet",
 };
 
 export function exportsDir(): string {

@@ -15,6 +15,8 @@ import { getDb } from "@/server/db";
 
 export const dynamic = "force-dynamic";
 
+const CONTENT_TYPE: Record<string, string> = { csv: "text/csv; charset=utf-8", parquet: "application/vnd.apache.parquet" };
+
 const STATUS: Record<string, number> = { UNAUTHORIZED: 401, FORBIDDEN: 403, NOT_FOUND: 404, BAD_REQUEST: 400 };
 
 export async function GET(req: Request, { params }: { params: Promise<{ id: string }> }) {
@@ -31,7 +33,7 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
     const body = Readable.toWeb(fs.createReadStream(file.path)) as ReadableStream<Uint8Array>;
     return new Response(body, {
       headers: {
-        "content-type": file.format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
+        "content-type": CONTENT_TYPE[file.format] ?? "application/x-ndjson; charset=utf-8",
         "content-length": String(file.size),
         "content-disposition": `attachment; filename="${file.filename}"`,
         "cache-control": "no-store",

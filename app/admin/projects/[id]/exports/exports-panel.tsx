@@ -6,7 +6,7 @@ import { type FormEvent, useState } from "react";
 import { Bar, BarChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useTRPC } from "@/app/_components/trpc";
 
-const FORMATS = ["trl", "trl-conversational", "hh", "arena", "raw", "csv"] as const;
+const FORMATS = ["trl", "trl-conversational", "hh", "arena", "raw", "csv", "parquet"] as const;
 type Format = (typeof FORMATS)[number];
 
 export function ExportsPanel({ projectId }: { projectId: number }) {

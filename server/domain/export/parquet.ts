@@ -1,0 +1,65 @@
+/**
+ * Parquet export (hyparquet-writer): the TRL columns (prompt, chosen, rejected, optional margin
+ * and soft-label columns), one row group per page of items. Bytes are handed to the caller's
+ * async `write` after each row group, so the file streams with backpressure like the text formats.
+ */
+import { ByteWriter, ParquetWriter, schemaFromColumnData } from "hyparquet-writer";
+import { recordsForItem, type WriterContext } from "./formats";
+import type { ExportItem } from "./policies";
+
+type Column = { name: string; type: "STRING" | "DOUBLE" | "INT32"; nullable: boolean };
+
+function columnsFor(ctx: WriterContext): Column[] {
+  const cols: Column[] = [
+    { name: "prompt", type: "STRING", nullable: false },
+    { name: "chosen", type: "STRING", nullable: false },
+    { name: "rejected", type: "STRING", nullable: false },
+  ];
+  if (ctx.policies.margin) cols.push({ name: "margin", type: "DOUBLE", nullable: false });
+  if (ctx.policies.aggregate === "soft") {
+    for (const name of ["votes_a", "votes_b", "votes_tie"]) cols.push({ name, type: "INT32", nullable: false });
+    for (const name of ["p_chosen", "entropy"]) cols.push({ name, type: "DOUBLE", nullable: false });
+  }
+  return cols;
+}
+
+export async function writeParquet(
+  pages: Iterable<ExportItem[]>,
+  ctx: WriterContext,
+  write: (chunk: Uint8Array) => Promise<void>,
+  onPage: (judgmentIds: number[], items: number) => void,
+): Promise<number> {
+  const columns = columnsFor(ctx);
+  const bytes = new ByteWriter();
+  const flush = async () => {
+    if (bytes.index === 0) return;
+    const chunk = new Uint8Array(bytes.buffer, 0, bytes.index).slice();
+    bytes.index = 0;
+    await write(chunk);
+  };
+  Object.assign(bytes, { flush });
+  const schema = schemaFromColumnData({ columnData: columns.map((c) => ({ ...c, data: [] })) });
+  const writer = new ParquetWriter({ writer: bytes, schema, createdBy: "arbiter" });
+  let rows = 0;
+  for (const page of pages) {
+    const data: Record<string, unknown[]> = Object.fromEntries(columns.map((c) => [c.name, []]));
+    const ids: number[] = [];
+    for (const item of page) {
+      const out = recordsForItem("trl", item, ctx);
+      for (const r of out.records) {
+        for (const c of columns) data[c.name]?.push(r[c.name]);
+      }
+      ids.push(...out.judgmentIds);
+    }
+    const n = data.prompt?.length ?? 0;
+    if (n > 0) {
+      await writer.write({ columnData: columns.map((c) => ({ name: c.name, data: data[c.name] ?? [] })), rowGroupSize: n });
+      rows += n;
+    }
+    await flush();
+    onPage(ids, page.length);
+  }
+  await writer.finish();
+  await flush();
+  return rows;
+}
