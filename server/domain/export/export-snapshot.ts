@@ -45,7 +45,7 @@ SELECT i.id, i.external_id, i.prompt, i.metadata,
        'ranking', json(j.ranking), 'strength', j.strength, 'criteria', json(j.criteria), 'rationale', j.rationale,
        'shownOrder', json(j.shown_order), 'timeOnTaskMs', j.time_on_task_ms, 'source', j.source,
        'supersedesId', j.supersedes_id, 'createdAt', j.created_at))
-     FROM (SELECT * FROM judgments j WHERE j.item_id = i.id
+     FROM (SELECT * FROM judgments j WHERE j.project_id = i.project_id AND j.item_id = i.id
              AND j.annotator_id NOT IN (SELECT user_id FROM annotator_exclusions WHERE project_id = i.project_id)
            ORDER BY j.id) j) AS judgments
 FROM items i

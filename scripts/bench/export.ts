@@ -1,0 +1,198 @@
+/**
+ * bench:export — import and export at dataset scale, against the naive limits.
+ *
+ * Generates an arbiter JSONL file (default 300,000 items with ~200-char prompts and two ~1 KB
+ * responses, 1,000,000 judgments from 12 external judges), then, each phase in its own process so
+ * peak RSS is that phase's alone:
+ *   import        importItems into a fresh database (all or nothing, one transaction)
+ *   naive-insert  a bare better-sqlite3 prepared-insert loop of the same rows into a fresh database
+ *   export-trl    exportSnapshot --format trl (pages, backpressure, sha256, snapshot + lineage)
+ *   export-parquet exportSnapshot --format parquet
+ *   naive-export  a bare iterate() + JSON.stringify + write loop that ignores backpressure
+ * and prints rows/s, peak RSS and the ratios to the naive loops.
+ * Usage: npm run bench:export [-- --items 300000 --judgments 1000000 --dir .tmp/bench-export]
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import Database from "better-sqlite3";
+import { openDb } from "@/server/db";
+import { exportSnapshot } from "@/server/domain/export/export-snapshot";
+import { importItems } from "@/server/domain/import/import-items";
+import { createProject } from "@/server/domain/projects";
+
+const { values: args } = parseArgs({
+  options: {
+    items: { type: "string", default: "300000" },
+    judgments: { type: "string", default: "1000000" },
+    dir: { type: "string", default: ".tmp/bench-export" },
+    phase: { type: "string" },
+  },
+});
+const ITEMS = Number(args.items);
+const JUDGMENTS = Number(args.judgments);
+const DIR = path.resolve(args.dir ?? ".tmp/bench-export");
+const INPUT = path.join(DIR, "items.jsonl");
+const DB = path.join(DIR, "bench.db");
+
+const WORDS =
+  "the model answer should explain why because data training reward policy gradient value function token sequence context window attention layer embedding vector loss accuracy evaluation human preference judgment annotator prompt response quality helpful harmless honest reasoning step example code python function return list dictionary error exception test case result".split(
+    " ",
+  );
+
+function text(rand: () => number, chars: number): string {
+  let s = "";
+  while (s.length < chars) s += `${WORDS[Math.floor(rand() * WORDS.length)]}${rand() < 0.08 ? ". " : " "}`;
+  return s.slice(0, chars);
+}
+
+function rng(seed: number) {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+}
+
+async function generate() {
+  fs.mkdirSync(DIR, { recursive: true });
+  const out = fs.createWriteStream(INPUT);
+  const rand = rng(42);
+  let left = JUDGMENTS;
+  for (let i = 0; i < ITEMS; i++) {
+    const n = Math.round(left / (ITEMS - i));
+    left -= n;
+    const winners = ["a", "b", "tie", "a", "b", "both_bad", "a", "b"] as const;
+    const line = JSON.stringify({
+      id: `b-${i}`,
+      prompt: text(rand, 200),
+      responses: [
+        { model: `model-${i % 7}`, text: text(rand, 900 + Math.floor(rand() * 250)) },
+        { model: `model-${(i + 3) % 7}`, text: text(rand, 900 + Math.floor(rand() * 250)) },
+      ],
+      judgments: Array.from({ length: n }, (_, k) => {
+        const winner = winners[Math.floor(rand() * winners.length)] ?? "a";
+        return { annotator: `judge-${(i + k) % 12}`, winner, ...(winner === "a" || winner === "b" ? { strength: 1 + (k % 4) } : {}) };
+      }),
+    });
+    if (!out.write(`${line}\n`)) await new Promise<void>((r) => out.once("drain", () => r()));
+  }
+  await new Promise<void>((r) => out.end(() => r()));
+}
+
+async function phase(name: string): Promise<Record<string, number>> {
+  const t0 = performance.now();
+  let rows = 0;
+  if (name === "import") {
+    fs.rmSync(DB, { force: true });
+    const db = openDb(DB);
+    const p = createProject(db, { name: "bench", overlap: 3 });
+    const r = importItems(db, { projectId: p.id, file: INPUT });
+    if (r.errorCount) throw new Error(JSON.stringify(r.errors.slice(0, 3)));
+    rows = r.judgments;
+  } else if (name === "naive-insert") {
+    const file = path.join(DIR, "naive.db");
+    fs.rmSync(file, { force: true });
+    openDb(file).$client.close();
+    const db = new Database(file);
+    db.pragma("journal_mode = WAL");
+    db.prepare("INSERT INTO projects (name) VALUES ('naive')").run();
+    db.prepare("INSERT INTO users (name, role, external) VALUES ('j', 'annotator', 1)").run();
+    const item = db.prepare("INSERT INTO items (project_id, external_id, prompt, k, queue_pos, open_slots) VALUES (1, ?, ?, 2, ?, 0)");
+    const resp = db.prepare("INSERT INTO responses (item_id, idx, model, content) VALUES (?, ?, ?, ?)");
+    const judg = db.prepare(
+      "INSERT INTO judgments (project_id, item_id, annotator_id, outcome, strength, source) VALUES (1, ?, 1, ?, ?, 'import')",
+    );
+    const { readLinesSync } = await import("@/server/domain/import/read-lines");
+    db.transaction(() => {
+      let pos = 0;
+      for (const line of readLinesSync(INPUT, 16 << 20)) {
+        if ("error" in line) continue;
+        const o = JSON.parse(line.text);
+        const id = item.run(o.id, JSON.stringify(o.prompt), ++pos).lastInsertRowid;
+        o.responses.forEach((r: { model: string; text: string }, idx: number) => {
+          resp.run(id, idx, r.model, JSON.stringify(r.text));
+        });
+        for (const j of o.judgments) {
+          judg.run(id, j.winner, j.strength ?? null);
+          rows++;
+        }
+      }
+    })();
+  } else if (name === "export-trl" || name === "export-parquet") {
+    const db = openDb(DB);
+    const format = name === "export-trl" ? "trl" : "parquet";
+    const r = await exportSnapshot(db, { projectId: 1, format, out: path.join(DIR, `out.${format}`) });
+    rows = r.rows;
+  } else if (name === "naive-export") {
+    const db = new Database(DB, { readonly: true });
+    const out = fs.createWriteStream(path.join(DIR, "naive.jsonl"));
+    const stmt = db.prepare(
+      `SELECT i.prompt, r0.content AS c0, r1.content AS c1, j.outcome FROM judgments j JOIN items i ON i.id = j.item_id
+       JOIN responses r0 ON r0.item_id = i.id AND r0.idx = 0 JOIN responses r1 ON r1.item_id = i.id AND r1.idx = 1
+       WHERE j.outcome IN ('a', 'b') ORDER BY j.id`,
+    );
+    for (const r of stmt.iterate() as Iterable<{ prompt: string; c0: string; c1: string; outcome: string }>) {
+      const a = JSON.parse(r.c0);
+      const b = JSON.parse(r.c1);
+      out.write(
+        `${JSON.stringify({ prompt: JSON.parse(r.prompt), chosen: r.outcome === "a" ? a : b, rejected: r.outcome === "a" ? b : a })}\n`,
+      );
+      rows++;
+    }
+    await new Promise<void>((r) => out.end(() => r()));
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { seconds, rows, rowsPerS: rows / seconds, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+}
+
+function runPhase(name: string): Record<string, number> {
+  const self = fileURLToPath(import.meta.url);
+  const r = spawnSync(process.execPath, [...process.execArgv, self, "--phase", name, "--dir", DIR], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 1 << 20,
+  });
+  if (r.status !== 0) throw new Error(`phase ${name} failed (exit ${r.status})`);
+  return JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}");
+}
+
+async function main() {
+  if (args.phase) {
+    process.stdout.write(`${JSON.stringify(await phase(args.phase))}\n`);
+    return;
+  }
+  const t0 = performance.now();
+  process.stderr.write(`generating ${ITEMS.toLocaleString("en")} items / ${JUDGMENTS.toLocaleString("en")} judgments → ${INPUT}\n`);
+  await generate();
+  process.stderr.write(`  ${(fs.statSync(INPUT).size / 1e9).toFixed(2)} GB in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  const results: Record<string, Record<string, number>> = {};
+  for (const name of ["import", "naive-insert", "export-trl", "export-parquet", "naive-export"]) {
+    process.stderr.write(`${name}…\n`);
+    results[name] = runPhase(name);
+    const r = results[name];
+    process.stderr.write(
+      `  ${r.rows?.toLocaleString("en")} rows in ${r.seconds?.toFixed(1)} s = ${Math.round(r.rowsPerS ?? 0).toLocaleString("en")} rows/s, peak RSS ${Math.round(r.peakRssMb ?? 0)} MB\n`,
+    );
+  }
+  const ratio = (a: string, b: string) => (results[b]?.seconds ?? 0) / (results[a]?.seconds ?? 1);
+  const summary = {
+    ...results,
+    ratios: {
+      import_vs_naive_insert_speed: ratio("import", "naive-insert"),
+      export_trl_vs_naive_speed: ratio("export-trl", "naive-export"),
+      export_parquet_vs_naive_speed: ratio("export-parquet", "naive-export"),
+    },
+    trl_bytes: fs.statSync(path.join(DIR, "out.trl")).size,
+  };
+  process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
