@@ -5,11 +5,11 @@
  */
 import fs from "node:fs";
 import { and, eq, sql } from "drizzle-orm";
-import { items, judgments, type Outcome, projects, responses } from "@/db/schema";
-import { type Db, transaction } from "@/server/db";
+import { items, type Outcome, projects } from "@/db/schema";
+import { type Db, statementsFor, transaction } from "@/server/db";
 import { recordAuditEvent } from "@/server/domain/audit";
 import { AppError, type FieldIssue, formatIssue } from "@/server/domain/errors";
-import { allocateQueuePositions, getProject } from "@/server/domain/projects";
+import { getProject } from "@/server/domain/projects";
 import { ensureExternalAnnotator } from "@/server/domain/users";
 import { type ImportLine, parseImportLine } from "./arbiter-format";
 import { parseHhLine, parseTrlLine } from "./preference-formats";
@@ -48,6 +48,18 @@ const LINE_PARSERS: Record<ImportFormat, typeof parseImportLine> = {
 
 class Rollback extends Error {}
 
+// Prepared once per connection: building each insert through the query builder cost most of an import.
+const importStatements = statementsFor((db) => ({
+  allocate: db.$client.prepare("UPDATE projects SET queue_seq = queue_seq + 1 WHERE id = ? RETURNING queue_seq AS seq"),
+  item: db.$client.prepare(
+    "INSERT INTO items (project_id, external_id, prompt, metadata, k, queue_pos, open_slots, done_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+  ),
+  response: db.$client.prepare("INSERT INTO responses (item_id, idx, model, content) VALUES (?, ?, ?, ?)"),
+  judgment: db.$client.prepare(
+    "INSERT INTO judgments (project_id, item_id, annotator_id, outcome, ranking, strength, criteria, rationale, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'import')",
+  ),
+}));
+
 export function importItems(db: Db, params: ImportParams): ImportResult {
   const project = getProject(db, params.projectId);
   const totalBytes = fs.statSync(params.file).size;
@@ -65,27 +77,27 @@ export function importItems(db: Db, params: ImportParams): ImportResult {
     .where(and(eq(items.projectId, project.id), eq(items.externalId, sql.placeholder("externalId"))))
     .prepare();
 
+  const stmts = importStatements(db);
   const insertItem = (item: ImportLine, externalId: string | null) => {
     const k = item.responses.length;
     const judged = item.judgments ?? [];
-    const pos = allocateQueuePositions(db, project.id, 1);
-    const itemId = db
-      .insert(items)
-      .values({
-        projectId: project.id,
+    const seq = (stmts.allocate.get(project.id) as { seq: number } | undefined)?.seq;
+    if (seq === undefined) throw new AppError("NOT_FOUND", `project ${project.id} does not exist`);
+    const itemId = Number(
+      stmts.item.run(
+        project.id,
         externalId,
-        prompt: item.prompt,
-        metadata: item.metadata ?? {},
+        JSON.stringify(item.prompt),
+        JSON.stringify(item.metadata ?? {}),
         k,
-        queuePos: pos,
-        openSlots: Math.max(0, project.overlap - judged.length),
-        doneCount: judged.length,
-      })
-      .returning({ id: items.id })
-      .get().id;
-    db.insert(responses)
-      .values(item.responses.map((r, idx) => ({ itemId, idx, model: r.model, content: r.text })))
-      .run();
+        seq,
+        Math.max(0, project.overlap - judged.length),
+        judged.length,
+      ).lastInsertRowid,
+    );
+    item.responses.forEach((r, idx) => {
+      stmts.response.run(itemId, idx, r.model, JSON.stringify(r.text));
+    });
     for (const j of judged) {
       let annotatorId = annotatorIds.get(j.annotator);
       if (annotatorId === undefined) {
@@ -93,19 +105,16 @@ export function importItems(db: Db, params: ImportParams): ImportResult {
         annotatorIds.set(j.annotator, annotatorId);
       }
       const outcome: Outcome = j.ranking ? "ranking" : (j.winner ?? "tie");
-      db.insert(judgments)
-        .values({
-          projectId: project.id,
-          itemId,
-          annotatorId,
-          outcome,
-          ranking: j.ranking ?? null,
-          strength: j.strength ?? null,
-          criteria: j.criteria ?? {},
-          rationale: j.rationale ?? null,
-          source: "import",
-        })
-        .run();
+      stmts.judgment.run(
+        project.id,
+        itemId,
+        annotatorId,
+        outcome,
+        j.ranking ? JSON.stringify(j.ranking) : null,
+        j.strength ?? null,
+        JSON.stringify(j.criteria ?? {}),
+        j.rationale ?? null,
+      );
     }
     result.items++;
     result.responses += k;
