@@ -14,6 +14,7 @@ import { EXPORT_FORMATS, type ExportFormat } from "@/server/domain/export/format
 import { zExportPolicies } from "@/server/domain/export/policies";
 import { IMPORT_FORMATS, type ImportFormat, importItems } from "@/server/domain/import/import-items";
 import { createProject, getProjectStatus, listProjects } from "@/server/domain/projects";
+import { computeProjectStats } from "@/server/domain/quality/project-stats";
 import { createUser } from "@/server/domain/users";
 
 class UsageError extends Error {}
@@ -96,6 +97,33 @@ const COMMANDS: Record<string, Command> = {
         strengthScale: f["no-strength"] !== true,
       });
       return { json: { id: p.id }, text: `created project "${p.name}" (id ${p.id}, overlap ${p.overlap})` };
+    },
+  },
+  stats: {
+    summary: "agreement, model leaderboard (win rate vs baseline, Bradley-Terry) and annotator diagnostics",
+    usage: "stats --project ID [--baseline MODEL] [--criterion C] [--resamples N]",
+    options: { project: { type: "string" }, baseline: { type: "string" }, criterion: { type: "string" }, resamples: { type: "string" } },
+    async run(db, f) {
+      const s = computeProjectStats(db, {
+        projectId: resolveProject(db, required(f, "project")),
+        baseline: typeof f.baseline === "string" ? f.baseline : undefined,
+        criterion: typeof f.criterion === "string" ? f.criterion : undefined,
+        resamples: intFlag(f, "resamples", 100),
+      });
+      const fmt = (v: number | null, d = 1) => (v === null ? "—" : v.toFixed(d));
+      const rows = s.models.map(
+        (m) =>
+          `  ${m.model.padEnd(28)} win ${fmt(m.win_rate).padStart(5)} ± ${fmt(m.standard_error).padEnd(5)} (${m.n_wins}/${m.n_wins_base}/${m.n_draws} of ${m.n_total})  BT ${fmt(m.bt_rating, 0)} [${fmt(m.bt_ci[0], 0)}, ${fmt(m.bt_ci[1], 0)}]`,
+      );
+      const text = [
+        `${s.judgments} judgments, ${s.battles} battles; baseline ${s.baseline ?? "—"}${s.criterion ? `; criterion ${s.criterion}` : ""}`,
+        `agreement: α ${fmt(s.agreement.krippendorff_alpha, 3)} [${fmt(s.agreement.alpha_ci[0], 3)}, ${fmt(s.agreement.alpha_ci[1], 3)}], ${fmt(s.agreement.percent_agreement)}% over ${s.agreement.items} items`,
+        "models (win rate vs baseline ± SE, wins/losses/draws; Bradley-Terry 95% CI):",
+        ...rows,
+        `annotators: ${s.annotators.length} (${s.excluded_annotators.length} excluded)`,
+      ].join("\n");
+      const { agreement, models, annotators, ...rest } = s;
+      return { json: { agreement, models, annotators, ...rest }, text };
     },
   },
   status: {

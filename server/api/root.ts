@@ -3,6 +3,7 @@ import { auditRouter } from "@/server/api/routers/audit";
 import { exportsRouter } from "@/server/api/routers/exports";
 import { meRouter } from "@/server/api/routers/me";
 import { projectsRouter } from "@/server/api/routers/projects";
+import { qualityRouter } from "@/server/api/routers/quality";
 import { invitesRouter, usersRouter } from "@/server/api/routers/users";
 import { createCallerFactory, createTRPCRouter } from "@/server/api/trpc";
 
@@ -13,6 +14,7 @@ export const appRouter = createTRPCRouter({
   invites: invitesRouter,
   me: meRouter,
   projects: projectsRouter,
+  quality: qualityRouter,
   users: usersRouter,
 });
 

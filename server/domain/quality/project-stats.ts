@@ -117,8 +117,9 @@ const PAIR_OUTCOMES = ["a", "b", "tie", "both_bad"] as const;
 function pairWinner(j: QualityJudgment, criterion: string | undefined): BattleWinner | null {
   if (criterion) return j.criteria[criterion] ?? null;
   if (j.outcome === "ranking") {
-    if (!j.ranking || j.ranking.length !== 2) return null;
-    return j.ranking[0] === 0 ? "a" : "b";
+    const ranking = j.ranking;
+    if (ranking?.length !== 2) return null;
+    return ranking[0] === 0 ? "a" : "b";
   }
   return j.outcome;
 }
