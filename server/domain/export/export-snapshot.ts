@@ -7,7 +7,7 @@
 import { createHash, createHmac } from "node:crypto";
 import { once } from "node:events";
 import fs from "node:fs";
-import { snapshotJudgments, snapshots } from "@/db/schema";
+import { snapshots } from "@/db/schema";
 import { type Db, transaction } from "@/server/db";
 import { recordAuditEvent } from "@/server/domain/audit";
 import { getProject } from "@/server/domain/projects";
@@ -152,12 +152,9 @@ export async function exportSnapshot(db: Db, params: ExportParams): Promise<Expo
       })
       .returning({ id: snapshots.id })
       .get().id;
-    const ids = [...used].sort((a, b) => a - b);
-    for (let i = 0; i < ids.length; i += 5000) {
-      db.insert(snapshotJudgments)
-        .values(ids.slice(i, i + 5000).map((judgmentId) => ({ snapshotId: id, judgmentId })))
-        .run();
-    }
+    // Lineage can be a million rows: one prepared insert per id, not the query builder.
+    const insert = db.$client.prepare("INSERT INTO snapshot_judgments (snapshot_id, judgment_id) VALUES (?, ?)");
+    for (const judgmentId of [...used].sort((a, b) => a - b)) insert.run(id, judgmentId);
     recordAuditEvent(db, {
       actorId: params.actorId,
       action: "project.export",
