@@ -61,8 +61,15 @@ export function ProjectDetail({ projectId }: { projectId: number }) {
           {p.name}
         </h1>
         <Link
-          href={`/admin/projects/${p.id}/exports`}
+          href={`/admin/projects/${p.id}/quality`}
           className="ml-auto rounded border border-slate-300 px-3 py-1.5 text-sm hover:bg-white"
+          data-testid="quality-link"
+        >
+          Quality
+        </Link>
+        <Link
+          href={`/admin/projects/${p.id}/exports`}
+          className="rounded border border-slate-300 px-3 py-1.5 text-sm hover:bg-white"
           data-testid="exports-link"
         >
           Exports

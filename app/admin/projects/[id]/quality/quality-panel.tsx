@@ -1,0 +1,341 @@
+"use client";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useSession } from "next-auth/react";
+import { useState } from "react";
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  ErrorBar,
+  LabelList,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Scatter,
+  ScatterChart,
+  Tooltip,
+  XAxis,
+  YAxis,
+  ZAxis,
+} from "recharts";
+import { useTRPC } from "@/app/_components/trpc";
+
+const fmt = (v: number | null | undefined, digits = 1) => (v === null || v === undefined ? "—" : v.toFixed(digits));
+const pct = (v: number | null | undefined) => (v === null || v === undefined ? "—" : `${(100 * v).toFixed(0)}%`);
+
+function Card({ title, children, testId }: { title: string; children: React.ReactNode; testId?: string }) {
+  return (
+    <section className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid={testId}>
+      <h2 className="mb-3 font-medium">{title}</h2>
+      {children}
+    </section>
+  );
+}
+
+/** Green at 100 %, red at 0 %, white at 50 %. */
+function heat(winRate: number): string {
+  const t = (winRate - 50) / 50;
+  return t >= 0 ? `rgba(16, 185, 129, ${0.15 + 0.7 * t})` : `rgba(239, 68, 68, ${0.15 + 0.7 * -t})`;
+}
+
+export function QualityPanel({ projectId }: { projectId: number }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const { data: session } = useSession();
+  const isAdmin = session?.user?.role === "admin";
+  const [baseline, setBaseline] = useState<string | undefined>(undefined);
+  const [criterion, setCriterion] = useState<string | undefined>(undefined);
+  const stats = useQuery(trpc.quality.stats.queryOptions({ projectId, baseline, criterion }));
+  const exclude = useMutation(
+    trpc.quality.setExclusion.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.quality.stats.queryKey() }),
+    }),
+  );
+
+  if (stats.isPending) return <p className="text-slate-500">Computing statistics…</p>;
+  if (stats.error) return <p className="text-red-700">{stats.error.message}</p>;
+  const s = stats.data;
+
+  const leaderboard = s.models.map((m) => ({
+    model: m.model,
+    rating: Math.round(m.bt_rating),
+    // A floating bar from the lower to the upper bound; the label is the full-data rating.
+    range: [m.bt_ci[0] ?? m.bt_rating, m.bt_ci[1] ?? m.bt_rating],
+  }));
+  const winRates = s.models
+    .filter((m) => m.win_rate !== null)
+    .map((m) => ({ model: m.model, win_rate: m.win_rate ?? 0, se: m.standard_error ?? 0, n: m.n_total }));
+  const scatter = s.annotators
+    .filter((a) => a.median_seconds !== null && (a.gold_accuracy !== null || a.majority_agreement !== null))
+    .map((a) => ({
+      annotator: a.annotator,
+      seconds: a.median_seconds ?? 0,
+      accuracy: 100 * ((a.gold_accuracy ?? a.majority_agreement) as number),
+      judgments: a.judgments,
+    }));
+  const scatterMeasure = s.annotators.some((a) => a.gold_accuracy !== null) ? "gold accuracy" : "agreement with majority";
+  const cell = (row: string, col: string) => s.matrix.cells.find((c) => c.row === row && c.col === col);
+
+  return (
+    <div className="space-y-6">
+      <div className="flex flex-wrap items-center gap-3">
+        <Link href={`/admin/projects/${projectId}`} className="text-sm text-blue-700 hover:underline">
+          ← {s.project.name}
+        </Link>
+        <h1 className="text-2xl font-semibold" data-testid="quality-title">
+          Quality &amp; leaderboard
+        </h1>
+        <label className="ml-auto text-sm">
+          Baseline{" "}
+          <select
+            className="rounded border border-slate-300 px-2 py-1"
+            value={s.baseline ?? ""}
+            onChange={(e) => setBaseline(e.target.value || undefined)}
+            data-testid="baseline-select"
+          >
+            {s.models.map((m) => (
+              <option key={m.model}>{m.model}</option>
+            ))}
+          </select>
+        </label>
+        <label className="text-sm">
+          Criterion{" "}
+          <select
+            className="rounded border border-slate-300 px-2 py-1"
+            value={criterion ?? ""}
+            onChange={(e) => setCriterion(e.target.value || undefined)}
+            data-testid="criterion-select"
+          >
+            <option value="">overall</option>
+            {s.project.criteria.map((c) => (
+              <option key={c}>{c}</option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <p className="text-sm text-slate-600">
+        {s.judgments} judgments ({s.battles} pairwise comparisons) from {s.annotators.length} annotators
+        {s.excluded_annotators.length > 0 && `; excluded: ${s.excluded_annotators.map((e) => e.annotator).join(", ")}`}.
+      </p>
+
+      <div className="grid gap-3 sm:grid-cols-4" data-testid="agreement">
+        <div className="rounded-lg border border-slate-200 bg-white p-3">
+          <div className="text-xs text-slate-500">Krippendorff&apos;s α (nominal)</div>
+          <div className="text-2xl font-semibold" data-testid="alpha">
+            {fmt(s.agreement.krippendorff_alpha, 3)}
+          </div>
+          <div className="text-xs text-slate-500">
+            95% CI [{fmt(s.agreement.alpha_ci[0], 3)}, {fmt(s.agreement.alpha_ci[1], 3)}]
+          </div>
+        </div>
+        <div className="rounded-lg border border-slate-200 bg-white p-3">
+          <div className="text-xs text-slate-500">Percent agreement</div>
+          <div className="text-2xl font-semibold" data-testid="percent-agreement">
+            {fmt(s.agreement.percent_agreement)}%
+          </div>
+          <div className="text-xs text-slate-500">
+            95% CI [{fmt(s.agreement.percent_agreement_ci[0])}, {fmt(s.agreement.percent_agreement_ci[1])}] · {s.agreement.items} items
+          </div>
+        </div>
+        <div className="rounded-lg border border-slate-200 bg-white p-3">
+          <div className="text-xs text-slate-500">α ordinal on strength</div>
+          <div className="text-2xl font-semibold">{fmt(s.agreement.krippendorff_alpha_strength, 3)}</div>
+        </div>
+        <div className="rounded-lg border border-slate-200 bg-white p-3">
+          <div className="text-xs text-slate-500">Dawid-Skene: items where the posterior label ≠ majority</div>
+          <div className="text-2xl font-semibold">
+            {s.dawid_skene ? `${s.dawid_skene.disagrees_with_majority} / ${s.dawid_skene.items}` : "—"}
+          </div>
+        </div>
+      </div>
+
+      <div className="grid gap-6 lg:grid-cols-2">
+        <Card title="Leaderboard: Bradley-Terry rating (Elo scale); bars span the bootstrap 95% CI" testId="leaderboard-chart">
+          <ResponsiveContainer width="100%" height={260}>
+            <BarChart data={leaderboard} layout="vertical" margin={{ left: 40, right: 60 }}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis type="number" domain={["dataMin - 50", "dataMax + 50"]} tickFormatter={(v: number) => String(Math.round(v))} />
+              <YAxis type="category" dataKey="model" width={140} />
+              <Tooltip formatter={(v) => (Array.isArray(v) ? `${Math.round(v[0])} – ${Math.round(v[1])}` : String(v))} />
+              <Bar dataKey="range" name="95% CI" fill="#a5b4fc" isAnimationActive={false}>
+                <LabelList dataKey="rating" position="right" />
+              </Bar>
+            </BarChart>
+          </ResponsiveContainer>
+        </Card>
+        <Card title={`Win rate vs ${s.baseline ?? "baseline"} (tie = ½) ± standard error`} testId="winrate-chart">
+          <ResponsiveContainer width="100%" height={260}>
+            <BarChart data={winRates} layout="vertical" margin={{ left: 40, right: 20 }}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis type="number" domain={[0, 100]} unit="%" />
+              <YAxis type="category" dataKey="model" width={140} />
+              <Tooltip />
+              <Bar dataKey="win_rate" fill="#10b981" isAnimationActive={false}>
+                <ErrorBar dataKey="se" width={6} strokeWidth={2} stroke="#1e293b" direction="x" />
+              </Bar>
+            </BarChart>
+          </ResponsiveContainer>
+        </Card>
+        <Card title="Agreement over time (cumulative)" testId="agreement-over-time">
+          <ResponsiveContainer width="100%" height={220}>
+            <LineChart data={s.agreement.over_time} margin={{ right: 20 }}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="judgments" label={{ value: "judgments", position: "insideBottomRight", offset: -4 }} />
+              <YAxis domain={[0, 1]} />
+              <Tooltip />
+              <Line dataKey="krippendorff_alpha" name="α" stroke="#6366f1" isAnimationActive={false} />
+            </LineChart>
+          </ResponsiveContainer>
+        </Card>
+        <Card title={`Annotators: ${scatterMeasure} vs median seconds per item`} testId="annotator-scatter">
+          {scatter.length === 0 && (
+            <p className="text-sm text-slate-500">No annotator has timed judgments yet (imported judgments carry no time).</p>
+          )}
+          <ResponsiveContainer width="100%" height={220}>
+            <ScatterChart margin={{ right: 20 }}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis type="number" dataKey="seconds" name="median s" unit="s" />
+              <YAxis type="number" dataKey="accuracy" name={scatterMeasure} unit="%" domain={[0, 100]} />
+              <ZAxis type="number" dataKey="judgments" range={[40, 200]} name="judgments" />
+              <Tooltip />
+              <Scatter data={scatter} fill="#f59e0b" isAnimationActive={false} />
+            </ScatterChart>
+          </ResponsiveContainer>
+        </Card>
+      </div>
+
+      <Card title="Win-rate matrix (row beats column; ties ½)" testId="winrate-matrix">
+        <table className="text-sm">
+          <thead>
+            <tr>
+              <th />
+              {s.matrix.models.map((m) => (
+                <th key={m} className="px-2 py-1 text-left font-normal text-slate-500">
+                  {m}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {s.matrix.models.map((row) => (
+              <tr key={row}>
+                <th className="px-2 py-1 text-left font-normal">{row}</th>
+                {s.matrix.models.map((col) => {
+                  const c = cell(row, col);
+                  return (
+                    <td
+                      key={col}
+                      className="px-2 py-1 text-center"
+                      style={{ background: c ? heat(c.win_rate) : "#f8fafc" }}
+                      title={c ? `${c.n} comparisons` : "no comparisons"}
+                    >
+                      {c ? `${c.win_rate.toFixed(0)}%` : ""}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Card>
+
+      {s.agreement.kappa_pairs.length > 0 && (
+        <Card title="Cohen's κ per annotator pair (≥ 20 shared items)" testId="kappa-pairs">
+          <ul className="grid gap-1 text-sm sm:grid-cols-2">
+            {s.agreement.kappa_pairs.map((k) => (
+              <li key={`${k.annotator_a}|${k.annotator_b}`}>
+                {k.annotator_a} × {k.annotator_b}: κ {fmt(k.kappa, 2)} [{fmt(k.ci[0], 2)}, {fmt(k.ci[1], 2)}] over {k.shared}
+              </li>
+            ))}
+          </ul>
+        </Card>
+      )}
+
+      <Card title="Annotators" testId="annotator-table">
+        <div className="overflow-x-auto">
+          <table className="w-full text-sm">
+            <thead className="text-left text-slate-500">
+              <tr>
+                <th className="py-1 pr-3">Annotator</th>
+                <th className="pr-3">Judgments</th>
+                <th className="pr-3" title="share of decisive picks on the left; binomial test p">
+                  Left share (p)
+                </th>
+                <th className="pr-3" title={`project average ${pct(s.longer_share)}`}>
+                  Longer wins
+                </th>
+                <th className="pr-3">Tie / both bad</th>
+                <th className="pr-3">Median s</th>
+                <th className="pr-3">Majority agr.</th>
+                <th className="pr-3">Gold (95% CI)</th>
+                <th className="pr-3">Flip rate</th>
+                <th className="pr-3">DS acc.</th>
+                {isAdmin && <th />}
+              </tr>
+            </thead>
+            <tbody>
+              {s.annotators.map((a) => (
+                <tr key={a.annotator_id} className="border-t border-slate-100" data-testid="annotator-row">
+                  <td className="py-1 pr-3">
+                    {a.annotator}
+                    {a.external && <span className="ml-1 text-xs text-slate-400">external</span>}
+                  </td>
+                  <td className="pr-3">{a.judgments}</td>
+                  <td className={`pr-3 ${a.position_p_value !== null && a.position_p_value < 0.05 ? "text-red-700" : ""}`}>
+                    {pct(a.left_share)} ({fmt(a.position_p_value, 3)})
+                  </td>
+                  <td className="pr-3">{pct(a.longer_share)}</td>
+                  <td className="pr-3">
+                    {pct(a.tie_rate)} / {pct(a.both_bad_rate)}
+                  </td>
+                  <td className="pr-3">
+                    {fmt(a.median_seconds)}
+                    {a.too_fast && <span className="ml-1 rounded bg-red-100 px-1 text-xs text-red-700">too fast</span>}
+                  </td>
+                  <td className="pr-3">{pct(a.majority_agreement)}</td>
+                  <td className="pr-3">
+                    {a.gold_accuracy === null
+                      ? "—"
+                      : `${pct(a.gold_accuracy)} [${pct(a.gold_ci?.[0])}, ${pct(a.gold_ci?.[1])}] of ${a.gold_judged}`}
+                  </td>
+                  <td className="pr-3">{a.flip_rate === null ? "—" : `${pct(a.flip_rate)} of ${a.repeats}`}</td>
+                  <td className="pr-3">{pct(a.ds_accuracy)}</td>
+                  {isAdmin && (
+                    <td>
+                      <button
+                        type="button"
+                        className="rounded border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-50"
+                        disabled={exclude.isPending}
+                        onClick={() => exclude.mutate({ projectId, userId: a.annotator_id, excluded: true })}
+                        data-testid="exclude-annotator"
+                      >
+                        Exclude
+                      </button>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        {isAdmin && s.excluded_annotators.length > 0 && (
+          <ul className="mt-3 space-y-1 text-sm" data-testid="excluded-annotators">
+            {s.excluded_annotators.map((e) => (
+              <li key={e.annotator_id}>
+                {e.annotator} is excluded from statistics and exports.{" "}
+                <button
+                  type="button"
+                  className="text-blue-700 hover:underline"
+                  onClick={() => exclude.mutate({ projectId, userId: e.annotator_id, excluded: false })}
+                >
+                  Include again
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Card>
+    </div>
+  );
+}
