@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { adminProcedure, createTRPCRouter, staffProcedure } from "@/server/api/trpc";
+import { adminProcedure, annotatorProcedure, createTRPCRouter, staffProcedure } from "@/server/api/trpc";
+import { getGoldFeedback, markGold, unmarkGold } from "@/server/domain/gold";
 import { setAnnotatorExclusion } from "@/server/domain/quality/exclusions";
 import { computeProjectStats } from "@/server/domain/quality/project-stats";
 import { zId } from "@/server/domain/schemas";
@@ -18,4 +19,19 @@ export const qualityRouter = createTRPCRouter({
   setExclusion: adminProcedure
     .input(z.object({ projectId: zId, userId: zId, excluded: z.boolean(), reason: z.string().max(500).optional() }))
     .mutation(({ ctx, input }) => setAnnotatorExclusion(ctx.db, { ...input, actorId: ctx.user.id })),
+
+  markGold: adminProcedure
+    .input(
+      z.object({ itemId: zId, accepted: z.array(z.string().trim().min(1).max(100)).min(1).max(20), explanation: z.string().max(5000) }),
+    )
+    .mutation(({ ctx, input }) => markGold(ctx.db, { ...input, actorId: ctx.user.id })),
+
+  unmarkGold: adminProcedure
+    .input(z.object({ itemId: zId }))
+    .mutation(({ ctx, input }) => unmarkGold(ctx.db, { ...input, actorId: ctx.user.id })),
+
+  /** The caller's own judgment only: gold or not, and after a miss the explanation. */
+  goldFeedback: annotatorProcedure
+    .input(z.object({ judgmentId: zId }))
+    .query(({ ctx, input }) => getGoldFeedback(ctx.db, { userId: ctx.user.id, judgmentId: input.judgmentId })),
 });
