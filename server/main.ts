@@ -11,6 +11,7 @@ import { appRouter } from "@/server/api/root";
 import { createContext } from "@/server/api/trpc";
 import { getDb } from "@/server/db";
 import { readEnv, resolveAuthSecret } from "@/server/env";
+import { JobRunner } from "@/server/jobs/runner";
 import { securityHeaders } from "@/server/security-headers";
 
 const TRPC_PREFIX = "/api/trpc/";
@@ -37,6 +38,9 @@ async function main() {
   process.env.NEXTAUTH_SECRET = resolveAuthSecret(env);
   process.env.NEXTAUTH_URL ??= `http://localhost:${env.PORT}`;
   const db = getDb(); // opens and migrates before the first request
+  // Marks jobs a dead process left "running" failed, then trains queued jobs one at a time.
+  const runner = new JobRunner(db);
+  runner.start();
 
   const app = next({ dev, dir: process.cwd(), hostname: "localhost", port: env.PORT });
   await app.prepare();
@@ -75,6 +79,7 @@ async function main() {
   });
 
   const shutdown = () => {
+    void runner.stop();
     server.close(() => {
       db.$client.close();
       process.exit(0);
