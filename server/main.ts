@@ -79,11 +79,13 @@ async function main() {
   });
 
   const shutdown = () => {
-    void runner.stop();
-    server.close(() => {
-      db.$client.close();
-      process.exit(0);
-    });
+    // The trainer checkpoints and the runner records it before the database closes.
+    void runner.stop().then(() =>
+      server.close(() => {
+        db.$client.close();
+        process.exit(0);
+      }),
+    );
     setTimeout(() => process.exit(0), 5000).unref();
   };
   process.on("SIGTERM", shutdown);
