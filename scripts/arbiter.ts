@@ -16,6 +16,9 @@ import { IMPORT_FORMATS, type ImportFormat, importItems } from "@/server/domain/
 import { createProject, getProjectStatus, listProjects } from "@/server/domain/projects";
 import { computeProjectStats } from "@/server/domain/quality/project-stats";
 import { createUser } from "@/server/domain/users";
+import { runDoctor } from "@/server/jobs/doctor";
+import { createTrainJob, getJob, getModelForJob } from "@/server/jobs/jobs";
+import { JobRunner } from "@/server/jobs/runner";
 
 class UsageError extends Error {}
 
@@ -48,6 +51,37 @@ function resolveProject(db: Db, ref: string): number {
   const found = listProjects(db).find((p) => p.name === ref);
   if (!found) throw new AppError("NOT_FOUND", `no project named "${ref}"`);
   return found.id;
+}
+
+/** Runs the job in this process (or waits for whichever runner claimed it); a progress bar on a TTY. */
+async function waitForJob(db: Db, jobId: number) {
+  const runner = new JobRunner(db, { only: jobId });
+  const bar = process.stderr.isTTY
+    ? new cliProgress.SingleBar(
+        { stream: process.stderr, format: "training [{bar}] {value}/{total} steps | loss {loss} | acc {acc} | {eta_formatted} left" },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
+  let started = false;
+  const show = setInterval(() => {
+    const p = getJob(db, jobId).progress;
+    if (!bar || typeof p?.step !== "number" || typeof p.total !== "number") return;
+    const payload = { loss: Number(p.loss ?? Number.NaN).toFixed(3), acc: Number(p.accuracy ?? Number.NaN).toFixed(2) };
+    if (!started) bar.start(p.total, p.step, payload);
+    started = true;
+    bar.update(p.step, payload);
+  }, 500);
+  try {
+    for (;;) {
+      await runner.tick();
+      const job = getJob(db, jobId);
+      if (job.state !== "queued" && job.state !== "running") return job;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  } finally {
+    clearInterval(show);
+    bar?.stop();
+  }
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -134,6 +168,68 @@ const COMMANDS: Record<string, Command> = {
       const s = getProjectStatus(db, resolveProject(db, required(f, "project")));
       const text = `${s.items} items, ${s.responses} responses, ${s.judgments} judgments by ${s.annotators} annotators; ${s.done_items} items done`;
       return { json: s, text };
+    },
+  },
+  train: {
+    summary: "train a reward model on a project's judgments (queued for the server's runner; --wait runs it here)",
+    usage: "train --project ID [--base tiny|PATH] [--epochs N] [--loss bt|bt-ties] [--lr X] [--wait]",
+    options: {
+      project: { type: "string" },
+      base: { type: "string" },
+      epochs: { type: "string" },
+      loss: { type: "string" },
+      lr: { type: "string" },
+      wait: { type: "boolean" },
+    },
+    async run(db, f) {
+      const loss = typeof f.loss === "string" ? f.loss : "bt";
+      if (loss !== "bt" && loss !== "bt-ties") throw new UsageError("--loss is bt or bt-ties");
+      const lr = typeof f.lr === "string" ? Number(f.lr) : null;
+      if (lr !== null && !(lr > 0)) throw new UsageError("--lr takes a number > 0");
+      const epochs = intFlag(f, "epochs", 1);
+      if (epochs < 1) throw new UsageError("--epochs takes a whole number >= 1");
+      const job = createTrainJob(db, {
+        projectId: resolveProject(db, required(f, "project")),
+        base: typeof f.base === "string" ? f.base : "tiny",
+        epochs,
+        loss,
+        lr,
+      });
+      if (f.wait !== true) {
+        return { json: { job: job.id, model: null, metrics: null }, text: `queued job ${job.id}; the server's runner will train it` };
+      }
+      const done = await waitForJob(db, job.id);
+      const model = getModelForJob(db, job.id);
+      if (done.state !== "succeeded" || !model) throw new AppError("BAD_INPUT", `job ${job.id} ${done.state}: ${done.error ?? "no model"}`);
+      const m = model.metrics;
+      const metrics = {
+        eval_accuracy: m.eval_accuracy ?? null,
+        eval_loss: m.eval_loss ?? null,
+        ece: m.ece ?? null,
+        tokens_per_s: m.tokens_per_s ?? null,
+      };
+      const pct = (v: unknown) => (typeof v === "number" ? `${(100 * v).toFixed(1)}%` : "n/a");
+      return {
+        json: { job: job.id, model: model.id, metrics },
+        text: `job ${job.id} succeeded: model ${model.id} in ${model.dir}\neval accuracy ${pct(metrics.eval_accuracy)}, eval loss ${metrics.eval_loss ?? "n/a"}, ECE ${metrics.ece ?? "n/a"}, ${metrics.tokens_per_s ?? "?"} tokens/s`,
+      };
+    },
+  },
+  doctor: {
+    summary: "what the trainer's Python can do (ARBITER_PYTHON), and what is missing for what",
+    usage: "doctor",
+    options: {},
+    async run() {
+      const d = runDoctor();
+      if (!d.ok) throw new AppError("BAD_INPUT", d.error ?? "the trainer cannot run");
+      const r = d.report;
+      const text = [
+        `interpreter: ${d.interpreter} (${d.interpreter_source === "ARBITER_PYTHON" ? "from ARBITER_PYTHON" : "default; set ARBITER_PYTHON to change"})`,
+        `torch ${r?.torch ?? "missing"}, transformers ${r?.transformers ?? "missing"}, peft ${r?.peft ?? "missing"}`,
+        `CUDA: ${r?.cuda_available ? JSON.stringify(r.devices) : "none (CPU training with the tiny model)"}`,
+        ...(d.missing.length ? ["missing:", ...d.missing.map((m) => `  - ${m}`)] : ["nothing missing"]),
+      ].join("\n");
+      return { json: { ...d }, text };
     },
   },
   backup: {

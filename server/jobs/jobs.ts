@@ -210,3 +210,7 @@ export function recoverJobs(db: Db): number[] {
   }
   return stale.map((j) => j.id);
 }
+
+export function getModelForJob(db: Db, jobId: number) {
+  return db.select().from(models).where(eq(models.jobId, jobId)).get() ?? null;
+}
