@@ -22,6 +22,11 @@ export function Nav() {
                 Projects
               </Link>
             )}
+            {user.role === "researcher" && (
+              <Link href="/research/train" className="hover:text-slate-900" data-testid="nav-research">
+                Research
+              </Link>
+            )}
             {user.role === "admin" && (
               <Link href="/admin/users" className="hover:text-slate-900" data-testid="nav-users">
                 Users

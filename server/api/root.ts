@@ -4,6 +4,7 @@ import { exportsRouter } from "@/server/api/routers/exports";
 import { meRouter } from "@/server/api/routers/me";
 import { projectsRouter } from "@/server/api/routers/projects";
 import { qualityRouter } from "@/server/api/routers/quality";
+import { researchRouter } from "@/server/api/routers/research";
 import { invitesRouter, usersRouter } from "@/server/api/routers/users";
 import { createCallerFactory, createTRPCRouter } from "@/server/api/trpc";
 
@@ -15,6 +16,7 @@ export const appRouter = createTRPCRouter({
   me: meRouter,
   projects: projectsRouter,
   quality: qualityRouter,
+  research: researchRouter,
   users: usersRouter,
 });
 

@@ -1,0 +1,7 @@
+import type { ReactNode } from "react";
+import { requireRole } from "@/app/_components/session";
+
+export default async function ResearchLayout({ children }: { children: ReactNode }) {
+  await requireRole(["researcher"], "/research/train");
+  return <div className="space-y-6">{children}</div>;
+}

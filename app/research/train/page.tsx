@@ -1,0 +1,5 @@
+import { TrainPanel } from "./train-panel";
+
+export default function TrainPage() {
+  return <TrainPanel />;
+}

@@ -1,0 +1,258 @@
+"use client";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { useTRPC } from "@/app/_components/trpc";
+
+const ACTIVE = new Set(["queued", "running"]);
+
+function fmt(v: unknown, digits = 3): string {
+  return typeof v === "number" ? v.toFixed(digits) : "–";
+}
+
+function eta(seconds: unknown): string {
+  if (typeof seconds !== "number") return "–";
+  const s = Math.max(0, Math.round(seconds));
+  return s >= 60 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${s}s`;
+}
+
+export function TrainPanel() {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const projects = useQuery(trpc.projects.list.queryOptions());
+  const jobs = useQuery({ ...trpc.research.jobs.queryOptions(), refetchInterval: 1000 });
+  const doctor = useQuery(trpc.research.doctor.queryOptions());
+  const [form, setForm] = useState({ projectId: 0, base: "tiny", epochs: 1, loss: "bt" as "bt" | "bt-ties", lr: "" });
+  const [selected, setSelected] = useState<number | null>(null);
+  const train = useMutation(
+    trpc.research.train.mutationOptions({
+      onSuccess: (job) => {
+        setSelected(job.id);
+        void qc.invalidateQueries({ queryKey: trpc.research.jobs.queryKey() });
+      },
+    }),
+  );
+  const jobId = selected ?? jobs.data?.[0]?.id ?? null;
+  const projectId = form.projectId || projects.data?.[0]?.id || 0;
+
+  return (
+    <div className="space-y-6">
+      <h1 className="text-xl font-semibold">Train a reward model</h1>
+      <form
+        className="flex flex-wrap items-end gap-3 rounded border border-slate-200 bg-white p-4 text-sm"
+        onSubmit={(e) => {
+          e.preventDefault();
+          train.mutate({
+            projectId,
+            base: form.base,
+            epochs: form.epochs,
+            loss: form.loss,
+            lr: form.lr ? Number(form.lr) : null,
+          });
+        }}
+      >
+        <label className="flex flex-col gap-1">
+          Project
+          <select
+            data-testid="train-project"
+            className="rounded border px-2 py-1"
+            value={projectId}
+            onChange={(e) => setForm({ ...form, projectId: Number(e.target.value) })}
+          >
+            {projects.data?.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="flex flex-col gap-1">
+          Base model
+          <input
+            data-testid="train-base"
+            className="w-40 rounded border px-2 py-1"
+            value={form.base}
+            onChange={(e) => setForm({ ...form, base: e.target.value })}
+          />
+        </label>
+        <label className="flex flex-col gap-1">
+          Epochs
+          <input
+            data-testid="train-epochs"
+            type="number"
+            min={1}
+            className="w-20 rounded border px-2 py-1"
+            value={form.epochs}
+            onChange={(e) => setForm({ ...form, epochs: Number(e.target.value) })}
+          />
+        </label>
+        <label className="flex flex-col gap-1">
+          Loss
+          <select
+            data-testid="train-loss"
+            className="rounded border px-2 py-1"
+            value={form.loss}
+            onChange={(e) => setForm({ ...form, loss: e.target.value as "bt" | "bt-ties" })}
+          >
+            <option value="bt">Bradley-Terry (ties skipped)</option>
+            <option value="bt-ties">Bradley-Terry + Davidson ties</option>
+          </select>
+        </label>
+        <label className="flex flex-col gap-1">
+          Learning rate
+          <input
+            data-testid="train-lr"
+            placeholder="default"
+            className="w-28 rounded border px-2 py-1"
+            value={form.lr}
+            onChange={(e) => setForm({ ...form, lr: e.target.value })}
+          />
+        </label>
+        <button
+          type="submit"
+          data-testid="train-launch"
+          disabled={!projectId || train.isPending}
+          className="rounded bg-slate-900 px-3 py-1.5 text-white disabled:opacity-50"
+        >
+          Launch training
+        </button>
+        {train.error && (
+          <p className="w-full text-red-700" data-testid="train-error">
+            {train.error.message}
+          </p>
+        )}
+      </form>
+
+      {jobId !== null && <JobView jobId={jobId} />}
+
+      <section className="rounded border border-slate-200 bg-white p-4 text-sm">
+        <h2 className="mb-2 font-medium">Jobs</h2>
+        <table className="w-full text-left" data-testid="job-list">
+          <thead className="text-slate-500">
+            <tr>
+              <th>Job</th>
+              <th>Project</th>
+              <th>State</th>
+              <th>Step</th>
+              <th>Eval accuracy</th>
+            </tr>
+          </thead>
+          <tbody>
+            {jobs.data?.map((j) => (
+              <tr key={j.id} className={j.id === jobId ? "bg-slate-50" : ""}>
+                <td>
+                  <button type="button" className="underline" onClick={() => setSelected(j.id)}>
+                    #{j.id}
+                  </button>
+                </td>
+                <td>{j.projectId}</td>
+                <td data-testid={`job-state-${j.id}`}>{j.state}</td>
+                <td>{j.progress?.step !== undefined ? `${j.progress.step}/${j.progress.total}` : "–"}</td>
+                <td>{fmt(j.metrics?.eval_accuracy)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      <section className="rounded border border-slate-200 bg-white p-4 text-sm" data-testid="doctor-panel">
+        <h2 className="mb-2 font-medium">Trainer environment</h2>
+        {doctor.isPending && <p>Checking the trainer's Python…</p>}
+        {doctor.data && (
+          <div className="space-y-1">
+            <p>
+              Interpreter <code>{doctor.data.interpreter}</code> ({doctor.data.interpreter_source}); torch{" "}
+              {doctor.data.report?.torch ?? "missing"}, transformers {doctor.data.report?.transformers ?? "missing"}, peft{" "}
+              {doctor.data.report?.peft ?? "missing"}; CUDA {doctor.data.report?.cuda_available ? "available" : "not available"}
+            </p>
+            {doctor.data.error && <p className="text-red-700">{doctor.data.error}</p>}
+            {doctor.data.missing.length > 0 && (
+              <ul className="list-disc pl-5 text-slate-600">
+                {doctor.data.missing.map((m) => (
+                  <li key={m}>{m}</li>
+                ))}
+              </ul>
+            )}
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}
+
+type Point = { step: number; loss: number | null; accuracy: number | null; tokens_per_s: number | null };
+
+function JobView({ jobId }: { jobId: number }) {
+  const trpc = useTRPC();
+  const data = useQuery({
+    ...trpc.research.job.queryOptions({ jobId }),
+    refetchInterval: (q) => (q.state.data && !ACTIVE.has(q.state.data.job.state) ? false : 1000),
+  });
+  const cancel = useMutation(trpc.research.cancel.mutationOptions());
+  if (!data.data) return null;
+  const { job, events } = data.data;
+  const points: Point[] = events
+    .filter((e) => e.type === "progress")
+    .map((e) => ({
+      step: Number(e.payload.step),
+      loss: (e.payload.loss as number | null) ?? null,
+      accuracy: (e.payload.accuracy as number | null) ?? null,
+      tokens_per_s: (e.payload.tokens_per_s as number | null) ?? null,
+    }));
+  const p = job.progress ?? {};
+  return (
+    <section className="space-y-3 rounded border border-slate-200 bg-white p-4 text-sm" data-testid="job-view">
+      <div className="flex flex-wrap items-center gap-4">
+        <h2 className="font-medium">Job #{job.id}</h2>
+        <span data-testid="job-state">{job.state}</span>
+        <span>
+          step {String(p.step ?? 0)}/{String(p.total ?? "?")}
+        </span>
+        <span>ETA {job.state === "running" ? eta(p.eta_s) : "–"}</span>
+        {job.metrics && (
+          <span data-testid="job-metrics">
+            eval accuracy {fmt(job.metrics.eval_accuracy)} · eval loss {fmt(job.metrics.eval_loss)} · ECE {fmt(job.metrics.ece)}
+          </span>
+        )}
+        {ACTIVE.has(job.state) && (
+          <button
+            type="button"
+            data-testid="job-cancel"
+            className="rounded border border-red-300 px-2 py-1 text-red-700"
+            onClick={() => cancel.mutate({ jobId: job.id })}
+          >
+            Cancel
+          </button>
+        )}
+      </div>
+      {job.error && <p className="text-red-700">{job.error}</p>}
+      <div className="grid gap-4 md:grid-cols-2" data-testid="job-chart">
+        <div className="h-56">
+          <ResponsiveContainer>
+            <LineChart data={points}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="step" />
+              <YAxis domain={[0, "auto"]} />
+              <Tooltip />
+              <Legend />
+              <Line type="monotone" dataKey="loss" stroke="#dc2626" dot={false} isAnimationActive={false} />
+              <Line type="monotone" dataKey="accuracy" stroke="#2563eb" dot={false} isAnimationActive={false} />
+            </LineChart>
+          </ResponsiveContainer>
+        </div>
+        <div className="h-56">
+          <ResponsiveContainer>
+            <LineChart data={points}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="step" />
+              <YAxis />
+              <Tooltip />
+              <Legend />
+              <Line type="monotone" dataKey="tokens_per_s" name="tokens/s" stroke="#16a34a" dot={false} isAnimationActive={false} />
+            </LineChart>
+          </ResponsiveContainer>
+        </div>
+      </div>
+    </section>
+  );
+}
