@@ -135,14 +135,21 @@ const COMMANDS: Record<string, Command> = {
   },
   stats: {
     summary: "agreement, model leaderboard (win rate vs baseline, Bradley-Terry) and annotator diagnostics",
-    usage: "stats --project ID [--baseline MODEL] [--criterion C] [--resamples N]",
-    options: { project: { type: "string" }, baseline: { type: "string" }, criterion: { type: "string" }, resamples: { type: "string" } },
+    usage: "stats --project ID [--baseline MODEL] [--criterion C] [--resamples N] [--posteriors]",
+    options: {
+      project: { type: "string" },
+      baseline: { type: "string" },
+      criterion: { type: "string" },
+      resamples: { type: "string" },
+      posteriors: { type: "boolean" },
+    },
     async run(db, f) {
       const s = computeProjectStats(db, {
         projectId: resolveProject(db, required(f, "project")),
         baseline: typeof f.baseline === "string" ? f.baseline : undefined,
         criterion: typeof f.criterion === "string" ? f.criterion : undefined,
         resamples: intFlag(f, "resamples", 100),
+        posteriors: f.posteriors === true,
       });
       const fmt = (v: number | null, d = 1) => (v === null ? "—" : v.toFixed(d));
       const rows = s.models.map(

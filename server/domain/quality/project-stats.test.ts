@@ -66,6 +66,11 @@ describe("computeProjectStats", () => {
     expect(s.agreement.krippendorff_alpha).toBeCloseTo(2 / 3, 10);
     expect(s.agreement.over_time.at(-1)?.krippendorff_alpha).toBeCloseTo(2 / 3, 10);
     expect(s.agreement.over_time.at(-1)?.judgments).toBe(8);
+    const ds = computeProjectStats(db, { projectId, posteriors: true }).dawid_skene;
+    expect(ds?.items).toBe(4);
+    // Both judges said "a" on item 0 and "tie" on item 3: the posterior labels follow.
+    expect(ds?.posteriors?.map((p) => p.label)).toEqual(expect.arrayContaining(["a", "tie"]));
+    for (const p of ds?.posteriors ?? []) expect(Object.values(p.posterior).reduce((x, y) => x + y, 0)).toBeCloseTo(1, 9);
   });
 
   it("excluded annotators are left out; the exclusion is audited and reversible", () => {

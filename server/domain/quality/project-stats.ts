@@ -33,6 +33,8 @@ export interface ProjectStatsOptions {
   criterion?: string;
   /** Bootstrap resamples for BT and agreement intervals (default 100). */
   resamples?: number;
+  /** Include every item's Dawid-Skene posterior (one row per item: large for big projects). */
+  posteriors?: boolean;
 }
 
 export interface ModelStats {
@@ -108,7 +110,14 @@ export interface ProjectStats {
   /** Project-wide longer-response share and median seconds, the reference for the per-annotator figures. */
   longer_share: number | null;
   median_seconds: number | null;
-  dawid_skene: { priors: Record<string, number>; converged: boolean; items: number; disagrees_with_majority: number } | null;
+  dawid_skene: {
+    priors: Record<string, number>;
+    converged: boolean;
+    items: number;
+    disagrees_with_majority: number;
+    /** With `posteriors`: P(true outcome) per item, outcomes a, b, tie, both_bad. */
+    posteriors?: { item_id: number; label: string; posterior: Record<string, number> }[];
+  } | null;
 }
 
 const PAIR_OUTCOMES = ["a", "b", "tie", "both_bad"] as const;
@@ -441,6 +450,15 @@ export function computeStatsFromData(data: QualityData, options: ProjectStatsOpt
           converged: ds.converged,
           items: ds.items.length,
           disagrees_with_majority: disagrees,
+          ...(options.posteriors
+            ? {
+                posteriors: ds.items.map((it) => ({
+                  item_id: Number(it.item),
+                  label: PAIR_OUTCOMES[it.label] as string,
+                  posterior: Object.fromEntries(PAIR_OUTCOMES.map((o, i) => [o, it.posterior[i] ?? 0])),
+                })),
+              }
+            : {}),
         }
       : null,
   };
