@@ -343,7 +343,7 @@ export function computeStatsFromData(data: QualityData, options: ProjectStatsOpt
     const label = PAIR_OUTCOMES.indexOf(value as (typeof PAIR_OUTCOMES)[number]);
     return label < 0 ? [] : [{ item: String(j.itemId), annotator: String(j.annotatorId), label }];
   });
-  const ds = dsLabels.length > 0 ? fitDawidSkene(dsLabels, { classes: PAIR_OUTCOMES.length }) : null;
+  const ds = dsLabels.length > 0 ? fitDawidSkene(dsLabels, { classes: PAIR_OUTCOMES.length, maxIterations: 100 }) : null;
   const dsAccuracy = new Map(ds?.annotators.map((a) => [a.annotator, a.accuracy]) ?? []);
   let disagrees = 0;
   if (ds) {
