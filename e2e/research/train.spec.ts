@@ -18,6 +18,13 @@ test("a researcher trains a tiny reward model in the browser and watches it succ
   await expect(view.locator(".recharts-line-curve").first()).toBeVisible();
   fs.mkdirSync(".tmp/screenshots", { recursive: true });
   await page.screenshot({ path: ".tmp/screenshots/train.png", fullPage: true });
+
+  await page.getByTestId("link-models").click();
+  const models = page.getByTestId("model-list");
+  await expect(models).toContainText(`${E2E_QUALITY_PROJECT} · job`);
+  await models.locator("input[type=checkbox]").first().check();
+  await expect(page.getByTestId("model-compare").locator(".recharts-bar-rectangle").first()).toBeVisible();
+  await page.screenshot({ path: ".tmp/screenshots/models.png", fullPage: true });
 });
 
 test("an admin cannot open the research pages nor launch training", async ({ page }) => {

@@ -1,5 +1,6 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
 import { useState } from "react";
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useTRPC } from "@/app/_components/trpc";
@@ -37,7 +38,12 @@ export function TrainPanel() {
 
   return (
     <div className="space-y-6">
-      <h1 className="text-xl font-semibold">Train a reward model</h1>
+      <div className="flex items-baseline gap-4">
+        <h1 className="text-xl font-semibold">Train a reward model</h1>
+        <Link href="/research/models" className="text-sm underline" data-testid="link-models">
+          Models
+        </Link>
+      </div>
       <form
         className="flex flex-wrap items-end gap-3 rounded border border-slate-200 bg-white p-4 text-sm"
         onSubmit={(e) => {

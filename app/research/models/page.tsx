@@ -1,0 +1,5 @@
+import { ModelsPanel } from "./models-panel";
+
+export default function ModelsPage() {
+  return <ModelsPanel />;
+}
