@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { Role } from "@/db/schema";
 import { appRouter, createCaller } from "@/server/api/root";
 import { createCallerFactory, createTRPCRouter, undeclaredProcedureForTests } from "@/server/api/trpc";
-import { memoryDb } from "@/server/testing/fixtures";
+import { addAnnotator, memoryDb } from "@/server/testing/fixtures";
 
 type AnyProcedure = { _def: { meta?: { roles?: readonly Role[]; public?: true }; type: string } };
 /** The only procedures reachable without signing in. Adding one means adding it here, on purpose. */
@@ -27,7 +27,8 @@ async function codeOf(call: () => Promise<unknown>): Promise<string> {
 
 function callerAs(role: Role | null) {
   const db = memoryDb();
-  const user = role ? { id: 999, email: `${role}@test.local`, name: role, role } : null;
+  // A real row: procedures that write (invites, audit events) reference the caller.
+  const user = role ? { id: addAnnotator(db, role), email: `${role}@test.local`, name: role, role } : null;
   return createCaller({ db, user });
 }
 
