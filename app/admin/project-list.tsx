@@ -2,6 +2,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useSession } from "next-auth/react";
+import { DataTable } from "@/app/_components/data-table";
 import { ProgressBar } from "@/app/_components/progress-bar";
 import { useTRPC } from "@/app/_components/trpc";
 
@@ -27,37 +28,27 @@ export function ProjectList() {
       {projects.error && <p className="text-red-600">{projects.error.message}</p>}
       {projects.data?.length === 0 && <p className="text-slate-600">No projects yet.</p>}
       {projects.data && projects.data.length > 0 && (
-        <table className="w-full overflow-hidden rounded-lg border border-slate-200 bg-white text-sm shadow-sm">
-          <thead className="bg-slate-50 text-left text-slate-600">
-            <tr>
-              <th className="px-4 py-2 font-medium">Project</th>
-              <th className="px-4 py-2 font-medium">Items</th>
-              <th className="px-4 py-2 font-medium">Overlap</th>
-              <th className="w-1/3 px-4 py-2 font-medium">Judgments</th>
+        <DataTable columns={["Project", "Items", "Overlap", { label: "Judgments", className: "w-1/3" }]}>
+          {projects.data.map((p) => (
+            <tr key={p.id} className="border-t border-slate-100" data-testid={`project-row-${p.id}`}>
+              <td className="px-3 py-2">
+                <Link href={`/admin/projects/${p.id}`} className="font-medium text-blue-700 hover:underline">
+                  {p.name}
+                </Link>
+              </td>
+              <td className="px-3 py-2 tabular-nums">{p.items.toLocaleString("en")}</td>
+              <td className="px-3 py-2 tabular-nums">{p.overlap}</td>
+              <td className="px-3 py-2">
+                <div className="flex items-center gap-3">
+                  <ProgressBar done={p.doneSlots} target={p.targetSlots} label="judgments done" />
+                  <span className="whitespace-nowrap tabular-nums text-slate-600">
+                    {p.doneSlots.toLocaleString("en")} / {p.targetSlots.toLocaleString("en")}
+                  </span>
+                </div>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {projects.data.map((p) => (
-              <tr key={p.id} className="border-t border-slate-100" data-testid={`project-row-${p.id}`}>
-                <td className="px-4 py-2">
-                  <Link href={`/admin/projects/${p.id}`} className="font-medium text-blue-700 hover:underline">
-                    {p.name}
-                  </Link>
-                </td>
-                <td className="px-4 py-2 tabular-nums">{p.items.toLocaleString("en")}</td>
-                <td className="px-4 py-2 tabular-nums">{p.overlap}</td>
-                <td className="px-4 py-2">
-                  <div className="flex items-center gap-3">
-                    <ProgressBar done={p.doneSlots} target={p.targetSlots} label="judgments done" />
-                    <span className="whitespace-nowrap tabular-nums text-slate-600">
-                      {p.doneSlots.toLocaleString("en")} / {p.targetSlots.toLocaleString("en")}
-                    </span>
-                  </div>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       )}
     </div>
   );

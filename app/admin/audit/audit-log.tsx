@@ -1,6 +1,7 @@
 "use client";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import { DataTable } from "@/app/_components/data-table";
 import { useTRPC } from "@/app/_components/trpc";
 
 const FILTERS = [
@@ -38,28 +39,17 @@ export function AuditLog() {
         </div>
       </div>
       {log.error && <p className="text-red-600">{log.error.message}</p>}
-      <table className="w-full overflow-hidden rounded-lg border border-slate-200 bg-white text-sm shadow-sm" data-testid="audit-table">
-        <thead className="bg-slate-50 text-left text-slate-600">
-          <tr>
-            <th className="px-3 py-2 font-medium">When</th>
-            <th className="px-3 py-2 font-medium">Who</th>
-            <th className="px-3 py-2 font-medium">Action</th>
-            <th className="px-3 py-2 font-medium">Project</th>
-            <th className="px-3 py-2 font-medium">Detail</th>
+      <DataTable columns={["When", "Who", "Action", "Project", "Detail"]} testId="audit-table">
+        {rows.map((r) => (
+          <tr key={r.id} className="border-t border-slate-100 align-top">
+            <td className="whitespace-nowrap px-3 py-1.5 tabular-nums text-slate-600">{new Date(r.at * 1000).toLocaleString()}</td>
+            <td className="px-3 py-1.5">{r.actor ?? "—"}</td>
+            <td className="px-3 py-1.5 font-mono text-xs">{r.action}</td>
+            <td className="px-3 py-1.5">{r.projectId ?? ""}</td>
+            <td className="px-3 py-1.5 font-mono text-xs text-slate-600">{JSON.stringify(r.detail)}</td>
           </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.id} className="border-t border-slate-100 align-top">
-              <td className="whitespace-nowrap px-3 py-1.5 tabular-nums text-slate-600">{new Date(r.at * 1000).toLocaleString()}</td>
-              <td className="px-3 py-1.5">{r.actor ?? "—"}</td>
-              <td className="px-3 py-1.5 font-mono text-xs">{r.action}</td>
-              <td className="px-3 py-1.5">{r.projectId ?? ""}</td>
-              <td className="px-3 py-1.5 font-mono text-xs text-slate-600">{JSON.stringify(r.detail)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
       {log.hasNextPage && (
         <button type="button" onClick={() => log.fetchNextPage()} className="rounded border border-slate-300 bg-white px-3 py-1.5 text-sm">
           Older events

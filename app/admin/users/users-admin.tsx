@@ -1,6 +1,7 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
+import { DataTable } from "@/app/_components/data-table";
 import { useTRPC } from "@/app/_components/trpc";
 
 const ROLES = ["annotator", "admin", "researcher"] as const;
@@ -71,46 +72,36 @@ export function UsersAdmin({ myId }: { myId: number }) {
           {error.message}
         </p>
       )}
-      <table className="w-full overflow-hidden rounded-lg border border-slate-200 bg-white text-sm shadow-sm" data-testid="users-table">
-        <thead className="bg-slate-50 text-left text-slate-600">
-          <tr>
-            <th className="px-3 py-2 font-medium">Email</th>
-            <th className="px-3 py-2 font-medium">Name</th>
-            <th className="px-3 py-2 font-medium">Role</th>
-            <th className="px-3 py-2 font-medium">Status</th>
+      <DataTable columns={["Email", "Name", "Role", "Status"]} testId="users-table">
+        {users.data?.map((u) => (
+          <tr key={u.id} className="border-t border-slate-100">
+            <td className="px-3 py-1.5">{u.email}</td>
+            <td className="px-3 py-1.5">{u.name}</td>
+            <td className="px-3 py-1.5">
+              <select
+                value={u.role}
+                disabled={u.id === myId}
+                onChange={(e) => setRole.mutate({ userId: u.id, role: e.target.value as (typeof ROLES)[number] })}
+                className="rounded border border-slate-300 px-1 py-0.5"
+              >
+                {ROLES.map((r) => (
+                  <option key={r}>{r}</option>
+                ))}
+              </select>
+            </td>
+            <td className="px-3 py-1.5">
+              <button
+                type="button"
+                disabled={u.id === myId}
+                onClick={() => setDisabled.mutate({ userId: u.id, disabled: !u.disabled })}
+                className={`rounded border px-2 py-0.5 ${u.disabled ? "border-red-300 text-red-700" : "border-slate-300"} disabled:opacity-40`}
+              >
+                {u.disabled ? "disabled — enable" : "active — disable"}
+              </button>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {users.data?.map((u) => (
-            <tr key={u.id} className="border-t border-slate-100">
-              <td className="px-3 py-1.5">{u.email}</td>
-              <td className="px-3 py-1.5">{u.name}</td>
-              <td className="px-3 py-1.5">
-                <select
-                  value={u.role}
-                  disabled={u.id === myId}
-                  onChange={(e) => setRole.mutate({ userId: u.id, role: e.target.value as (typeof ROLES)[number] })}
-                  className="rounded border border-slate-300 px-1 py-0.5"
-                >
-                  {ROLES.map((r) => (
-                    <option key={r}>{r}</option>
-                  ))}
-                </select>
-              </td>
-              <td className="px-3 py-1.5">
-                <button
-                  type="button"
-                  disabled={u.id === myId}
-                  onClick={() => setDisabled.mutate({ userId: u.id, disabled: !u.disabled })}
-                  className={`rounded border px-2 py-0.5 ${u.disabled ? "border-red-300 text-red-700" : "border-slate-300"} disabled:opacity-40`}
-                >
-                  {u.disabled ? "disabled — enable" : "active — disable"}
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
     </div>
   );
 }
