@@ -43,8 +43,8 @@ function pathOf(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), "");
 }
 
-/** Parses and validates one line. Returns the item, or every issue found (without the line number). */
-export function parseImportLine(text: string): { ok: true; value: ImportLine } | { ok: false; issues: FieldIssue[] } {
+/** One JSONL line as a JSON object, or the `(line)` issue every import format reports for it. */
+export function parseJsonObject(text: string): { ok: true; value: Record<string, unknown> } | { ok: false; issues: FieldIssue[] } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -54,7 +54,14 @@ export function parseImportLine(text: string): { ok: true; value: ImportLine } |
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     return { ok: false, issues: [{ field: "(line)", message: "expected a JSON object" }] };
   }
-  const parsed = zImportLine.safeParse(raw);
+  return { ok: true, value: raw as Record<string, unknown> };
+}
+
+/** Parses and validates one line. Returns the item, or every issue found (without the line number). */
+export function parseImportLine(text: string): { ok: true; value: ImportLine } | { ok: false; issues: FieldIssue[] } {
+  const raw = parseJsonObject(text);
+  if (!raw.ok) return raw;
+  const parsed = zImportLine.safeParse(raw.value);
   if (!parsed.success) {
     return {
       ok: false,

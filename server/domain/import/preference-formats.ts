@@ -8,7 +8,7 @@ import type { Content, Message } from "@/db/schema";
 import type { FieldIssue } from "@/server/domain/errors";
 import { renderHhPrefix } from "@/server/domain/export/formats";
 import { zContent } from "@/server/domain/schemas";
-import { type ImportLine, zImportLine } from "./arbiter-format";
+import { type ImportLine, parseJsonObject, zImportLine } from "./arbiter-format";
 
 type Parsed = { ok: true; value: ImportLine } | { ok: false; issues: FieldIssue[] };
 
@@ -16,19 +16,6 @@ const ASSISTANT = "\n\nAssistant:";
 const ROLE_OF: Record<string, Message["role"]> = { Human: "user", Assistant: "assistant", System: "system" };
 // Where our item fields came from in the input line, for error messages.
 const FIELD_NAMES: Record<string, string> = { "responses[0].text": "chosen", "responses[1].text": "rejected" };
-
-function jsonObject(text: string): { ok: true; value: Record<string, unknown> } | { ok: false; issues: FieldIssue[] } {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    return { ok: false, issues: [{ field: "(line)", message: `invalid JSON: ${(e as Error).message}` }] };
-  }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    return { ok: false, issues: [{ field: "(line)", message: "expected a JSON object" }] };
-  }
-  return { ok: true, value: raw as Record<string, unknown> };
-}
 
 function zodIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.map((i) => {
@@ -58,7 +45,7 @@ export function hhPrompt(prefix: string): Content {
 const zHhLine = z.object({ chosen: z.string(), rejected: z.string() });
 
 export function parseHhLine(text: string): Parsed {
-  const obj = jsonObject(text);
+  const obj = parseJsonObject(text);
   if (!obj.ok) return obj;
   const line = zHhLine.safeParse(obj.value);
   if (!line.success) return { ok: false, issues: zodIssues(line.error) };
@@ -101,7 +88,7 @@ function reply(c: Content): Content {
 
 /** TRL preference rows: standard (strings) or conversational (message lists), explicit or implicit prompt. */
 export function parseTrlLine(text: string): Parsed {
-  const obj = jsonObject(text);
+  const obj = parseJsonObject(text);
   if (!obj.ok) return obj;
   const line = zTrlLine.safeParse(obj.value);
   if (!line.success) return { ok: false, issues: zodIssues(line.error) };
