@@ -51,6 +51,12 @@ export function ProjectDetail({ projectId }: { projectId: number }) {
     ["Annotators", s.annotators],
     ["Items done", s.done_items],
   ];
+  const settings: [string, string][] = [
+    ["Criteria", p.criteria.length ? p.criteria.join(", ") : "—"],
+    ["Rationale", p.rationalePolicy],
+    ["Strength scale", p.strengthScale ? "on" : "off"],
+    ["Lease", `${Math.round(p.leaseSeconds / 60)} min`],
+  ];
   return (
     <div className="space-y-6">
       <div className="flex items-center gap-4">
@@ -93,22 +99,12 @@ export function ProjectDetail({ projectId }: { projectId: number }) {
         </div>
         <ProgressBar done={p.doneSlots} target={p.itemCount * p.overlap} label="judgments done" />
         <dl className="mt-4 grid grid-cols-2 gap-2 text-sm sm:grid-cols-4">
-          <div>
-            <dt className="text-slate-500">Criteria</dt>
-            <dd>{p.criteria.length ? p.criteria.join(", ") : "—"}</dd>
-          </div>
-          <div>
-            <dt className="text-slate-500">Rationale</dt>
-            <dd>{p.rationalePolicy}</dd>
-          </div>
-          <div>
-            <dt className="text-slate-500">Strength scale</dt>
-            <dd>{p.strengthScale ? "on" : "off"}</dd>
-          </div>
-          <div>
-            <dt className="text-slate-500">Lease</dt>
-            <dd>{Math.round(p.leaseSeconds / 60)} min</dd>
-          </div>
+          {settings.map(([label, value]) => (
+            <div key={label}>
+              <dt className="text-slate-500">{label}</dt>
+              <dd>{value}</dd>
+            </div>
+          ))}
         </dl>
       </div>
 
