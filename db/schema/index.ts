@@ -2,5 +2,6 @@ export * from "./audit";
 export * from "./jobs";
 export * from "./judgments";
 export * from "./projects";
+export * from "./scores";
 export * from "./snapshots";
 export * from "./users";
