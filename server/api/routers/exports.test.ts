@@ -1,10 +1,20 @@
 import fs from "node:fs";
+import type { Readable } from "node:stream";
 import { TRPCError } from "@trpc/server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openExportDownload } from "@/server/api/export-download";
 import { createCaller } from "@/server/api/root";
 import { importItems } from "@/server/domain/import/import-items";
 import { createProject } from "@/server/domain/projects";
 import { addAnnotator, memoryDb, pairItem, tempDir, writeJsonl } from "@/server/testing/fixtures";
+
+const adminUser = (id: number) => ({ id, email: "b@test.local", name: "boss", role: "admin" as const });
+
+async function text(stream: Readable): Promise<string> {
+  let out = "";
+  for await (const chunk of stream) out += String(chunk);
+  return out;
+}
 
 describe("exports router", () => {
   let dir: string;
@@ -20,7 +30,7 @@ describe("exports router", () => {
     const db = memoryDb();
     const p = createProject(db, { name: "exp" });
     const adminId = addAnnotator(db, "boss");
-    const admin = createCaller({ db, user: { id: adminId, email: "b@test.local", name: "boss", role: "admin" } });
+    const admin = createCaller({ db, user: adminUser(adminId) });
     importItems(db, {
       projectId: p.id,
       file: writeJsonl([
@@ -46,16 +56,29 @@ describe("exports router", () => {
       removed: 0,
       kept: 2,
     });
-    const file = await admin.exports.file({ snapshotId: first.snapshot });
+    const meta = await admin.exports.download({ snapshotId: first.snapshot });
+    expect(meta).toEqual({
+      snapshotId: first.snapshot,
+      filename: `project-${p.id}-trl-snapshot-${first.snapshot}.jsonl`,
+      format: "trl",
+      size: fs.statSync(`${dir}/snapshot-${first.snapshot}.jsonl`).size,
+    });
+    // No procedure hands a server path to the browser: the export folder appears in no answer.
+    for (const answer of [first, second, list, meta]) expect(JSON.stringify(answer)).not.toContain(dir);
+    const download = await openExportDownload({ db, user: adminUser(adminId) }, first.snapshot);
+    expect(download.filename).toBe(meta.filename);
     expect(
-      fs
-        .readFileSync(file.path, "utf8")
+      (await text(download.stream))
         .trim()
         .split("\n")
         .map((l) => JSON.parse(l).chosen),
     ).toEqual(["Answer 1 from x", "Answer 2 from y"]);
-    const annotator = createCaller({ db, user: { id: adminId, email: "b@test.local", name: "boss", role: "annotator" } });
-    await expect(annotator.exports.file({ snapshotId: first.snapshot })).rejects.toBeInstanceOf(TRPCError);
-    await expect(admin.exports.file({ snapshotId: 999 })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    const annotatorUser = { id: adminId, email: "b@test.local", name: "boss", role: "annotator" as const };
+    const annotator = createCaller({ db, user: annotatorUser });
+    await expect(annotator.exports.download({ snapshotId: first.snapshot })).rejects.toBeInstanceOf(TRPCError);
+    await expect(openExportDownload({ db, user: annotatorUser }, first.snapshot)).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(openExportDownload({ db, user: null }, first.snapshot)).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+    await expect(admin.exports.download({ snapshotId: 999 })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(openExportDownload({ db, user: adminUser(adminId) }, 999)).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 });

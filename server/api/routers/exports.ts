@@ -2,7 +2,7 @@ import { z } from "zod";
 import { adminProcedure, createTRPCRouter, staffProcedure } from "@/server/api/trpc";
 import { EXPORT_FORMATS } from "@/server/domain/export/formats";
 import { zExportPolicies } from "@/server/domain/export/policies";
-import { createStoredExport, diffSnapshots, getSnapshotFile, listSnapshots } from "@/server/domain/export/snapshots";
+import { createStoredExport, diffSnapshots, getSnapshotDownload, listSnapshots } from "@/server/domain/export/snapshots";
 import { zId } from "@/server/domain/schemas";
 
 export const exportsRouter = createTRPCRouter({
@@ -16,6 +16,9 @@ export const exportsRouter = createTRPCRouter({
 
   diff: staffProcedure.input(z.object({ projectId: zId, from: zId, to: zId })).query(({ ctx, input }) => diffSnapshots(ctx.db, input)),
 
-  /** For the download route handler: where the file is (role-checked like every procedure). */
-  file: staffProcedure.input(z.object({ snapshotId: zId })).query(({ ctx, input }) => getSnapshotFile(ctx.db, input.snapshotId)),
+  /** A stored snapshot's download name and size; the bytes come from /api/exports/<id>, never a server path. */
+  download: staffProcedure
+    .input(z.object({ snapshotId: zId }))
+    .output(z.object({ snapshotId: z.number(), filename: z.string(), format: z.string(), size: z.number() }))
+    .query(({ ctx, input }) => getSnapshotDownload(ctx.db, input.snapshotId)),
 });

@@ -4,10 +4,10 @@ import path from "node:path";
 import { eq } from "drizzle-orm";
 import { parquetReadObjects } from "hyparquet";
 import { describe, expect, it } from "vitest";
-import { auditEvents, snapshotJudgments, snapshots } from "@/db/schema";
+import { assignments, auditEvents, items, judgments, snapshotJudgments, snapshots } from "@/db/schema";
 import { importItems } from "@/server/domain/import/import-items";
 import { createProject } from "@/server/domain/projects";
-import { memoryDb, pairItem, seedProject, tempDir, writeJsonl } from "@/server/testing/fixtures";
+import { addAnnotator, memoryDb, pairItem, seedProject, tempDir, writeJsonl } from "@/server/testing/fixtures";
 import { exportSnapshot } from "./export-snapshot";
 
 const HH_LINES = [
@@ -170,5 +170,64 @@ describe("exportSnapshot", () => {
     expect((await exportSnapshot(db, { projectId: p2.id, format: "parquet", out: empty })).rows).toBe(0);
     const eb = fs.readFileSync(empty);
     expect(await parquetReadObjects({ file: eb.buffer.slice(eb.byteOffset, eb.byteOffset + eb.byteLength) })).toEqual([]);
+  });
+
+  it("swapped repeat judgments are not votes: pair formats keep the first judgment, raw flags the repeat", async () => {
+    const db = memoryDb();
+    const p = createProject(db, { name: "repeats" });
+    importItems(db, { projectId: p.id, file: writeJsonl([pairItem(1)]) });
+    const item = db.select().from(items).get();
+    const userId = addAnnotator(db, "ann");
+    if (!item) throw new Error("no item");
+    const lease = { projectId: p.id, itemId: item.id, userId, leasedAt: 1, deadline: 2, state: "submitted" as const };
+    const first = db
+      .insert(assignments)
+      .values({ ...lease, shownOrder: [0, 1] })
+      .returning()
+      .get();
+    const repeat = db
+      .insert(assignments)
+      .values({ ...lease, shownOrder: [1, 0], repeatOf: first.id })
+      .returning()
+      .get();
+    const judge = (assignmentId: number, outcome: "a" | "b") =>
+      db
+        .insert(judgments)
+        .values({ projectId: p.id, itemId: item.id, assignmentId, annotatorId: userId, outcome, strength: 2 })
+        .returning()
+        .get().id;
+    const kept = judge(first.id, "a");
+    const flipped = judge(repeat.id, "b");
+    const dir = tempDir();
+    const trl = await exportSnapshot(db, { projectId: p.id, format: "trl", out: path.join(dir, "t.jsonl") });
+    expect(trl.rows).toBe(1);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, "t.jsonl"), "utf8"))).toMatchObject({ chosen: "Answer 1 from x" });
+    const lineage = (snapshot: number) =>
+      db
+        .select({ id: snapshotJudgments.judgmentId })
+        .from(snapshotJudgments)
+        .where(eq(snapshotJudgments.snapshotId, snapshot))
+        .all()
+        .map((r) => r.id);
+    expect(lineage(trl.snapshot)).toEqual([kept]);
+    const soft = await exportSnapshot(db, {
+      projectId: p.id,
+      format: "csv",
+      out: path.join(dir, "s.csv"),
+      policies: { aggregate: "soft" },
+    });
+    expect(fs.readFileSync(path.join(dir, "s.csv"), "utf8").split("\r\n")[1]).toContain(",1,0,0,1,0,");
+    expect(lineage(soft.snapshot)).toEqual([kept]);
+    const raw = await exportSnapshot(db, { projectId: p.id, format: "raw", out: path.join(dir, "r.jsonl") });
+    const rows = fs
+      .readFileSync(path.join(dir, "r.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(rows.map((r) => [r.judgment_id, r.repeat_of_assignment])).toEqual([
+      [kept, null],
+      [flipped, first.id],
+    ]);
+    expect(raw.rows).toBe(2);
   });
 });

@@ -4,7 +4,7 @@
  * event. Items are read in keyset pages (never one long-lived cursor, so the shared connection stays
  * usable while we wait for the disk) and written with stream backpressure, so memory stays flat.
  */
-import { createHash, createHmac } from "node:crypto";
+import { createHash } from "node:crypto";
 import { once } from "node:events";
 import fs from "node:fs";
 import { snapshots } from "@/db/schema";
@@ -14,6 +14,7 @@ import { getProject } from "@/server/domain/projects";
 import { csvHeader, type ExportFormat, recordsForItem, serializeRecord, type WriterContext } from "./formats";
 import { writeParquet } from "./parquet";
 import { type ExportItem, type ExportJudgment, type ExportPoliciesInput, zExportPolicies } from "./policies";
+import { pseudonymizer, pseudonymKey } from "./pseudonym";
 
 export type ExportParams = {
   projectId: number;
@@ -44,7 +45,8 @@ SELECT i.id, i.external_id, i.prompt, i.metadata,
   (SELECT json_group_array(json_object('id', j.id, 'annotatorId', j.annotator_id, 'outcome', j.outcome,
        'ranking', json(j.ranking), 'strength', j.strength, 'criteria', json(j.criteria), 'rationale', j.rationale,
        'shownOrder', json(j.shown_order), 'timeOnTaskMs', j.time_on_task_ms, 'source', j.source,
-       'supersedesId', j.supersedes_id, 'createdAt', j.created_at))
+       'supersedesId', j.supersedes_id, 'createdAt', j.created_at,
+       'repeatOf', (SELECT a.repeat_of FROM assignments a WHERE a.id = j.assignment_id)))
      FROM (SELECT * FROM judgments j WHERE j.project_id = i.project_id AND j.item_id = i.id
              AND j.annotator_id NOT IN (SELECT user_id FROM annotator_exclusions WHERE project_id = i.project_id)
            ORDER BY j.id) j) AS judgments
@@ -63,20 +65,6 @@ function toItem(r: ItemRow): ExportItem {
   };
 }
 
-/** Stable per project, not reversible without the key (ARBITER_PSEUDONYM_KEY). */
-export function pseudonymizer(projectId: number): (annotatorId: number) => string {
-  const key = process.env.ARBITER_PSEUDONYM_KEY ?? "arbiter-export";
-  const cache = new Map<number, string>();
-  return (id) => {
-    let p = cache.get(id);
-    if (!p) {
-      p = `ann_${createHmac("sha256", key).update(`${projectId}:${id}`).digest("hex").slice(0, 12)}`;
-      cache.set(id, p);
-    }
-    return p;
-  };
-}
-
 /** Pages of items with their responses and (non-excluded) judgments, in id order. */
 export function* itemPages(db: Db, projectId: number, pageSize = 500): Generator<ExportItem[]> {
   const stmt = db.$client.prepare(PAGE_SQL);
@@ -92,7 +80,7 @@ export function* itemPages(db: Db, projectId: number, pageSize = 500): Generator
 export async function exportSnapshot(db: Db, params: ExportParams): Promise<ExportResult> {
   const project = getProject(db, params.projectId);
   const policies = zExportPolicies.parse(params.policies ?? {});
-  const ctx: WriterContext = { policies, pseudonym: pseudonymizer(project.id) };
+  const ctx: WriterContext = { policies, pseudonym: pseudonymizer(pseudonymKey(db), project.id) };
   const hash = createHash("sha256");
   const partial = `${params.out}.partial`;
   const stream = fs.createWriteStream(partial);

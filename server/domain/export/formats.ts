@@ -182,6 +182,7 @@ function rawRecords(item: ExportItem, ctx: WriterContext): ItemOutput {
       created_at: j.createdAt,
       supersedes_id: j.supersedesId,
       superseded: replaced.has(j.id),
+      repeat_of_assignment: j.repeatOf ?? null,
       prompt: item.prompt,
       responses: item.responses.map((r) => ({ model: r.model, content: r.content })),
     });

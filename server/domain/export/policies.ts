@@ -37,6 +37,8 @@ export type ExportJudgment = {
   source: string;
   supersedesId: number | null;
   createdAt: number;
+  /** Set on a deliberate swapped repeat (the assignment it repeats): a consistency probe, never a vote. */
+  repeatOf?: number | null;
 };
 export type ExportItem = {
   id: number;
@@ -71,10 +73,14 @@ export type PairRow = {
   votes: VoteCounts | null;
 };
 
-/** Judgments that a later correction replaced are not exported. */
+/**
+ * The judgments that vote: not replaced by a later correction, and not a swapped repeat (a repeat
+ * re-asks an annotator an item they already judged, to measure consistency; counting it would give
+ * that annotator two votes, so the first judgment is the one exported).
+ */
 export function currentJudgments(judgments: ExportJudgment[]): ExportJudgment[] {
   const replaced = new Set(judgments.map((j) => j.supersedesId).filter((id): id is number => id !== null));
-  return judgments.filter((j) => !replaced.has(j.id));
+  return judgments.filter((j) => !replaced.has(j.id) && (j.repeatOf ?? null) === null);
 }
 
 function order(a: number, b: number, winner: number | null): Omit<PairVote, "strength" | "judgment"> {

@@ -32,7 +32,7 @@ function fileFor(id: number, format: string): string {
   return path.join(exportsDir(), `snapshot-${id}.${EXTENSION[format as ExportFormat] ?? "dat"}`);
 }
 
-/** Exports into the store and returns the snapshot; the file is then served by getSnapshotFile. */
+/** Exports into the store and returns the snapshot; the file is then served by openSnapshotFile. */
 export async function createStoredExport(
   db: Db,
   params: { projectId: number; format: ExportFormat; policies?: ExportPoliciesInput; actorId?: number | null },
@@ -62,20 +62,29 @@ export function listSnapshots(db: Db, projectId: number) {
     .map((s) => ({ ...s, downloadable: fs.existsSync(fileFor(s.id, s.format)) }));
 }
 
-/** Where a stored snapshot's file is, for the download route. */
-export function getSnapshotFile(db: Db, snapshotId: number) {
+function storedFile(db: Db, snapshotId: number) {
   const s = db.select().from(snapshots).where(eq(snapshots.id, snapshotId)).get();
   if (!s) throw new AppError("NOT_FOUND", `snapshot ${snapshotId} does not exist`);
   const file = fileFor(s.id, s.format);
   if (!fs.existsSync(file))
     throw new AppError("NOT_FOUND", `snapshot ${snapshotId} was not stored for download (CLI exports stay where they were written)`);
-  const ext = path.extname(file);
+  return { snapshot: s, file };
+}
+
+/** What a download of a stored snapshot is called and how big it is. No server path: that stays on the server. */
+export function getSnapshotDownload(db: Db, snapshotId: number) {
+  const { snapshot: s, file } = storedFile(db, snapshotId);
   return {
-    path: file,
-    filename: `project-${s.projectId}-${s.format}-snapshot-${s.id}${ext}`,
+    snapshotId: s.id,
+    filename: `project-${s.projectId}-${s.format}-snapshot-${s.id}${path.extname(file)}`,
     format: s.format,
     size: fs.statSync(file).size,
   };
+}
+
+/** The stored file's bytes as a stream, for the download route (never buffered whole). */
+export function openSnapshotFile(db: Db, snapshotId: number): fs.ReadStream {
+  return fs.createReadStream(storedFile(db, snapshotId).file);
 }
 
 /** Judgments used by `to` but not `from` (added) and the other way round (removed). */

@@ -1,14 +1,13 @@
 /**
  * Downloads a stored export snapshot. Auth is never skipped: the session role is checked here
- * (next-auth), then the file is looked up through the role-checked tRPC caller, and the file is
- * streamed from disk (never buffered whole).
+ * (next-auth), then the file is resolved server-side behind the role-checked tRPC procedure and
+ * streamed from disk (never buffered whole); no path ever reaches the browser.
  */
-import fs from "node:fs";
 import type { IncomingHttpHeaders } from "node:http";
 import { Readable } from "node:stream";
 import { TRPCError } from "@trpc/server";
 import { getServerSession } from "next-auth";
-import { createCaller } from "@/server/api/root";
+import { openExportDownload } from "@/server/api/export-download";
 import { createContext } from "@/server/api/trpc";
 import { authOptions } from "@/server/auth";
 import { getDb } from "@/server/db";
@@ -28,9 +27,8 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
   if (!Number.isInteger(snapshotId) || snapshotId <= 0) return new Response("no such snapshot\n", { status: 404 });
   const headers: IncomingHttpHeaders = Object.fromEntries(req.headers.entries());
   try {
-    const caller = createCaller(await createContext(getDb(), headers));
-    const file = await caller.exports.file({ snapshotId });
-    const body = Readable.toWeb(fs.createReadStream(file.path)) as ReadableStream<Uint8Array>;
+    const file = await openExportDownload(await createContext(getDb(), headers), snapshotId);
+    const body = Readable.toWeb(file.stream) as ReadableStream<Uint8Array>;
     return new Response(body, {
       headers: {
         "content-type": CONTENT_TYPE[file.format] ?? "application/x-ndjson; charset=utf-8",
