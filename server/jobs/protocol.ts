@@ -93,3 +93,40 @@ export const zDoctorReport = z
   })
   .loose();
 export type DoctorReport = z.infer<typeof zDoctorReport>;
+
+// ---- serve (`python3 -m arbiter_trainer serve --model DIR`) ----------------------------------------
+
+export const zServeReady = z
+  .object({ type: z.literal("ready"), model_dir: z.string(), model_type: z.string(), max_length: z.number().int(), device: z.string() })
+  .loose();
+export const zServeError = z.object({ type: z.literal("error"), id: z.unknown().optional(), message: z.string() });
+// Non-finite rewards arrive as null (the trainer writes NaN/inf as null); the pool turns them into errors.
+const zScore = z.object({ reward: z.number().nullable(), reward_raw: z.number().nullable() });
+export const zServeReward = zScore.extend({ id: z.number().int() });
+export const zServeRewards = z.object({ id: z.number().int(), items: z.array(zScore) });
+export type ServeReady = z.infer<typeof zServeReady>;
+export type Score = z.infer<typeof zScore>;
+
+export type ServeLine =
+  | { kind: "ready"; line: ServeReady }
+  | { kind: "error"; line: z.infer<typeof zServeError> }
+  | { kind: "rewards"; id: number; items: Score[] };
+
+/** A serve worker's stdout line, or null when it is not one (kept for the error message, never trusted). */
+export function parseServeLine(text: string): ServeLine | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const ready = zServeReady.safeParse(raw);
+  if (ready.success) return { kind: "ready", line: ready.data };
+  const error = zServeError.safeParse(raw);
+  if (error.success) return { kind: "error", line: error.data };
+  const batch = zServeRewards.safeParse(raw);
+  if (batch.success) return { kind: "rewards", id: batch.data.id, items: batch.data.items };
+  const one = zServeReward.safeParse(raw);
+  if (one.success) return { kind: "rewards", id: one.data.id, items: [{ reward: one.data.reward, reward_raw: one.data.reward_raw }] };
+  return null;
+}
