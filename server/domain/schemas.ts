@@ -30,6 +30,7 @@ export const zProjectSettings = z.object({
   rationalePolicy: z.enum(RATIONALE_POLICIES).default("optional"),
   strengthScale: z.boolean().default(true),
   goldRate: z.number().min(0).max(1).default(0),
+  repeatRate: z.number().min(0).max(0.5).default(0),
   leaseSeconds: z.number().int().min(30).max(86_400).default(900),
 });
 export type ProjectSettings = z.infer<typeof zProjectSettings>;
