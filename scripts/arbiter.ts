@@ -306,7 +306,7 @@ const COMMANDS: Record<string, Command> = {
   },
   export: {
     summary: "export a project's judgments as a dataset file and record a snapshot",
-    usage: `export --project ID --format ${EXPORT_FORMATS.join("|")} --out F [--ties drop|keep] [--both-bad drop|keep] [--aggregate all|majority|soft] [--kway all-pairs|best-vs-rest] [--min-votes N] [--criterion NAME] [--margin]`,
+    usage: `export --project ID --format ${EXPORT_FORMATS.join("|")} --out F [--ties drop|keep] [--both-bad drop|keep] [--aggregate all|majority|soft|dawid-skene] [--kway all-pairs|best-vs-rest] [--min-votes N] [--criterion NAME] [--margin]`,
     options: {
       project: { type: "string" },
       format: { type: "string" },

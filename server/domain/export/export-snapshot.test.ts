@@ -230,4 +230,35 @@ describe("exportSnapshot", () => {
     ]);
     expect(raw.rows).toBe(2);
   });
+
+  it("--aggregate dawid-skene fits over the whole project before writing (a flipper's lone vote is read backwards)", async () => {
+    const db = memoryDb();
+    const p = createProject(db, { name: "ds" });
+    const agree = (n: number, w: "a" | "b", flip: "a" | "b") =>
+      pairItem(n, {
+        judgments: [
+          { annotator: "j1", winner: w },
+          { annotator: "j2", winner: w },
+          { annotator: "flipper", winner: flip },
+        ],
+      });
+    const lines = [
+      ...[1, 2, 3, 4].map((n) => agree(n, "a", "b")),
+      ...[5, 6, 7, 8].map((n) => agree(n, "b", "a")),
+      pairItem(9, { judgments: [{ annotator: "flipper", winner: "b" }] }),
+    ];
+    importItems(db, { projectId: p.id, file: writeJsonl(lines) });
+    const out = path.join(tempDir(), "ds.jsonl");
+    const r = await exportSnapshot(db, { projectId: p.id, format: "trl", out, pageSize: 2, policies: { aggregate: "dawid-skene" } });
+    expect(r.rows).toBe(9);
+    const got = fs
+      .readFileSync(out, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(got.map((g) => g.chosen.split(" ").pop())).toEqual(["x", "x", "x", "x", "y", "y", "y", "y", "x"]);
+    expect(got[8]).toMatchObject({ votes_a: 0, votes_b: 1 });
+    expect(got[8].p_chosen).toBeGreaterThan(0.5);
+    expect(db.select().from(snapshots).where(eq(snapshots.id, r.snapshot)).get()?.policies).toMatchObject({ aggregate: "dawid-skene" });
+  });
 });

@@ -11,6 +11,8 @@ import { snapshots } from "@/db/schema";
 import { type Db, transaction } from "@/server/db";
 import { recordAuditEvent } from "@/server/domain/audit";
 import { getProject } from "@/server/domain/projects";
+import type { CategoricalLabel } from "@/server/domain/stats/dawid-skene";
+import { dawidSkeneLabels, fitPairPosteriors } from "./dawid-skene-labels";
 import { csvHeader, type ExportFormat, recordsForItem, serializeRecord, type WriterContext } from "./formats";
 import { writeParquet } from "./parquet";
 import { type ExportItem, type ExportJudgment, type ExportPoliciesInput, zExportPolicies } from "./policies";
@@ -81,6 +83,13 @@ export async function exportSnapshot(db: Db, params: ExportParams): Promise<Expo
   const project = getProject(db, params.projectId);
   const policies = zExportPolicies.parse(params.policies ?? {});
   const ctx: WriterContext = { policies, pseudonym: pseudonymizer(pseudonymKey(db), project.id) };
+  if (policies.aggregate === "dawid-skene") {
+    // EM needs every label of the project before the first row can be written: one reading pass first.
+    const labels: CategoricalLabel[] = [];
+    for (const page of itemPages(db, project.id, params.pageSize))
+      for (const item of page) labels.push(...dawidSkeneLabels(item, policies));
+    ctx.posteriors = fitPairPosteriors(labels);
+  }
   const hash = createHash("sha256");
   const partial = `${params.out}.partial`;
   const stream = fs.createWriteStream(partial);

@@ -5,12 +5,18 @@
  * raw is one row per stored judgment.
  */
 import type { Content, Message } from "@/db/schema";
+import type { PairPosteriors } from "./dawid-skene-labels";
 import { type ExportItem, type ExportPolicies, type PairRow, pairRowsForItem } from "./policies";
 
 export const EXPORT_FORMATS = ["trl", "trl-conversational", "hh", "arena", "raw", "csv", "parquet"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-export type WriterContext = { policies: ExportPolicies; pseudonym: (annotatorId: number) => string };
+export type WriterContext = {
+  policies: ExportPolicies;
+  pseudonym: (annotatorId: number) => string;
+  /** Dawid-Skene posteriors per item and pair, fitted over the whole project (aggregate dawid-skene). */
+  posteriors?: PairPosteriors;
+};
 export type ItemOutput = { records: Record<string, unknown>[]; judgmentIds: number[] };
 
 /** Plain text of a prompt or response; chat messages are written in HH dialogue form. */
@@ -193,7 +199,7 @@ function rawRecords(item: ExportItem, ctx: WriterContext): ItemOutput {
 /** The records one item contributes to an export, and the judgments they used. */
 export function recordsForItem(format: ExportFormat, item: ExportItem, ctx: WriterContext): ItemOutput {
   if (format === "raw") return rawRecords(item, ctx);
-  const rows = pairRowsForItem(item, ctx.policies);
+  const rows = pairRowsForItem(item, ctx.policies, ctx.posteriors?.get(item.id));
   const kept = format === "arena" || format === "csv" ? rows : rows.filter((r) => r.result === "win");
   const judgmentIds = [...new Set(kept.flatMap((r) => r.judgmentIds))];
   let records: Record<string, unknown>[];

@@ -16,7 +16,7 @@ function columnsFor(ctx: WriterContext): Column[] {
     { name: "rejected", type: "STRING", nullable: false },
   ];
   if (ctx.policies.margin) cols.push({ name: "margin", type: "DOUBLE", nullable: false });
-  if (ctx.policies.aggregate === "soft") {
+  if (ctx.policies.aggregate === "soft" || ctx.policies.aggregate === "dawid-skene") {
     for (const name of ["votes_a", "votes_b", "votes_tie"]) cols.push({ name, type: "INT32", nullable: false });
     for (const name of ["p_chosen", "entropy"]) cols.push({ name, type: "DOUBLE", nullable: false });
   }

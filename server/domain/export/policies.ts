@@ -11,8 +11,11 @@ export const zExportPolicies = z.object({
   bothBad: z.enum(["drop", "keep"]).default("drop"),
   /** K > 2 rankings: every C(K,2) pair, or the best response against each of the rest. */
   kway: z.enum(["all-pairs", "best-vs-rest"]).default("all-pairs"),
-  /** all: one row per vote; majority: one row per pair; soft: majority plus vote counts. */
-  aggregate: z.enum(["all", "majority", "soft"]).default("all"),
+  /**
+   * all: one row per vote; majority: one row per pair; soft: majority plus vote counts;
+   * dawid-skene: one row per pair labelled with the Dawid-Skene posterior winner, p_chosen = its posterior.
+   */
+  aggregate: z.enum(["all", "majority", "soft", "dawid-skene"]).default("all"),
   /** A pair needs at least this many votes to be exported (after the other filters). */
   minVotes: z.number().int().min(1).default(1),
   /** Use this criterion's answer instead of the overall outcome; judgments without it are skipped. */
@@ -136,8 +139,58 @@ function responseAt(item: ExportItem, idx: number): ExportResponse {
   return r;
 }
 
-/** The preference rows of one item under the policies (excluded annotators are removed by the caller). */
-export function pairRowsForItem(item: ExportItem, policies: ExportPolicies): PairRow[] {
+/** Counts of a pair's votes; both-bad counts as a tie when kept. */
+function countVotes(list: PairVote[], policies: ExportPolicies) {
+  let a = 0;
+  let b = 0;
+  let t = 0;
+  let bothBad = 0;
+  for (const v of list) {
+    if (v.result === "i") a++;
+    else if (v.result === "j") b++;
+    else if (v.result === "tie") t++;
+    else bothBad++;
+  }
+  const ties = (policies.ties === "keep" ? t : 0) + (policies.bothBad === "keep" ? bothBad : 0);
+  return { a, b, t, bothBad, ties };
+}
+
+const DS_RESULT = ["i", "j", "tie", "both_bad"] as const;
+
+/** One Dawid-Skene row: the posterior's most probable class decides; p_chosen is that class's posterior. */
+function dawidSkeneRow(
+  item: ExportItem,
+  list: PairVote[],
+  posterior: number[],
+  policies: ExportPolicies,
+  ri: ExportResponse,
+  rj: ExportResponse,
+): PairRow | null {
+  let best = 0;
+  for (let c = 1; c < DS_RESULT.length; c++) if ((posterior[c] ?? 0) > (posterior[best] ?? 0)) best = c;
+  const cls = DS_RESULT[best] ?? "i";
+  if (!keepResult(cls, policies)) return null;
+  const chosenIsJ = cls === "j";
+  const counted = list.filter((v) => keepResult(v.result, policies));
+  const { a, b, ties } = countVotes(list, policies);
+  const strengths = counted.filter((v) => v.result === cls && v.strength !== null).map((v) => v.strength as number);
+  return {
+    item,
+    chosen: chosenIsJ ? rj : ri,
+    rejected: chosenIsJ ? ri : rj,
+    result: cls === "i" || cls === "j" ? "win" : cls,
+    strength: strengths.length ? Math.round(strengths.reduce((s, x) => s + x, 0) / strengths.length) : null,
+    judgment: null,
+    judgmentIds: list.map((v) => v.judgment.id),
+    votes: { votes_a: a, votes_b: b, votes_tie: ties, p_chosen: posterior[best] ?? 0, entropy: entropy(posterior) },
+  };
+}
+
+/**
+ * The preference rows of one item under the policies (excluded annotators are removed by the caller).
+ * `posteriors` ("i:j" → Dawid-Skene posterior, see dawid-skene-labels.ts) is required for aggregate dawid-skene.
+ */
+export function pairRowsForItem(item: ExportItem, policies: ExportPolicies, posteriors?: Map<string, number[]>): PairRow[] {
   const k = item.responses.length;
   const votes = currentJudgments(item.judgments).flatMap((j) => votesOf(j, k, policies));
   const byPair = new Map<string, PairVote[]>();
@@ -170,18 +223,15 @@ export function pairRowsForItem(item: ExportItem, policies: ExportPolicies): Pai
       }
       continue;
     }
-    // Majority and soft labels: count the pair's votes; both-bad counts as a tie when kept.
-    let a = 0;
-    let b = 0;
-    let t = 0;
-    let bothBad = 0;
-    for (const v of list) {
-      if (v.result === "i") a++;
-      else if (v.result === "j") b++;
-      else if (v.result === "tie") t++;
-      else bothBad++;
+    if (policies.aggregate === "dawid-skene") {
+      const posterior = posteriors?.get(`${first.i}:${first.j}`);
+      if (!posterior) throw new Error(`item ${item.id}: no Dawid-Skene posterior for responses ${first.i} and ${first.j}`);
+      const row = dawidSkeneRow(item, list, posterior, policies, ri, rj);
+      if (row) rows.push(row);
+      continue;
     }
-    const ties = (policies.ties === "keep" ? t : 0) + (policies.bothBad === "keep" ? bothBad : 0);
+    // Majority and soft labels: count the pair's votes; both-bad counts as a tie when kept.
+    const { a, b, t, bothBad, ties } = countVotes(list, policies);
     const counted = list.filter((v) => keepResult(v.result, policies));
     if (counted.length < policies.minVotes || counted.length === 0) continue;
     let result: PairRow["result"];

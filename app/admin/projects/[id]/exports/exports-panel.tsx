@@ -8,6 +8,7 @@ import { useTRPC } from "@/app/_components/trpc";
 
 const FORMATS = ["trl", "trl-conversational", "hh", "arena", "raw", "csv", "parquet"] as const;
 type Format = (typeof FORMATS)[number];
+const AGGREGATES = ["all", "majority", "soft", "dawid-skene"] as const;
 
 export function ExportsPanel({ projectId }: { projectId: number }) {
   const trpc = useTRPC();
@@ -35,7 +36,7 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
         policies: {
           ties: f.get("ties") === "keep" ? "keep" : "drop",
           bothBad: f.get("bothBad") === "keep" ? "keep" : "drop",
-          aggregate: (String(f.get("aggregate")) as "all" | "majority" | "soft") ?? "all",
+          aggregate: AGGREGATES.find((a) => a === f.get("aggregate")) ?? "all",
           kway: f.get("kway") === "best-vs-rest" ? "best-vs-rest" : "all-pairs",
           margin: f.get("margin") === "on",
         },
@@ -92,6 +93,7 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
               <option value="all">all votes</option>
               <option value="majority">majority</option>
               <option value="soft">soft labels (votes, p_chosen, entropy)</option>
+              <option value="dawid-skene">Dawid-Skene (posterior winner, p_chosen = posterior)</option>
             </select>
           </label>
           <label className="text-sm">
