@@ -4,10 +4,17 @@
  * open items, however many leases and judgments exist. A lease that expires (or is skipped) gives
  * its slot back and moves the item to the tail, past every cursor, so it is offered again — but never
  * to someone who already had it (unique (item, user) plus a NOT EXISTS on the seek).
+ *
+ * Two kinds of lease sit outside that overlap accounting, drawn at the project's rates:
+ * - gold: every annotator judges every gold item once (that is what measures them), so gold items
+ *   have no open slots in the queue and are served from the gold set instead;
+ * - swapped repeat: an item the annotator judged at least REPEAT_GAP judgments ago, shown again in
+ *   the reverse order, recorded with `repeat_of` (flip rates come from these).
+ * Neither takes or returns a queue slot, and neither moves the cursor.
  */
-import { and, asc, eq, gt, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNotNull, lt, sql } from "drizzle-orm";
 import type { Content } from "@/db/schema";
-import { assignments, items, projects, queueCursors, responses } from "@/db/schema";
+import { assignments, gold, items, judgments, projects, queueCursors, responses } from "@/db/schema";
 import { type Db, statementsFor, transaction } from "@/server/db";
 import { AppError } from "./errors";
 import { allocateQueuePositions } from "./projects";
@@ -23,6 +30,9 @@ export type AnnotatorItem = {
 export type LeaseResult = { status: "item"; item: AnnotatorItem } | { status: "empty" };
 
 const EXPIRE_BATCH = 200;
+
+/** A repeat is of an item judged at least this many judgments earlier, so it is not fresh in memory. */
+export const REPEAT_GAP = 5;
 
 const statements = statementsFor((db) => {
   const p = sql.placeholder;
@@ -76,13 +86,64 @@ const statements = statementsFor((db) => {
       })
       .returning({ id: assignments.id })
       .prepare(),
+    insertRepeat: db
+      .insert(assignments)
+      .values({
+        projectId: p("projectId"),
+        itemId: p("itemId"),
+        userId: p("userId"),
+        shownOrder: p("shownOrder"),
+        leasedAt: p("now"),
+        deadline: p("deadline"),
+        repeatOf: p("repeatOf"),
+      })
+      .returning({ id: assignments.id })
+      .prepare(),
+    // Gold sets are small (tens to hundreds of items), and this runs only on the gold share of leases.
+    nextGold: db
+      .select({ id: items.id, k: items.k })
+      .from(gold)
+      .innerJoin(items, eq(items.id, gold.itemId))
+      .where(
+        and(
+          eq(items.projectId, p("projectId")),
+          sql`NOT EXISTS (SELECT 1 FROM ${assignments} WHERE ${assignments.itemId} = ${gold.itemId} AND ${assignments.userId} = ${p("userId")})`,
+        ),
+      )
+      .orderBy(asc(gold.itemId))
+      .limit(1)
+      .prepare(),
+    // The annotator's most recent judgment at least REPEAT_GAP judgments back whose item was never
+    // repeated and is not gold: a backward walk on (annotator, project) that stops at the first hit.
+    repeatCandidate: db
+      .select({ assignmentId: assignments.id, itemId: assignments.itemId, shownOrder: assignments.shownOrder })
+      .from(judgments)
+      .innerJoin(assignments, eq(assignments.id, judgments.assignmentId))
+      .where(
+        and(
+          eq(judgments.annotatorId, p("userId")),
+          eq(judgments.projectId, p("projectId")),
+          isNotNull(judgments.assignmentId),
+          sql`${judgments.id} <= (SELECT r.id FROM ${judgments} r WHERE r.annotator_id = ${p("userId")} AND r.project_id = ${p("projectId")} ORDER BY r.id DESC LIMIT 1 OFFSET ${p("gap")})`,
+          sql`NOT EXISTS (SELECT 1 FROM ${assignments} x WHERE x.item_id = ${judgments.itemId} AND x.user_id = ${judgments.annotatorId} AND x.repeat_of IS NOT NULL)`,
+          sql`NOT EXISTS (SELECT 1 FROM ${gold} g WHERE g.item_id = ${judgments.itemId})`,
+        ),
+      )
+      .orderBy(desc(judgments.id))
+      .limit(1)
+      .prepare(),
+    isGold: db
+      .select({ itemId: gold.itemId })
+      .from(gold)
+      .where(eq(gold.itemId, p("itemId")))
+      .prepare(),
     upsertCursor: db
       .insert(queueCursors)
       .values({ userId: p("userId"), projectId: p("projectId"), pos: p("pos") })
       .onConflictDoUpdate({ target: [queueCursors.userId, queueCursors.projectId], set: { pos: sql`excluded.pos` } })
       .prepare(),
-    leaseSeconds: db
-      .select({ leaseSeconds: projects.leaseSeconds })
+    projectSettings: db
+      .select({ leaseSeconds: projects.leaseSeconds, goldRate: projects.goldRate, repeatRate: projects.repeatRate })
       .from(projects)
       .where(eq(projects.id, p("projectId")))
       .prepare(),
@@ -99,7 +160,7 @@ const statements = statementsFor((db) => {
       .prepare(),
     // Uses the partial index on active deadlines: costs nothing when no lease has run out.
     dueLeases: db
-      .select({ id: assignments.id, itemId: assignments.itemId, projectId: assignments.projectId })
+      .select({ id: assignments.id, itemId: assignments.itemId, projectId: assignments.projectId, repeatOf: assignments.repeatOf })
       .from(assignments)
       .where(and(eq(assignments.state, "active"), lt(assignments.deadline, p("now"))))
       .limit(EXPIRE_BATCH)
@@ -119,9 +180,11 @@ export function randomOrder(k: number, random: () => number = Math.random): numb
 
 /**
  * Gives a slot back to the pool: the item gets one more open slot and a fresh position at the tail
- * of its project's queue, so annotators whose cursor is already past it still reach it.
+ * of its project's queue, so annotators whose cursor is already past it still reach it. Gold items
+ * have no queue slots (they are served from the gold set), so a gold lease gives nothing back.
  */
 export function returnSlot(db: Db, itemId: number, projectId: number): void {
+  if (statements(db).isGold.get({ itemId })) return;
   const pos = allocateQueuePositions(db, projectId, 1);
   db.update(items)
     .set({ openSlots: sql`${items.openSlots} + 1`, queuePos: pos })
@@ -143,7 +206,7 @@ export function expireLeases(db: Db, now: number): number {
           .set({ state: "expired", closedAt: now })
           .where(and(eq(assignments.id, lease.id), eq(assignments.state, "active")))
           .run().changes;
-        if (changed) returnSlot(db, lease.itemId, lease.projectId);
+        if (changed && lease.repeatOf === null) returnSlot(db, lease.itemId, lease.projectId);
       }
     });
     total += due.length;
@@ -166,28 +229,58 @@ function toAnnotatorItem(db: Db, lease: { id: number; itemId: number; shownOrder
 
 export type LeaseParams = { projectId: number; userId: number; now?: number; random?: () => number };
 
+/** Which kind of lease one uniform draw `u` asks for: [0, gold) gold, [gold, gold + repeat) repeat, else the queue. */
+export function chooseLeaseKind(u: number, goldRate: number, repeatRate: number): "gold" | "repeat" | "queue" {
+  if (u < goldRate) return "gold";
+  if (u < goldRate + repeatRate) return "repeat";
+  return "queue";
+}
+
 /**
  * Leases the annotator's next item: their unexpired lease in this project if they have one (a
- * reload shows the same item), else the first open item past their cursor that they have never had.
+ * reload shows the same item), else — at the project's gold and repeat rates — a gold item they
+ * never had or a swapped repeat, else the first open item past their cursor that they have never
+ * had. Gold and repeats are only mixed into remaining work: with the queue empty the answer is empty.
+ * The response has the same shape for every kind, so the annotator cannot tell them apart.
  */
 export function leaseNextItem(db: Db, params: LeaseParams): LeaseResult {
   const now = params.now ?? Date.now();
   const { projectId, userId } = params;
+  const random = params.random ?? Math.random;
   const s = statements(db);
   expireLeases(db, now);
   return transaction(db, () => {
     const current = s.activeLease.get({ userId, projectId, now });
     if (current) return { status: "item", item: toAnnotatorItem(db, current) };
 
-    const project = s.leaseSeconds.get({ projectId });
+    const project = s.projectSettings.get({ projectId });
     if (!project) throw new AppError("NOT_FOUND", `project ${projectId} does not exist`);
     const pos = s.cursor.get({ userId, projectId })?.pos ?? 0;
     const next = s.nextOpen.get({ projectId, pos, userId });
     if (!next) return { status: "empty" };
+    const deadline = now + project.leaseSeconds * 1000;
+
+    const kind = project.goldRate > 0 || project.repeatRate > 0 ? chooseLeaseKind(random(), project.goldRate, project.repeatRate) : "queue";
+    if (kind === "gold") {
+      const g = s.nextGold.get({ projectId, userId });
+      if (g) {
+        const shownOrder = randomOrder(g.k, random);
+        const inserted = s.insertAssignment.get({ projectId, itemId: g.id, userId, shownOrder, now, deadline });
+        if (!inserted) throw new Error("assignment insert returned no row");
+        return { status: "item", item: toAnnotatorItem(db, { id: inserted.id, itemId: g.id, shownOrder, deadline }) };
+      }
+    } else if (kind === "repeat") {
+      const r = s.repeatCandidate.get({ projectId, userId, gap: REPEAT_GAP });
+      if (r) {
+        const shownOrder = [...r.shownOrder].reverse();
+        const inserted = s.insertRepeat.get({ projectId, itemId: r.itemId, userId, shownOrder, now, deadline, repeatOf: r.assignmentId });
+        if (!inserted) throw new Error("assignment insert returned no row");
+        return { status: "item", item: toAnnotatorItem(db, { id: inserted.id, itemId: r.itemId, shownOrder, deadline }) };
+      }
+    }
 
     s.takeSlot.run({ itemId: next.id });
-    const shownOrder = randomOrder(next.k, params.random);
-    const deadline = now + project.leaseSeconds * 1000;
+    const shownOrder = randomOrder(next.k, random);
     const inserted = s.insertAssignment.get({
       projectId,
       itemId: next.id,
@@ -207,13 +300,13 @@ export function skipAssignment(db: Db, params: { assignmentId: number; userId: n
   const now = params.now ?? Date.now();
   transaction(db, () => {
     const a = db
-      .select({ itemId: assignments.itemId, projectId: assignments.projectId, state: assignments.state })
+      .select({ itemId: assignments.itemId, projectId: assignments.projectId, state: assignments.state, repeatOf: assignments.repeatOf })
       .from(assignments)
       .where(and(eq(assignments.id, params.assignmentId), eq(assignments.userId, params.userId)))
       .get();
     if (!a) throw new AppError("NOT_FOUND", `assignment ${params.assignmentId} is not yours`);
     if (a.state !== "active") return; // already closed: skipping again changes nothing
     db.update(assignments).set({ state: "skipped", closedAt: now }).where(eq(assignments.id, params.assignmentId)).run();
-    returnSlot(db, a.itemId, a.projectId);
+    if (a.repeatOf === null) returnSlot(db, a.itemId, a.projectId);
   });
 }

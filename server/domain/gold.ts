@@ -1,14 +1,18 @@
 /**
  * Gold items: an admin marks an item with the set of accepted answers ("a", "tie", or "a:3" for an
  * outcome with a strength; a K > 2 ranking as JSON, e.g. "[2,0,1]") and an explanation shown to an
- * annotator who missed it. Gold items stay ordinary queue items, so annotators cannot tell them apart.
+ * annotator who missed it. A gold item leaves the overlap queue (no open slots): leaseNextItem serves
+ * it to every annotator once, at the project's gold rate, in a response shaped like any other item.
  */
-import { and, eq } from "drizzle-orm";
-import { gold, items, judgments } from "@/db/schema";
+import { and, asc, count, eq, gt, isNull, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Content } from "@/db/schema";
+import { assignments, gold, items, judgments, projects, responses } from "@/db/schema";
 import { type Db, transaction } from "@/server/db";
 import { recordAuditEvent } from "@/server/domain/audit";
-import { AppError } from "@/server/domain/errors";
-import { isGoldCorrect } from "@/server/domain/quality/project-stats";
+import { AppError, parseInput } from "@/server/domain/errors";
+import { allocateQueuePositions } from "@/server/domain/projects";
+import { isGoldCorrect } from "@/server/domain/quality/gold-answer";
 
 const ACCEPTED = /^(a|b)(:[1-4])?$|^(tie|both_bad)$|^\[\d+(,\d+)*\]$/;
 
@@ -38,6 +42,8 @@ export function markGold(db: Db, input: MarkGoldInput): { itemId: number; accept
       .values({ itemId: item.id, accepted: input.accepted, explanation: input.explanation, createdBy: input.actorId ?? null })
       .onConflictDoUpdate({ target: gold.itemId, set: { accepted: input.accepted, explanation: input.explanation } })
       .run();
+    // Out of the overlap queue: everyone gets it through the gold share of their leases instead.
+    db.update(items).set({ openSlots: 0 }).where(eq(items.id, item.id)).run();
     recordAuditEvent(db, {
       actorId: input.actorId,
       action: "gold.mark",
@@ -48,12 +54,31 @@ export function markGold(db: Db, input: MarkGoldInput): { itemId: number; accept
   });
 }
 
-/** Removes an item's gold mark; audited. */
+/**
+ * Removes an item's gold mark; audited. The item goes back into the overlap queue at the tail with
+ * the slots its overlap still wants (overlap − counted judgments − live first-time leases).
+ */
 export function unmarkGold(db: Db, input: { itemId: number; actorId?: number | null }): void {
   transaction(db, () => {
-    const item = db.select({ projectId: items.projectId }).from(items).where(eq(items.id, input.itemId)).get();
+    const item = db
+      .select({ projectId: items.projectId, doneCount: items.doneCount, overlap: projects.overlap })
+      .from(items)
+      .innerJoin(projects, eq(projects.id, items.projectId))
+      .where(eq(items.id, input.itemId))
+      .get();
     if (!item) throw new AppError("NOT_FOUND", `item ${input.itemId} does not exist`, [{ field: "itemId", message: "no such item" }]);
-    db.delete(gold).where(eq(gold.itemId, input.itemId)).run();
+    const wasGold = db.delete(gold).where(eq(gold.itemId, input.itemId)).run().changes > 0;
+    if (wasGold) {
+      const live =
+        db
+          .select({ n: count() })
+          .from(assignments)
+          .where(and(eq(assignments.itemId, input.itemId), eq(assignments.state, "active"), isNull(assignments.repeatOf)))
+          .get()?.n ?? 0;
+      const open = Math.max(0, item.overlap - item.doneCount - live);
+      const queuePos = allocateQueuePositions(db, item.projectId, 1);
+      db.update(items).set({ openSlots: open, queuePos }).where(eq(items.id, input.itemId)).run();
+    }
     recordAuditEvent(db, { actorId: input.actorId, action: "gold.unmark", projectId: item.projectId, detail: { itemId: input.itemId } });
   });
 }
@@ -75,4 +100,121 @@ export function getGoldFeedback(db: Db, params: { userId: number; judgmentId: nu
   const g = db.select().from(gold).where(eq(gold.itemId, j.itemId)).get();
   if (!g) return { gold: false };
   return isGoldCorrect(j, g.accepted) ? { gold: true, correct: true } : { gold: true, correct: false, explanation: g.explanation };
+}
+
+export const zQualityRates = z.object({
+  projectId: z.number().int().positive(),
+  goldRate: z.number().min(0).max(1),
+  repeatRate: z.number().min(0).max(0.5),
+});
+
+/**
+ * Sets the share of an annotator's leases that are gold items and swapped repeats; audited. Together
+ * they must leave room for new items (sum ≤ 1).
+ */
+export function setQualityRates(db: Db, input: z.input<typeof zQualityRates> & { actorId?: number | null }) {
+  const rates = parseInput(zQualityRates, input, "rates");
+  if (rates.goldRate + rates.repeatRate > 1) {
+    throw new AppError("BAD_INPUT", "goldRate + repeatRate must be at most 1", [{ field: "repeatRate", message: "rates sum above 1" }]);
+  }
+  return transaction(db, () => {
+    const row = db
+      .update(projects)
+      .set({ goldRate: rates.goldRate, repeatRate: rates.repeatRate })
+      .where(eq(projects.id, rates.projectId))
+      .returning({ id: projects.id, goldRate: projects.goldRate, repeatRate: projects.repeatRate })
+      .get();
+    if (!row)
+      throw new AppError("NOT_FOUND", `project ${rates.projectId} does not exist`, [{ field: "projectId", message: "no such project" }]);
+    recordAuditEvent(db, {
+      actorId: input.actorId,
+      action: "project.quality_rates",
+      projectId: row.id,
+      detail: { goldRate: row.goldRate, repeatRate: row.repeatRate },
+    });
+    return row;
+  });
+}
+
+export type GoldListItem = {
+  itemId: number;
+  externalId: string | null;
+  prompt: Content;
+  responses: { idx: number; model: string; content: Content }[];
+  gold: { accepted: string[]; explanation: string } | null;
+  judgments: number;
+};
+
+/**
+ * A page of a project's items for the admin's gold page, in item order after `after` (keyset
+ * paging); `goldOnly` lists the gold set. Models are shown: this is an admin view.
+ */
+export function listGoldCandidates(
+  db: Db,
+  params: { projectId: number; after?: number; limit?: number; goldOnly?: boolean },
+): { items: GoldListItem[]; next: number | null; goldCount: number; goldRate: number; repeatRate: number } {
+  const project = db
+    .select({ goldRate: projects.goldRate, repeatRate: projects.repeatRate })
+    .from(projects)
+    .where(eq(projects.id, params.projectId))
+    .get();
+  if (!project)
+    throw new AppError("NOT_FOUND", `project ${params.projectId} does not exist`, [{ field: "projectId", message: "no such project" }]);
+  const limit = params.limit ?? 20;
+  const where = and(eq(items.projectId, params.projectId), gt(items.id, params.after ?? 0));
+  const page = (
+    params.goldOnly
+      ? db
+          .select({ id: items.id, externalId: items.externalId, prompt: items.prompt })
+          .from(items)
+          .innerJoin(gold, eq(gold.itemId, items.id))
+          .where(where)
+      : db.select({ id: items.id, externalId: items.externalId, prompt: items.prompt }).from(items).where(where)
+  )
+    .orderBy(asc(items.id))
+    .limit(limit + 1)
+    .all();
+  const shown = page.slice(0, limit);
+  const ids = shown.map((r) => r.id);
+  const inIds = ids.length ? sql`(${sql.join(ids, sql`, `)})` : sql`(NULL)`;
+  const resp = db
+    .select({ itemId: responses.itemId, idx: responses.idx, model: responses.model, content: responses.content })
+    .from(responses)
+    .where(sql`${responses.itemId} IN ${inIds}`)
+    .orderBy(asc(responses.itemId), asc(responses.idx))
+    .all();
+  const goldRows = new Map(
+    db
+      .select()
+      .from(gold)
+      .where(sql`${gold.itemId} IN ${inIds}`)
+      .all()
+      .map((g) => [g.itemId, { accepted: g.accepted, explanation: g.explanation }]),
+  );
+  const counts = new Map(
+    db
+      .select({ itemId: judgments.itemId, n: count() })
+      .from(judgments)
+      .where(sql`${judgments.itemId} IN ${inIds}`)
+      .groupBy(judgments.itemId)
+      .all()
+      .map((r) => [r.itemId, r.n]),
+  );
+  const goldCount =
+    db.select({ n: count() }).from(gold).innerJoin(items, eq(items.id, gold.itemId)).where(eq(items.projectId, params.projectId)).get()
+      ?.n ?? 0;
+  return {
+    items: shown.map((r) => ({
+      itemId: r.id,
+      externalId: r.externalId,
+      prompt: r.prompt,
+      responses: resp.filter((x) => x.itemId === r.id).map(({ idx, model, content }) => ({ idx, model, content })),
+      gold: goldRows.get(r.id) ?? null,
+      judgments: counts.get(r.id) ?? 0,
+    })),
+    next: page.length > limit ? (shown.at(-1)?.id ?? null) : null,
+    goldCount,
+    goldRate: project.goldRate,
+    repeatRate: project.repeatRate,
+  };
 }

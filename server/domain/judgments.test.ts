@@ -64,7 +64,7 @@ describe("submitJudgment", () => {
     const sub = { assignmentId, clientSubmissionId: "same-id", outcome: "tie" as const };
     const first = submitJudgment(db, { userId, submission: sub, now: T0 });
     const again = submitJudgment(db, { userId, submission: sub, now: T0 + 1 });
-    expect(again).toEqual({ judgmentId: first.judgmentId, duplicate: true });
+    expect(again).toEqual({ judgmentId: first.judgmentId, duplicate: true, feedback: null });
     expect(db.select().from(judgments).all()).toHaveLength(1);
   });
 

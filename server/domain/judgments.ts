@@ -5,10 +5,11 @@
  */
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { assignments, type CriteriaOutcomes, items, judgments, type Outcome, projects } from "@/db/schema";
+import { assignments, type CriteriaOutcomes, gold, items, judgments, type Outcome, projects } from "@/db/schema";
 import { type Db, statementsFor, transaction } from "@/server/db";
 import { leaseNextItem } from "./assignment";
 import { AppError, parseInput } from "./errors";
+import { isGoldCorrect, toShownAnswer } from "./quality/gold-answer";
 import { type PairOutcome, zPairOutcome, zStrength } from "./schemas";
 
 export const zJudgmentSubmission = z.object({
@@ -25,7 +26,14 @@ export const zJudgmentSubmission = z.object({
 });
 export type JudgmentSubmission = z.input<typeof zJudgmentSubmission>;
 
-export type SubmitResult = { judgmentId: number; duplicate: boolean };
+/**
+ * What the annotator learns after a submit. `null` for ordinary items and for a correct answer on a
+ * gold item (so a hit looks like any other item); after a miss, the explanation and the accepted
+ * answers in the positions the annotator saw (`a` = left), e.g. ["b", "b:3"].
+ */
+export type SubmitFeedback = { correct: false; explanation: string; accepted: string[] } | null;
+
+export type SubmitResult = { judgmentId: number; duplicate: boolean; feedback: SubmitFeedback };
 
 /** Maps a pairwise outcome in shown positions to canonical order. shownOrder[p] = response index at position p. */
 export function toCanonicalOutcome(outcome: PairOutcome, shownOrder: readonly number[]): PairOutcome {
@@ -105,6 +113,7 @@ const statements = statementsFor((db) => {
         shownOrder: assignments.shownOrder,
         state: assignments.state,
         leasedAt: assignments.leasedAt,
+        repeatOf: assignments.repeatOf,
         k: items.k,
         criteria: projects.criteria,
         rationalePolicy: projects.rationalePolicy,
@@ -149,23 +158,66 @@ const statements = statementsFor((db) => {
       .set({ doneCount: sql`${items.doneCount} + 1` })
       .where(eq(items.id, p("itemId")))
       .prepare(),
+    // A gold item is judged by everyone; only its first `overlap` judgments count toward progress.
+    countGoldItem: db
+      .update(items)
+      .set({ doneCount: sql`${items.doneCount} + 1` })
+      .where(
+        and(
+          eq(items.id, p("itemId")),
+          sql`${items.doneCount} < (SELECT ${projects.overlap} FROM ${projects} WHERE ${projects.id} = ${items.projectId})`,
+        ),
+      )
+      .prepare(),
+    gold: db
+      .select({ accepted: gold.accepted, explanation: gold.explanation })
+      .from(gold)
+      .where(eq(gold.itemId, p("itemId")))
+      .prepare(),
+    judgmentRow: db
+      .select({
+        itemId: judgments.itemId,
+        shownOrder: judgments.shownOrder,
+        outcome: judgments.outcome,
+        strength: judgments.strength,
+        ranking: judgments.ranking,
+      })
+      .from(judgments)
+      .where(eq(judgments.id, p("id")))
+      .prepare(),
     countProject: db
       .update(projects)
       .set({ doneSlots: sql`${projects.doneSlots} + 1` })
       .where(eq(projects.id, p("projectId")))
       .prepare(),
+    // Swapped repeats are consistency checks, not new items: they do not count as progress.
     countMine: db
       .select({ n: sql<number>`count(*)` })
       .from(judgments)
-      .where(and(eq(judgments.annotatorId, p("userId")), eq(judgments.projectId, p("projectId"))))
+      .leftJoin(assignments, eq(assignments.id, judgments.assignmentId))
+      .where(and(eq(judgments.annotatorId, p("userId")), eq(judgments.projectId, p("projectId")), sql`${assignments.repeatOf} IS NULL`))
       .prepare(),
   };
 });
 
+type GoldRow = { accepted: string[]; explanation: string };
+
+function feedbackFor(
+  g: GoldRow | undefined,
+  j: { outcome: Outcome; strength: number | null; ranking: number[] | null },
+  shownOrder: readonly number[] | null,
+): SubmitFeedback {
+  if (!g || isGoldCorrect(j, g.accepted)) return null;
+  const order = shownOrder ?? [];
+  return { correct: false, explanation: g.explanation, accepted: g.accepted.map((a) => toShownAnswer(a, order)) };
+}
+
 /**
  * Stores one judgment for the annotator's lease, exactly once: resending the same client
- * submission id returns the stored judgment. A lease that expired is still accepted when its slot
- * has not been handed to someone else; otherwise the answer is LEASE_EXPIRED.
+ * submission id returns the stored judgment (and the same feedback). A lease that expired is still
+ * accepted when its slot has not been handed to someone else (gold and repeat leases hold no slot,
+ * so they are always accepted); otherwise the answer is LEASE_EXPIRED. Swapped repeats do not count
+ * toward the item's overlap or the project's progress; a gold item counts up to its overlap.
  */
 export function submitJudgment(db: Db, params: { userId: number; submission: JudgmentSubmission; now?: number }): SubmitResult {
   const now = params.now ?? Date.now();
@@ -175,14 +227,18 @@ export function submitJudgment(db: Db, params: { userId: number; submission: Jud
     const existing = s.bySubmission.get({ clientSubmissionId: sub.clientSubmissionId });
     if (existing) {
       if (existing.annotatorId !== params.userId) throw new AppError("CONFLICT", "submission id already used");
-      return { judgmentId: existing.id, duplicate: true };
+      const stored = s.judgmentRow.get({ id: existing.id });
+      const feedback = stored ? feedbackFor(s.gold.get({ itemId: stored.itemId }), stored, stored.shownOrder) : null;
+      return { judgmentId: existing.id, duplicate: true, feedback };
     }
     const lease = s.lease.get({ assignmentId: sub.assignmentId, userId: params.userId });
     if (!lease) throw new AppError("NOT_FOUND", `assignment ${sub.assignmentId} is not yours`);
     if (lease.state === "submitted") throw new AppError("CONFLICT", "this item is already judged");
     if (lease.state === "skipped") throw new AppError("CONFLICT", "this item was skipped");
     const row = validateSubmission(sub, lease.k, lease.shownOrder, lease);
-    if (lease.state === "expired" && s.retakeSlot.run({ itemId: lease.itemId }).changes === 0) {
+    const goldRow = s.gold.get({ itemId: lease.itemId });
+    const holdsNoSlot = goldRow !== undefined || lease.repeatOf !== null;
+    if (lease.state === "expired" && !holdsNoSlot && s.retakeSlot.run({ itemId: lease.itemId }).changes === 0) {
       throw new AppError("LEASE_EXPIRED", "your time on this item ran out and it went to someone else");
     }
     const inserted = s.insert.get({
@@ -197,13 +253,15 @@ export function submitJudgment(db: Db, params: { userId: number; submission: Jud
     });
     if (!inserted) throw new Error("judgment insert returned no row");
     s.closeLease.run({ now, assignmentId: lease.id });
-    s.countItem.run({ itemId: lease.itemId });
-    s.countProject.run({ projectId: lease.projectId });
-    return { judgmentId: inserted.id, duplicate: false };
+    if (lease.repeatOf === null) {
+      const counted = goldRow ? s.countGoldItem.run({ itemId: lease.itemId }).changes : s.countItem.run({ itemId: lease.itemId }).changes;
+      if (counted) s.countProject.run({ projectId: lease.projectId });
+    }
+    return { judgmentId: inserted.id, duplicate: false, feedback: feedbackFor(goldRow, row, lease.shownOrder) };
   });
 }
 
-/** How many judgments this annotator has stored in the project. */
+/** How many items this annotator has judged in the project (swapped repeats not counted). */
 export function countMyJudgments(db: Db, userId: number, projectId: number): number {
   return statements(db).countMine.get({ userId, projectId })?.n ?? 0;
 }

@@ -5,7 +5,8 @@ import { importItems } from "@/server/domain/import/import-items";
 import { createProject } from "@/server/domain/projects";
 import { memoryDb, writeJsonl } from "@/server/testing/fixtures";
 import { setAnnotatorExclusion } from "./exclusions";
-import { computeProjectStats, computeWilsonInterval, isGoldCorrect } from "./project-stats";
+import { isGoldCorrect } from "./gold-answer";
+import { computeProjectStats, computeWilsonInterval } from "./project-stats";
 
 type Winner = "a" | "b" | "tie" | "both_bad";
 

@@ -23,6 +23,7 @@ import {
   fitDawidSkene,
   type JudgmentRecord,
 } from "@/server/domain/stats";
+import { isGoldCorrect } from "./gold-answer";
 import { loadQualityData, type QualityData, type QualityJudgment } from "./load-judgments";
 
 export interface ProjectStatsOptions {
@@ -171,13 +172,6 @@ export function computeWilsonInterval(successes: number, n: number, z = 1.959963
   const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
   const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
   return [Math.max(0, centre - half), Math.min(1, centre + half)];
-}
-
-/** Whether a judgment is in a gold item's accepted set ("a", "a:3" with strength, or a ranking as JSON). */
-export function isGoldCorrect(j: Pick<QualityJudgment, "outcome" | "strength" | "ranking">, accepted: readonly string[]): boolean {
-  if (j.outcome === "ranking") return accepted.includes(JSON.stringify(j.ranking));
-  if (accepted.includes(j.outcome)) return true;
-  return j.strength !== null && accepted.includes(`${j.outcome}:${j.strength}`);
 }
 
 function sameAnswer(x: QualityJudgment, y: QualityJudgment): boolean {
