@@ -15,6 +15,10 @@ const zEnv = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   HOST: z.string().default("0.0.0.0"),
   ARBITER_DEMO: z.enum(["0", "1"]).default("0"),
+  /** Serve /api/trpc and /api/health only, without loading Next (HTTP-level tests; no build needed). */
+  ARBITER_API_ONLY: z.enum(["0", "1"]).default("0"),
+  /** Append the server's memory use to this file every 5 s (bench:soak). */
+  ARBITER_MEMORY_LOG: z.string().min(1).optional(),
 });
 export type Env = z.infer<typeof zEnv>;
 

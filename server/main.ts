@@ -3,23 +3,33 @@
  * /api/trpc/ (the annotate hot path: about 3x the throughput of the same router inside Next's
  * route handlers, see docs/decisions.md); every other request, pages and next-auth included,
  * goes to Next.js. Usage: `tsx server/main.ts [--dev]` (npm start / npm run dev).
+ *
+ * Before any handler runs, two gates: a cross-site write (Origin names another host) is refused,
+ * and an endpoint that server/route-roles.ts does not allow for the caller's role is refused.
+ * ARBITER_API_ONLY=1 serves the API (tRPC, /api/health) without loading Next: the HTTP-level tests
+ * start it that way, so they need no `next build`.
+ * ARBITER_MEMORY_LOG=FILE appends the process's memory use as one JSON line every 5 s, and after a
+ * full GC on SIGUSR2 (node --expose-gc): bench:soak reads it to tell a leak from allocator growth.
  */
+import fs from "node:fs";
 import http from "node:http";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
-import next from "next";
 import { appRouter } from "@/server/api/root";
 import { createContext } from "@/server/api/trpc";
-import { getDb } from "@/server/db";
+import { getRequestUser } from "@/server/auth";
+import { type Db, getDb } from "@/server/db";
 import { readEnv, resolveAuthSecret } from "@/server/env";
 import { JobRunner } from "@/server/jobs/runner";
+import { authorizeRoute, findRouteRule } from "@/server/route-roles";
 import { securityHeaders } from "@/server/security-headers";
 
 const TRPC_PREFIX = "/api/trpc/";
 const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
 
 /**
- * CSRF defence in depth (session cookies are already SameSite=Lax): a state-changing API request
- * whose Origin header names another site is refused. Browsers always send Origin on cross-site POSTs.
+ * CSRF defence in depth (session cookies are already SameSite=Lax, next-auth's own POSTs carry its
+ * CSRF token): a state-changing request whose Origin header names another site is refused, whatever
+ * the path. Browsers always send Origin on cross-site POSTs.
  */
 function isCrossSiteWrite(req: http.IncomingMessage): boolean {
   if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return false;
@@ -32,6 +42,38 @@ function isCrossSiteWrite(req: http.IncomingMessage): boolean {
   }
 }
 
+function refuse(res: http.ServerResponse, status: number, message: string) {
+  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+  res.end(JSON.stringify({ error: message }));
+}
+
+/** The role check of server/route-roles.ts, before Next or tRPC see the request. */
+async function routeAllowed(db: Db, req: http.IncomingMessage, res: http.ServerResponse, pathname: string): Promise<boolean> {
+  const rule = findRouteRule(pathname);
+  const needsUser = rule && Object.values(rule.methods).some((access) => access !== "public");
+  const user = needsUser ? await getRequestUser(db, req.headers) : null;
+  const decision = authorizeRoute(pathname, req.method ?? "GET", user?.role ?? null);
+  if (decision.allow) return true;
+  refuse(res, decision.status, decision.message);
+  return false;
+}
+
+/**
+ * bench:soak's window into the server: memory use every 5 s, and on SIGUSR2 a sample taken right
+ * after a full GC (when node runs with --expose-gc), whose heapUsed is the live heap alone.
+ */
+function startMemoryLog(file: string) {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const write = (kind: "sample" | "after-gc") =>
+    fs.appendFileSync(file, `${JSON.stringify({ t: Date.now(), kind, ...process.memoryUsage() })}\n`);
+  write("sample");
+  setInterval(() => write("sample"), 5000).unref();
+  process.on("SIGUSR2", () => {
+    gc?.();
+    write(gc ? "after-gc" : "sample");
+  });
+}
+
 async function main() {
   const dev = process.argv.includes("--dev");
   const env = readEnv();
@@ -42,9 +84,14 @@ async function main() {
   const runner = new JobRunner(db);
   runner.start();
 
-  const app = next({ dev, dir: process.cwd(), hostname: "localhost", port: env.PORT });
-  await app.prepare();
-  const handleNext = app.getRequestHandler();
+  let handleNext: (req: http.IncomingMessage, res: http.ServerResponse) => unknown = (_req, res) =>
+    refuse(res, 404, "this server runs in API-only mode (ARBITER_API_ONLY=1): no pages");
+  if (env.ARBITER_API_ONLY === "0") {
+    const { default: next } = await import("next");
+    const app = next({ dev, dir: process.cwd(), hostname: "localhost", port: env.PORT });
+    await app.prepare();
+    handleNext = app.getRequestHandler();
+  }
 
   const apiHeaders: [string, string][] = [
     ["cache-control", "no-store"],
@@ -58,16 +105,20 @@ async function main() {
     responseMeta: () => ({ headers: new Headers(apiHeaders) }),
   });
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(async (req, res) => {
     const url = req.url ?? "/";
-    if (url.startsWith(TRPC_PREFIX)) {
-      if (isCrossSiteWrite(req)) {
-        res.writeHead(403, { "content-type": "application/json" });
-        return res.end('{"error":"cross-site request refused"}');
-      }
-      return handleTrpc(req, res);
+    if (isCrossSiteWrite(req)) return refuse(res, 403, "cross-site request refused");
+    const query = url.indexOf("?");
+    const pathname = query === -1 ? url : url.slice(0, query);
+    // tRPC checks each procedure's roles itself: skip the table lookup on the hot path.
+    if (url.startsWith(TRPC_PREFIX)) return handleTrpc(req, res);
+    try {
+      if (!(await routeAllowed(db, req, res, pathname))) return;
+    } catch (e) {
+      console.error("[http] route check:", e);
+      return refuse(res, 500, "Something went wrong on the server.");
     }
-    if (url === "/api/health") {
+    if (pathname === "/api/health") {
       res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
       return res.end('{"ok":true}');
     }
@@ -75,8 +126,10 @@ async function main() {
   });
   server.keepAliveTimeout = 65_000;
   server.listen(env.PORT, env.HOST, () => {
-    console.log(`Arbiter ${dev ? "(dev) " : ""}listening on http://localhost:${env.PORT} — database ${env.ARBITER_DB}`);
+    const mode = dev ? "(dev) " : env.ARBITER_API_ONLY === "1" ? "(API only) " : "";
+    console.log(`Arbiter ${mode}listening on http://localhost:${env.PORT} — database ${env.ARBITER_DB}`);
   });
+  if (env.ARBITER_MEMORY_LOG) startMemoryLog(env.ARBITER_MEMORY_LOG);
 
   const shutdown = () => {
     // The trainer checkpoints and the runner records it before the database closes.
