@@ -53,13 +53,15 @@ class TrainConfig:
     center_rewards_coef: float = 0.0  # TRL's center_rewards_coefficient; 0 = off (TRL suggests 0.01)
     seed: int = 0
     grad_checkpointing: bool = False
+    deterministic: bool = False  # CUDA: deterministic kernels (slower); CPU runs are deterministic anyway
     lora: LoraSettings | None = None
     bf16: str | bool = "auto"  # "auto": on when CUDA supports bf16
     prefix_sharing: bool = True  # prompt once per pair in a packed row (tiny model only)
     pack_row_tokens: int | None = None  # None: auto (tiny: rows as long as the longest sequence; flash-attn: one row)
     device: str = "auto"  # "auto" | "cpu" | "cuda"
     resume_from: str | None = None  # a checkpoint file or the folder holding checkpoint.pt
-    checkpoint_every_steps: int = 500  # 0: only on SIGTERM
+    checkpoint_every_steps: int = 500  # 0: no step-based checkpoints
+    checkpoint_every_seconds: float = 0.0  # also checkpoint when this much time passed since the last; 0: off
     meta: dict[str, Any] | None = None
 
     @property
@@ -129,6 +131,8 @@ def config_from_dict(raw: Any, base_dir: str | None = None) -> TrainConfig:
     _check(_is_int(opt("seed")), "seed", "an integer", opt("seed"))
     _check(_is_int(opt("checkpoint_every_steps")) and opt("checkpoint_every_steps") >= 0,
            "checkpoint_every_steps", "an integer >= 0", opt("checkpoint_every_steps"))
+    _check(_is_num(opt("checkpoint_every_seconds")) and opt("checkpoint_every_seconds") >= 0,
+           "checkpoint_every_seconds", "a number >= 0", opt("checkpoint_every_seconds"))
     _check(opt("pack_row_tokens") is None or (_is_int(opt("pack_row_tokens")) and opt("pack_row_tokens") >= 0),
            "pack_row_tokens", "an integer >= 0 or null", opt("pack_row_tokens"))
     _check(opt("lr") is None or (_is_num(opt("lr")) and opt("lr") > 0), "lr", "a number > 0 or null", opt("lr"))
@@ -141,7 +145,7 @@ def config_from_dict(raw: Any, base_dir: str | None = None) -> TrainConfig:
     for name in ("max_grad_norm", "tie_nu"):
         _check(_is_num(opt(name)) and opt(name) > 0, name, "a number > 0", opt(name))
     _check(opt("loss") in ("bt", "bt-ties"), "loss", '"bt" or "bt-ties"', opt("loss"))
-    for name in ("margin_from_strength", "grad_checkpointing", "prefix_sharing"):
+    for name in ("margin_from_strength", "grad_checkpointing", "prefix_sharing", "deterministic"):
         _check(isinstance(opt(name), bool), name, "true or false", opt(name))
     _check(opt("bf16") in ("auto", True, False), "bf16", '"auto", true or false', opt("bf16"))
     _check(opt("device") in ("auto", "cpu", "cuda"), "device", '"auto", "cpu" or "cuda"', opt("device"))
@@ -189,6 +193,7 @@ def config_from_dict(raw: Any, base_dir: str | None = None) -> TrainConfig:
         center_rewards_coef=float(opt("center_rewards_coef")),
         seed=opt("seed"),
         grad_checkpointing=opt("grad_checkpointing"),
+        deterministic=opt("deterministic"),
         lora=lora,
         bf16=opt("bf16"),
         prefix_sharing=opt("prefix_sharing"),
@@ -196,6 +201,7 @@ def config_from_dict(raw: Any, base_dir: str | None = None) -> TrainConfig:
         device=opt("device"),
         resume_from=_resolve(v["resume_from"], base_dir) if v.get("resume_from") else None,
         checkpoint_every_steps=opt("checkpoint_every_steps"),
+        checkpoint_every_seconds=float(opt("checkpoint_every_seconds")),
         meta=opt("meta"),
     )
     for name in ("train_file", "eval_file", "resume_from"):

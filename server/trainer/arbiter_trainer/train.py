@@ -13,7 +13,7 @@ Minimal run.json (every field: config.py, README.md):
 stdout is the protocol (protocol.py): progress / eval / checkpoint / done lines; logs go to stderr.
 The loop: AdamW with weight decay on matrices only, linear warmup then cosine decay (lr_at), grad
 clipping, eval after every epoch on the held-out split, checkpoints every `checkpoint_every_steps`
-and on SIGTERM, and the final model in HF sequence-classification layout in output_dir.
+and/or `checkpoint_every_seconds` and on SIGTERM, and the final model in HF sequence-classification layout in output_dir.
 """
 
 from __future__ import annotations
@@ -108,6 +108,20 @@ def pick_device(cfg: TrainConfig, info: DistInfo) -> torch.device:
     if cfg.device != "cpu" and torch.cuda.is_available():
         return torch.device("cuda", info.local_rank)
     return torch.device("cpu")
+
+
+def seed_everything(cfg: TrainConfig, device: torch.device) -> None:
+    """Same seed, same data, same device: the same run. Batch order and the eval split are pure
+    functions of the seed (data.py); this seeds the RNGs and, with `deterministic`, also pins CUDA's
+    kernels (cuDNN autotuning and atomics-based reductions otherwise vary run to run)."""
+    random.seed(cfg.seed)
+    np.random.seed(cfg.seed % 2**32)
+    torch.manual_seed(cfg.seed)
+    if device.type == "cuda" and cfg.deterministic:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # before cuBLAS's first call
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+        torch.use_deterministic_algorithms(True, warn_only=True)
 
 
 def use_bf16(cfg: TrainConfig, device: torch.device) -> bool:
@@ -282,7 +296,7 @@ def train(cfg: TrainConfig, should_stop: Callable[[], bool] = lambda: False) -> 
     set_threads(cfg.base == "tiny", int(os.environ.get("LOCAL_WORLD_SIZE", str(info.world_size))))
     device = pick_device(cfg, info)
     bf16 = use_bf16(cfg, device)
-    random.seed(cfg.seed)
+    seed_everything(cfg, device)
 
     model, tok = build_model(cfg, device, bf16)
     train_el, eval_el = _load_data(cfg, tok)
@@ -327,6 +341,7 @@ def train(cfg: TrainConfig, should_stop: Callable[[], bool] = lambda: False) -> 
     # Window accumulators for progress lines; run totals for the done line.
     win = np.zeros(5)  # tokens, loss sum, batches, correct, decisive pairs
     win_start = time.perf_counter()
+    last_ckpt = time.monotonic()
     run_tokens, run_time, last_loss = 0.0, 0.0, None
     eval_metrics: dict = {}
     model.train()
@@ -351,15 +366,17 @@ def train(cfg: TrainConfig, should_stop: Callable[[], bool] = lambda: False) -> 
             with torch.no_grad():
                 d = (rewards[batch.pair_a] - rewards[batch.pair_b])[~batch.tie]
                 correct = float((d > 0).sum() + 0.5 * (d == 0).sum())
-            stats = torch.tensor([float(should_stop()), batch.n_tokens, float(loss), 1.0, correct, float(d.numel())],
-                                 dtype=torch.float64)
+            time_due = cfg.checkpoint_every_seconds > 0 and time.monotonic() - last_ckpt >= cfg.checkpoint_every_seconds
+            stats = torch.tensor([float(should_stop()), float(time_due), batch.n_tokens, float(loss), 1.0, correct,
+                                  float(d.numel())], dtype=torch.float64)
             if info.enabled:  # one tiny all-reduce: global stats and an agreed stop decision
                 stats = stats.to(device)
                 dist.all_reduce(stats)
                 stats = stats.cpu()
             stop = stats[0].item() > 0
-            win += stats[1:].numpy()
-            run_tokens += stats[1].item()
+            ckpt_due = stats[1].item() > 0 or (cfg.checkpoint_every_steps and step % cfg.checkpoint_every_steps == 0)
+            win += stats[2:].numpy()
+            run_tokens += stats[2].item()
             run_time += time.perf_counter() - t0
             last_epoch_step = bi == len(batches) - 1
             now = time.perf_counter()
@@ -377,7 +394,8 @@ def train(cfg: TrainConfig, should_stop: Callable[[], bool] = lambda: False) -> 
                 protocol.cancelled(step=step, checkpoint=path)
                 _teardown(info)
                 return {"status": "cancelled", "step": step, "checkpoint": path}
-            if cfg.checkpoint_every_steps and step % cfg.checkpoint_every_steps == 0:
+            if ckpt_due:  # every N steps or S seconds (all ranks agree through the all-reduce above)
+                last_ckpt = time.monotonic()
                 path = checkpoint(epoch, bi + 1)
                 if path:
                     protocol.checkpoint(step=step, path=path)

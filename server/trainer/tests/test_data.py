@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from arbiter_trainer.data import (DataError, Element, Example, collate, encode_examples, encode_group,
@@ -124,3 +125,34 @@ def test_synthetic_rows_load(tmp_path):
     exs = load_examples(path)
     assert len(exs) == 9 and sum(e.tie for e in exs) == 2 and sum(e.ranked for e in exs) == 2
     assert all(json.dumps(e.prompt) for e in exs)
+
+
+def test_batches_group_similar_lengths():
+    rng = np.random.default_rng(0)
+    costs = rng.integers(10, 500, size=2000).tolist()
+    grouped = make_batches(costs, 2000, seed=1, epoch=0)
+    order = rng.permutation(len(costs)).tolist()
+    size = round(np.mean([len(b) for b in grouped]))
+    ungrouped = [order[i:i + size] for i in range(0, len(order), size)]
+
+    def spread(batches):  # mean (max - min) cost inside a batch
+        return float(np.mean([max(costs[i] for i in b) - min(costs[i] for i in b) for b in batches if len(b) > 1]))
+
+    assert spread(grouped) < 0.25 * spread(ungrouped)
+
+
+def test_packed_last_index_is_each_sequences_last_real_token():
+    # HF pooling reads the hidden state at last_index; in one packed row the sequences are told apart
+    # only by position_ids restarting at 0, so the index must land just before each restart.
+    els = [Element([1, 2, 3], [[4, 5, 9], [6, 9]], [], 1.0), Element([7], [[8, 8, 8, 9]], [], 1.0)]
+    batch = collate(els, "packed", 0, row_tokens=None)
+    assert batch.input_ids.shape[0] == 1
+    flat_pos = batch.position_ids.flatten().tolist()
+    flat_ids = batch.input_ids.flatten().tolist()
+    starts = [i for i, p in enumerate(flat_pos) if p == 0 and batch.segment_ids.flatten()[i] >= 0]
+    ends = sorted(s - 1 for s in starts[1:]) + [max(i for i, s in enumerate(batch.segment_ids.flatten()) if s >= 0)]
+    assert sorted(batch.last_index.tolist()) == ends
+    seqs = [el.prompt_ids + r for el in els for r in el.response_ids]
+    for resp, idx in enumerate(batch.last_index.tolist()):
+        seq = seqs[resp]
+        assert flat_ids[idx - len(seq) + 1: idx + 1] == seq

@@ -1,8 +1,9 @@
-"""DDP on CPU: two gloo processes, launched the way torchrun would (its env:// variables).
+"""DDP on CPU: two gloo processes started by torchrun (`python3 -m torch.distributed.run`).
 
-torch 1.13's own launcher (python3 -m torch.distributed.run) crashes on Python 3.11 before starting
-workers (Std.from_str returns None for "0": Flag iteration changed in 3.11), so the test sets
-RANK / WORLD_SIZE / LOCAL_RANK / MASTER_ADDR / MASTER_PORT itself.
+torch 1.13's launcher on Python 3.11 cannot parse its own default `--redirects 0 --tee 0`
+(`Std.from_str("0")` returns None: Flag iteration changed in 3.11), so the test passes
+`--redirects 2 --tee 2`: each worker's stderr goes through the launcher with a `[defaultN]:` prefix and
+stdout stays untouched, which is what the protocol needs. torch >= 2 accepts the defaults.
 """
 
 import math
@@ -32,24 +33,23 @@ def test_ddp_two_gloo_processes(tmp_path):
     config = write_config(tmp_path / "run.json", train_file="train.jsonl", output_dir="model", epochs=1,
                           max_length=96, batch_tokens=1024, eval_fraction=0.2,
                           tiny={"d_model": 32, "n_layers": 1, "n_heads": 2, "d_ff": 64})
-    port = _free_port()
-    procs = []
-    for rank in range(2):
-        env = {**os.environ, "RANK": str(rank), "WORLD_SIZE": "2", "LOCAL_RANK": str(rank), "LOCAL_WORLD_SIZE": "2",
-               "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)}
-        procs.append(subprocess.Popen([PYTHON, "-m", "arbiter_trainer", "train", "--config", config], cwd=TRAINER_DIR,
-                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    outs = []
-    for p in procs:
-        try:
-            outs.append(p.communicate(timeout=90))
-        finally:
-            p.kill()
-    for p, (_, err) in zip(procs, outs):
-        assert p.returncode == 0, err
-    assert outs[1][0] == ""  # only rank 0 speaks the protocol
-    lines = protocol_lines(outs[0][0])
+    cmd = [PYTHON, "-m", "torch.distributed.run", "--nnodes", "1", "--nproc_per_node", "2",
+           "--master_addr", "127.0.0.1", "--master_port", str(_free_port()), "--redirects", "2", "--tee", "2",
+           "-m", "arbiter_trainer", "train", "--config", config]
+    proc = subprocess.Popen(cmd, cwd=TRAINER_DIR, env={**os.environ, "PYTHONPATH": TRAINER_DIR},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    # Both ranks built the same plan; only rank 0 speaks the protocol (stdout is rank 0's lines alone).
+    plans = {line.split("]:", 1)[0]: line.split("]:", 1)[1] for line in err.splitlines() if "]:train: " in line}
+    assert set(plans) == {"[default0", "[default1"} and plans["[default0"] == plans["[default1"], err
+    assert "world 2" in plans["[default0"]
+    lines = protocol_lines(out)
     assert lines[-1]["type"] == "done" and lines[-1]["metrics"]["world_size"] == 2
+    assert (tmp_path / "model" / "config.json").exists()  # rank 0 wrote the model
 
     train_ex, eval_ex = split_eval(load_examples(data), 0.2, 0)
     costs = [e.tokens(True) for e in encode_examples(train_ex, ByteTokenizer(), 96, keep_ties=False)]

@@ -167,3 +167,42 @@ def test_doctor_prints_one_json_object():
     assert report["python"]["executable"] and report["torch"] and report["numpy"]
     assert {"transformers", "peft", "accelerate", "cuda_available", "devices", "bf16_supported", "missing"} <= set(report)
     assert isinstance(report["missing"], list)
+
+
+def _small(tmp_path, **kw):
+    write_jsonl(tmp_path / "train.jsonl", synthetic_rows(80, seed=8, rankings=6))
+    return config_from_dict({"train_file": "train.jsonl", "epochs": 1, "max_length": 96, "batch_tokens": 1024,
+                             "tiny": {"d_model": 32, "n_layers": 1, "n_heads": 2, "d_ff": 64},
+                             "checkpoint_every_steps": 0, **kw}, str(tmp_path))
+
+
+def test_same_seed_gives_the_same_run(tmp_path, capsys):
+    runs = [train(_small(tmp_path, output_dir=f"run{i}", seed=seed)) for i, seed in enumerate((11, 11, 12))]
+    capsys.readouterr()
+    same, other = runs[0]["metrics"], runs[2]["metrics"]
+    keys = ("eval_loss", "eval_accuracy", "ece", "train_loss", "reward_mean", "reward_std", "steps")
+    assert {k: same[k] for k in keys} == {k: runs[1]["metrics"][k] for k in keys}
+    a, b, c = (_weights(tmp_path / f"run{i}") for i in range(3))
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+    assert any(not torch.equal(a[k], c[k]) for k in a)  # the seed matters
+
+
+def test_checkpoints_by_time(tmp_path, capsys):
+    # Any positive interval has passed after a step, so a tiny one checkpoints after every step.
+    result = train(_small(tmp_path, output_dir="m", checkpoint_every_seconds=1e-9))
+    lines = protocol_lines(capsys.readouterr().out)
+    steps = [line["step"] for line in lines if line["type"] == "checkpoint"]
+    assert steps == list(range(1, result["step"] + 1))
+    kept = sorted(os.listdir(tmp_path / "m" / "checkpoints"))
+    assert kept == [f"step-{s:07d}" for s in steps[-2:]]
+    assert torch.load(tmp_path / "m" / "checkpoints" / kept[-1] / "checkpoint.pt")["config"][
+        "checkpoint_every_seconds"] == 1e-9
+
+
+def test_bf16_only_on_cuda():
+    from arbiter_trainer.train import use_bf16
+
+    for setting in ("auto", True, False):
+        cfg = config_from_dict({"train_file": __file__, "output_dir": "m", "bf16": setting})
+        assert use_bf16(cfg, torch.device("cpu")) is False
