@@ -164,7 +164,7 @@ export function computeModelHumanAgreement(
     const list: Decisive[] = [];
     for (const vote of votes) {
       const r = rewards.get(vote.itemId);
-      if (!r || r.length !== 2) continue;
+      if (r?.length !== 2) continue;
       for (const [better, worse] of decisivePairs(vote, vote.criteria[criterion], 2))
         list.push({ itemId: vote.itemId, better, worse, vote });
     }

@@ -218,7 +218,9 @@ export function reorderQueue(
     if (placements.length > 0) {
       const first = allocateQueuePositions(db, params.projectId, placements.length);
       const update = db.$client.prepare("UPDATE items SET queue_pos = ? WHERE id = ?");
-      placements.forEach((p, k) => update.run(first + k, p.itemId));
+      placements.forEach((p, k) => {
+        update.run(first + k, p.itemId);
+      });
     }
     const unscored =
       params.strategy === "random"
