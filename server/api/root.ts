@@ -5,6 +5,7 @@ import { meRouter } from "@/server/api/routers/me";
 import { projectsRouter } from "@/server/api/routers/projects";
 import { qualityRouter } from "@/server/api/routers/quality";
 import { researchRouter } from "@/server/api/routers/research";
+import { scoringRouter } from "@/server/api/routers/scoring";
 import { invitesRouter, usersRouter } from "@/server/api/routers/users";
 import { createCallerFactory, createTRPCRouter } from "@/server/api/trpc";
 
@@ -17,6 +18,7 @@ export const appRouter = createTRPCRouter({
   projects: projectsRouter,
   quality: qualityRouter,
   research: researchRouter,
+  scoring: scoringRouter,
   users: usersRouter,
 });
 

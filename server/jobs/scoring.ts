@@ -10,7 +10,13 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import readline from "node:readline";
-import { AppError } from "@/server/domain/errors";
+import { eq } from "drizzle-orm";
+import { jobs } from "@/db/schema";
+import type { Db } from "@/server/db";
+import { AppError, isAppError } from "@/server/domain/errors";
+import { getProject } from "@/server/domain/projects";
+import { getScoringModel, type ScoreFn, type ScoreScope, scoreProjectResponses } from "@/server/domain/scoring/project-scores";
+import { finishJob, getJob, type Job } from "@/server/jobs/jobs";
 import { parseServeLine, type Score, type ServeReady } from "@/server/jobs/protocol";
 import { trainerDir, trainerPython } from "@/server/jobs/runner";
 
@@ -258,4 +264,60 @@ export function getScoringPool(): ScoringPool {
     globalPool.arbiterScoringPool = new ScoringPool({ idleMs: Number.isFinite(idle) && idle > 0 ? idle * 1000 : 600_000 });
   }
   return globalPool.arbiterScoringPool;
+}
+
+/** The domain's ScoreFn for one model, on the server's pool. */
+export function scorerFor(model: ModelRef, pool: ScoringPool = getScoringPool()): ScoreFn {
+  return (inputs, onProgress) => pool.score(model, inputs, onProgress);
+}
+
+/**
+ * Scores a project's responses as a `score` job in this process: the job row carries progress
+ * ({done, total}) for the page to poll, and its state at the end. Resolves when it is done.
+ */
+export function startProjectScoring(
+  db: Db,
+  params: { projectId: number; modelId: number; scope: ScoreScope; actorId?: number | null },
+  pool: ScoringPool = getScoringPool(),
+): { job: Job; done: Promise<Job> } {
+  const model = getScoringModel(db, params.modelId);
+  getProject(db, params.projectId);
+  const job = db
+    .insert(jobs)
+    .values({
+      projectId: params.projectId,
+      kind: "score",
+      state: "running",
+      config: { model_id: model.id, scope: params.scope },
+      progress: { runner_pid: process.pid, done: 0, total: null },
+      createdBy: params.actorId ?? null,
+      startedAt: Math.floor(Date.now() / 1000),
+    })
+    .returning()
+    .get();
+  let last = 0;
+  const report = (done: number, total: number) => {
+    const now = Date.now();
+    if (now - last < 250 && done < total) return;
+    last = now;
+    db.update(jobs)
+      .set({ progress: { runner_pid: process.pid, done, total } })
+      .where(eq(jobs.id, job.id))
+      .run();
+  };
+  const done = scoreProjectResponses(db, { ...params, score: scorerFor(model, pool), onProgress: report })
+    .then((r) => {
+      db.update(jobs)
+        .set({ metrics: r, progress: { done: r.scored, total: r.scored } })
+        .where(eq(jobs.id, job.id))
+        .run();
+      finishJob(db, job.id, "succeeded");
+      return getJob(db, job.id);
+    })
+    .catch((e: unknown) => {
+      finishJob(db, job.id, "failed", isAppError(e) ? e.message : `scoring failed: ${(e as Error).message}`);
+      if (!isAppError(e)) console.error(e);
+      return getJob(db, job.id);
+    });
+  return { job, done };
 }
