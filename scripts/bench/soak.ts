@@ -3,21 +3,48 @@
  * against the production server, while some drop their connection mid-submit and retry, some
  * double-submit, and some walk away until their lease expires (leases are 30 s here). At the end:
  * acknowledged vs stored judgments (must be equal), duplicates (must be 0), submit latency p50/p95/p99,
- * and the server's RSS at the start and the end (growth beyond 20 % would suggest a leak).
- * Usage: npm run bench:soak [-- --minutes 10 --annotators 200]
+ * and the server's memory: RSS after warm-up vs at the end (each the median of the 5 s samples of one
+ * minute, so one GC or burst does not decide it; growth beyond 20 % would suggest a leak) and the live
+ * heap (heapUsed right after a full GC) at the same two points, which tells a leak (the live heap
+ * grows) from the allocator keeping pages it once needed (RSS grows, the live heap does not).
+ * The server runs with --expose-gc and ARBITER_MEMORY_LOG; a minute-by-minute memory timeline is printed.
+ * Usage: npm run bench:soak [-- --minutes 10 --annotators 200 --warmup-seconds 60 --api-only]
+ * (--api-only serves the API without Next, server/main.ts's ARBITER_API_ONLY, for runs without a build).
  */
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
-import { acknowledged, appTarget, freshCopy, log, seedTemplate, startServer, stop, takeLease, type Worker, workersFor } from "./harness";
+import {
+  acknowledged,
+  appTarget,
+  DIR,
+  freshCopy,
+  log,
+  seedTemplate,
+  startServer,
+  stop,
+  takeLease,
+  type Worker,
+  workersFor,
+} from "./harness";
 import { makeClient, percentile } from "./load";
 
 const { values: args } = parseArgs({
-  options: { minutes: { type: "string", default: "10" }, annotators: { type: "string", default: "200" } },
+  options: {
+    minutes: { type: "string", default: "10" },
+    annotators: { type: "string", default: "200" },
+    "warmup-seconds": { type: "string" },
+    "api-only": { type: "boolean", default: false },
+  },
 });
 const MINUTES = Number(args.minutes);
 const N = Number(args.annotators);
+// Memory is compared from the end of warm-up: V8's heap, SQLite's page cache and the sockets of 200
+// connections all grow to their working size in the first minute, which is not a leak.
+const WARMUP_S = Number(args["warmup-seconds"] ?? Math.min(60, MINUTES * 6));
 const PORT = 3413;
 const LEASE_S = 30;
 
@@ -25,6 +52,40 @@ function rssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
+
+type MemorySample = {
+  t: number;
+  kind: "sample" | "after-gc";
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+};
+const MEMORY_LOG = path.join(DIR, "soak-memory.jsonl");
+
+function memorySamples(): MemorySample[] {
+  if (!fs.existsSync(MEMORY_LOG)) return [];
+  return fs
+    .readFileSync(MEMORY_LOG, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as MemorySample);
+}
+
+/** Asks the server for a sample right after a full GC (SIGUSR2, see server/main.ts) and waits for it. */
+async function sampleAfterGc(server: ChildProcess): Promise<MemorySample> {
+  const seen = memorySamples().filter((m) => m.kind === "after-gc").length;
+  server.kill("SIGUSR2");
+  for (let i = 0; i < 100; i++) {
+    const gcs = memorySamples().filter((m) => m.kind === "after-gc");
+    if (gcs.length > seen) return gcs[gcs.length - 1] as MemorySample;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("the server wrote no after-GC memory sample (is it running with --expose-gc?)");
+}
+
+const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 
 /** Sends a request and cuts the connection right after the body is written: the answer is never read. */
 function sendAndDrop(path: string, body: string, cookie: string): Promise<void> {
@@ -52,12 +113,21 @@ async function main() {
   const setup = new Database(file);
   setup.prepare("UPDATE projects SET lease_seconds = ? WHERE id = ?").run(LEASE_S, projectId);
   setup.close();
+  fs.rmSync(MEMORY_LOG, { force: true });
+  process.env.ARBITER_MEMORY_LOG = MEMORY_LOG;
+  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ""} --expose-gc`.trim();
+  if (args["api-only"]) process.env.ARBITER_API_ONLY = "1";
   const server = await startServer("server/main.ts", file, PORT);
   const request = makeClient(PORT, N);
   const target = appTarget(PORT, projectId, N);
   const workers = await workersFor(userIds, N, target);
   const pid = server.pid ?? 0;
   const rssStart = rssMb(pid);
+  const started = Date.now();
+  let warmLive: MemorySample | null = null;
+  const warmup = setTimeout(async () => {
+    warmLive = await sampleAfterGc(server);
+  }, WARMUP_S * 1000);
   const latencies: number[] = [];
   const faults = { disconnects: 0, duplicates: 0, walkaways: 0, expiredOnReturn: 0 };
   const end = Date.now() + MINUTES * 60_000;
@@ -113,7 +183,9 @@ async function main() {
     }),
   );
   clearInterval(sampler);
+  clearTimeout(warmup);
   const rssEnd = rssMb(pid);
+  const liveEnd = await sampleAfterGc(server);
   await stop(server);
 
   const db = new Database(file, { readonly: true });
@@ -142,9 +214,37 @@ async function main() {
   console.log(
     `submit latency p50 ${percentile(sorted, 50).toFixed(1)} ms  p95 ${percentile(sorted, 95).toFixed(1)} ms  p99 ${percentile(sorted, 99).toFixed(1)} ms  (${sorted.length} plain submits)`,
   );
-  console.log(
-    `server RSS start ${rssStart.toFixed(0)} MB  peak ${rssPeak.toFixed(0)} MB  end ${rssEnd.toFixed(0)} MB  growth ${((100 * (rssEnd - rssStart)) / rssStart).toFixed(1)} %`,
-  );
+  console.log("\nserver memory, MB (sampled every 5 s; rss is what the OS counts, heap* are V8's, external/arrayBuffers are Buffers):");
+  console.log("  min   rss  heapTotal  heapUsed  external  arrayBuffers");
+  const samples = memorySamples().filter((m) => m.kind === "sample");
+  for (let minute = 0; minute <= MINUTES; minute += Math.max(1, Math.round(MINUTES / 10))) {
+    const m = samples.find((x) => x.t >= started + minute * 60_000) ?? samples[samples.length - 1];
+    if (!m) break;
+    console.log(
+      `  ${String(minute).padStart(3)} ${mb(m.rss).padStart(5)} ${mb(m.heapTotal).padStart(10)} ${mb(m.heapUsed).padStart(9)} ${mb(m.external).padStart(9)} ${mb(m.arrayBuffers).padStart(13)}`,
+    );
+  }
+  const w = warmLive as MemorySample | null;
+  const growth = (a: number, b: number) => `${((100 * (b - a)) / a).toFixed(1)} %`;
+  const medianRss = (from: number, to: number) => {
+    const xs = samples
+      .filter((m) => m.t >= from && m.t <= to)
+      .map((m) => m.rss)
+      .sort((a, b) => a - b);
+    return xs.length ? (xs[Math.floor(xs.length / 2)] as number) / 2 ** 20 : Number.NaN;
+  };
+  const lastT = samples[samples.length - 1]?.t ?? Date.now();
+  const rssWarm = medianRss(started + WARMUP_S * 1000, started + WARMUP_S * 1000 + 60_000);
+  const rssLast = medianRss(lastT - 60_000, lastT);
+  console.log(`server RSS before any load ${rssStart.toFixed(0)} MB, peak ${rssPeak.toFixed(0)} MB, at the end ${rssEnd.toFixed(0)} MB`);
+  if (w) {
+    console.log(
+      `server RSS, median of the minute after the ${WARMUP_S} s warm-up ${rssWarm.toFixed(0)} MB → of the last minute ${rssLast.toFixed(0)} MB: growth ${growth(rssWarm, rssLast)} (target ≤ 20 %)`,
+    );
+    console.log(
+      `live heap (heapUsed after a full GC) after warm-up ${mb(w.heapUsed)} MB → end ${mb(liveEnd.heapUsed)} MB: growth ${growth(w.heapUsed, liveEnd.heapUsed)}; external ${mb(w.external)} → ${mb(liveEnd.external)} MB`,
+    );
+  } else console.log(`the run ended before the ${WARMUP_S} s warm-up: no growth figure`);
   process.exit(lost === 0 && dupPairs === 0 ? 0 : 1);
 }
 
