@@ -23,6 +23,9 @@ export const zTrainParams = z.object({
   lr: z.number().positive().nullable().default(null),
   evalFraction: z.number().min(0).max(0.5).default(0.1),
   seed: z.number().int().default(0),
+  /** Checkpoint cadence: a restart resumes from the newest checkpoint, so this bounds lost work. */
+  checkpointEverySteps: z.number().int().min(0).default(500),
+  checkpointEverySeconds: z.number().min(0).default(60),
 });
 export type TrainParams = z.input<typeof zTrainParams>;
 
@@ -88,6 +91,8 @@ export function createTrainJob(db: Db, input: TrainParams, opts: { actorId?: num
       lr: params.lr,
       eval_fraction: params.evalFraction,
       seed: params.seed,
+      checkpoint_every_steps: params.checkpointEverySteps,
+      checkpoint_every_seconds: params.checkpointEverySeconds,
       meta: { job_id: job.id, project_id: project.id, data: { ...data, judgmentIds: undefined } },
     };
     recordAuditEvent(db, {
@@ -174,7 +179,7 @@ export function cancelJob(db: Db, id: number, actorId?: number): Job {
     finishJob(db, id, "cancelled");
   } else if (job.state === "running") {
     if (job.pid && isAlive(job.pid)) process.kill(job.pid, "SIGTERM");
-    else if (!isAlive(runnerPid(job))) finishJob(db, id, "failed", "the process running this job is gone");
+    else if (!runnerAlive(job)) finishJob(db, id, "cancelled", "the process running this job was gone");
     else
       db.update(jobs)
         .set({ progress: { ...(job.progress ?? {}), cancel_requested: true } })
@@ -192,23 +197,134 @@ export function runnerPid(job: Pick<Job, "progress">): number | null {
   return typeof pid === "number" ? pid : null;
 }
 
+/** This boot of the machine (Linux); a pid recorded in another boot names some other process now. */
+export function bootId(): string | null {
+  try {
+    return fs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+  } catch {
+    return null;
+  }
+}
+
+/** Is the job's runner (a server or a CLI `train --wait`) still alive? */
+export function runnerAlive(job: Pick<Job, "progress">): boolean {
+  const boot = job.progress?.runner_boot;
+  if (typeof boot === "string" && boot !== bootId()) return false;
+  return isAlive(runnerPid(job));
+}
+
+/** A live process that is our trainer (not an unrelated process that reused the pid). */
+function isTrainer(pid: number | null): boolean {
+  if (!pid || !isAlive(pid)) return false;
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("arbiter_trainer");
+  } catch {
+    return !fs.existsSync("/proc"); // no procfs (macOS): trust the pid
+  }
+}
+
+/**
+ * The newest checkpoint the trainer left for this job. The folder is read, not only the path the
+ * runner recorded: a trainer killed together with its runner may have saved one more checkpoint
+ * than the runner saw. Checkpoints are written to a temp file and renamed, so any file is whole.
+ */
+export function latestCheckpoint(job: Pick<Job, "config" | "checkpoint">): { path: string; step: number } | null {
+  const out = (job.config as { output_dir?: unknown }).output_dir;
+  if (typeof out === "string") {
+    const root = path.join(out, "checkpoints");
+    const steps = fs.existsSync(root) ? fs.readdirSync(root).filter((d) => /^step-\d+$/.test(d)) : [];
+    for (const dir of steps.sort().reverse()) {
+      const file = path.join(root, dir, "checkpoint.pt");
+      if (fs.existsSync(file)) return { path: file, step: Number(dir.slice(5)) };
+    }
+  }
+  if (job.checkpoint && fs.existsSync(job.checkpoint)) {
+    const m = /step-(\d+)/.exec(job.checkpoint);
+    return { path: job.checkpoint, step: m ? Number(m[1]) : 0 };
+  }
+  return null;
+}
+
+/** A job interrupted this many times in a row by dying runners is failed instead of resumed again. */
+export const MAX_AUTO_RESUMES = 3;
+
+/** Puts a job back in the queue to continue from `checkpoint` (the trainer's `resume_from`). */
+function requeueFromCheckpoint(db: Db, job: Job, checkpoint: { path: string; step: number }, why: string, autoResumes: number) {
+  transaction(db, () => {
+    db.update(jobs)
+      .set({
+        state: "queued",
+        pid: null,
+        error: null,
+        finishedAt: null,
+        checkpoint: checkpoint.path,
+        config: { ...job.config, resume_from: checkpoint.path },
+        progress: { resumed_from: checkpoint.path, resumed_at_step: checkpoint.step, auto_resumes: autoResumes },
+        log: `${job.log}[arbiter] ${why}: resuming from step ${checkpoint.step} (${checkpoint.path})\n`,
+      })
+      .where(eq(jobs.id, job.id))
+      .run();
+    db.insert(jobEvents)
+      .values({
+        jobId: job.id,
+        type: "resume",
+        payload: { type: "resume", step: checkpoint.step, checkpoint: checkpoint.path, reason: why },
+      })
+      .run();
+  });
+}
+
 /**
  * Jobs left "running" by a process that is gone (a server or CLI that crashed or was killed) are
- * marked failed, and an orphaned trainer still alive is stopped: never a ghost "running".
+ * queued again to resume from their newest checkpoint, or marked failed when they have none (or
+ * were interrupted MAX_AUTO_RESUMES times): never a ghost "running". An orphaned trainer still
+ * alive is killed first; its stdout reader is gone, so it could report nothing, and its
+ * checkpoints are atomic, so SIGKILL loses only the steps since the last one.
  */
-export function recoverJobs(db: Db): number[] {
+export function recoverJobs(db: Db): { resumed: number[]; failed: number[] } {
   const stale = db
     .select()
     .from(jobs)
     .where(eq(jobs.state, "running"))
     .all()
-    .filter((j) => !isAlive(runnerPid(j)));
+    .filter((j) => !runnerAlive(j));
+  const result = { resumed: [] as number[], failed: [] as number[] };
   for (const job of stale) {
-    if (job.pid && isAlive(job.pid)) process.kill(job.pid, "SIGTERM");
-    const where = job.checkpoint ? ` (last checkpoint ${job.checkpoint})` : "";
-    finishJob(db, job.id, "failed", `interrupted: the process running this job stopped${where}`);
+    if (isTrainer(job.pid)) process.kill(job.pid as number, "SIGKILL");
+    const checkpoint = latestCheckpoint(job);
+    // Counted "in a row": a run that saved a newer checkpoint than it resumed from made progress.
+    const from = job.progress?.resumed_at_step;
+    const stuck = typeof from === "number" && (checkpoint?.step ?? 0) <= from;
+    const autoResumes = stuck && typeof job.progress?.auto_resumes === "number" ? job.progress.auto_resumes : 0;
+    if (checkpoint && autoResumes < MAX_AUTO_RESUMES) {
+      requeueFromCheckpoint(db, job, checkpoint, "the process running this job stopped", autoResumes + 1);
+      result.resumed.push(job.id);
+    } else {
+      const why = checkpoint
+        ? `interrupted ${autoResumes + 1} times in a row; resume it by hand from ${checkpoint.path} if the cause is fixed`
+        : "interrupted: the process running this job stopped before the trainer saved a checkpoint; start it again";
+      finishJob(db, job.id, "failed", why);
+      result.failed.push(job.id);
+    }
   }
-  return stale.map((j) => j.id);
+  return result;
+}
+
+/** Resumes a failed or cancelled job from its newest checkpoint: it is queued again with `resume_from`. */
+export function resumeJob(db: Db, id: number, actorId?: number): Job {
+  const job = getJob(db, id);
+  if (job.state !== "failed" && job.state !== "cancelled")
+    throw new AppError("CONFLICT", `job ${id} is ${job.state}; only a failed or cancelled job can be resumed`);
+  const checkpoint = latestCheckpoint(job);
+  if (!checkpoint) throw new AppError("CONFLICT", `job ${id} has no checkpoint to resume from; start a new job instead`);
+  requeueFromCheckpoint(db, job, checkpoint, `resumed by ${actorId ? `user ${actorId}` : "the CLI"}`, 0);
+  recordAuditEvent(db, {
+    actorId: actorId ?? null,
+    action: "job.resume",
+    projectId: job.projectId,
+    detail: { job: id, checkpoint: checkpoint.path },
+  });
+  return getJob(db, id);
 }
 
 export function getModelForJob(db: Db, jobId: number) {

@@ -1,21 +1,21 @@
 /** Integration: the real trainer (ARBITER_PYTHON or /usr/bin/python3) on the tiny model, real DB. */
-import { spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { jobEvents, jobs, models } from "@/db/schema";
+import { openDb } from "@/server/db";
 import { importItems } from "@/server/domain/import/import-items";
 import { createProject } from "@/server/domain/projects";
-import { cancelJob, createTrainJob, getJob, recoverJobs } from "@/server/jobs/jobs";
+import { cancelJob, createTrainJob, getJob, isAlive, recoverJobs, resumeJob, runnerPid } from "@/server/jobs/jobs";
 import { JobRunner } from "@/server/jobs/runner";
 import { memoryDb, tempDir, writeJsonl } from "@/server/testing/fixtures";
 
 const WORDS = ["sky", "tree", "river", "stone", "light", "cloud", "paper", "glass", "road", "field"];
 
 /** Items whose preferred response carries a learnable signal: it contains "good". */
-function syntheticProject(n: number) {
-  const db = memoryDb();
+function syntheticProject(n: number, db = memoryDb()) {
   const project = createProject(db, { name: "synthetic" });
   let seed = 7;
   const rand = () => {
@@ -79,7 +79,7 @@ describe("job runner", () => {
     expect(result?.pid).toBeNull();
   });
 
-  it("marks a job left running by a dead process failed", () => {
+  it("fails a job left running by a dead process when it has no checkpoint: never a ghost running", async () => {
     const { db, project } = syntheticProject(5);
     const job = createTrainJob(db, { projectId: project.id }, { root: tempDir() });
     const dead = spawnSync(process.execPath, ["-e", "0"]).pid;
@@ -87,10 +87,87 @@ describe("job runner", () => {
       .set({ state: "running", pid: dead, progress: { runner_pid: dead } })
       .where(eq(jobs.id, job.id))
       .run();
-    expect(recoverJobs(db)).toEqual([job.id]);
+    const runner = new JobRunner(db, { only: -1 }); // a restarted server that has nothing else to run
+    runner.start();
+    await runner.stop();
     const after = getJob(db, job.id);
     expect(after.state).toBe("failed");
-    expect(after.error).toMatch(/interrupted/);
+    expect(after.error).toMatch(/before the trainer saved a checkpoint/);
+    expect(after.pid).toBeNull();
+    expect(recoverJobs(db)).toEqual({ resumed: [], failed: [] });
+    expect(() => resumeJob(db, job.id)).toThrow(/no checkpoint to resume from/);
+  });
+
+  it("resumes a job whose server died from its checkpoint, to the same total steps", { timeout: 120_000 }, async () => {
+    const dir = tempDir();
+    const file = path.join(dir, "arbiter.db");
+    const { db, project } = syntheticProject(300, openDb(file));
+    const job = createTrainJob(db, { projectId: project.id, epochs: 4, checkpointEverySteps: 3, checkpointEverySeconds: 0 }, { root: dir });
+
+    // The "server": a runner in its own process, killed with SIGKILL (no chance to clean up).
+    // One process (node --import tsx, not the tsx CLI, which would run the runner in a grandchild).
+    const server: ChildProcess = spawn(process.execPath, ["--import", "tsx", "server/jobs/run-worker.ts"], {
+      env: { ...process.env, ARBITER_DB: file, ARBITER_RUNNER_POLL_MS: "200" },
+      stdio: "ignore",
+    });
+    const serverExit = new Promise((resolve) => server.on("exit", resolve));
+    const events = () => db.select().from(jobEvents).where(eq(jobEvents.jobId, job.id)).all();
+    try {
+      await vi.waitFor(
+        () => {
+          const j = getJob(db, job.id);
+          expect(j.state, j.log).toBe("running");
+          expect(events().some((e) => e.type === "checkpoint")).toBe(true);
+        },
+        { timeout: 90_000, interval: 100 },
+      );
+      expect(runnerPid(getJob(db, job.id))).toBe(server.pid);
+    } finally {
+      server.kill("SIGKILL");
+      await serverExit;
+    }
+    const killed = getJob(db, job.id);
+    expect(killed.state).toBe("running"); // what the dead server left behind
+    if (killed.pid && isAlive(killed.pid)) process.kill(killed.pid, "SIGKILL");
+    const before = events().filter((e) => e.type === "progress");
+    const total = Number(before[0]?.payload.total);
+    expect(Number(before.at(-1)?.payload.step)).toBeLessThan(total); // killed mid-training
+
+    const restarted = new JobRunner(db, { pollMs: 60_000 });
+    restarted.start(); // recovery requeues the job from its checkpoint, then the runner claims it
+    const resumed = events().find((e) => e.type === "resume");
+    expect(resumed?.payload.checkpoint).toMatch(/checkpoint\.pt$/);
+    const result = await restarted.tick();
+    await restarted.stop();
+
+    expect(result?.id).toBe(job.id);
+    expect(result?.state, result?.error ?? result?.log.slice(-2000)).toBe("succeeded");
+    expect(result?.metrics?.steps).toBe(total);
+    expect(result?.log).toMatch(/resuming from step \d+/);
+    const after = events().filter((e) => e.id > (resumed?.id ?? 0) && e.type === "progress");
+    expect(after[0]?.payload.step).toBe(Number(resumed?.payload.step) + 1); // continued, not restarted
+    expect(after.at(-1)?.payload.total).toBe(total);
+    expect(db.select().from(models).where(eq(models.jobId, job.id)).get()?.dir).toBe(path.join(dir, `job-${job.id}`, "model"));
+  });
+
+  it("resumes a cancelled job from its checkpoint by hand", { timeout: 90_000 }, async () => {
+    const { db, project } = syntheticProject(300);
+    const job = createTrainJob(db, { projectId: project.id, epochs: 3, checkpointEverySeconds: 0 }, { root: tempDir() });
+    const runner = new JobRunner(db);
+    const first = runner.tick();
+    await vi.waitFor(() => expect(db.select().from(jobEvents).where(eq(jobEvents.jobId, job.id)).all().length).toBeGreaterThan(0), {
+      timeout: 30_000,
+      interval: 100,
+    });
+    cancelJob(db, job.id);
+    const cancelled = await first;
+    expect(cancelled?.state).toBe("cancelled");
+    const queued = resumeJob(db, job.id);
+    expect(queued.state).toBe("queued");
+    expect(queued.config.resume_from).toBe(cancelled?.checkpoint);
+    const done = await runner.tick();
+    expect(done?.state, done?.log.slice(-2000)).toBe("succeeded");
+    expect(() => resumeJob(db, job.id)).toThrow(/only a failed or cancelled job/);
   });
 
   it("refuses a project with nothing to train on", () => {

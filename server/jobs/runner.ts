@@ -4,7 +4,9 @@
  * `ARBITER_PYTHON -m arbiter_trainer train --config FILE`, parses each stdout line with the protocol
  * schemas and persists progress, events, checkpoints and the produced model. Lines that are not
  * protocol, and stderr, go to the job log. Cancel is SIGTERM (cancelJob): the trainer checkpoints and
- * reports `cancelled`.
+ * reports `cancelled`. Recovery (jobs.ts#recoverJobs, at start and before each claim) queues a job
+ * whose runner died again with `resume_from` set to its newest checkpoint, so a restarted server
+ * continues it.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -13,7 +15,7 @@ import readline from "node:readline";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { jobEvents, jobs, models, projects } from "@/db/schema";
 import { type Db, transaction } from "@/server/db";
-import { finishJob, getJob, type Job, recoverJobs } from "@/server/jobs/jobs";
+import { bootId, finishJob, getJob, type Job, recoverJobs } from "@/server/jobs/jobs";
 import { parseTrainLine, type TrainLine } from "@/server/jobs/protocol";
 
 const LOG_LIMIT = 256 * 1024;
@@ -24,6 +26,13 @@ export function trainerPython(): string {
 
 export function trainerDir(): string {
   return path.join(process.env.ARBITER_ROOT ?? process.cwd(), "server/trainer");
+}
+
+/** Who runs the job (for recovery) plus what a resume must keep showing. */
+function runnerProgress(job: Job): Record<string, unknown> {
+  const keep = ["resumed_from", "resumed_at_step", "auto_resumes"] as const;
+  const kept = Object.fromEntries(keep.filter((k) => job.progress?.[k] !== undefined).map((k) => [k, job.progress?.[k]]));
+  return { ...kept, runner_pid: process.pid, runner_boot: bootId() };
 }
 
 export type RunnerOptions = { pollMs?: number; only?: number };
@@ -82,7 +91,7 @@ export class JobRunner {
       if (!next) return null;
       return this.db
         .update(jobs)
-        .set({ state: "running", startedAt: Math.floor(Date.now() / 1000), progress: { runner_pid: process.pid } })
+        .set({ state: "running", startedAt: next.startedAt ?? Math.floor(Date.now() / 1000), progress: runnerProgress(next) })
         .where(eq(jobs.id, next.id))
         .returning()
         .get();
@@ -106,7 +115,7 @@ export class JobRunner {
     fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
 
     let last: TrainLine | null = null;
-    let progress: Record<string, unknown> = { runner_pid: process.pid };
+    let progress: Record<string, unknown> = runnerProgress(job);
     const started = Date.now();
     let firstStep: { step: number; at: number } | null = null;
 
