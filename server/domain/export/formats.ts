@@ -242,11 +242,56 @@ export function serializeRecord(format: Exclude<ExportFormat, "parquet">, record
   return `${JSON.stringify(record)}\n`;
 }
 
+/** A string's JSON text: the stored text when the column holds a JSON string (JSON.stringify wrote it), else stringified. */
+function stringJson(stored: string | undefined, value: () => string): string {
+  return stored !== undefined && stored.charCodeAt(0) === 34 ? stored : JSON.stringify(value());
+}
+
+/**
+ * A TRL line built by concatenation: the same bytes as `JSON.stringify(trlRecord(row))`, but a string
+ * prompt or response is copied from its stored JSON text instead of being parsed and stringified again.
+ */
+function trlLine(row: PairRow, ctx: WriterContext): string {
+  const { item, chosen, rejected } = row;
+  const prompt = stringJson(item.promptJson, () => (typeof item.prompt === "string" ? item.prompt : renderHhPrefix(item.prompt)));
+  let line = `{"prompt":${prompt},"chosen":${stringJson(chosen.json, () => contentText(chosen.content))},"rejected":${stringJson(
+    rejected.json,
+    () => contentText(rejected.content),
+  )}`;
+  if (ctx.policies.margin) line += `,"margin":${JSON.stringify(row.strength ?? 0)}`;
+  const v = row.votes;
+  if (v) {
+    line += `,"votes_a":${v.votes_a},"votes_b":${v.votes_b},"votes_tie":${v.votes_tie},"p_chosen":${JSON.stringify(v.p_chosen)},"entropy":${JSON.stringify(v.entropy)}`;
+  }
+  return `${line}}\n`;
+}
+
+export type ItemText = { text: string; rows: number; judgmentIds: number[] };
+
+/** The text one item contributes to a text export, its row count and the judgments it used. */
+export function textForItem(format: Exclude<ExportFormat, "parquet">, item: ExportItem, ctx: WriterContext): ItemText {
+  if (format === "trl") {
+    const rows = pairRowsForItem(item, ctx.policies, ctx.posteriors?.get(item.id));
+    let text = "";
+    let n = 0;
+    const ids: number[] = [];
+    for (const r of rows) {
+      if (r.result !== "win") continue;
+      text += trlLine(r, ctx);
+      n++;
+      for (const id of r.judgmentIds) if (!ids.includes(id)) ids.push(id);
+    }
+    return { text, rows: n, judgmentIds: ids };
+  }
+  const out = recordsForItem(format, item, ctx);
+  let text = "";
+  for (const r of out.records) text += serializeRecord(format, r);
+  return { text, rows: out.records.length, judgmentIds: out.judgmentIds };
+}
+
 /** Text of a whole export, for small in-memory uses and tests; exportSnapshot streams instead. */
 export function exportText(format: Exclude<ExportFormat, "parquet">, items: ExportItem[], ctx: WriterContext): string {
   let out = format === "csv" ? csvHeader() : "";
-  for (const item of items) {
-    for (const r of recordsForItem(format, item, ctx).records) out += serializeRecord(format, r);
-  }
+  for (const item of items) out += textForItem(format, item, ctx).text;
   return out;
 }

@@ -26,7 +26,8 @@ export const zExportPolicies = z.object({
 export type ExportPolicies = z.infer<typeof zExportPolicies>;
 export type ExportPoliciesInput = z.input<typeof zExportPolicies>;
 
-export type ExportResponse = { idx: number; model: string; content: Content };
+/** `json`, when present, is the stored JSON text of `content` (as JSON.stringify wrote it). */
+export type ExportResponse = { idx: number; model: string; content: Content; json?: string };
 export type ExportJudgment = {
   id: number;
   annotatorId: number;
@@ -47,6 +48,8 @@ export type ExportItem = {
   id: number;
   externalId: string | null;
   prompt: Content;
+  /** The stored JSON text of `prompt`, when read from the database. */
+  promptJson?: string;
   metadata: Record<string, unknown>;
   responses: ExportResponse[];
   judgments: ExportJudgment[];

@@ -1,0 +1,148 @@
+/**
+ * Reads a project's items for export in keyset pages: one page of items, then their responses and
+ * judgments by item-id range, three prepared statements in `.raw()` mode (no per-row objects from the
+ * driver, no JSON aggregation in SQLite). Stored JSON columns are parsed only when a format asks for
+ * them: the TRL writer copies a string prompt or response straight from its stored JSON text.
+ * Gold items, excluded annotators' judgments never come out; swapped repeats come out flagged.
+ */
+import type { Content, CriteriaOutcomes, Outcome } from "@/db/schema";
+import type { Db } from "@/server/db";
+import type { ExportItem, ExportJudgment, ExportResponse } from "./policies";
+
+const ITEMS_SQL = `SELECT id, external_id, prompt, metadata FROM items
+WHERE project_id = ? AND id > ? AND id NOT IN (SELECT item_id FROM gold) ORDER BY id LIMIT ?`;
+const RESPONSES_SQL = "SELECT item_id, idx, model, content FROM responses WHERE item_id BETWEEN ? AND ? ORDER BY item_id, idx";
+const JUDGMENTS_SQL = `SELECT j.item_id, j.id, j.annotator_id, j.outcome, j.ranking, j.strength, j.criteria, j.rationale,
+  j.shown_order, j.time_on_task_ms, j.source, j.supersedes_id, j.created_at, a.repeat_of
+FROM judgments j LEFT JOIN assignments a ON a.id = j.assignment_id
+WHERE j.project_id = ? AND j.item_id BETWEEN ? AND ? ORDER BY j.item_id, j.id`;
+
+type ItemRow = [id: number, externalId: string | null, prompt: string, metadata: string];
+type ResponseRow = [itemId: number, idx: number, model: string, content: string];
+type JudgmentRow = [
+  itemId: number,
+  id: number,
+  annotatorId: number,
+  outcome: Outcome,
+  ranking: string | null,
+  strength: number | null,
+  criteria: string,
+  rationale: string | null,
+  shownOrder: string | null,
+  timeOnTaskMs: number | null,
+  source: string,
+  supersedesId: number | null,
+  createdAt: number,
+  repeatOf: number | null,
+];
+
+/** A stored item; `promptJson` is the prompt column's JSON text, parsed on first use. */
+class StoredItem implements ExportItem {
+  responses: StoredResponse[] = [];
+  judgments: StoredJudgment[] = [];
+  #prompt: Content | undefined;
+  #metadata: Record<string, unknown> | undefined;
+  constructor(
+    readonly id: number,
+    readonly externalId: string | null,
+    readonly promptJson: string,
+    private readonly metadataJson: string,
+  ) {}
+  get prompt(): Content {
+    if (this.#prompt === undefined) this.#prompt = JSON.parse(this.promptJson) as Content;
+    return this.#prompt;
+  }
+  get metadata(): Record<string, unknown> {
+    if (this.#metadata === undefined) this.#metadata = JSON.parse(this.metadataJson) as Record<string, unknown>;
+    return this.#metadata;
+  }
+}
+
+class StoredResponse implements ExportResponse {
+  #content: Content | undefined;
+  constructor(
+    readonly idx: number,
+    readonly model: string,
+    readonly json: string,
+  ) {}
+  get content(): Content {
+    if (this.#content === undefined) this.#content = JSON.parse(this.json) as Content;
+    return this.#content;
+  }
+}
+
+function parseOrNull<T>(json: string | null): T | null {
+  return json === null ? null : (JSON.parse(json) as T);
+}
+
+class StoredJudgment implements ExportJudgment {
+  readonly id: number;
+  readonly annotatorId: number;
+  readonly outcome: Outcome;
+  readonly strength: number | null;
+  readonly rationale: string | null;
+  readonly timeOnTaskMs: number | null;
+  readonly source: string;
+  readonly supersedesId: number | null;
+  readonly createdAt: number;
+  readonly repeatOf: number | null;
+  #row: JudgmentRow;
+  #criteria: CriteriaOutcomes | undefined;
+  constructor(row: JudgmentRow) {
+    this.#row = row;
+    this.id = row[1];
+    this.annotatorId = row[2];
+    this.outcome = row[3];
+    this.strength = row[5];
+    this.rationale = row[7];
+    this.timeOnTaskMs = row[9];
+    this.source = row[10];
+    this.supersedesId = row[11];
+    this.createdAt = row[12];
+    this.repeatOf = row[13];
+  }
+  get ranking(): number[] | null {
+    return parseOrNull<number[]>(this.#row[4]);
+  }
+  get criteria(): CriteriaOutcomes {
+    if (this.#criteria === undefined) this.#criteria = JSON.parse(this.#row[6]) as CriteriaOutcomes;
+    return this.#criteria;
+  }
+  get shownOrder(): number[] | null {
+    return parseOrNull<number[]>(this.#row[8]);
+  }
+}
+
+/** Pages of items with their responses and (non-excluded) judgments, in id order. */
+export function* itemPages(db: Db, projectId: number, pageSize = 250): Generator<ExportItem[]> {
+  const client = db.$client;
+  const itemsStmt = client.prepare(ITEMS_SQL).raw(true);
+  const responsesStmt = client.prepare(RESPONSES_SQL).raw(true);
+  const judgmentsStmt = client.prepare(JUDGMENTS_SQL).raw(true);
+  const excluded = new Set(
+    (client.prepare("SELECT user_id FROM annotator_exclusions WHERE project_id = ?").pluck().all(projectId) as number[]).map(Number),
+  );
+  let after = 0;
+  for (;;) {
+    const rows = itemsStmt.all(projectId, after, pageSize) as ItemRow[];
+    if (rows.length === 0) return;
+    const byId = new Map<number, StoredItem>();
+    const page: StoredItem[] = [];
+    for (const r of rows) {
+      const item = new StoredItem(r[0], r[1], r[2], r[3]);
+      byId.set(item.id, item);
+      page.push(item);
+    }
+    const lo = rows[0]?.[0] ?? 0;
+    const hi = rows[rows.length - 1]?.[0] ?? 0;
+    // The id range can hold other projects' or gold items: the map lookup skips them.
+    for (const r of responsesStmt.iterate(lo, hi) as Iterable<ResponseRow>)
+      byId.get(r[0])?.responses.push(new StoredResponse(r[1], r[2], r[3]));
+    for (const r of judgmentsStmt.iterate(projectId, lo, hi) as Iterable<JudgmentRow>) {
+      if (excluded.has(r[2])) continue;
+      byId.get(r[0])?.judgments.push(new StoredJudgment(r));
+    }
+    after = hi;
+    yield page;
+  }
+}
