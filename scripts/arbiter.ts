@@ -19,6 +19,7 @@ import { createUser } from "@/server/domain/users";
 import { runDoctor } from "@/server/jobs/doctor";
 import { createTrainJob, getJob, getModelForJob } from "@/server/jobs/jobs";
 import { JobRunner } from "@/server/jobs/runner";
+import { scoringCommands } from "./scoring-commands";
 
 class UsageError extends Error {}
 
@@ -364,6 +365,7 @@ const COMMANDS: Record<string, Command> = {
       return { json: r, text: `wrote ${r.rows} rows to ${out} (sha256 ${r.sha256}, snapshot ${r.snapshot})` };
     },
   },
+  ...scoringCommands({ usageError: (m) => new UsageError(m), required, intFlag, resolveProject }),
 };
 
 function help(): string {
