@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { items, judgments, responses, users } from "@/db/schema";
+import { items, judgments, projects, responses, users } from "@/db/schema";
 import { createProject, getProjectStatus } from "@/server/domain/projects";
 import { memoryDb, pairItem, tempDir, writeJsonl } from "@/server/testing/fixtures";
 import { assertImported, importItems } from "./import-items";
@@ -134,5 +135,28 @@ describe("importItems (arbiter format)", () => {
     fs.writeFileSync(file, `${JSON.stringify(pairItem(1))}\n${"x".repeat(17 * 1024 * 1024)}\n${JSON.stringify(pairItem(3))}\n`);
     const r = importItems(db, { projectId: p.id, file });
     expect(r.errors).toEqual([{ line: 2, field: "(line)", message: "line is longer than 16777216 bytes" }]);
+  });
+
+  it("hands out queue positions in file order, continuing across imports, and a failed import takes none", () => {
+    const db = memoryDb();
+    const p = createProject(db, { name: "queue" });
+    const other = createProject(db, { name: "other" });
+    importItems(db, { projectId: p.id, file: writeJsonl([pairItem(1), pairItem(2)]) });
+    importItems(db, { projectId: other.id, file: writeJsonl([pairItem(1)]) });
+    expect(importItems(db, { projectId: p.id, file: writeJsonl([pairItem(3), "{"]) }).errorCount).toBe(1);
+    importItems(db, { projectId: p.id, file: writeJsonl([pairItem(4), pairItem(5)]) });
+    const positions = db
+      .select({ externalId: items.externalId, pos: items.queuePos })
+      .from(items)
+      .where(eq(items.projectId, p.id))
+      .orderBy(items.id)
+      .all();
+    expect(positions).toEqual([
+      { externalId: "item-1", pos: 1 },
+      { externalId: "item-2", pos: 2 },
+      { externalId: "item-4", pos: 3 },
+      { externalId: "item-5", pos: 4 },
+    ]);
+    expect(db.select({ seq: projects.queueSeq }).from(projects).where(eq(projects.id, p.id)).get()).toEqual({ seq: 4 });
   });
 });
