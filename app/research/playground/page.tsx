@@ -1,0 +1,5 @@
+import { PlaygroundPanel } from "./playground-panel";
+
+export default function PlaygroundPage() {
+  return <PlaygroundPanel />;
+}
