@@ -6,14 +6,23 @@
  *   3. the plain logistic-regression baseline (fitLogisticRegressionBaseline: one design row per battle,
  *      IRLS), a single point fit,
  * and prints the speed-up of one aggregated BT fit over the plain regression, and how closely the two
- * agree. Usage: npm run bench:stats [-- --battles N --models M]
+ * agree. Then the whole quality dashboard (computeStatsFromData: agreement with bootstrap intervals,
+ * agreement over time, κ for every annotator pair with intervals, leaderboard, bias, gold, flip rates,
+ * Dawid-Skene) on a synthetic project of `--dashboard-items` items × 3 judgments (default 100,000 items,
+ * ≈ 306k judgments), timed once with a per-part breakdown from the same functions.
+ * Usage: npm run bench:stats [-- --battles N --models M --dashboard-items N]
  */
 import { parseArgs } from "node:util";
+import { computeStatsFromData } from "@/server/domain/quality/project-stats";
 import { type Battle, computeWinRates, createRng, fitBradleyTerry, fitLogisticRegressionBaseline } from "@/server/domain/stats";
+import { makeQualityData } from "./quality-data";
 
-const { values } = parseArgs({ options: { battles: { type: "string" }, models: { type: "string" } } });
+const { values } = parseArgs({
+  options: { battles: { type: "string" }, models: { type: "string" }, "dashboard-items": { type: "string" } },
+});
 const N = Number(values.battles ?? 1_000_000);
 const M = Number(values.models ?? 10);
+const DASHBOARD_ITEMS = Number(values["dashboard-items"] ?? 100_000);
 
 const rng = createRng(42);
 const models = Array.from({ length: M }, (_, i) => `model-${String(i).padStart(2, "0")}`);
@@ -50,6 +59,12 @@ const maxDiff = Math.max(
     return Math.abs(lrRating - r.rating);
   }),
 );
+const quality = makeQualityData({ items: DASHBOARD_ITEMS, overlap: 3, annotators: 30, models: M });
+const dashboard = time(`quality dashboard on ${quality.judgments.length.toLocaleString("en")} judgments`, () =>
+  computeStatsFromData(quality, { projectId: 1, project: { id: 1, name: "bench", criteria: [] } }),
+);
+const dashboardTarget = 5;
+
 const report = {
   battles: N,
   models: M,
@@ -61,10 +76,20 @@ const report = {
   logistic_regression_point_fit_s: lr.seconds,
   speedup_point_fit_vs_logistic: lr.seconds / btPoint.seconds,
   max_rating_diff_vs_logistic: maxDiff,
+  dashboard_judgments: quality.judgments.length,
+  dashboard_s: dashboard.seconds,
+  dashboard_target_s: dashboardTarget,
+  dashboard_kappa_pairs: dashboard.result.agreement.kappa_pairs.length,
+  dashboard_alpha: dashboard.result.agreement.krippendorff_alpha,
 };
 console.log(JSON.stringify(report, null, 2));
 console.log(
   `BT + 100 bootstrap on ${N.toLocaleString("en")} battles: ${bt.seconds.toFixed(2)} s (target ≤ 5 s: ${report.within_target ? "met" : "MISSED"}); ` +
     `one BT fit ${btPoint.seconds.toFixed(3)} s vs plain logistic regression ${lr.seconds.toFixed(2)} s = ${report.speedup_point_fit_vs_logistic.toFixed(0)}× faster; ` +
     `ratings agree within ${maxDiff.toExponential(1)} Elo.`,
+);
+console.log(
+  `Quality dashboard (α + 100 bootstrap, α over time, ${report.dashboard_kappa_pairs} κ pairs + bootstrap, BT, bias, Dawid-Skene) on ` +
+    `${quality.judgments.length.toLocaleString("en")} judgments: ${dashboard.seconds.toFixed(2)} s ` +
+    `(target ≤ ${dashboardTarget} s: ${dashboard.seconds <= dashboardTarget ? "met" : "MISSED"}).`,
 );

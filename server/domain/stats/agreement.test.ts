@@ -5,11 +5,13 @@ import {
   buildReliabilityData,
   computeCohenKappa,
   computeCohenKappaFromRatings,
+  computeCumulativeAgreement,
   computeKrippendorffAlpha,
   computePairwiseKappa,
   computePercentAgreement,
   type ReliabilityData,
 } from "./agreement";
+import { createRng } from "./random";
 
 /** Rows are coders, columns units; null is a missing value. */
 function fromMatrix(matrix: Record<string, readonly (number | string | null)[]>): ReliabilityData {
@@ -217,6 +219,49 @@ describe("Cohen's kappa", () => {
         { unit: "u", coder: "a", value: 1 },
         { unit: "u", coder: "a", value: 2 },
       ]),
+    ).toThrow(/two values/);
+  });
+});
+
+describe("computeCumulativeAgreement", () => {
+  it("equals nominal α and percent agreement recomputed on every prefix", () => {
+    const rng = createRng(9);
+    const records: { unit: string; coder: string; value: string }[] = [];
+    for (let u = 0; u < 60; u++) {
+      for (let c = 0; c < 5; c++)
+        if (rng.next() < 0.6) records.push({ unit: `u${u}`, coder: `c${c}`, value: ["a", "b", "tie"][rng.nextInt(3)] as string });
+    }
+    // Shuffle so units fill up in an interleaved order, as judgments arrive.
+    for (let i = records.length - 1; i > 0; i--) {
+      const j = rng.nextInt(i + 1);
+      [records[i], records[j]] = [records[j] as (typeof records)[number], records[i] as (typeof records)[number]];
+    }
+    const checkpoints = [0, 1, 2, 7, 30, 61, 100, records.length];
+    const got = computeCumulativeAgreement(records, checkpoints);
+    expect(got.map((c) => c.records)).toEqual(checkpoints);
+    for (const c of got) {
+      const prefix = buildReliabilityData(records.slice(0, c.records));
+      const alpha = computeKrippendorffAlpha(prefix, "nominal").alpha;
+      const percent = computePercentAgreement(prefix).agreement;
+      if (alpha === null) expect(c.alpha).toBeNull();
+      else expect(c.alpha).toBeCloseTo(alpha, 10);
+      if (percent === null) expect(c.percentAgreement).toBeNull();
+      else expect(c.percentAgreement).toBeCloseTo(percent, 12);
+    }
+    expect(got.at(-1)?.alpha).not.toBeNull();
+  });
+
+  it("gives Krippendorff's published nominal value on his example, and refuses a coder's second value", () => {
+    const records = KRIPPENDORFF_2011.flatMap((unit, u) => unit.map(({ coder, value }) => ({ unit: String(u), coder, value })));
+    expect(computeCumulativeAgreement(records, [records.length])[0]?.alpha).toBeCloseTo(0.743, 3);
+    expect(() =>
+      computeCumulativeAgreement(
+        [
+          { unit: "1", coder: "x", value: 1 },
+          { unit: "1", coder: "x", value: 2 },
+        ],
+        [2],
+      ),
     ).toThrow(/two values/);
   });
 });

@@ -1,7 +1,6 @@
 import { AppError } from "../errors";
 import {
   type BootstrapOptions,
-  bootstrapUnits,
   type ConfidenceInterval,
   computePercentileInterval,
   finiteOrNull,
@@ -78,7 +77,8 @@ export function buildReliabilityData(records: readonly { unit: string; coder: st
   const byUnit = new Map<string, CodedValue[]>();
   const seen = new Set<string>();
   for (const { unit, coder, value } of records) {
-    const key = JSON.stringify([unit, coder]);
+    // Length-prefixed: unambiguous for any strings, and much cheaper than JSON on large projects.
+    const key = `${unit.length}:${unit}${coder}`;
     if (seen.has(key)) throw new AppError("BAD_INPUT", `coder ${coder} has two values for unit ${unit}`);
     seen.add(key);
     const values = byUnit.get(unit);
@@ -124,20 +124,37 @@ function unitAgreementCounts(unit: readonly CodedValue[]): { pairs: number; agre
  * replacement (seeded; default 1000 resamples, 95%).
  */
 export function bootstrapPercentAgreement(data: ReliabilityData, options?: BootstrapOptions): ConfidenceInterval {
+  const { resamples, seed, level } = resolveBootstrapOptions(options);
   const units = data.map(unitAgreementCounts).filter((u) => u.pairs > 0);
-  return bootstrapUnits(
-    units,
-    (sample) => {
-      let pairs = 0;
-      let agreeing = 0;
-      for (const u of sample) {
-        pairs += u.pairs;
-        agreeing += u.agreeing;
-      }
-      return pairs > 0 ? agreeing / pairs : null;
-    },
-    options,
-  );
+  const n = units.length;
+  const pairs = Float64Array.from(units, (u) => u.pairs);
+  const agreeing = Float64Array.from(units, (u) => u.agreeing);
+  let totalPairs = 0;
+  let totalAgreeing = 0;
+  for (let i = 0; i < n; i++) {
+    totalPairs += pairs[i] ?? 0;
+    totalAgreeing += agreeing[i] ?? 0;
+  }
+  // Same draws as a generic unit bootstrap (n draws of nextInt(n) per resample), on flat arrays.
+  const rng = createRng(seed);
+  const replicates: number[] = [];
+  for (let r = 0; r < resamples && n > 0; r++) {
+    let p = 0;
+    let a = 0;
+    for (let i = 0; i < n; i++) {
+      const u = rng.nextInt(n);
+      p += pairs[u] ?? 0;
+      a += agreeing[u] ?? 0;
+    }
+    if (p > 0) replicates.push(a / p);
+  }
+  return {
+    estimate: totalPairs > 0 ? totalAgreeing / totalPairs : null,
+    ...computePercentileInterval(replicates, level),
+    level,
+    resamples,
+    validResamples: replicates.length,
+  };
 }
 
 /**
@@ -147,8 +164,14 @@ export function bootstrapPercentAgreement(data: ReliabilityData, options?: Boots
 interface PreparedAlpha {
   metric: AlphaMetric;
   values: readonly (number | string)[];
-  /** Per pairable unit: flat triples (c, k, o_uck) with o_uck = n_uc (n_uk − [c = k]) / (m_u − 1). */
-  unitCoincidences: readonly Float64Array[];
+  /**
+   * Distinct unit patterns: flat triples (c, k, o_uck) with o_uck = n_uc (n_uk − [c = k]) / (m_u − 1).
+   * Units with the same multiset of values share one pattern; a project has a handful of patterns
+   * however many units it has, so a bootstrap resample only counts how often each pattern was drawn.
+   */
+  patterns: readonly Float64Array[];
+  /** Pattern index of each pairable unit. */
+  unitPattern: Int32Array;
 }
 
 function prepareAlpha(data: ReliabilityData, metric: AlphaMetric): PreparedAlpha {
@@ -166,23 +189,39 @@ function prepareAlpha(data: ReliabilityData, metric: AlphaMetric): PreparedAlpha
   if (metric !== "nominal") values.sort((a, b) => (a as number) - (b as number));
   const indexOf = new Map(values.map((v, i) => [v, i]));
 
-  const unitCoincidences = pairable.map((unit) => {
-    const counts = new Map<number, number>();
+  const patterns: Float64Array[] = [];
+  const patternOf = new Map<string, number>();
+  const unitPattern = new Int32Array(pairable.length);
+  const counts = new Int32Array(values.length);
+  pairable.forEach((unit, u) => {
+    const used: number[] = [];
     for (const { value } of unit) {
       const idx = indexOf.get(value) ?? 0;
-      counts.set(idx, (counts.get(idx) ?? 0) + 1);
+      if (counts[idx] === 0) used.push(idx);
+      counts[idx] = (counts[idx] ?? 0) + 1;
     }
-    const m = unit.length;
-    const entries: number[] = [];
-    for (const [c, nc] of counts) {
-      for (const [k, nk] of counts) {
-        const pairsCk = c === k ? nc * (nk - 1) : nc * nk;
-        if (pairsCk > 0) entries.push(c, k, pairsCk / (m - 1));
+    used.sort((x, y) => x - y);
+    const key = used.map((c) => `${c}x${counts[c]}`).join(",");
+    let pattern = patternOf.get(key);
+    if (pattern === undefined) {
+      const m = unit.length;
+      const entries: number[] = [];
+      for (const c of used) {
+        for (const k of used) {
+          const nc = counts[c] ?? 0;
+          const nk = counts[k] ?? 0;
+          const pairsCk = c === k ? nc * (nk - 1) : nc * nk;
+          if (pairsCk > 0) entries.push(c, k, pairsCk / (m - 1));
+        }
       }
+      pattern = patterns.length;
+      patterns.push(Float64Array.from(entries));
+      patternOf.set(key, pattern);
     }
-    return Float64Array.from(entries);
+    unitPattern[u] = pattern;
+    for (const c of used) counts[c] = 0;
   });
-  return { metric, values, unitCoincidences };
+  return { metric, values, patterns, unitPattern };
 }
 
 /** α from a summed V×V coincidence matrix (row-major). */
@@ -252,18 +291,26 @@ function differenceMatrix(prepared: PreparedAlpha, marginals: Float64Array): Flo
   return delta;
 }
 
-function sumCoincidences(prepared: PreparedAlpha, unitIndices: ArrayLike<number>): Float64Array {
+/** Σ over patterns of (times drawn) × the pattern's coincidences: the V×V matrix of a (re)sample. */
+function sumCoincidences(prepared: PreparedAlpha, patternCounts: ArrayLike<number>): Float64Array {
   const v = prepared.values.length;
   const o = new Float64Array(v * v);
-  for (let i = 0; i < unitIndices.length; i++) {
-    const entries = prepared.unitCoincidences[unitIndices[i] ?? 0];
-    if (!entries) continue;
+  for (let p = 0; p < prepared.patterns.length; p++) {
+    const times = patternCounts[p] ?? 0;
+    if (times === 0) continue;
+    const entries = prepared.patterns[p] as Float64Array;
     for (let e = 0; e < entries.length; e += 3) {
       const idx = (entries[e] ?? 0) * v + (entries[e + 1] ?? 0);
-      o[idx] = (o[idx] ?? 0) + (entries[e + 2] ?? 0);
+      o[idx] = (o[idx] ?? 0) + times * (entries[e + 2] ?? 0);
     }
   }
   return o;
+}
+
+function allPatternCounts(prepared: PreparedAlpha): Float64Array {
+  const counts = new Float64Array(prepared.patterns.length);
+  for (const p of prepared.unitPattern) counts[p] = (counts[p] ?? 0) + 1;
+  return counts;
 }
 
 /**
@@ -276,8 +323,7 @@ function sumCoincidences(prepared: PreparedAlpha, unitIndices: ArrayLike<number>
  */
 export function computeKrippendorffAlpha(data: ReliabilityData, metric: AlphaMetric): AlphaResult {
   const prepared = prepareAlpha(data, metric);
-  const all = Array.from({ length: prepared.unitCoincidences.length }, (_, i) => i);
-  return alphaFromCoincidences(prepared, sumCoincidences(prepared, all), all.length);
+  return alphaFromCoincidences(prepared, sumCoincidences(prepared, allPatternCounts(prepared)), prepared.unitPattern.length);
 }
 
 /**
@@ -288,15 +334,18 @@ export function computeKrippendorffAlpha(data: ReliabilityData, metric: AlphaMet
 export function bootstrapKrippendorffAlpha(data: ReliabilityData, metric: AlphaMetric, options?: BootstrapOptions): ConfidenceInterval {
   const { resamples, seed, level } = resolveBootstrapOptions(options);
   const prepared = prepareAlpha(data, metric);
-  const units = prepared.unitCoincidences.length;
-  const all = Array.from({ length: units }, (_, i) => i);
-  const estimate = alphaFromCoincidences(prepared, sumCoincidences(prepared, all), units).alpha;
+  const units = prepared.unitPattern.length;
+  const estimate = alphaFromCoincidences(prepared, sumCoincidences(prepared, allPatternCounts(prepared)), units).alpha;
   const rng = createRng(seed);
   const replicates: number[] = [];
-  const sample = new Uint32Array(units);
+  const drawn = new Float64Array(prepared.patterns.length);
   for (let r = 0; r < resamples && units > 0; r++) {
-    for (let i = 0; i < units; i++) sample[i] = rng.nextInt(units);
-    const alpha = finiteOrNull(alphaFromCoincidences(prepared, sumCoincidences(prepared, sample), units).alpha);
+    drawn.fill(0);
+    for (let i = 0; i < units; i++) {
+      const p = prepared.unitPattern[rng.nextInt(units)] ?? 0;
+      drawn[p] = (drawn[p] ?? 0) + 1;
+    }
+    const alpha = finiteOrNull(alphaFromCoincidences(prepared, sumCoincidences(prepared, drawn), units).alpha);
     if (alpha !== null) replicates.push(alpha);
   }
   return {
@@ -384,6 +433,63 @@ export function computeCohenKappa(data: ReliabilityData, coderA: string, coderB:
 }
 
 /**
+ * Percentile bootstrap of κ over a pair's shared units: the same draws as a generic unit bootstrap
+ * (n draws of nextInt(n) per resample), counted into a category × category table instead of copying
+ * rating lists, because a project has many pairs and each bootstrap redraws every shared unit.
+ */
+function bootstrapKappa(
+  ratingsA: readonly (number | string)[],
+  ratingsB: readonly (number | string)[],
+  estimate: number | null,
+  options: BootstrapOptions,
+): ConfidenceInterval {
+  const { resamples, seed, level } = resolveBootstrapOptions(options);
+  const categories = new Map<number | string, number>();
+  const code = (v: number | string) => {
+    let c = categories.get(v);
+    if (c === undefined) {
+      c = categories.size;
+      categories.set(v, c);
+    }
+    return c;
+  };
+  const n = ratingsA.length;
+  const codesA = Int32Array.from(ratingsA, code);
+  const codesB = Int32Array.from(ratingsB, code);
+  const v = categories.size;
+  const marginA = new Float64Array(v);
+  const marginB = new Float64Array(v);
+  const rng = createRng(seed);
+  const replicates: number[] = [];
+  for (let r = 0; r < resamples && n > 0; r++) {
+    marginA.fill(0);
+    marginB.fill(0);
+    let equal = 0;
+    for (let i = 0; i < n; i++) {
+      const u = rng.nextInt(n);
+      const a = codesA[u] ?? 0;
+      const b = codesB[u] ?? 0;
+      if (a === b) equal += 1;
+      marginA[a] = (marginA[a] ?? 0) + 1;
+      marginB[b] = (marginB[b] ?? 0) + 1;
+    }
+    let expected = 0;
+    for (let c = 0; c < v; c++) expected += ((marginA[c] ?? 0) / n) * ((marginB[c] ?? 0) / n);
+    if (expected < 1 - 1e-12) {
+      const kappa = finiteOrNull((equal / n - expected) / (1 - expected));
+      if (kappa !== null) replicates.push(kappa);
+    }
+  }
+  return {
+    estimate: finiteOrNull(estimate),
+    ...computePercentileInterval(replicates, level),
+    level,
+    resamples,
+    validResamples: replicates.length,
+  };
+}
+
+/**
  * Cohen's κ for every coder pair sharing at least `minShared` units (default 20, as in DESIGN.md),
  * sorted by coder names. With `bootstrap` set, each pair also gets a percentile interval from resampling
  * its shared units (seeded; all pairs use the same seed).
@@ -407,20 +513,101 @@ export function computePairwiseKappa(
       if (ratingsA.length < minShared) continue;
       const kappa = computeCohenKappaFromRatings(ratingsA, ratingsB);
       const row: PairwiseKappa = { coderA, coderB, ...kappa };
-      if (options?.bootstrap) {
-        const pairs = ratingsA.map((a, k) => [a, ratingsB[k] as number | string] as const);
-        row.interval = bootstrapUnits(
-          pairs,
-          (sample) =>
-            computeCohenKappaFromRatings(
-              sample.map((p) => p[0]),
-              sample.map((p) => p[1]),
-            ).kappa,
-          options.bootstrap,
-        );
-      }
+      if (options?.bootstrap) row.interval = bootstrapKappa(ratingsA, ratingsB, kappa.kappa, options.bootstrap);
       result.push(row);
     }
   }
   return result;
+}
+
+/** Nominal α and percent agreement after a prefix of the records. */
+export interface AgreementCheckpoint {
+  /** Records consumed (the prefix length). */
+  records: number;
+  alpha: number | null;
+  percentAgreement: number | null;
+}
+
+/**
+ * Nominal Krippendorff's α and pooled percent agreement after each prefix length in `checkpoints`
+ * (ascending) of `records` — e.g. agreement over time — in one pass. Each unit's contribution to the
+ * coincidence matrix depends only on its value counts, so adding a value swaps that unit's old
+ * contribution for its new one; every checkpoint then reads α off the running V×V matrix instead of
+ * rebuilding the reliability data of the whole prefix. Equal to {@link computeKrippendorffAlpha}
+ * ("nominal") and {@link computePercentAgreement} on each prefix (tested). A coder's second value
+ * for a unit throws BAD_INPUT, as in {@link buildReliabilityData}.
+ */
+export function computeCumulativeAgreement(
+  records: readonly { unit: string; coder: string; value: number | string }[],
+  checkpoints: readonly number[],
+): AgreementCheckpoint[] {
+  const valueIndex = new Map<number | string, number>();
+  const units = new Map<string, Map<number, number>>();
+  const seen = new Set<string>();
+  // Sparse coincidences keyed c * 2^20 + k: V is small, but unknown up front.
+  const o = new Map<number, number>();
+  const add = (c: number, k: number, x: number) => {
+    const key = c * 1_048_576 + k;
+    o.set(key, (o.get(key) ?? 0) + x);
+  };
+  const contribute = (counts: Map<number, number>, m: number, sign: 1 | -1) => {
+    if (m < 2) return;
+    for (const [c, nc] of counts) {
+      for (const [k, nk] of counts) {
+        const pairsCk = c === k ? nc * (nk - 1) : nc * nk;
+        if (pairsCk > 0) add(c, k, (sign * pairsCk) / (m - 1));
+      }
+    }
+  };
+  let pairs = 0;
+  let agreeing = 0;
+  const out: AgreementCheckpoint[] = [];
+  let next = 0;
+  const emit = (consumed: number) => {
+    while (next < checkpoints.length && (checkpoints[next] ?? 0) === consumed) {
+      const marginals = new Map<number, number>();
+      let n = 0;
+      let observed = 0;
+      for (const [key, x] of o) {
+        const c = Math.floor(key / 1_048_576);
+        const k = key % 1_048_576;
+        marginals.set(c, (marginals.get(c) ?? 0) + x);
+        n += x;
+        if (c !== k) observed += x;
+      }
+      let sumSquares = 0;
+      for (const nc of marginals.values()) sumSquares += nc * nc;
+      const expected = n * n - sumSquares; // Σ_{c≠k} n_c n_k
+      // Sums of 1/(m−1) fractions: treat float dust as the exact zero it stands for.
+      const alpha = n > 1 && expected > 1e-9 ? 1 - ((n - 1) * observed) / expected : null;
+      out.push({ records: consumed, alpha, percentAgreement: pairs > 0 ? agreeing / pairs : null });
+      next += 1;
+    }
+  };
+  emit(0);
+  records.forEach(({ unit, coder, value }, r) => {
+    const key = `${unit.length}:${unit}${coder}`;
+    if (seen.has(key)) throw new AppError("BAD_INPUT", `coder ${coder} has two values for unit ${unit}`);
+    seen.add(key);
+    let v = valueIndex.get(value);
+    if (v === undefined) {
+      v = valueIndex.size;
+      valueIndex.set(value, v);
+    }
+    let counts = units.get(unit);
+    if (!counts) {
+      counts = new Map();
+      units.set(unit, counts);
+    }
+    let m = 0;
+    for (const c of counts.values()) m += c;
+    contribute(counts, m, -1);
+    const same = counts.get(v) ?? 0;
+    pairs += m; // the new value pairs with each of the m earlier ones
+    agreeing += same;
+    counts.set(v, same + 1);
+    contribute(counts, m + 1, 1);
+    emit(r + 1);
+  });
+  return out;
 }

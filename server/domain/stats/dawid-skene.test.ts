@@ -104,3 +104,25 @@ describe("fitDawidSkene", () => {
     expect(fitDawidSkene(labels, { classes: 3 })).toEqual(fitDawidSkene(labels, { classes: 3 }));
   });
 });
+
+describe("fitDawidSkene likelihoodTolerance", () => {
+  it("stops once the log-likelihood settles, with estimates close to the long fit", () => {
+    const rng = createRng(4);
+    const labels: CategoricalLabel[] = [];
+    for (let i = 0; i < 400; i++) {
+      const truth = rng.nextInt(3);
+      for (let a = 0; a < 5; a++) {
+        const right = rng.next() < 0.5 + a * 0.1;
+        labels.push({ item: `i${i}`, annotator: `a${a}`, label: right ? truth : rng.nextInt(3) });
+      }
+    }
+    const full = fitDawidSkene(labels, { classes: 3, maxIterations: 2000, tolerance: 1e-9 });
+    const quick = fitDawidSkene(labels, { classes: 3, maxIterations: 2000, tolerance: 1e-9, likelihoodTolerance: 1e-6 });
+    expect(quick.converged).toBe(true);
+    expect(quick.iterations).toBeLessThan(full.iterations);
+    quick.annotators.forEach((a, i) => {
+      expect(Math.abs(a.accuracy - (full.annotators[i]?.accuracy ?? 0))).toBeLessThan(0.01);
+    });
+    expect(Math.abs(quick.logLikelihood - full.logLikelihood)).toBeLessThan(1e-3 * Math.abs(full.logLikelihood));
+  });
+});
