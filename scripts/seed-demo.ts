@@ -50,11 +50,13 @@ function mulberry32(seed: number) {
 }
 
 async function main() {
+  // The demo's accounts have public passwords: they exist, and sign in, only in demo mode.
+  if (process.env.ARBITER_DEMO !== "1") throw new Error("seed-demo creates accounts with public passwords: run it through npm run demo");
   const db = openDb();
   const ids = new Map<string, number>();
   for (const u of DEMO_USERS) {
     const found = db.select({ id: users.id }).from(users).where(eq(users.email, u.email)).get();
-    ids.set(u.email, found ? found.id : (await createUser(db, u)).id);
+    ids.set(u.email, found ? found.id : (await createUser(db, u, { demo: true })).id);
   }
   const admin = ids.get("admin@arbiter.local");
 

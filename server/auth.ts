@@ -12,12 +12,14 @@ import type { Role } from "@/db/schema";
 import { type Db, getDb } from "@/server/db";
 import { recordAuditEvent } from "@/server/domain/audit";
 import { isLoginLocked, WINDOW_S } from "@/server/domain/login-throttle";
+import { DEMO_PASSWORDS } from "@/server/domain/password-policy";
 import { getSessionUser, type SessionUser, verifyCredentials } from "@/server/domain/users";
 
 const zCredentials = z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(200) });
 
 export const SESSION_MAX_AGE_S = 12 * 60 * 60;
 export const LOCKED_MESSAGE = `Too many failed sign-ins for this account. Try again in ${WINDOW_S / 60} minutes.`;
+export const DEMO_ONLY_MESSAGE = "Demo accounts and their public passwords work only in demo mode (npm run demo).";
 
 export const authOptions: NextAuthOptions = {
   session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_S },
@@ -34,6 +36,14 @@ export const authOptions: NextAuthOptions = {
           recordAuditEvent(db, { action: "auth.login_locked", detail: { email: parsed.data.email.toLowerCase() } });
           // next-auth hands this message to the sign-in form as `error`.
           throw new Error(LOCKED_MESSAGE);
+        }
+        // No default password outside demo mode: a demo seed's public password never signs in there.
+        if (process.env.ARBITER_DEMO !== "1" && DEMO_PASSWORDS.includes(parsed.data.password)) {
+          recordAuditEvent(db, {
+            action: "auth.login_failed",
+            detail: { email: parsed.data.email.toLowerCase(), reason: "demo password" },
+          });
+          throw new Error(DEMO_ONLY_MESSAGE);
         }
         const user = await verifyCredentials(db, parsed.data.email, parsed.data.password);
         recordAuditEvent(db, {

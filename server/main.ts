@@ -128,6 +128,9 @@ async function main() {
   server.listen(env.PORT, env.HOST, () => {
     const mode = dev ? "(dev) " : env.ARBITER_API_ONLY === "1" ? "(API only) " : "";
     console.log(`Arbiter ${mode}listening on http://localhost:${env.PORT} — database ${env.ARBITER_DB}`);
+    if (env.ARBITER_DEMO === "1") {
+      console.warn("ARBITER_DEMO=1: DEMO MODE — the demo accounts' public passwords sign in. Never run a real campaign like this.");
+    }
   });
   if (env.ARBITER_MEMORY_LOG) startMemoryLog(env.ARBITER_MEMORY_LOG);
 

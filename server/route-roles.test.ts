@@ -13,6 +13,7 @@ import { NextRequest } from "next/server";
 import { encode } from "next-auth/jwt";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { Role } from "@/db/schema";
+import { DEMO_ONLY_MESSAGE } from "@/server/auth";
 import type { Db } from "@/server/db";
 import { createUser } from "@/server/domain/users";
 import { authorizeRoute, findRouteRule, HTTP_METHODS, type HttpMethod, ROUTE_RULES, type RouteRule } from "@/server/route-roles";
@@ -190,8 +191,8 @@ describe("next-auth's own endpoints", () => {
     if (!h) throw new Error(`no ${method} handler for /api/auth/[...nextauth]`);
     return h;
   }
-  async function postCredentials(csrf: { cookie: string; token: string } | null, password: string) {
-    const body = new URLSearchParams({ email: "admin@routes.test", password, ...(csrf ? { csrfToken: csrf.token } : {}), json: "true" });
+  async function postCredentials(csrf: { cookie: string; token: string } | null, password: string, email = "admin@routes.test") {
+    const body = new URLSearchParams({ email, password, ...(csrf ? { csrfToken: csrf.token } : {}), json: "true" });
     current = new NextRequest(`${ORIGIN}/api/auth/callback/credentials`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", ...(csrf ? { cookie: csrf.cookie } : {}) },
@@ -228,5 +229,19 @@ describe("next-auth's own endpoints", () => {
     const res = await postCredentials(null, "correct horse battery staple");
     expect(sessionCookie(res)).toBeUndefined();
     expect(JSON.stringify(await res.json())).toContain("csrf=true");
+  });
+  it("a demo account's public password signs in only in demo mode", async () => {
+    delete process.env.ARBITER_DEMO;
+    await createUser(state.db as Db, { email: "demo@routes.test", password: "demo-admin-pass", role: "admin" }, { demo: true });
+    const outside = await postCredentials(await csrfToken(), "demo-admin-pass", "demo@routes.test");
+    expect(sessionCookie(outside)).toBeUndefined();
+    expect(decodeURIComponent(JSON.stringify(await outside.json()))).toContain(DEMO_ONLY_MESSAGE);
+    process.env.ARBITER_DEMO = "1";
+    try {
+      const inDemo = await postCredentials(await csrfToken(), "demo-admin-pass", "demo@routes.test");
+      expect(sessionCookie(inDemo)).toBeDefined();
+    } finally {
+      delete process.env.ARBITER_DEMO;
+    }
   });
 });

@@ -13,7 +13,11 @@ test("an admin invites an annotator by link; the link works once; disabling lock
   const newcomer = await guest.newPage();
   await newcomer.goto(link);
   await newcomer.getByTestId("invite-email").fill("newcomer@e2e.test");
-  await newcomer.getByTestId("invite-password").fill("newcomer-pass-1");
+  // A common password is refused with the reason, and no account is made.
+  await newcomer.getByTestId("invite-password").fill("password1234");
+  await newcomer.getByTestId("invite-accept").click();
+  await expect(newcomer.getByTestId("invite-error")).toContainText('common password ("password")');
+  await newcomer.getByTestId("invite-password").fill("tidal-orchid-lantern");
   await newcomer.getByTestId("invite-accept").click();
   await expect(newcomer.getByTestId("nav-user")).toHaveText("newcomer@e2e.test · annotator");
 

@@ -8,7 +8,7 @@ import { createUser, getSessionUser, verifyCredentials } from "./users";
 const NOW = 1_800_000_000;
 
 async function admin(db: ReturnType<typeof memoryDb>) {
-  return (await createUser(db, { email: "boss@x.io", password: "boss-password", role: "admin" })).id;
+  return (await createUser(db, { email: "boss@x.io", password: "correct-horse-staple", role: "admin" })).id;
 }
 
 describe("invites", () => {
@@ -17,7 +17,11 @@ describe("invites", () => {
     const boss = await admin(db);
     const inv = createInvite(db, { role: "annotator", expiresInHours: 1 }, boss, NOW);
     expect(db.select().from(invites).all()[0]?.tokenHash).not.toContain(inv.token);
-    expect(describeInvite(db, inv.token, NOW + 10)).toEqual({ role: "annotator", email: null });
+    expect(describeInvite(db, inv.token, NOW + 10)).toEqual({
+      role: "annotator",
+      email: null,
+      password: { minLength: 8, requirements: expect.stringContaining("At least 8 characters") },
+    });
     const user = await acceptInvite(db, { token: inv.token, email: "new@x.io", password: "a-good-password" }, NOW + 10);
     expect(user.role).toBe("annotator");
     expect(await verifyCredentials(db, "new@x.io", "a-good-password")).not.toBeNull();
@@ -46,6 +50,14 @@ describe("invites", () => {
       /for bob@x.io/,
     );
     await expect(acceptInvite(db, { token: forBob.token, email: "bob@x.io", password: "short" }, NOW)).rejects.toThrow(/password/);
+    await expect(acceptInvite(db, { token: forBob.token, email: "bob@x.io", password: "iloveyou2024" }, NOW)).rejects.toThrow(
+      /password: this is a common password/,
+    );
+    const staff = createInvite(db, { role: "researcher" }, boss, NOW);
+    expect(describeInvite(db, staff.token, NOW).password.minLength).toBe(12);
+    await expect(acceptInvite(db, { token: staff.token, email: "r@x.io", password: "eleven-char" }, NOW)).rejects.toThrow(
+      /at least 12 characters for a researcher account/,
+    );
     expect(listUsers(db).map((u) => u.email)).toEqual(["boss@x.io"]);
     expect(db.select().from(invites).where(eq(invites.id, forBob.id)).get()?.usedAt).toBeNull();
   });

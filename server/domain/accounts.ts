@@ -10,6 +10,7 @@ import { invites, type Role, users } from "@/db/schema";
 import { type Db, transaction } from "@/server/db";
 import { recordAuditEvent } from "./audit";
 import { AppError, parseInput } from "./errors";
+import { assertPasswordAllowed, minPasswordLength, passwordRequirements } from "./password-policy";
 import { hashPassword } from "./passwords";
 import { zRole } from "./schemas";
 import { type SessionUser, zNewUser } from "./users";
@@ -55,7 +56,11 @@ export function describeInvite(db: Db, token: string, nowS = Math.floor(Date.now
   if (!row) throw new AppError("NOT_FOUND", "this invite link is not valid");
   if (row.usedAt !== null) throw new AppError("CONFLICT", "this invite link was already used");
   if (row.expiresAt <= nowS) throw new AppError("CONFLICT", "this invite link has expired; ask for a new one");
-  return { role: row.role, email: row.email };
+  return {
+    role: row.role,
+    email: row.email,
+    password: { minLength: minPasswordLength(row.role), requirements: passwordRequirements(row.role) },
+  };
 }
 
 /** Creates the invited account, once, before the link expires. */
@@ -75,6 +80,7 @@ export async function acceptInvite(
       { field: "email", message: `this invite is for ${invite.email}` },
     ]);
   }
+  assertPasswordAllowed(input.password, { email: input.email, role: input.role });
   const passwordHash = await hashPassword(input.password); // before the transaction: hashing is slow
   return transaction(db, () => {
     const claimed = db

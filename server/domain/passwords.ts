@@ -4,8 +4,6 @@ import { type Algorithm, hash, verify } from "@node-rs/argon2";
 // Algorithm is a const enum, which isolatedModules cannot read: 2 is Algorithm.Argon2id.
 const OPTIONS = { algorithm: 2 as Algorithm, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 
-export const MIN_PASSWORD_LENGTH = 8;
-
 export function hashPassword(password: string): Promise<string> {
   return hash(password, OPTIONS);
 }

@@ -3,12 +3,17 @@ import { z } from "zod";
 import { type Role, users } from "@/db/schema";
 import { type Db, statementsFor } from "@/server/db";
 import { AppError, parseInput } from "./errors";
-import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from "./passwords";
+import { assertPasswordAllowed, DEMO_PASSWORDS, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "./password-policy";
+import { hashPassword, verifyPassword } from "./passwords";
 import { zRole } from "./schemas";
 
+/** The shape of a new account; the password policy (password-policy.ts) is checked after it. */
 export const zNewUser = z.object({
   email: z.string().trim().toLowerCase().email("not a valid email address"),
-  password: z.string().min(MIN_PASSWORD_LENGTH, `passwords need at least ${MIN_PASSWORD_LENGTH} characters`).max(200),
+  password: z
+    .string()
+    .min(MIN_PASSWORD_LENGTH, `use at least ${MIN_PASSWORD_LENGTH} characters`)
+    .max(MAX_PASSWORD_LENGTH, `use at most ${MAX_PASSWORD_LENGTH} characters`),
   role: zRole,
   name: z.string().trim().min(1).max(120).optional(),
 });
@@ -17,9 +22,15 @@ export type NewUser = z.input<typeof zNewUser>;
 /** The user as the session and every procedure see it: never the password hash. */
 export type SessionUser = { id: number; email: string | null; name: string; role: Role };
 
-export async function createUser(db: Db, input: NewUser): Promise<SessionUser> {
+/**
+ * Creates an account whose password passes the policy. `demo: true` (only the demo seed, only in
+ * demo mode) instead requires one of the demo's public passwords, which sign-in accepts only in demo mode.
+ */
+export async function createUser(db: Db, input: NewUser, opts: { demo?: boolean } = {}): Promise<SessionUser> {
   const user = parseInput(zNewUser, input, "user");
   const { email, password, role } = user;
+  if (!opts.demo) assertPasswordAllowed(password, { email, role });
+  else if (!DEMO_PASSWORDS.includes(password)) throw new AppError("BAD_INPUT", "password: a demo account takes a demo password");
   const existing = db.select({ id: users.id }).from(users).where(eq(users.email, email)).get();
   if (existing) throw new AppError("CONFLICT", `a user with email ${email} already exists`);
   const passwordHash = await hashPassword(password);

@@ -63,16 +63,20 @@ export function AcceptInvite({ token }: { token: string }) {
         <input name="name" className={input} />
       </label>
       <label className="block text-sm">
-        Password (at least 8 characters)
+        Password
         <input
           name="password"
           type="password"
           required
-          minLength={8}
+          minLength={invite.data.password.minLength}
           autoComplete="new-password"
+          aria-describedby="password-requirements"
           data-testid="invite-password"
           className={input}
         />
+        <span id="password-requirements" className="mt-1 block text-xs text-slate-500">
+          {invite.data.password.requirements}
+        </span>
       </label>
       {error && (
         <p role="alert" className="text-sm text-red-600" data-testid="invite-error">
