@@ -13,7 +13,7 @@ import { recordAuditEvent } from "@/server/domain/audit";
 import { AppError } from "@/server/domain/errors";
 import { getProject } from "@/server/domain/projects";
 import { zId } from "@/server/domain/schemas";
-import { writeTrainingFile } from "@/server/domain/training/training-data";
+import { writeTrainingFile, zTrainingSource } from "@/server/domain/training/training-data";
 
 export const zTrainParams = z.object({
   projectId: zId,
@@ -26,6 +26,8 @@ export const zTrainParams = z.object({
   /** Checkpoint cadence: a restart resumes from the newest checkpoint, so this bounds lost work. */
   checkpointEverySteps: z.number().int().min(0).default(500),
   checkpointEverySeconds: z.number().min(0).default(60),
+  /** Which judgments: a project's current ones under export policies, or an export snapshot's. */
+  data: zTrainingSource.prefault({ source: "filters" }),
 });
 export type TrainParams = z.input<typeof zTrainParams>;
 
@@ -56,30 +58,38 @@ export function createTrainJob(db: Db, input: TrainParams, opts: { actorId?: num
     const dir = path.join(root, `job-${job.id}`);
     fs.mkdirSync(dir, { recursive: true });
     const trainFile = path.join(dir, "train.jsonl");
-    const data = writeTrainingFile(db, project.id, trainFile);
+    let data: ReturnType<typeof writeTrainingFile>;
+    try {
+      data = writeTrainingFile(db, project.id, trainFile, params.data);
+    } catch (e) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
     if (data.rows === 0) {
       fs.rmSync(dir, { recursive: true, force: true });
-      throw new AppError(
-        "BAD_INPUT",
-        `project ${project.id} has no judgments to train on (both-bad and excluded annotators do not count)`,
-        [{ field: "projectId", message: "no usable judgments" }],
-      );
+      const where = params.data.source === "snapshot" ? `snapshot ${params.data.snapshotId}` : `project ${project.id}`;
+      throw new AppError("BAD_INPUT", `${where} has no judgments to train on under these policies`, [
+        { field: params.data.source === "snapshot" ? "data.snapshotId" : "projectId", message: "no usable judgments" },
+      ]);
     }
+    const { judgmentIds, ...summary } = data;
+    const dataRecord = { ...summary, judgments: judgmentIds.length };
     const snapshot = db
       .insert(snapshots)
       .values({
         projectId: project.id,
         format: "trainer-jsonl",
-        policies: { both_bad: "drop", ties: params.loss === "bt" ? "skipped by the bt loss" : "keep", excluded_annotators: "drop" },
+        filter: { source: data.source, snapshot_id: data.snapshotId, loss: params.loss },
+        policies: data.policies,
         rowCount: data.rows,
         sha256: data.sha256,
         createdBy: opts.actorId ?? null,
       })
       .returning({ id: snapshots.id })
       .get();
-    for (let i = 0; i < data.judgmentIds.length; i += 500) {
+    for (let i = 0; i < judgmentIds.length; i += 500) {
       db.insert(snapshotJudgments)
-        .values(data.judgmentIds.slice(i, i + 500).map((judgmentId) => ({ snapshotId: snapshot.id, judgmentId })))
+        .values(judgmentIds.slice(i, i + 500).map((judgmentId) => ({ snapshotId: snapshot.id, judgmentId })))
         .run();
     }
     const config = {
@@ -91,15 +101,16 @@ export function createTrainJob(db: Db, input: TrainParams, opts: { actorId?: num
       lr: params.lr,
       eval_fraction: params.evalFraction,
       seed: params.seed,
+      margin_from_strength: data.policies.margin,
       checkpoint_every_steps: params.checkpointEverySteps,
       checkpoint_every_seconds: params.checkpointEverySeconds,
-      meta: { job_id: job.id, project_id: project.id, data: { ...data, judgmentIds: undefined } },
+      meta: { job_id: job.id, project_id: project.id, data: { ...dataRecord, training_snapshot_id: snapshot.id } },
     };
     recordAuditEvent(db, {
       actorId: opts.actorId ?? null,
       action: "job.create",
       projectId: project.id,
-      detail: { job: job.id, base: params.base, epochs: params.epochs, loss: params.loss, rows: data.rows },
+      detail: { job: job.id, base: params.base, epochs: params.epochs, loss: params.loss, rows: data.rows, data: params.data },
     });
     return db.update(jobs).set({ config, snapshotId: snapshot.id }).where(eq(jobs.id, job.id)).returning().get();
   });

@@ -2,10 +2,18 @@ import fs from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { annotatorExclusions, judgments, users } from "@/db/schema";
+import { annotatorExclusions, judgments, snapshotJudgments, users } from "@/db/schema";
+import { exportSnapshot } from "@/server/domain/export/export-snapshot";
+import type { ExportPoliciesInput } from "@/server/domain/export/policies";
 import { importItems } from "@/server/domain/import/import-items";
 import { createProject } from "@/server/domain/projects";
-import { buildTrainingRows, renderContent, renderPrompt, writeTrainingFile } from "@/server/domain/training/training-data";
+import {
+  buildTrainingRows,
+  renderContent,
+  renderPrompt,
+  type TrainingRow,
+  writeTrainingFile,
+} from "@/server/domain/training/training-data";
 import { memoryDb, tempDir, writeJsonl } from "@/server/testing/fixtures";
 
 function setup() {
@@ -86,7 +94,6 @@ describe("training data", () => {
     expect(rows).toEqual([
       { prompt: "Plain?", chosen: "second", rejected: "first", tie: false, margin: 0, strength: 3, criteria: ["helpful"] },
       { prompt: "Plain?", chosen: "first", rejected: "second", tie: true, margin: 0, strength: null, criteria: ["helpful"] },
-      { prompt: "Rank", ranking: ["r2", "r0", "r1"] },
       {
         prompt: "System: Be brief.\nUser: Hi\nAssistant:",
         chosen: "Hey",
@@ -96,15 +103,22 @@ describe("training data", () => {
         strength: null,
         criteria: [],
       },
+      { prompt: "Rank", ranking: ["r2", "r0", "r1"] },
     ]);
     expect(summary).toMatchObject({
+      source: "filters",
       rows: 4,
       pairs: 3,
       ties: 1,
       rankings: 1,
-      dropped: { both_bad: 1, excluded_annotator: 1, superseded: 1, invalid: 0 },
+      dropped: { by_policy: 1, excluded_annotator: 1, superseded: 1, swapped_repeat: 0 },
     });
     expect(summary.judgmentIds).toHaveLength(4);
+    // Policies: ties dropped, and an extra excluded annotator.
+    const j1 = db.select().from(users).where(eq(users.name, "j1")).get()?.id ?? 0;
+    const strict = buildTrainingRows(db, project.id, { source: "filters", policies: { ties: "drop", excludeAnnotators: [j1] } });
+    expect(strict.rows).toEqual([{ prompt: "Rank", ranking: ["r2", "r0", "r1"] }]);
+    expect(strict.summary.dropped.excluded_annotator).toBe(4);
   });
 
   it("writes JSONL the trainer reads, with a sha256", () => {
@@ -116,4 +130,99 @@ describe("training data", () => {
     expect(JSON.parse(lines[0] ?? "")).toHaveProperty("chosen", "second");
     expect(out.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
+
+  it("selects exactly the judgments and pairs an export with the same policies selects", async () => {
+    const { db, project } = votesProject();
+    const cases: { policies: ExportPoliciesInput; format: "trl" | "arena" }[] = [
+      { policies: {}, format: "trl" },
+      { policies: { aggregate: "majority", minVotes: 2 }, format: "trl" },
+      { policies: { criterion: "helpful" }, format: "trl" },
+      { policies: { kway: "best-vs-rest" }, format: "trl" },
+      { policies: { ties: "keep", bothBad: "keep", aggregate: "majority" }, format: "arena" },
+      { policies: { ties: "keep", bothBad: "keep" }, format: "arena" },
+    ];
+    for (const { policies, format } of cases) {
+      const out = path.join(tempDir(), "export.jsonl");
+      const exported = await exportSnapshot(db, { projectId: project.id, format, policies, out });
+      const lineage = db
+        .select({ id: snapshotJudgments.judgmentId })
+        .from(snapshotJudgments)
+        .where(eq(snapshotJudgments.snapshotId, exported.snapshot))
+        .all()
+        .map((r) => r.id)
+        .sort((a, b) => a - b);
+      const fromFilters = buildTrainingRows(db, project.id, { source: "filters", policies: { ties: "drop", ...policies } });
+      const label = JSON.stringify(policies);
+      expect(fromFilters.summary.judgmentIds, label).toEqual(lineage);
+      const pairs = expandPairs(fromFilters.rows);
+      expect(pairs.length, label).toBe(exported.rows);
+      if (format === "trl") {
+        const lines = fs.readFileSync(out, "utf8").trimEnd().split("\n").filter(Boolean);
+        const exportedPairs = lines.map((l) => JSON.parse(l) as { prompt: string; chosen: string; rejected: string });
+        expect(pairs.map((p) => `${p.prompt}|${p.chosen}|${p.rejected}`).sort(), label).toEqual(
+          exportedPairs.map((p) => `${p.prompt}|${p.chosen}|${p.rejected}`).sort(),
+        );
+      }
+      // Training from that export's snapshot reads the same judgments under the same policies.
+      const fromSnapshot = buildTrainingRows(db, project.id, { source: "snapshot", snapshotId: exported.snapshot });
+      expect(fromSnapshot.summary.judgmentIds, label).toEqual(lineage);
+      expect(fromSnapshot.rows, label).toEqual(fromFilters.rows);
+      expect(fromSnapshot.summary).toMatchObject({ source: "snapshot", snapshotId: exported.snapshot });
+    }
+  });
+
+  it("refuses a snapshot of another project", async () => {
+    const { db, project } = votesProject();
+    const other = createProject(db, { name: "other" });
+    const exported = await exportSnapshot(db, { projectId: project.id, format: "trl", out: path.join(tempDir(), "x.jsonl") });
+    expect(() => buildTrainingRows(db, other.id, { source: "snapshot", snapshotId: exported.snapshot })).toThrow(/not in project/);
+  });
 });
+
+/** Pairs with several votes each (majority and min-votes matter), ties, both-bad, criteria and a K=3 ranking. */
+function votesProject() {
+  const db = memoryDb();
+  const project = createProject(db, { name: "votes", criteria: ["helpful"] });
+  const winners = [["a", "a", "b"], ["b", "tie", "b"], ["tie", "both_bad", "a"], ["a"], ["both_bad", "both_bad", "b"]];
+  const lines: unknown[] = winners.map((ws, i) => ({
+    id: `v${i}`,
+    prompt: `question ${i}?`,
+    responses: [
+      { model: "x", text: `answer x${i}` },
+      { model: "y", text: `answer y${i}` },
+    ],
+    judgments: ws.map((w, k) => ({
+      annotator: `judge${k}`,
+      winner: w,
+      ...(w === "a" || w === "b" ? { strength: k + 1 } : {}),
+      criteria: { helpful: k === 1 ? "a" : w === "both_bad" ? "tie" : w },
+    })),
+  }));
+  lines.push({
+    id: "k3",
+    prompt: "rank these",
+    responses: [
+      { model: "x", text: "r0" },
+      { model: "y", text: "r1" },
+      { model: "z", text: "r2" },
+    ],
+    judgments: [
+      { annotator: "judge0", ranking: [2, 0, 1] },
+      { annotator: "judge1", ranking: [0, 2, 1] },
+    ],
+  });
+  expect(importItems(db, { projectId: project.id, file: writeJsonl(lines) }).errorCount).toBe(0);
+  return { db, project };
+}
+
+/** Every pair a row trains on, better first (a ranking's C(K,2) pairs). */
+function expandPairs(rows: TrainingRow[]): { prompt: string; chosen: string; rejected: string }[] {
+  return rows.flatMap((r) => {
+    if ("chosen" in r) return [{ prompt: r.prompt, chosen: r.chosen, rejected: r.rejected }];
+    const out: { prompt: string; chosen: string; rejected: string }[] = [];
+    r.ranking.forEach((better, i) => {
+      for (const worse of r.ranking.slice(i + 1)) out.push({ prompt: r.prompt, chosen: better, rejected: worse });
+    });
+    return out;
+  });
+}

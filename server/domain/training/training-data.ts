@@ -1,15 +1,40 @@
 /**
- * Training data for the reward-model trainer: a project's current judgments written as the trainer's
- * JSONL (server/trainer/README.md, "Data"). One row per judgment: pairwise outcomes become
- * {prompt, chosen, rejected, tie, margin, strength, criteria}; rankings become {prompt, ranking}.
- * Both-bad judgments teach no preference and are dropped; superseded judgments and annotators
- * excluded from the project are left out. The judgment ids used are returned for lineage.
+ * Training data for the reward-model trainer, written as the trainer's JSONL (server/trainer/README.md,
+ * "Data"): pairs {prompt, chosen, rejected, tie, margin, strength, criteria} and rankings
+ * {prompt, ranking}. Which judgments become rows is decided by the export policies
+ * (server/domain/export/policies.ts, `pairRowsForItem`), the same code an export runs, from either
+ *   - filters: a project's current judgments under ties / both-bad / K-way / aggregate / min-votes /
+ *     criterion policies (gold items, excluded annotators and swapped repeats left out), or
+ *   - a snapshot: exactly the judgments an earlier export recorded, under that export's policies.
+ * A K > 2 ranking whose C(K,2) pairs all survive the policies stays one ranking row, so the trainer's
+ * K-wise loss sees them as one element (InstructGPT); the pairs are the ones the export selects.
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import { asc, eq, inArray } from "drizzle-orm";
-import { annotatorExclusions, type Content, items, judgments, responses } from "@/db/schema";
+import { and, asc, eq, inArray } from "drizzle-orm";
+import { z } from "zod";
+import {
+  annotatorExclusions,
+  assignments,
+  type Content,
+  gold,
+  items,
+  judgments,
+  responses,
+  snapshotJudgments,
+  snapshots,
+} from "@/db/schema";
 import type { Db } from "@/server/db";
+import { AppError } from "@/server/domain/errors";
+import {
+  currentJudgments,
+  type ExportItem,
+  type ExportJudgment,
+  type PairRow as ExportPairRow,
+  pairRowsForItem,
+  zExportPolicies,
+} from "@/server/domain/export/policies";
+import { zId } from "@/server/domain/schemas";
 
 export type PairRow = {
   prompt: string;
@@ -24,13 +49,37 @@ export type PairRow = {
 export type RankingRow = { prompt: string; ranking: string[] };
 export type TrainingRow = PairRow | RankingRow;
 
+/**
+ * The export policies a training job may use. Ties default to "keep" (unlike an export): the
+ * bt-ties loss learns from them and the bt loss skips them. Soft labels have no loss here yet, so
+ * aggregation is per vote or majority. `excludeAnnotators` adds to the project's own exclusions.
+ */
+export const zTrainingPolicies = zExportPolicies.pick({ bothBad: true, kway: true, minVotes: true, criterion: true, margin: true }).extend({
+  ties: z.enum(["drop", "keep"]).default("keep"),
+  aggregate: z.enum(["all", "majority"]).default("all"),
+  excludeAnnotators: z.array(zId).max(1000).default([]),
+});
+export type TrainingPolicies = z.infer<typeof zTrainingPolicies>;
+
+export const zTrainingSource = z.discriminatedUnion("source", [
+  z.object({ source: z.literal("filters"), policies: zTrainingPolicies.prefault({}) }),
+  z.object({ source: z.literal("snapshot"), snapshotId: zId }),
+]);
+export type TrainingSource = z.infer<typeof zTrainingSource>;
+export type TrainingSourceInput = z.input<typeof zTrainingSource>;
+
 export type TrainingDataSummary = {
+  source: "filters" | "snapshot";
+  /** The export snapshot trained from (source "snapshot"). */
+  snapshotId: number | null;
+  /** The policies applied (for a snapshot: its export's, soft labels read as majority). */
+  policies: TrainingPolicies;
   rows: number;
   pairs: number;
   ties: number;
   rankings: number;
-  /** Judgments not turned into rows, by reason. */
-  dropped: { both_bad: number; excluded_annotator: number; superseded: number; invalid: number };
+  /** Judgments read but not used, by reason; `by_policy` covers ties, both-bad, min votes, criterion. */
+  dropped: { superseded: number; excluded_annotator: number; swapped_repeat: number; by_policy: number };
   judgmentIds: number[];
 };
 
@@ -56,7 +105,72 @@ export function renderPrompt(prompt: Content): string {
   return `${renderContent(prompt)}\nAssistant:`;
 }
 
-export function buildTrainingRows(db: Db, projectId: number): { rows: TrainingRow[]; summary: TrainingDataSummary } {
+/** The outcome letter a pairwise judgment gives the response at `idx` when it wins. */
+const LETTER = ["a", "b"] as const;
+
+/**
+ * Training rows of one item under the policies: `pairRowsForItem` decides which pairs exist, this
+ * only changes their shape (and regroups a fully kept ranking into one K-wise row).
+ */
+export function trainingRowsForItem(item: ExportItem, policies: TrainingPolicies): { rows: TrainingRow[]; judgmentIds: number[] } {
+  const selected = pairRowsForItem(item, policies);
+  const prompt = renderPrompt(item.prompt);
+  const text = new Map(item.responses.map((r) => [r.idx, renderResponse(r.content)]));
+  const at = (idx: number) => text.get(idx) ?? "";
+  const rows: TrainingRow[] = [];
+  const ids = new Set<number>();
+
+  // One-vote rows of a ranking judgment: grouped back into one ranking when every pair survived.
+  const byRanking = new Map<number, ExportPairRow[]>();
+  for (const row of selected) {
+    const j = row.judgment;
+    if (j && j.outcome === "ranking" && policies.criterion === undefined) {
+      const list = byRanking.get(j.id) ?? [];
+      list.push(row);
+      byRanking.set(j.id, list);
+    }
+  }
+  const wholeRankings = new Set<number>();
+  for (const [id, list] of byRanking) {
+    const k = list[0]?.judgment?.ranking?.length ?? 0;
+    if (policies.kway === "all-pairs" && k > 2 && list.length === (k * (k - 1)) / 2) wholeRankings.add(id);
+  }
+
+  for (const row of selected) {
+    const j = row.judgment;
+    if (j && wholeRankings.has(j.id)) {
+      if (row === byRanking.get(j.id)?.[0]) rows.push({ prompt, ranking: (j.ranking ?? []).map(at) });
+      ids.add(j.id);
+      continue;
+    }
+    const tie = row.result !== "win";
+    let criteria: string[] = [];
+    if (j && j.outcome !== "ranking") {
+      const want = tie ? "tie" : (LETTER[row.chosen.idx] ?? "");
+      criteria = Object.keys(j.criteria).filter((c) => j.criteria[c] === want);
+    }
+    rows.push({
+      prompt,
+      chosen: at(row.chosen.idx),
+      rejected: at(row.rejected.idx),
+      tie,
+      margin: 0,
+      strength: tie ? null : row.strength,
+      criteria,
+    });
+    for (const id of row.judgmentIds) ids.add(id);
+  }
+  return { rows, judgmentIds: [...ids] };
+}
+
+type LoadFilter = { judgmentIds: number[] } | { excludeAnnotators: number[] };
+
+/**
+ * A project's items (gold left out) with responses and judgments, as the export policies take them.
+ * `judgmentIds` (a snapshot's lineage) keeps exactly those judgments; otherwise excluded annotators'
+ * and swapped repeats' judgments are removed. Items are read in chunks; only items with judgments.
+ */
+function loadItems(db: Db, projectId: number, filter: LoadFilter, dropped: TrainingDataSummary["dropped"]): ExportItem[] {
   const all = db
     .select({
       id: judgments.id,
@@ -66,111 +180,167 @@ export function buildTrainingRows(db: Db, projectId: number): { rows: TrainingRo
       ranking: judgments.ranking,
       strength: judgments.strength,
       criteria: judgments.criteria,
+      rationale: judgments.rationale,
+      shownOrder: judgments.shownOrder,
+      timeOnTaskMs: judgments.timeOnTaskMs,
+      source: judgments.source,
       supersedesId: judgments.supersedesId,
+      createdAt: judgments.createdAt,
+      repeatOf: assignments.repeatOf,
     })
     .from(judgments)
+    .leftJoin(assignments, eq(assignments.id, judgments.assignmentId))
     .where(eq(judgments.projectId, projectId))
     .orderBy(asc(judgments.id))
     .all();
-  const excluded = new Set(
-    db
-      .select({ userId: annotatorExclusions.userId })
-      .from(annotatorExclusions)
-      .where(eq(annotatorExclusions.projectId, projectId))
-      .all()
-      .map((r) => r.userId),
-  );
-  const replaced = new Set(all.map((j) => j.supersedesId).filter((id): id is number => id !== null));
-  const summary: TrainingDataSummary = {
-    rows: 0,
-    pairs: 0,
-    ties: 0,
-    rankings: 0,
-    dropped: { both_bad: 0, excluded_annotator: 0, superseded: 0, invalid: 0 },
-    judgmentIds: [],
-  };
+  let kept: ExportJudgment[];
+  if ("judgmentIds" in filter) {
+    const wanted = new Set(filter.judgmentIds);
+    kept = all.filter((j) => wanted.has(j.id));
+  } else {
+    const excluded = new Set([
+      ...filter.excludeAnnotators,
+      ...db
+        .select({ userId: annotatorExclusions.userId })
+        .from(annotatorExclusions)
+        .where(eq(annotatorExclusions.projectId, projectId))
+        .all()
+        .map((r) => r.userId),
+    ]);
+    const goldItems = new Set(
+      db
+        .select({ itemId: gold.itemId })
+        .from(gold)
+        .all()
+        .map((g) => g.itemId),
+    );
+    const current = new Set(currentJudgments(all).map((j) => j.id));
+    kept = [];
+    for (const j of all) {
+      if (goldItems.has(j.itemId)) continue;
+      if (excluded.has(j.annotatorId)) dropped.excluded_annotator++;
+      else if (j.repeatOf !== null)
+        dropped.swapped_repeat++; // counts for flip rates, never as a vote
+      else {
+        if (!current.has(j.id)) dropped.superseded++;
+        kept.push(j);
+      }
+    }
+  }
 
-  const itemIds = [...new Set(all.map((j) => j.itemId))];
-  const prompts = new Map<number, string>();
-  const texts = new Map<number, string[]>();
+  const byItem = new Map<number, ExportJudgment[]>();
+  for (const j of kept) {
+    const itemId = (j as ExportJudgment & { itemId: number }).itemId;
+    const list = byItem.get(itemId) ?? [];
+    list.push(j);
+    byItem.set(itemId, list);
+  }
+  const itemIds = [...byItem.keys()].sort((a, b) => a - b);
+  const out: ExportItem[] = [];
   // Chunked IN lists stay under SQLite's variable limit on big projects.
   for (let i = 0; i < itemIds.length; i += 500) {
     const chunk = itemIds.slice(i, i + 500);
-    for (const it of db.select({ id: items.id, prompt: items.prompt }).from(items).where(inArray(items.id, chunk)).all()) {
-      prompts.set(it.id, renderPrompt(it.prompt));
-    }
     const rs = db
-      .select({ itemId: responses.itemId, idx: responses.idx, content: responses.content })
+      .select({ itemId: responses.itemId, idx: responses.idx, model: responses.model, content: responses.content })
       .from(responses)
       .where(inArray(responses.itemId, chunk))
       .orderBy(asc(responses.itemId), asc(responses.idx))
       .all();
+    const byItemResponses = new Map<number, ExportItem["responses"]>();
     for (const r of rs) {
-      const list = texts.get(r.itemId) ?? [];
-      list[r.idx] = renderResponse(r.content);
-      texts.set(r.itemId, list);
+      const list = byItemResponses.get(r.itemId) ?? [];
+      list.push({ idx: r.idx, model: r.model, content: r.content });
+      byItemResponses.set(r.itemId, list);
     }
+    const rows = db
+      .select({ id: items.id, externalId: items.externalId, prompt: items.prompt, metadata: items.metadata })
+      .from(items)
+      .where(inArray(items.id, chunk))
+      .orderBy(asc(items.id))
+      .all();
+    for (const it of rows) {
+      out.push({ ...it, responses: byItemResponses.get(it.id) ?? [], judgments: byItem.get(it.id) ?? [] });
+    }
+  }
+  return out;
+}
+
+/** The policies an export snapshot was made with, as training policies (soft labels → majority). */
+function snapshotPolicies(stored: Record<string, unknown>): TrainingPolicies {
+  const parsed = zExportPolicies.safeParse(stored);
+  const p = parsed.success ? parsed.data : zExportPolicies.parse({});
+  return zTrainingPolicies.parse({
+    ...p,
+    ties: p.ties,
+    aggregate: p.aggregate === "soft" ? "majority" : p.aggregate,
+    excludeAnnotators: [],
+  });
+}
+
+export function buildTrainingRows(
+  db: Db,
+  projectId: number,
+  sourceInput: TrainingSourceInput = { source: "filters" },
+): { rows: TrainingRow[]; summary: TrainingDataSummary } {
+  const source = zTrainingSource.parse(sourceInput);
+  const dropped = { superseded: 0, excluded_annotator: 0, swapped_repeat: 0, by_policy: 0 };
+  let policies: TrainingPolicies;
+  let itemsIn: ExportItem[];
+  if (source.source === "snapshot") {
+    const snap = db
+      .select()
+      .from(snapshots)
+      .where(and(eq(snapshots.id, source.snapshotId), eq(snapshots.projectId, projectId)))
+      .get();
+    if (!snap) throw new AppError("NOT_FOUND", `snapshot ${source.snapshotId} is not in project ${projectId}`);
+    policies = snapshotPolicies(snap.policies);
+    const ids = db
+      .select({ id: snapshotJudgments.judgmentId })
+      .from(snapshotJudgments)
+      .where(eq(snapshotJudgments.snapshotId, snap.id))
+      .all()
+      .map((r) => r.id);
+    itemsIn = loadItems(db, projectId, { judgmentIds: ids }, dropped);
+  } else {
+    policies = source.policies;
+    itemsIn = loadItems(db, projectId, { excludeAnnotators: policies.excludeAnnotators }, dropped);
   }
 
   const rows: TrainingRow[] = [];
-  for (const j of all) {
-    if (replaced.has(j.id)) {
-      summary.dropped.superseded++;
-      continue;
-    }
-    if (excluded.has(j.annotatorId)) {
-      summary.dropped.excluded_annotator++;
-      continue;
-    }
-    if (j.outcome === "both_bad") {
-      summary.dropped.both_bad++;
-      continue;
-    }
-    const prompt = prompts.get(j.itemId);
-    const resp = texts.get(j.itemId);
-    if (prompt === undefined || !resp) {
-      summary.dropped.invalid++;
-      continue;
-    }
-    if (j.outcome === "ranking") {
-      const ranking = j.ranking ?? [];
-      if (ranking.length < 2 || ranking.some((i) => resp[i] === undefined)) {
-        summary.dropped.invalid++;
-        continue;
-      }
-      rows.push({ prompt, ranking: ranking.map((i) => resp[i] as string) });
-      summary.rankings++;
-    } else {
-      const [a, b] = [resp[0], resp[1]];
-      if (a === undefined || b === undefined) {
-        summary.dropped.invalid++;
-        continue;
-      }
-      const tie = j.outcome === "tie";
-      const winner = j.outcome === "b" ? "b" : "a";
-      rows.push({
-        prompt,
-        chosen: winner === "a" ? a : b,
-        rejected: winner === "a" ? b : a,
-        tie,
-        margin: 0,
-        strength: tie ? null : (j.strength ?? null),
-        criteria: tie
-          ? Object.keys(j.criteria).filter((c) => j.criteria[c] === "tie")
-          : Object.keys(j.criteria).filter((c) => j.criteria[c] === winner),
-      });
-      summary.pairs++;
-      if (tie) summary.ties++;
-    }
-    summary.judgmentIds.push(j.id);
+  const used: number[] = [];
+  let considered = 0;
+  for (const item of itemsIn) {
+    considered += currentJudgments(item.judgments).length;
+    const r = trainingRowsForItem(item, policies);
+    rows.push(...r.rows);
+    used.push(...r.judgmentIds);
   }
-  summary.rows = rows.length;
-  return { rows, summary };
+  dropped.by_policy = considered - new Set(used).size;
+  const pairs = rows.filter((r): r is PairRow => "chosen" in r);
+  return {
+    rows,
+    summary: {
+      source: source.source,
+      snapshotId: source.source === "snapshot" ? source.snapshotId : null,
+      policies,
+      rows: rows.length,
+      pairs: pairs.length,
+      ties: pairs.filter((r) => r.tie).length,
+      rankings: rows.length - pairs.length,
+      dropped,
+      judgmentIds: [...new Set(used)].sort((a, b) => a - b),
+    },
+  };
 }
 
-/** Writes the project's training rows to `file`; returns the summary and the file's sha256. */
-export function writeTrainingFile(db: Db, projectId: number, file: string): TrainingDataSummary & { sha256: string } {
-  const { rows, summary } = buildTrainingRows(db, projectId);
+/** Writes the training rows to `file`; returns the summary and the file's sha256. */
+export function writeTrainingFile(
+  db: Db,
+  projectId: number,
+  file: string,
+  source: TrainingSourceInput = { source: "filters" },
+): TrainingDataSummary & { sha256: string } {
+  const { rows, summary } = buildTrainingRows(db, projectId, source);
   const body = rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length ? "\n" : "");
   fs.writeFileSync(file, body);
   return { ...summary, sha256: createHash("sha256").update(body).digest("hex") };
