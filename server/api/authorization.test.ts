@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest";
 import type { Role } from "@/db/schema";
 import { appRouter, createCaller } from "@/server/api/root";
 import { createCallerFactory, createTRPCRouter, undeclaredProcedureForTests } from "@/server/api/trpc";
-import { addAnnotator, memoryDb } from "@/server/testing/fixtures";
+import { databaseChecksum } from "@/server/testing/checksum";
+import { addAnnotator, memoryDb, seedProject } from "@/server/testing/fixtures";
 
 type AnyProcedure = { _def: { meta?: { roles?: readonly Role[]; public?: true }; type: string } };
 /** The only procedures reachable without signing in. Adding one means adding it here, on purpose. */
@@ -84,5 +85,38 @@ describe("authorization", () => {
       const p = procedures.find(([k]) => k === path)?.[1];
       expect(p?._def.meta?.roles, path).not.toContain("annotator");
     }
+  });
+
+  it("an annotator cannot act on, or learn about, another annotator's assignment by guessing its id", async () => {
+    const db = memoryDb();
+    const p1 = seedProject(db, 3, { overlap: 1 });
+    const p2 = seedProject(db, 3, { overlap: 1 });
+    const as = (name: string) => {
+      const id = addAnnotator(db, name);
+      return createCaller({ db, user: { id, email: `${name}@test.local`, name, role: "annotator" } });
+    };
+    const alice = as("alice");
+    const mallory = as("mallory");
+    const lease = (await alice.annotate.next({ projectId: p1.id })).lease;
+    if (lease.status !== "item") throw new Error("alice got no item");
+    // Nothing in what an annotator sees names a model.
+    expect(JSON.stringify(lease)).not.toMatch(/model-x|model-y/);
+    await mallory.annotate.next({ projectId: p2.id });
+    const before = databaseChecksum(db);
+    const theirs = lease.item.assignmentId;
+    for (const projectId of [p1.id, p2.id]) {
+      const submission = { assignmentId: theirs, clientSubmissionId: `guess-${projectId}`, outcome: "tie" as const };
+      expect(await codeOf(() => mallory.annotate.submit({ projectId, submission })), `submit in project ${projectId}`).toBe("NOT_FOUND");
+      expect(await codeOf(() => mallory.annotate.skip({ projectId, assignmentId: theirs })), `skip in project ${projectId}`).toBe(
+        "NOT_FOUND",
+      );
+    }
+    // An id that does not exist at all answers the same: no way to tell a foreign id from a missing one.
+    const submission = { assignmentId: theirs + 1000, clientSubmissionId: "guess-missing", outcome: "tie" as const };
+    expect(await codeOf(() => mallory.annotate.submit({ projectId: p1.id, submission }))).toBe("NOT_FOUND");
+    expect(databaseChecksum(db)).toBe(before);
+    // Alice's lease is untouched: she can still judge it.
+    const mine = { assignmentId: theirs, clientSubmissionId: "alice-1", outcome: "tie" as const };
+    expect((await alice.annotate.submit({ projectId: p1.id, submission: mine })).result.duplicate).toBe(false);
   });
 });
