@@ -4,13 +4,13 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { annotatorExclusions, judgments, snapshotJudgments, users } from "@/db/schema";
 import { exportSnapshot } from "@/server/domain/export/export-snapshot";
-import type { ExportPoliciesInput } from "@/server/domain/export/policies";
 import { importItems } from "@/server/domain/import/import-items";
 import { createProject } from "@/server/domain/projects";
 import {
   buildTrainingRows,
   renderContent,
   renderPrompt,
+  type TrainingPoliciesInput,
   type TrainingRow,
   writeTrainingFile,
 } from "@/server/domain/training/training-data";
@@ -133,7 +133,7 @@ describe("training data", () => {
 
   it("selects exactly the judgments and pairs an export with the same policies selects", async () => {
     const { db, project } = votesProject();
-    const cases: { policies: ExportPoliciesInput; format: "trl" | "arena" }[] = [
+    const cases: { policies: TrainingPoliciesInput; format: "trl" | "arena" }[] = [
       { policies: {}, format: "trl" },
       { policies: { aggregate: "majority", minVotes: 2 }, format: "trl" },
       { policies: { criterion: "helpful" }, format: "trl" },

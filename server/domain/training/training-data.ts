@@ -60,6 +60,7 @@ export const zTrainingPolicies = zExportPolicies.pick({ bothBad: true, kway: tru
   excludeAnnotators: z.array(zId).max(1000).default([]),
 });
 export type TrainingPolicies = z.infer<typeof zTrainingPolicies>;
+export type TrainingPoliciesInput = z.input<typeof zTrainingPolicies>;
 
 export const zTrainingSource = z.discriminatedUnion("source", [
   z.object({ source: z.literal("filters"), policies: zTrainingPolicies.prefault({}) }),
@@ -265,14 +266,15 @@ function loadItems(db: Db, projectId: number, filter: LoadFilter, dropped: Train
   return out;
 }
 
-/** The policies an export snapshot was made with, as training policies (soft labels → majority). */
+/** The policies an export snapshot was made with, as training policies (any aggregate but per-vote
+ * rows, e.g. soft labels, trains as majority: the trainer has no soft-label loss). */
 function snapshotPolicies(stored: Record<string, unknown>): TrainingPolicies {
   const parsed = zExportPolicies.safeParse(stored);
   const p = parsed.success ? parsed.data : zExportPolicies.parse({});
   return zTrainingPolicies.parse({
     ...p,
     ties: p.ties,
-    aggregate: p.aggregate === "soft" ? "majority" : p.aggregate,
+    aggregate: p.aggregate === "all" ? "all" : "majority",
     excludeAnnotators: [],
   });
 }
