@@ -1,5 +1,6 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import { useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useTRPC } from "@/app/_components/trpc";
@@ -39,6 +40,7 @@ export function ModelsPanel() {
             <th>Eval loss</th>
             <th>ECE</th>
             <th>Tokens/s</th>
+            <th>Use</th>
           </tr>
         </thead>
         <tbody>
@@ -57,6 +59,11 @@ export function ModelsPanel() {
               <td>{num(m.metrics.eval_loss)?.toFixed(3) ?? "–"}</td>
               <td>{num(m.metrics.ece)?.toFixed(3) ?? "–"}</td>
               <td>{num(m.metrics.tokens_per_s)?.toFixed(0) ?? "–"}</td>
+              <td>
+                <Link href={`/research/models/${m.id}/humans`} className="underline" data-testid={`model-humans-${m.id}`}>
+                  vs humans
+                </Link>
+              </td>
             </tr>
           ))}
         </tbody>

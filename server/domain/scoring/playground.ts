@@ -28,23 +28,25 @@ export type PlaygroundItem = { id: number; externalId: string | null; prompt: Co
 
 /** A project's items to pick from in the playground (model names are fine here: researchers only). */
 export function listPlaygroundItems(db: Db, params: { projectId: number; limit: number }): PlaygroundItem[] {
-  const rows = db
-    .select({ id: items.id, externalId: items.externalId, prompt: items.prompt })
+  const ids = db
+    .select({ id: items.id })
     .from(items)
     .where(eq(items.projectId, params.projectId))
     .orderBy(asc(items.id))
     .limit(params.limit)
-    .all();
-  if (rows.length === 0) return [];
+    .all()
+    .map((r) => r.id);
+  return loadItemsContent(db, ids);
+}
+
+/** Items with their prompt and responses (canonical order), in the order of `ids`. */
+export function loadItemsContent(db: Db, ids: number[]): PlaygroundItem[] {
+  if (ids.length === 0) return [];
+  const rows = db.select({ id: items.id, externalId: items.externalId, prompt: items.prompt }).from(items).where(inArray(items.id, ids)).all();
   const resp = db
     .select({ itemId: responses.itemId, idx: responses.idx, model: responses.model, content: responses.content })
     .from(responses)
-    .where(
-      inArray(
-        responses.itemId,
-        rows.map((r) => r.id),
-      ),
-    )
+    .where(inArray(responses.itemId, ids))
     .orderBy(asc(responses.itemId), asc(responses.idx))
     .all();
   const byItem = new Map<number, PlaygroundItem["responses"]>();
@@ -53,5 +55,6 @@ export function listPlaygroundItems(db: Db, params: { projectId: number; limit: 
     list.push({ model: r.model, content: r.content });
     byItem.set(r.itemId, list);
   }
-  return rows.map((r) => ({ ...r, responses: byItem.get(r.id) ?? [] }));
+  const byId = new Map(rows.map((r) => [r.id, { ...r, responses: byItem.get(r.id) ?? [] }]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }

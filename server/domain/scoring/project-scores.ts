@@ -18,6 +18,7 @@ import { allocateQueuePositions, getProject } from "@/server/domain/projects";
 import { loadQualityData } from "@/server/domain/quality/load-judgments";
 import { renderPrompt, renderResponse } from "@/server/domain/training/training-data";
 import { computeModelHumanAgreement, type HumanVote, type ModelHumanAgreement } from "./agreement";
+import { loadItemsContent, type PlaygroundItem } from "./playground";
 import { orderQueue, type QueuePlacement, type QueueStrategy } from "./queue-order";
 import { itemMargin, modelDisagreement } from "./rewards";
 
@@ -136,6 +137,8 @@ export type ModelVsHumans = ModelHumanAgreement & {
   model: { id: number; name: string };
   judgedItems: number;
   scoredItems: number;
+  /** Prompt and responses of the items in `disagreements`, by item id. */
+  disagreementItems: PlaygroundItem[];
 };
 
 /** Model-vs-human agreement on a project's current judgments (swapped repeats and excluded annotators left out). */
@@ -162,6 +165,7 @@ export function computeModelVsHumans(db: Db, params: { projectId: number; modelI
     model: { id: model.id, name: model.name },
     judgedItems: judged.length,
     scoredItems: judged.filter((id) => rewards.has(id)).length,
+    disagreementItems: loadItemsContent(db, [...new Set(result.disagreements.map((d) => d.itemId))]),
   };
 }
 
