@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createCaller } from "@/server/api/root";
 import { importItems } from "@/server/domain/import/import-items";
@@ -28,6 +30,23 @@ describe("research router", () => {
     expect((await caller.research.jobs()).map((j) => j.id)).toEqual([job.id]);
     expect((await caller.research.cancel({ jobId: job.id })).state).toBe("cancelled");
     await expect(caller.research.cancel({ jobId: job.id })).rejects.toThrow(/already cancelled/);
+
+    // Resume: refused without a checkpoint, queued with resume_from once one exists.
+    await expect(caller.research.resume({ jobId: job.id })).rejects.toThrow(/no checkpoint to resume from/);
+    const ckptDir = path.join(String(job.config.output_dir), "checkpoints", "step-0000004");
+    fs.mkdirSync(ckptDir, { recursive: true });
+    fs.writeFileSync(path.join(ckptDir, "checkpoint.pt"), "");
+    expect((await caller.research.job({ jobId: job.id })).job.resumableFromStep).toBe(4);
+    const resumed = await caller.research.resume({ jobId: job.id });
+    expect(resumed).toMatchObject({ state: "queued", config: { resume_from: path.join(ckptDir, "checkpoint.pt") } });
+    expect((await caller.research.job({ jobId: job.id })).events.map((e) => e.type)).toEqual(["resume"]);
+
+    // Data from filters is recorded on the job: source, policies and counts.
+    const strict = await caller.research.train({ projectId: p.id, data: { source: "filters", policies: { ties: "drop", minVotes: 1 } } });
+    expect(strict.config.meta).toMatchObject({ data: { source: "filters", policies: { ties: "drop" }, rows: 1, judgments: 1 } });
+    await expect(caller.research.train({ projectId: p.id, data: { source: "snapshot", snapshotId: 999 } })).rejects.toThrow(
+      /snapshot 999 is not in project/,
+    );
     delete process.env.ARBITER_JOBS_DIR;
   });
 });

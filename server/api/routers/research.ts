@@ -2,7 +2,17 @@ import { z } from "zod";
 import { createTRPCRouter, researcherProcedure } from "@/server/api/trpc";
 import { zId } from "@/server/domain/schemas";
 import { runDoctor } from "@/server/jobs/doctor";
-import { cancelJob, createTrainJob, getJob, listJobEvents, listJobs, listModels, zTrainParams } from "@/server/jobs/jobs";
+import {
+  cancelJob,
+  createTrainJob,
+  getJob,
+  latestCheckpoint,
+  listJobEvents,
+  listJobs,
+  listModels,
+  resumeJob,
+  zTrainParams,
+} from "@/server/jobs/jobs";
 
 export const researchRouter = createTRPCRouter({
   doctor: researcherProcedure.query(() => runDoctor()),
@@ -12,12 +22,19 @@ export const researchRouter = createTRPCRouter({
   /** A job with its protocol events after `afterId` (the page polls and appends). */
   job: researcherProcedure.input(z.object({ jobId: zId, afterId: z.number().int().min(0).default(0) })).query(({ ctx, input }) => {
     const { log, ...job } = getJob(ctx.db, input.jobId);
-    return { job: { ...job, logTail: log.slice(-4000) }, events: listJobEvents(ctx.db, input.jobId, input.afterId) };
+    const checkpoint = job.state === "failed" || job.state === "cancelled" ? latestCheckpoint(job) : null;
+    return {
+      job: { ...job, logTail: log.slice(-4000), resumableFromStep: checkpoint?.step ?? null },
+      events: listJobEvents(ctx.db, input.jobId, input.afterId),
+    };
   }),
 
   train: researcherProcedure.input(zTrainParams).mutation(({ ctx, input }) => createTrainJob(ctx.db, input, { actorId: ctx.user.id })),
 
   cancel: researcherProcedure.input(z.object({ jobId: zId })).mutation(({ ctx, input }) => cancelJob(ctx.db, input.jobId, ctx.user.id)),
+
+  /** Queues a failed or cancelled job again, continuing from its newest checkpoint. */
+  resume: researcherProcedure.input(z.object({ jobId: zId })).mutation(({ ctx, input }) => resumeJob(ctx.db, input.jobId, ctx.user.id)),
 
   models: researcherProcedure.query(({ ctx }) => listModels(ctx.db)),
 });
