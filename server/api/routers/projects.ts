@@ -6,13 +6,19 @@ import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { z } from "zod";
 import { adminProcedure, createTRPCRouter, staffProcedure } from "@/server/api/trpc";
-import { importItems } from "@/server/domain/import/import-items";
+import { IMPORT_FORMATS } from "@/server/domain/import/import-items";
+import { getImportRun, startImportRun } from "@/server/domain/import/import-runs";
 import { createProject, getProject, getProjectStatus, listProjects } from "@/server/domain/projects";
 import { zId, zProjectSettings } from "@/server/domain/schemas";
 
 const zImportForm = z.instanceof(FormData).transform((form, ctx) => {
   const projectId = Number(form.get("projectId"));
   const file = form.get("file");
+  const format = IMPORT_FORMATS.find((f) => f === (form.get("format") ?? "arbiter"));
+  if (format === undefined) {
+    ctx.addIssue({ code: "custom", path: ["format"], message: `format is one of ${IMPORT_FORMATS.join(", ")}` });
+    return z.NEVER;
+  }
   if (!Number.isInteger(projectId) || projectId <= 0) {
     ctx.addIssue({ code: "custom", path: ["projectId"], message: "choose a project" });
     return z.NEVER;
@@ -21,7 +27,7 @@ const zImportForm = z.instanceof(FormData).transform((form, ctx) => {
     ctx.addIssue({ code: "custom", path: ["file"], message: "choose a non-empty JSONL file" });
     return z.NEVER;
   }
-  return { projectId, file };
+  return { projectId, file, format };
 });
 
 export const projectsRouter = createTRPCRouter({
@@ -35,19 +41,33 @@ export const projectsRouter = createTRPCRouter({
   create: adminProcedure.input(zProjectSettings).mutation(({ ctx, input }) => createProject(ctx.db, input, ctx.user.id)),
 
   /**
-   * Uploads a JSONL file: it is spooled to a temporary file (streamed, never held whole) and
-   * imported in one transaction. Returns every bad line; nothing is written when there is one.
+   * Uploads a JSONL file (arbiter, hh or trl): it is spooled to a temporary file (streamed, never held
+   * whole), then checked and imported in the background; poll `importStatus` for progress and the
+   * result. All or nothing: one bad line and nothing is written.
    */
   import: adminProcedure.input(zImportForm).mutation(async ({ ctx, input }) => {
     getProject(ctx.db, input.projectId);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-upload-"));
+    const cleanup = () => fs.rmSync(dir, { recursive: true, force: true });
     const file = path.join(dir, "upload.jsonl");
     try {
       await pipeline(Readable.fromWeb(input.file.stream() as WebReadableStream), fs.createWriteStream(file));
-      const result = importItems(ctx.db, { projectId: input.projectId, file, actorId: ctx.user.id });
-      return { ...result, fileName: input.file.name };
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+    } catch (e) {
+      cleanup();
+      throw e;
     }
+    return startImportRun(ctx.db, {
+      projectId: input.projectId,
+      file,
+      fileName: input.file.name,
+      totalBytes: input.file.size,
+      format: input.format,
+      actorId: ctx.user.id,
+      cleanup,
+    });
   }),
+
+  importStatus: adminProcedure
+    .input(z.object({ projectId: zId, importId: z.string().uuid() }))
+    .query(({ input }) => getImportRun(input.projectId, input.importId)),
 });

@@ -13,7 +13,7 @@ import { getProject } from "@/server/domain/projects";
 import { ensureExternalAnnotator } from "@/server/domain/users";
 import { type ImportLine, parseImportLine } from "./arbiter-format";
 import { parseHhLine, parseTrlLine } from "./preference-formats";
-import { readLinesSync } from "./read-lines";
+import { type Line, readLinesSync } from "./read-lines";
 
 export const IMPORT_FORMATS = ["arbiter", "hh", "trl"] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
@@ -22,6 +22,8 @@ export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 export const MAX_LINE_BYTES = 16 * 1024 * 1024;
 /** Page cache during an import, in KiB (negative pragma value): 128 MiB. */
 const IMPORT_CACHE_KIB = -131072;
+/** The checking pass gives the event loop a turn after this many lines. */
+const CHECK_YIELD_LINES = 2000;
 /** How many problems an import reports before it only counts them. */
 const MAX_REPORTED = 1000;
 
@@ -64,29 +66,101 @@ const importStatements = statementsFor((db) => ({
   ),
 }));
 
-export function importItems(db: Db, params: ImportParams): ImportResult {
-  const project = getProject(db, params.projectId);
-  const totalBytes = fs.statSync(params.file).size;
+/**
+ * Validates one line after another: the format's parser, then ids (unique in the file, new to the
+ * project). Shared by the import and by the browser's checking pass, so both report the same problems.
+ */
+function lineChecker(db: Db, projectId: number, format: ImportFormat, report: (issue: FieldIssue) => void) {
+  const parse = LINE_PARSERS[format];
+  const seenIds = new Map<string, number>();
+  const existing = db
+    .select({ id: items.id })
+    .from(items)
+    .where(and(eq(items.projectId, projectId), eq(items.externalId, sql.placeholder("externalId"))))
+    .prepare();
+  // A project without external ids has none to collide with: skip the per-line index lookup.
+  const checkExisting = importStatements(db).hasExternalIds.get(projectId) === 1;
+  return (line: Line): { item: ImportLine; externalId: string | null } | null => {
+    if ("error" in line) {
+      report({ line: line.lineNo, field: "(line)", message: line.error });
+      return null;
+    }
+    const parsed = parse(line.text);
+    if (!parsed.ok) {
+      for (const issue of parsed.issues) report({ ...issue, line: line.lineNo });
+      return null;
+    }
+    const externalId = parsed.value.id ?? null;
+    if (externalId !== null) {
+      const first = seenIds.get(externalId);
+      if (first !== undefined) {
+        report({ line: line.lineNo, field: "id", message: `duplicate id "${externalId}" (first on line ${first})` });
+        return null;
+      }
+      seenIds.set(externalId, line.lineNo);
+      if (checkExisting && existing.get({ externalId })) {
+        report({ line: line.lineNo, field: "id", message: `an item with id "${externalId}" is already in this project` });
+        return null;
+      }
+    }
+    return { item: parsed.value, externalId };
+  };
+}
+
+function collector() {
   const result: ImportResult = { items: 0, responses: 0, judgments: 0, errors: [], errorCount: 0 };
   const report = (issue: FieldIssue) => {
     result.errorCount++;
     if (result.errors.length < MAX_REPORTED) result.errors.push(issue);
   };
-  const parse = LINE_PARSERS[params.format ?? "arbiter"];
-  const seenIds = new Map<string, number>();
+  return { result, report };
+}
+
+export type CheckProgress = { bytesRead: number; totalBytes: number; lines: number };
+export type CheckResult = ImportResult & { lines: number };
+
+/**
+ * Validates a file the way importItems does, writing nothing, and yields to the event loop every few
+ * thousand lines so a server can answer progress polls meanwhile. The browser upload runs this first,
+ * then the (synchronous, all-or-nothing) import only when the file is clean.
+ */
+export async function checkImportFile(
+  db: Db,
+  params: { projectId: number; file: string; format?: ImportFormat; onProgress?: (p: CheckProgress) => void },
+): Promise<CheckResult> {
+  getProject(db, params.projectId);
+  const totalBytes = fs.statSync(params.file).size;
+  const { result, report } = collector();
+  const check = lineChecker(db, params.projectId, params.format ?? "arbiter", report);
+  let lines = 0;
+  for (const line of readLinesSync(params.file, MAX_LINE_BYTES)) {
+    lines = line.lineNo;
+    const ok = check(line);
+    if (ok) {
+      result.items++;
+      result.responses += ok.item.responses.length;
+      result.judgments += ok.item.judgments?.length ?? 0;
+    }
+    if (lines % CHECK_YIELD_LINES === 0) {
+      params.onProgress?.({ bytesRead: line.bytesRead, totalBytes, lines });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  params.onProgress?.({ bytesRead: totalBytes, totalBytes, lines });
+  if (result.errorCount === 0 && result.items === 0) report({ field: "(file)", message: "the file holds no items" });
+  return { ...result, lines };
+}
+
+export function importItems(db: Db, params: ImportParams): ImportResult {
+  const project = getProject(db, params.projectId);
+  const totalBytes = fs.statSync(params.file).size;
+  const { result, report } = collector();
   const annotatorIds = new Map<string, number>();
-  const existing = db
-    .select({ id: items.id })
-    .from(items)
-    .where(and(eq(items.projectId, project.id), eq(items.externalId, sql.placeholder("externalId"))))
-    .prepare();
 
   const stmts = importStatements(db);
   // Queue positions are handed out here and stored once at the end: the transaction holds the write
   // lock, so nobody else can take one meanwhile.
   let queueSeq = 0;
-  // A project without items has no external id to collide with: skip the per-line index lookup.
-  let checkExisting = true;
   const insertItem = (item: ImportLine, externalId: string | null) => {
     const k = item.responses.length;
     const judged = item.judgments ?? [];
@@ -137,37 +211,17 @@ export function importItems(db: Db, params: ImportParams): ImportResult {
       const seq = stmts.queueSeq.get(project.id) as number | undefined;
       if (seq === undefined) throw new AppError("NOT_FOUND", `project ${project.id} does not exist`);
       queueSeq = seq;
-      checkExisting = stmts.hasExternalIds.get(project.id) === 1;
+      const check = lineChecker(db, project.id, params.format ?? "arbiter", report);
       let lastReport = 0;
       for (const line of readLinesSync(params.file, MAX_LINE_BYTES)) {
         if (params.onProgress && line.bytesRead - lastReport > 1 << 20) {
           lastReport = line.bytesRead;
           params.onProgress(line.bytesRead, totalBytes);
         }
-        if ("error" in line) {
-          report({ line: line.lineNo, field: "(line)", message: line.error });
-          continue;
-        }
-        const parsed = parse(line.text);
-        if (!parsed.ok) {
-          for (const issue of parsed.issues) report({ ...issue, line: line.lineNo });
-          continue;
-        }
-        const externalId = parsed.value.id ?? null;
-        if (externalId !== null) {
-          const first = seenIds.get(externalId);
-          if (first !== undefined) {
-            report({ line: line.lineNo, field: "id", message: `duplicate id "${externalId}" (first on line ${first})` });
-            continue;
-          }
-          seenIds.set(externalId, line.lineNo);
-          if (checkExisting && existing.get({ externalId })) {
-            report({ line: line.lineNo, field: "id", message: `an item with id "${externalId}" is already in this project` });
-            continue;
-          }
-        }
+        const ok = check(line);
+        if (!ok) continue;
         // After the first problem keep validating (to report everything) but stop writing.
-        if (result.errorCount === 0) insertItem(parsed.value, externalId);
+        if (result.errorCount === 0) insertItem(ok.item, ok.externalId);
       }
       params.onProgress?.(totalBytes, totalBytes);
       if (result.errorCount > 0) throw new Rollback();

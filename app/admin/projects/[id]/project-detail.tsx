@@ -1,48 +1,20 @@
 "use client";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useSession } from "next-auth/react";
-import { type FormEvent, useState } from "react";
 import { ProgressBar } from "@/app/_components/progress-bar";
 import { useTRPC } from "@/app/_components/trpc";
-
-type ImportOutcome = {
-  items: number;
-  responses: number;
-  judgments: number;
-  errors: { line?: number; field: string; message: string }[];
-  errorCount: number;
-  fileName: string;
-};
+import { ImportForm } from "./import-form";
 
 export function ProjectDetail({ projectId }: { projectId: number }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const { data: session } = useSession();
   const project = useQuery(trpc.projects.get.queryOptions({ projectId }));
-  const upload = useMutation(trpc.projects.import.mutationOptions());
-  const [outcome, setOutcome] = useState<ImportOutcome | null>(null);
-  const [error, setError] = useState<string | null>(null);
 
   if (project.isPending) return <p className="text-slate-500">Loading…</p>;
   if (project.error) return <p className="text-red-600">{project.error.message}</p>;
   const p = project.data;
   const s = p.status;
-
-  function onImport(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const form = new FormData(e.currentTarget);
-    form.set("projectId", String(projectId));
-    setOutcome(null);
-    setError(null);
-    upload.mutate(form, {
-      onSuccess: (r) => {
-        setOutcome(r);
-        queryClient.invalidateQueries({ queryKey: trpc.projects.get.queryKey({ projectId }) });
-      },
-      onError: (err) => setError(err.message),
-    });
-  }
 
   const stats: [string, number][] = [
     ["Items", s.items],
@@ -108,56 +80,7 @@ export function ProjectDetail({ projectId }: { projectId: number }) {
         </dl>
       </div>
 
-      {session?.user?.role === "admin" && (
-        <form onSubmit={onImport} className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid="import-form">
-          <h2 className="font-medium">Import items (JSONL, arbiter format)</h2>
-          <p className="text-sm text-slate-600">
-            One item per line: <code>{'{"id", "prompt", "responses": [{"model", "text"}], "judgments"?}'}</code>. The import is all or
-            nothing: any bad line and nothing is written. Very large files import faster with <code>npm run arbiter -- import</code>.
-          </p>
-          <input
-            type="file"
-            name="file"
-            accept=".jsonl,.json,.txt,application/jsonl"
-            required
-            data-testid="import-file"
-            className="block text-sm"
-          />
-          <button
-            type="submit"
-            disabled={upload.isPending}
-            data-testid="import-submit"
-            className="rounded bg-slate-900 px-4 py-2 text-sm text-white hover:bg-slate-700 disabled:opacity-50"
-          >
-            {upload.isPending ? "Importing…" : "Import"}
-          </button>
-          {error && (
-            <p role="alert" className="text-sm text-red-600">
-              {error}
-            </p>
-          )}
-          {outcome && outcome.errorCount === 0 && (
-            <p className="text-sm text-emerald-700" data-testid="import-ok">
-              Imported {outcome.items} items, {outcome.responses} responses and {outcome.judgments} judgments from {outcome.fileName}.
-            </p>
-          )}
-          {outcome && outcome.errorCount > 0 && (
-            <div className="text-sm text-red-700" data-testid="import-errors">
-              <p className="font-medium">
-                Nothing was imported: {outcome.errorCount} problem{outcome.errorCount === 1 ? "" : "s"} in {outcome.fileName}.
-              </p>
-              <ul className="mt-1 max-h-64 list-disc overflow-y-auto pl-5">
-                {outcome.errors.map((e, i) => (
-                  // biome-ignore lint/suspicious/noArrayIndexKey: a fixed report
-                  <li key={i}>
-                    {e.line !== undefined ? `line ${e.line}, ` : ""}field {e.field}: {e.message}
-                  </li>
-                ))}
-              </ul>
-            </div>
-          )}
-        </form>
-      )}
+      {session?.user?.role === "admin" && <ImportForm projectId={p.id} />}
     </div>
   );
 }

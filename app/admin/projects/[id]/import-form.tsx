@@ -1,0 +1,206 @@
+"use client";
+/**
+ * The admin's upload form: pick a format and a JSONL file; the page shows the upload's bytes sent,
+ * then the server's checking pass (lines parsed), then the write, then the outcome. A state machine
+ * (idle → uploading → importing → finished | failed). The upload goes through XMLHttpRequest because
+ * fetch cannot report upload progress; it posts the same FormData the tRPC client would.
+ */
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useEffect, useReducer } from "react";
+import { ProgressBar } from "@/app/_components/progress-bar";
+import { useTRPC } from "@/app/_components/trpc";
+
+const FORMATS = [
+  {
+    value: "arbiter",
+    label: "arbiter (items, optional judgments)",
+    hint: '{"id", "prompt", "responses": [{"model", "text"}], "judgments"?}',
+  },
+  { value: "hh", label: "hh (Anthropic HH chosen/rejected)", hint: '{"chosen": "\\n\\nHuman: …\\n\\nAssistant: …", "rejected": "…"}' },
+  { value: "trl", label: "trl (prompt/chosen/rejected)", hint: '{"prompt", "chosen", "rejected"} as strings or chat messages' },
+] as const;
+
+type Issue = { line?: number; field: string; message: string };
+type Result = { items: number; responses: number; judgments: number; errors: Issue[]; errorCount: number };
+
+type State =
+  | { kind: "idle" }
+  | { kind: "uploading"; fileName: string; sent: number; total: number }
+  | { kind: "importing"; fileName: string; importId: string }
+  | { kind: "finished"; fileName: string; result: Result }
+  | { kind: "failed"; message: string };
+
+type Action =
+  | { type: "upload"; fileName: string; total: number }
+  | { type: "progress"; sent: number; total: number }
+  | { type: "started"; importId: string }
+  | { type: "finished"; result: Result }
+  | { type: "failed"; message: string };
+
+function reduce(state: State, action: Action): State {
+  switch (action.type) {
+    case "upload":
+      return { kind: "uploading", fileName: action.fileName, sent: 0, total: action.total };
+    case "progress":
+      return state.kind === "uploading" ? { ...state, sent: action.sent, total: action.total } : state;
+    case "started":
+      return state.kind === "uploading" ? { kind: "importing", fileName: state.fileName, importId: action.importId } : state;
+    case "finished":
+      return state.kind === "importing" ? { kind: "finished", fileName: state.fileName, result: action.result } : state;
+    case "failed":
+      return { kind: "failed", message: action.message };
+  }
+}
+
+/** tRPC's wire format for one unbatched call: `{result: {data}}` or `{error: {message}}`. */
+function uploadImport(form: FormData, onProgress: (sent: number, total: number) => void): Promise<{ id: string }> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", "/api/trpc/projects.import");
+    xhr.responseType = "json";
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : e.loaded);
+    xhr.onerror = () => reject(new Error("the upload failed (network error)"));
+    xhr.onload = () => {
+      const body = xhr.response as { result?: { data?: { id?: string } }; error?: { message?: string } } | null;
+      const id = body?.result?.data?.id;
+      if (xhr.status === 200 && id) resolve({ id });
+      else reject(new Error(body?.error?.message ?? `the upload failed (HTTP ${xhr.status})`));
+    };
+    xhr.send(form);
+  });
+}
+
+function issueText(e: Issue): string {
+  return `${e.line !== undefined ? `line ${e.line}, ` : ""}field ${e.field}: ${e.message}`;
+}
+
+export function ImportForm({ projectId }: { projectId: number }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [state, dispatch] = useReducer(reduce, { kind: "idle" });
+  const importId = state.kind === "importing" ? state.importId : null;
+  const status = useQuery({
+    ...trpc.projects.importStatus.queryOptions({ projectId, importId: importId ?? "00000000-0000-4000-8000-000000000000" }),
+    enabled: importId !== null,
+    refetchInterval: 400,
+    staleTime: 0,
+    retry: false,
+  });
+  const run = status.data;
+
+  useEffect(() => {
+    if (importId === null) return;
+    if (status.error) dispatch({ type: "failed", message: status.error.message });
+    else if (run?.phase === "failed") dispatch({ type: "failed", message: run.error ?? "the import failed" });
+    else if (run?.phase === "done" && run.result) {
+      dispatch({ type: "finished", result: run.result });
+      queryClient.invalidateQueries({ queryKey: trpc.projects.get.queryKey({ projectId }) });
+    }
+  }, [importId, run, status.error, queryClient, trpc, projectId]);
+
+  async function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    form.set("projectId", String(projectId));
+    const file = form.get("file");
+    if (!(file instanceof File)) return;
+    dispatch({ type: "upload", fileName: file.name, total: file.size });
+    try {
+      const started = await uploadImport(form, (sent, total) => dispatch({ type: "progress", sent, total }));
+      dispatch({ type: "started", importId: started.id });
+    } catch (err) {
+      dispatch({ type: "failed", message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  const busy = state.kind === "uploading" || state.kind === "importing";
+  return (
+    <form onSubmit={onSubmit} className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid="import-form">
+      <h2 className="font-medium">Import items (JSONL)</h2>
+      <p className="text-sm text-slate-600">
+        One item per line. The import is all or nothing: any bad line and nothing is written. The database is locked for writing while the
+        items are written, so very large files are better imported with <code>npm run arbiter -- import</code>.
+      </p>
+      <div className="flex flex-wrap items-center gap-4">
+        <label className="text-sm">
+          Format
+          <select
+            name="format"
+            defaultValue="arbiter"
+            data-testid="import-format"
+            className="ml-2 rounded border border-slate-300 bg-white px-2 py-1 text-sm"
+          >
+            {FORMATS.map((f) => (
+              <option key={f.value} value={f.value} title={f.hint}>
+                {f.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <input
+          type="file"
+          name="file"
+          accept=".jsonl,.json,.txt,application/jsonl"
+          required
+          data-testid="import-file"
+          className="block text-sm"
+        />
+        <button
+          type="submit"
+          disabled={busy}
+          data-testid="import-submit"
+          className="rounded bg-slate-900 px-4 py-2 text-sm text-white hover:bg-slate-700 disabled:opacity-50"
+        >
+          {busy ? "Importing…" : "Import"}
+        </button>
+      </div>
+
+      {state.kind === "uploading" && (
+        <div data-testid="import-progress" className="text-sm text-slate-600">
+          <div className="mb-1">
+            Uploading {state.fileName}: {state.total ? Math.round((100 * state.sent) / state.total) : 0}%
+          </div>
+          <ProgressBar done={state.sent} target={Math.max(state.total, 1)} label="bytes uploaded" />
+        </div>
+      )}
+      {state.kind === "importing" && (
+        <div data-testid="import-progress" className="text-sm text-slate-600">
+          {run?.phase === "writing" ? (
+            <div>Writing {run.itemsChecked.toLocaleString("en")} items in one transaction…</div>
+          ) : (
+            <>
+              <div className="mb-1">
+                Checking {state.fileName}: {(run?.lines ?? 0).toLocaleString("en")} lines parsed
+              </div>
+              <ProgressBar done={run?.bytesRead ?? 0} target={Math.max(run?.totalBytes ?? 1, 1)} label="bytes checked" />
+            </>
+          )}
+        </div>
+      )}
+      {state.kind === "failed" && (
+        <p role="alert" className="text-sm text-red-600" data-testid="import-failed">
+          {state.message}
+        </p>
+      )}
+      {state.kind === "finished" && state.result.errorCount === 0 && (
+        <p className="text-sm text-emerald-700" data-testid="import-ok">
+          Imported {state.result.items.toLocaleString("en")} items, {state.result.responses.toLocaleString("en")} responses and{" "}
+          {state.result.judgments.toLocaleString("en")} judgments from {state.fileName}.
+        </p>
+      )}
+      {state.kind === "finished" && state.result.errorCount > 0 && (
+        <div className="text-sm text-red-700" data-testid="import-errors">
+          <p className="font-medium">
+            Nothing was imported: {state.result.errorCount.toLocaleString("en")} problem{state.result.errorCount === 1 ? "" : "s"} in{" "}
+            {state.fileName}.
+          </p>
+          <ul className="mt-1 max-h-64 list-disc overflow-y-auto pl-5">
+            {state.result.errors.map((e) => (
+              <li key={`${e.line ?? ""}:${e.field}:${e.message}`}>{issueText(e)}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </form>
+  );
+}
