@@ -46,6 +46,13 @@ export function ProjectDetail({ projectId }: { projectId: number }) {
           Quality
         </Link>
         <Link
+          href={`/admin/projects/${p.id}/gold`}
+          className="rounded border border-slate-300 px-3 py-1.5 text-sm hover:bg-white"
+          data-testid="gold-link"
+        >
+          Gold &amp; repeats
+        </Link>
+        <Link
           href={`/admin/projects/${p.id}/exports`}
           className="rounded border border-slate-300 px-3 py-1.5 text-sm hover:bg-white"
           data-testid="exports-link"
