@@ -14,10 +14,13 @@ The first line is {"type":"ready",…} once the model is loaded.
 Dynamic batching: a reader thread queues lines; each cycle takes every line already waiting (up to
 MAX_LINES_PER_CYCLE), sorts all their items by length and scores them in token-budget batches, so a
 burst of single requests costs a few forward passes, and a lone request is answered at once.
+On a CUDA device with bf16 support the forward passes run under bf16 autocast (rewards stay fp32);
+the 1e-4 batching invariance is a CPU/fp32 guarantee, bf16 rounding depends on the batch shapes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -35,10 +38,19 @@ from .train import set_threads
 MAX_LINES_PER_CYCLE = 256
 
 
+def _precision(device: torch.device, bf16: bool | str):
+    """bf16 autocast on a CUDA device that supports it ("auto"), else full precision."""
+    on = device.type == "cuda" and (bf16 is True or (bf16 == "auto" and torch.cuda.is_bf16_supported()))
+    return torch.autocast(device_type="cuda", dtype=torch.bfloat16) if on else contextlib.nullcontext()
+
+
 @torch.no_grad()
 def score_texts(model, tok, pairs: list[tuple[str, str]], *, max_length: int, batch_tokens: int,
-                device: torch.device) -> list[float]:
-    """Raw rewards for (prompt, response) pairs, in input order; batches are length-sorted."""
+                device: torch.device, bf16: bool | str = "auto") -> list[float]:
+    """Raw rewards for (prompt, response) pairs, in input order; batches are length-sorted.
+
+    On CUDA the forward passes run under bf16 autocast (`bf16="auto"`); rewards are returned as fp32.
+    """
     elements = []
     for prompt, response in pairs:
         p, (r,) = encode_group(tok, prompt, [response], max_length)
@@ -54,7 +66,8 @@ def score_texts(model, tok, pairs: list[tuple[str, str]], *, max_length: int, ba
             end += 1
         idx = order[start:end]
         batch = collate([elements[i] for i in idx], model.layout, tok.pad_id, row_tokens).to(device)
-        rewards = model(**batch.model_inputs()).float().cpu().tolist()
+        with _precision(device, bf16):
+            rewards = model(**batch.model_inputs()).float().cpu().tolist()
         for i, r in zip(idx, rewards):
             out[i] = r
         start = end
