@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useTRPC } from "@/app/_components/trpc";
+import { describeData } from "@/app/research/train/data-source-fields";
 
 const METRICS = ["eval_accuracy", "eval_loss", "ece"] as const;
 const COLORS = ["#2563eb", "#dc2626"];
@@ -34,7 +35,7 @@ export function ModelsPanel() {
             <th className="p-2">Compare</th>
             <th>Model</th>
             <th>Base</th>
-            <th>Snapshot</th>
+            <th>Data</th>
             <th>Epochs · loss</th>
             <th>Eval accuracy</th>
             <th>Eval loss</th>
@@ -51,7 +52,9 @@ export function ModelsPanel() {
               </td>
               <td title={m.dir}>{m.name}</td>
               <td>{m.base}</td>
-              <td>{m.snapshotId ?? "–"}</td>
+              <td className="max-w-xs text-xs" data-testid={`model-data-${m.id}`} title={`training snapshot #${m.snapshotId ?? "–"}`}>
+                {describeData(m.config)}
+              </td>
               <td>
                 {String(m.config.epochs ?? "?")} · {String(m.config.loss ?? "?")}
               </td>

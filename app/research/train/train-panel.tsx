@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useState } from "react";
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useTRPC } from "@/app/_components/trpc";
+import { type DataSource, DataSourceFields, DEFAULT_FILTERS, describeData } from "./data-source-fields";
 
 const ACTIVE = new Set(["queued", "running"]);
 
@@ -24,6 +25,7 @@ export function TrainPanel() {
   const jobs = useQuery({ ...trpc.research.jobs.queryOptions(), refetchInterval: 1000 });
   const doctor = useQuery(trpc.research.doctor.queryOptions());
   const [form, setForm] = useState({ projectId: 0, base: "tiny", epochs: 1, loss: "bt" as "bt" | "bt-ties", lr: "" });
+  const [data, setData] = useState<DataSource>(DEFAULT_FILTERS);
   const [selected, setSelected] = useState<number | null>(null);
   const train = useMutation(
     trpc.research.train.mutationOptions({
@@ -35,6 +37,8 @@ export function TrainPanel() {
   );
   const jobId = selected ?? jobs.data?.[0]?.id ?? null;
   const projectId = form.projectId || projects.data?.[0]?.id || 0;
+  const project = useQuery({ ...trpc.projects.get.queryOptions({ projectId }), enabled: projectId > 0 });
+  const criteria = project.data?.criteria ?? [];
 
   return (
     <div className="space-y-6">
@@ -54,6 +58,7 @@ export function TrainPanel() {
             epochs: form.epochs,
             loss: form.loss,
             lr: form.lr ? Number(form.lr) : null,
+            data,
           });
         }}
       >
@@ -63,7 +68,10 @@ export function TrainPanel() {
             data-testid="train-project"
             className="rounded border px-2 py-1"
             value={projectId}
-            onChange={(e) => setForm({ ...form, projectId: Number(e.target.value) })}
+            onChange={(e) => {
+              setForm({ ...form, projectId: Number(e.target.value) });
+              setData(DEFAULT_FILTERS); // a snapshot belongs to one project
+            }}
           >
             {projects.data?.map((p) => (
               <option key={p.id} value={p.id}>
@@ -114,6 +122,7 @@ export function TrainPanel() {
             onChange={(e) => setForm({ ...form, lr: e.target.value })}
           />
         </label>
+        <DataSourceFields projectId={projectId} criteria={criteria} value={data} onChange={setData} />
         <button
           type="submit"
           data-testid="train-launch"
@@ -188,6 +197,28 @@ export function TrainPanel() {
 
 type Point = { step: number; loss: number | null; accuracy: number | null; tokens_per_s: number | null };
 
+/**
+ * Progress points for the charts. A resume restarts from a checkpoint's step, so the steps the
+ * interrupted run took past it are dropped: the curve shows the run that counts.
+ */
+function progressPoints(events: { type: string; payload: Record<string, unknown> }[]): Point[] {
+  let points: Point[] = [];
+  for (const e of events) {
+    if (e.type === "resume") {
+      const from = Number(e.payload.step);
+      points = points.filter((pt) => pt.step <= from);
+    } else if (e.type === "progress") {
+      points.push({
+        step: Number(e.payload.step),
+        loss: (e.payload.loss as number | null) ?? null,
+        accuracy: (e.payload.accuracy as number | null) ?? null,
+        tokens_per_s: (e.payload.tokens_per_s as number | null) ?? null,
+      });
+    }
+  }
+  return points;
+}
+
 function JobView({ jobId }: { jobId: number }) {
   const trpc = useTRPC();
   const data = useQuery({
@@ -195,16 +226,10 @@ function JobView({ jobId }: { jobId: number }) {
     refetchInterval: (q) => (q.state.data && !ACTIVE.has(q.state.data.job.state) ? false : 1000),
   });
   const cancel = useMutation(trpc.research.cancel.mutationOptions());
+  const resume = useMutation(trpc.research.resume.mutationOptions());
   if (!data.data) return null;
   const { job, events } = data.data;
-  const points: Point[] = events
-    .filter((e) => e.type === "progress")
-    .map((e) => ({
-      step: Number(e.payload.step),
-      loss: (e.payload.loss as number | null) ?? null,
-      accuracy: (e.payload.accuracy as number | null) ?? null,
-      tokens_per_s: (e.payload.tokens_per_s as number | null) ?? null,
-    }));
+  const points = progressPoints(events);
   const p = job.progress ?? {};
   return (
     <section className="space-y-3 rounded border border-slate-200 bg-white p-4 text-sm" data-testid="job-view">
@@ -230,8 +255,24 @@ function JobView({ jobId }: { jobId: number }) {
             Cancel
           </button>
         )}
+        {job.resumableFromStep !== null && (
+          <button
+            type="button"
+            data-testid="job-resume"
+            disabled={resume.isPending}
+            className="rounded border border-slate-300 px-2 py-1"
+            onClick={() => resume.mutate({ jobId: job.id })}
+          >
+            Resume from step {job.resumableFromStep}
+          </button>
+        )}
       </div>
+      <p className="text-slate-600" data-testid="job-data">
+        Data: {describeData(job.config)}
+        {typeof p.resumed_at_step === "number" && ` · resumed from step ${p.resumed_at_step}`}
+      </p>
       {job.error && <p className="text-red-700">{job.error}</p>}
+      {resume.error && <p className="text-red-700">{resume.error.message}</p>}
       <div className="grid gap-4 md:grid-cols-2" data-testid="job-chart">
         <div className="h-56">
           <ResponsiveContainer>
