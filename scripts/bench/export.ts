@@ -9,17 +9,28 @@
  *   export-trl    exportSnapshot --format trl (pages, backpressure, sha256, snapshot + lineage)
  *   export-parquet exportSnapshot --format parquet
  *   naive-export  a bare iterate() + JSON.stringify + write loop that ignores backpressure
+ *   writer-hyparquet / writer-parquet-wasm  the two Parquet writers on the same TRL rows (same
+ *                 pages, SNAPPY, one row group per page), file only: rows/s, peak RSS, file size
  * and prints rows/s, peak RSS and the ratios to the naive loops.
- * Usage: npm run bench:export [-- --items 300000 --judgments 1000000 --dir .tmp/bench-export]
+ * Usage: npm run bench:export [-- --items 300000 --judgments 1000000 --dir .tmp/bench-export
+ *        --phases import,export-trl --keep-input]
+ * --phases runs only those phases (the database from an earlier import is reused); --keep-input
+ * reuses an existing items.jsonl instead of generating it again.
  */
 import { spawnSync } from "node:child_process";
+import { once } from "node:events";
 import fs from "node:fs";
 import path from "node:path";
+import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
 import { openDb } from "@/server/db";
 import { exportSnapshot } from "@/server/domain/export/export-snapshot";
+import { recordsForItem } from "@/server/domain/export/formats";
+import { itemPages } from "@/server/domain/export/item-pages";
+import { writeParquet } from "@/server/domain/export/parquet";
+import { zExportPolicies } from "@/server/domain/export/policies";
 import { importItems } from "@/server/domain/import/import-items";
 import { createProject } from "@/server/domain/projects";
 
@@ -29,6 +40,8 @@ const { values: args } = parseArgs({
     judgments: { type: "string", default: "1000000" },
     dir: { type: "string", default: ".tmp/bench-export" },
     phase: { type: "string" },
+    phases: { type: "string" },
+    "keep-input": { type: "boolean" },
   },
 });
 const ITEMS = Number(args.items);
@@ -84,6 +97,8 @@ async function generate() {
   await new Promise<void>((r) => out.end(() => r()));
 }
 
+const PHASES = ["import", "naive-insert", "export-trl", "export-parquet", "naive-export", "writer-hyparquet", "writer-parquet-wasm"];
+
 async function phase(name: string): Promise<Record<string, number>> {
   const t0 = performance.now();
   let rows = 0;
@@ -128,6 +143,55 @@ async function phase(name: string): Promise<Record<string, number>> {
     const format = name === "export-trl" ? "trl" : "parquet";
     const r = await exportSnapshot(db, { projectId: 1, format, out: path.join(DIR, `out.${format}`) });
     rows = r.rows;
+  } else if (name === "writer-hyparquet") {
+    const db = openDb(DB);
+    const file = path.join(DIR, "writer-hyparquet.parquet");
+    const out = fs.createWriteStream(file);
+    const ctx = { policies: zExportPolicies.parse({}), pseudonym: String };
+    rows = await writeParquet(
+      itemPages(db, 1),
+      ctx,
+      async (chunk) => {
+        if (!out.write(chunk)) await once(out, "drain");
+      },
+      () => {},
+    );
+    await new Promise<void>((r) => out.end(() => r()));
+    return finishWriter(name, t0, rows, file);
+  } else if (name === "writer-parquet-wasm") {
+    const pw = await import("parquet-wasm/node");
+    const arrow = await import("apache-arrow");
+    const db = openDb(DB);
+    const file = path.join(DIR, "writer-parquet-wasm.parquet");
+    const ctx = { policies: zExportPolicies.parse({}), pseudonym: String };
+    const pages = itemPages(db, 1);
+    const utf8 = (values: unknown[]) => arrow.vectorFromArray(values as string[], new arrow.Utf8());
+    // Pull-based: the next page is read only when the Parquet stream asks for more (backpressure).
+    const batches = new ReadableStream({
+      pull(controller) {
+        for (;;) {
+          const next = pages.next();
+          if (next.done) return controller.close();
+          const cols: Record<"prompt" | "chosen" | "rejected", unknown[]> = { prompt: [], chosen: [], rejected: [] };
+          for (const item of next.value) {
+            for (const r of recordsForItem("trl", item, ctx).records) {
+              cols.prompt.push(r.prompt);
+              cols.chosen.push(r.chosen);
+              cols.rejected.push(r.rejected);
+            }
+          }
+          if (cols.prompt.length === 0) continue;
+          rows += cols.prompt.length;
+          const table = new arrow.Table({ prompt: utf8(cols.prompt), chosen: utf8(cols.chosen), rejected: utf8(cols.rejected) });
+          for (const batch of pw.Table.fromIPCStream(arrow.tableToIPC(table, "stream")).recordBatches()) controller.enqueue(batch);
+          return;
+        }
+      },
+    });
+    const props = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.SNAPPY).build();
+    const parquet = await pw.transformParquetStream(batches, props);
+    await parquet.pipeTo(Writable.toWeb(fs.createWriteStream(file)));
+    return finishWriter(name, t0, rows, file);
   } else if (name === "naive-export") {
     const db = new Database(DB, { readonly: true });
     const out = fs.createWriteStream(path.join(DIR, "naive.jsonl"));
@@ -150,6 +214,16 @@ async function phase(name: string): Promise<Record<string, number>> {
   return { seconds, rows, rowsPerS: rows / seconds, peakRssMb: process.resourceUsage().maxRSS / 1024 };
 }
 
+/** A writer phase's figures plus the file size, after checking the file reads back with as many rows. */
+async function finishWriter(name: string, t0: number, rows: number, file: string): Promise<Record<string, number>> {
+  const seconds = (performance.now() - t0) / 1000;
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  const { asyncBufferFromFile, parquetMetadataAsync } = await import("hyparquet");
+  const meta = await parquetMetadataAsync(await asyncBufferFromFile(file));
+  if (Number(meta.num_rows) !== rows) throw new Error(`${name}: file has ${meta.num_rows} rows, wrote ${rows}`);
+  return { seconds, rows, rowsPerS: rows / seconds, peakRssMb, bytes: fs.statSync(file).size };
+}
+
 function runPhase(name: string): Record<string, number> {
   const self = fileURLToPath(import.meta.url);
   const r = spawnSync(process.execPath, [...process.execArgv, self, "--phase", name, "--dir", DIR], {
@@ -167,11 +241,15 @@ async function main() {
     return;
   }
   const t0 = performance.now();
-  process.stderr.write(`generating ${ITEMS.toLocaleString("en")} items / ${JUDGMENTS.toLocaleString("en")} judgments → ${INPUT}\n`);
-  await generate();
-  process.stderr.write(`  ${(fs.statSync(INPUT).size / 1e9).toFixed(2)} GB in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  if (!(args["keep-input"] && fs.existsSync(INPUT))) {
+    process.stderr.write(`generating ${ITEMS.toLocaleString("en")} items / ${JUDGMENTS.toLocaleString("en")} judgments → ${INPUT}\n`);
+    await generate();
+    process.stderr.write(`  ${(fs.statSync(INPUT).size / 1e9).toFixed(2)} GB in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  }
   const results: Record<string, Record<string, number>> = {};
-  for (const name of ["import", "naive-insert", "export-trl", "export-parquet", "naive-export"]) {
+  const phases = args.phases?.split(",") ?? PHASES;
+  for (const name of phases) {
+    if (!PHASES.includes(name)) throw new Error(`unknown phase ${name}; phases: ${PHASES.join(", ")}`);
     process.stderr.write(`${name}…\n`);
     results[name] = runPhase(name);
     const r = results[name];
@@ -179,15 +257,17 @@ async function main() {
       `  ${r.rows?.toLocaleString("en")} rows in ${r.seconds?.toFixed(1)} s = ${Math.round(r.rowsPerS ?? 0).toLocaleString("en")} rows/s, peak RSS ${Math.round(r.peakRssMb ?? 0)} MB\n`,
     );
   }
-  const ratio = (a: string, b: string) => (results[b]?.seconds ?? 0) / (results[a]?.seconds ?? 1);
+  const ratio = (a: string, b: string) => (results[a] && results[b] ? (results[b].seconds ?? 0) / (results[a].seconds ?? 1) : null);
+  const trl = path.join(DIR, "out.trl");
   const summary = {
     ...results,
     ratios: {
       import_vs_naive_insert_speed: ratio("import", "naive-insert"),
       export_trl_vs_naive_speed: ratio("export-trl", "naive-export"),
       export_parquet_vs_naive_speed: ratio("export-parquet", "naive-export"),
+      hyparquet_vs_parquet_wasm_speed: ratio("writer-hyparquet", "writer-parquet-wasm"),
     },
-    trl_bytes: fs.statSync(path.join(DIR, "out.trl")).size,
+    trl_bytes: fs.existsSync(trl) ? fs.statSync(trl).size : null,
   };
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
 }
