@@ -193,7 +193,10 @@ export function PlaygroundPanel() {
                 <BarChart data={result.rewards.map((r, i) => ({ name: LETTERS[i], reward: r.reward }))}>
                   <CartesianGrid strokeDasharray="3 3" />
                   <XAxis dataKey="name" />
-                  <YAxis />
+                  <YAxis
+                    domain={[(min: number) => Math.min(0, min), (max: number) => Math.max(0, max)]}
+                    tickFormatter={(v: number) => v.toFixed(2)}
+                  />
                   <Tooltip formatter={(v) => Number(v).toFixed(3)} />
                   <ReferenceLine y={0} stroke="#64748b" />
                   <Bar dataKey="reward" isAnimationActive={false}>

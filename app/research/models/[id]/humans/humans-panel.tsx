@@ -41,7 +41,7 @@ export function HumansPanel({ modelId }: { modelId: number }) {
     refetchInterval: (q) => (q.state.data?.job.state === "running" ? 500 : false),
   });
   const jobState = job.data?.job.state;
-  const vs = useQuery({ ...trpc.scoring.modelVsHumans.queryOptions({ projectId, modelId }), enabled: projectId > 0 });
+  const vs = useQuery({ ...trpc.scoring.modelVsHumans.queryOptions({ projectId, modelId, disagreements: 10 }), enabled: projectId > 0 });
   const scoreProject = useMutation(trpc.scoring.scoreProject.mutationOptions({ onSuccess: (j) => setJobId(j.id) }));
   useEffect(() => {
     if (jobState === "succeeded") void qc.invalidateQueries({ queryKey: trpc.scoring.modelVsHumans.queryKey() });
@@ -127,12 +127,26 @@ export function HumansPanel({ modelId }: { modelId: number }) {
           </div>
           <div className="grid gap-4 md:grid-cols-2">
             <section className="h-72 rounded border border-slate-200 bg-white p-4" data-testid="chart-criteria">
-              <h2 className="text-sm font-medium">By criterion: model vs a typical human (%)</h2>
+              <h2 className="text-sm font-medium">
+                By criterion: model vs a typical human (%)
+                {d.byCriterion.some((c) => c.model.n === 0) && (
+                  <span className="font-normal text-slate-500">
+                    {" "}
+                    · no answers yet:{" "}
+                    {d.byCriterion
+                      .filter((c) => c.model.n === 0)
+                      .map((c) => c.criterion)
+                      .join(", ")}
+                  </span>
+                )}
+              </h2>
               <ResponsiveContainer>
                 <BarChart
                   data={[
                     { name: "overall", model: d.overall.agreement, human: d.human.agreement },
-                    ...d.byCriterion.map((c) => ({ name: c.criterion, model: c.model.agreement, human: c.human.agreement })),
+                    ...d.byCriterion
+                      .filter((c) => c.model.n > 0)
+                      .map((c) => ({ name: c.criterion, model: c.model.agreement, human: c.human.agreement })),
                   ]}
                 >
                   <CartesianGrid strokeDasharray="3 3" />
@@ -205,12 +219,15 @@ export function HumansPanel({ modelId }: { modelId: number }) {
                   </header>
                   {item && (
                     <>
-                      <div className="mb-2 text-slate-700">
+                      <div className="mb-2 max-h-32 overflow-auto text-slate-700">
                         <Markdown text={asText(item.prompt)} />
                       </div>
                       <div className="grid gap-3 md:grid-cols-2">
                         {x.pair.map((idx, k) => (
-                          <div key={idx} className={`rounded border p-2 ${idx === x.majority ? "border-emerald-400" : "border-red-300"}`}>
+                          <div
+                            key={idx}
+                            className={`max-h-64 overflow-auto rounded border p-2 ${idx === x.majority ? "border-emerald-400" : "border-red-300"}`}
+                          >
                             <div className="mb-1 text-xs text-slate-500">
                               response {idx} ({item.responses[idx]?.model}) · reward {x.rewards[k]?.toFixed(3)} ·{" "}
                               {idx === x.majority ? "humans' pick" : "model's pick"}
