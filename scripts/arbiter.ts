@@ -15,9 +15,10 @@ import { zExportPolicies } from "@/server/domain/export/policies";
 import { IMPORT_FORMATS, type ImportFormat, importItems } from "@/server/domain/import/import-items";
 import { createProject, getProjectStatus, listProjects } from "@/server/domain/projects";
 import { computeProjectStats } from "@/server/domain/quality/project-stats";
+import { type TrainingSourceInput, zTrainingPolicies } from "@/server/domain/training/training-data";
 import { createUser } from "@/server/domain/users";
 import { runDoctor } from "@/server/jobs/doctor";
-import { createTrainJob, getJob, getModelForJob } from "@/server/jobs/jobs";
+import { createTrainJob, getJob, getModelForJob, resumeJob } from "@/server/jobs/jobs";
 import { JobRunner } from "@/server/jobs/runner";
 import { scoringCommands } from "./scoring-commands";
 
@@ -83,6 +84,59 @@ async function waitForJob(db: Db, jobId: number) {
     clearInterval(show);
     bar?.stop();
   }
+}
+
+/** The train command's data flags: an export snapshot, or export policies over current judgments. */
+function trainingSourceFlags(f: Flags): TrainingSourceInput {
+  const str = (name: string) => (typeof f[name] === "string" ? (f[name] as string) : undefined);
+  const snapshot = str("snapshot");
+  const policyFlags = ["ties", "both-bad", "kway", "aggregate", "min-votes", "criterion", "exclude-annotators"].filter((n) => str(n));
+  if (snapshot !== undefined) {
+    if (policyFlags.length || f.margin === true) throw new UsageError("--snapshot uses the snapshot's own policies; drop the policy flags");
+    return { source: "snapshot", snapshotId: intFlag(f, "snapshot", 0) };
+  }
+  const parsed = zTrainingPolicies.safeParse({
+    ties: str("ties"),
+    bothBad: str("both-bad"),
+    kway: str("kway"),
+    aggregate: str("aggregate"),
+    minVotes: str("min-votes") === undefined ? undefined : intFlag(f, "min-votes", 1),
+    criterion: str("criterion"),
+    margin: f.margin === true,
+    excludeAnnotators: str("exclude-annotators")
+      ?.split(",")
+      .map((x) => Number(x.trim())),
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(
+      `--${String(issue?.path[0] ?? "policies").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${issue?.message ?? "invalid"}`,
+    );
+  }
+  return { source: "filters", policies: parsed.data };
+}
+
+/** Prints a queued job, or (with --wait) runs it here and prints {job, model, metrics}. */
+async function finishTrain(db: Db, jobId: number, wait: boolean, queuedText: string) {
+  const job = getJob(db, jobId);
+  if (!wait) {
+    return { json: { job: job.id, model: null, metrics: null }, text: `${queuedText}; the server's runner will train it` };
+  }
+  const done = await waitForJob(db, job.id);
+  const model = getModelForJob(db, job.id);
+  if (done.state !== "succeeded" || !model) throw new AppError("BAD_INPUT", `job ${job.id} ${done.state}: ${done.error ?? "no model"}`);
+  const m = model.metrics;
+  const metrics = {
+    eval_accuracy: m.eval_accuracy ?? null,
+    eval_loss: m.eval_loss ?? null,
+    ece: m.ece ?? null,
+    tokens_per_s: m.tokens_per_s ?? null,
+  };
+  const pct = (v: unknown) => (typeof v === "number" ? `${(100 * v).toFixed(1)}%` : "n/a");
+  return {
+    json: { job: job.id, model: model.id, metrics },
+    text: `job ${job.id} succeeded: model ${model.id} in ${model.dir}\neval accuracy ${pct(metrics.eval_accuracy)}, eval loss ${metrics.eval_loss ?? "n/a"}, ECE ${metrics.ece ?? "n/a"}, ${metrics.tokens_per_s ?? "?"} tokens/s`,
+  };
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -180,16 +234,32 @@ const COMMANDS: Record<string, Command> = {
   },
   train: {
     summary: "train a reward model on a project's judgments (queued for the server's runner; --wait runs it here)",
-    usage: "train --project ID [--base tiny|PATH] [--epochs N] [--loss bt|bt-ties] [--lr X] [--wait]",
+    usage:
+      "train --project ID [--base tiny|PATH] [--epochs N] [--loss bt|bt-ties] [--lr X] [--snapshot ID | --ties keep|drop --both-bad drop|keep --kway all-pairs|best-vs-rest --aggregate all|majority --min-votes N --criterion C --margin --exclude-annotators ID,ID] [--wait]\n       train --resume JOB [--wait]   (a failed or cancelled job, from its newest checkpoint)",
     options: {
       project: { type: "string" },
       base: { type: "string" },
       epochs: { type: "string" },
       loss: { type: "string" },
       lr: { type: "string" },
+      snapshot: { type: "string" },
+      ties: { type: "string" },
+      "both-bad": { type: "string" },
+      kway: { type: "string" },
+      aggregate: { type: "string" },
+      "min-votes": { type: "string" },
+      criterion: { type: "string" },
+      margin: { type: "boolean" },
+      "exclude-annotators": { type: "string" },
+      resume: { type: "string" },
       wait: { type: "boolean" },
     },
     async run(db, f) {
+      if (typeof f.resume === "string") {
+        const jobId = intFlag(f, "resume", 0);
+        const queued = resumeJob(db, jobId);
+        return finishTrain(db, queued.id, f.wait === true, `resumed job ${jobId} from step ${String(queued.progress?.resumed_at_step)}`);
+      }
       const loss = typeof f.loss === "string" ? f.loss : "bt";
       if (loss !== "bt" && loss !== "bt-ties") throw new UsageError("--loss is bt or bt-ties");
       const lr = typeof f.lr === "string" ? Number(f.lr) : null;
@@ -202,25 +272,9 @@ const COMMANDS: Record<string, Command> = {
         epochs,
         loss,
         lr,
+        data: trainingSourceFlags(f),
       });
-      if (f.wait !== true) {
-        return { json: { job: job.id, model: null, metrics: null }, text: `queued job ${job.id}; the server's runner will train it` };
-      }
-      const done = await waitForJob(db, job.id);
-      const model = getModelForJob(db, job.id);
-      if (done.state !== "succeeded" || !model) throw new AppError("BAD_INPUT", `job ${job.id} ${done.state}: ${done.error ?? "no model"}`);
-      const m = model.metrics;
-      const metrics = {
-        eval_accuracy: m.eval_accuracy ?? null,
-        eval_loss: m.eval_loss ?? null,
-        ece: m.ece ?? null,
-        tokens_per_s: m.tokens_per_s ?? null,
-      };
-      const pct = (v: unknown) => (typeof v === "number" ? `${(100 * v).toFixed(1)}%` : "n/a");
-      return {
-        json: { job: job.id, model: model.id, metrics },
-        text: `job ${job.id} succeeded: model ${model.id} in ${model.dir}\neval accuracy ${pct(metrics.eval_accuracy)}, eval loss ${metrics.eval_loss ?? "n/a"}, ECE ${metrics.ece ?? "n/a"}, ${metrics.tokens_per_s ?? "?"} tokens/s`,
-      };
+      return finishTrain(db, job.id, f.wait === true, `queued job ${job.id}`);
     },
   },
   doctor: {
