@@ -17,6 +17,9 @@ export function Nav() {
             <Link href="/" className="hover:text-slate-900">
               Annotate
             </Link>
+            <Link href="/me" className="hover:text-slate-900" data-testid="nav-me">
+              My progress
+            </Link>
             {staff && (
               <Link href="/admin" className="hover:text-slate-900" data-testid="nav-admin">
                 Projects

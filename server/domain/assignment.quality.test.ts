@@ -11,6 +11,7 @@ import { addAnnotator, memoryDb, seedProject } from "@/server/testing/fixtures";
 import { type AnnotatorItem, chooseLeaseKind, expireLeases, leaseNextItem, REPEAT_GAP, skipAssignment } from "./assignment";
 import { markGold, setQualityRates, unmarkGold } from "./gold";
 import { countMyJudgments, submitJudgment } from "./judgments";
+import { getMyProgress } from "./quality/my-progress";
 import { computeProjectStats } from "./quality/project-stats";
 
 const T0 = 1_700_000_000_000;
@@ -367,5 +368,39 @@ describe("swapped repeats", () => {
     expect(() => setQualityRates(db, { projectId: p.id, goldRate: 0.6, repeatRate: 0.5 })).toThrow(/at most 1/);
     expect(() => setQualityRates(db, { projectId: p.id, goldRate: 0.1, repeatRate: 0.9 })).toThrow(/repeatRate/);
     expect(() => setQualityRates(db, { projectId: 999, goldRate: 0, repeatRate: 0 })).toThrow(/project 999/);
+  });
+});
+
+describe("getMyProgress", () => {
+  it("reports the caller's own items and check accuracy, repeats not counted, nobody else's", () => {
+    const db = memoryDb();
+    const p = seedProject(db, 12, { overlap: 2, goldRate: 0.5, repeatRate: 0.5 });
+    const ids = itemIds(db, p.id);
+    for (const itemId of ids.slice(0, 2)) markGold(db, { itemId, accepted: ["a"], explanation: "x is right" });
+    const [me, other] = [addAnnotator(db, "me"), addAnnotator(db, "other")];
+    const rng = createRng(8);
+    // me prefers y (misses every check), other prefers x (hits every check).
+    const mine = judgeAll(
+      db,
+      p.id,
+      me,
+      () => rng.next(),
+      (item) => sideOf(item, "y"),
+    );
+    judgeAll(
+      db,
+      p.id,
+      other,
+      () => rng.next(),
+      (item) => sideOf(item, "x"),
+    );
+    const [progress] = getMyProgress(db, me);
+    const firstTime = mine.filter((l) => l.repeatOf === null);
+    const checks = firstTime.filter((l) => ids.slice(0, 2).includes(l.itemId)).length;
+    expect(checks).toBeGreaterThan(0);
+    expect(progress).toMatchObject({ projectId: p.id, judged: firstTime.length, checks, checksCorrect: 0, accuracy: 0 });
+    expect(progress?.misses[0]?.explanation).toBe("x is right");
+    expect(getMyProgress(db, other)[0]).toMatchObject({ checksCorrect: getMyProgress(db, other)[0]?.checks, accuracy: 1 });
+    expect(getMyProgress(db, addAnnotator(db, "new"))).toEqual([]);
   });
 });

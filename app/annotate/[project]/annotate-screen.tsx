@@ -6,7 +6,18 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "r
 import { Markdown } from "@/app/_components/markdown";
 import { ProgressBar } from "@/app/_components/progress-bar";
 import { useTRPC } from "@/app/_components/trpc";
-import { type Item, letter, missing, type PairOutcome, type Progress, reducer, type Settings, type State } from "./annotate-state";
+import {
+  describeAnswer,
+  type Feedback,
+  type Item,
+  letter,
+  missing,
+  type PairOutcome,
+  type Progress,
+  reducer,
+  type Settings,
+  type State,
+} from "./annotate-state";
 import { ContentView } from "./content-view";
 
 const OUTCOMES: { value: PairOutcome; label: string; key: string }[] = [
@@ -76,7 +87,12 @@ export function AnnotateScreen({ projectId }: { projectId: number }) {
           },
         },
         {
-          onSuccess: (res) => load(res.lease, res.progress),
+          onSuccess: (res) => {
+            if (res.result.feedback) {
+              setProgress(res.progress);
+              dispatch({ type: "feedback", feedback: res.result.feedback, next: res.lease.status === "item" ? res.lease.item : null });
+            } else load(res.lease, res.progress);
+          },
           onError: (e) => {
             const code = e instanceof TRPCClientError ? (e.data as { appCode?: string } | undefined)?.appCode : undefined;
             if (code === "LEASE_EXPIRED") {
@@ -97,9 +113,16 @@ export function AnnotateScreen({ projectId }: { projectId: number }) {
     skip.mutate({ projectId, assignmentId: state.item.assignmentId }, { onSuccess: (res) => load(res.lease, res.progress) });
   };
 
+  const onContinue = useCallback(() => dispatch({ type: "continue", now: Date.now(), submissionId: newSubmissionId() }), []);
+
   useEffect(() => {
     function onKey(e: KeyboardEvent) {
       const s = stateRef.current;
+      if (s.phase === "feedback" && e.key === "Enter" && !isTyping(e.target)) {
+        e.preventDefault();
+        onContinue();
+        return;
+      }
       if (s.phase !== "judging" && s.phase !== "confirming") return;
       if (isTyping(e.target)) {
         if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
@@ -138,7 +161,7 @@ export function AnnotateScreen({ projectId }: { projectId: number }) {
     }
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [send, settings.strengthScale]);
+  }, [send, settings.strengthScale, onContinue]);
 
   if (project.error) return <p className="text-red-600">{project.error.message}</p>;
 
@@ -177,6 +200,7 @@ export function AnnotateScreen({ projectId }: { projectId: number }) {
           </Link>
         </div>
       )}
+      {state.phase === "feedback" && <FeedbackView item={state.item} feedback={state.feedback} onContinue={onContinue} />}
       {(state.phase === "judging" || state.phase === "confirming" || state.phase === "submitting") && (
         <Judging
           state={state}
@@ -187,6 +211,45 @@ export function AnnotateScreen({ projectId }: { projectId: number }) {
           onSkip={onSkip}
         />
       )}
+    </div>
+  );
+}
+
+/** After a missed check item: the item again, the accepted answer and the explanation, then Continue. */
+function FeedbackView({ item, feedback, onContinue }: { item: Item; feedback: Feedback; onContinue: () => void }) {
+  return (
+    <div className="space-y-4" data-testid="answer-feedback">
+      <section className="rounded-lg border border-amber-300 bg-amber-50 p-4" role="status">
+        <h2 className="font-medium text-amber-900">Not quite — this item has an agreed answer</h2>
+        <p className="mt-1 text-sm text-amber-900" data-testid="feedback-accepted">
+          Accepted: {feedback.accepted.map(describeAnswer).join(" or ")}
+        </p>
+        {feedback.explanation && (
+          <div className="mt-2 text-sm text-slate-800" data-testid="feedback-explanation">
+            <Markdown text={feedback.explanation} />
+          </div>
+        )}
+        <button
+          type="button"
+          data-testid="feedback-continue"
+          onClick={onContinue}
+          className="mt-3 rounded-md bg-slate-900 px-4 py-2 text-sm font-medium text-white hover:bg-slate-700"
+        >
+          Continue ⏎
+        </button>
+      </section>
+      <section className="rounded-lg border border-slate-200 bg-white p-4 opacity-80">
+        <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">Prompt</h2>
+        <ContentView content={item.prompt} />
+      </section>
+      <div className={`grid grid-cols-1 gap-4 ${item.responses.length === 2 ? "md:grid-cols-2" : "lg:grid-cols-3"}`}>
+        {item.responses.map((r) => (
+          <section key={r.position} className="rounded-lg border border-slate-200 bg-white p-4 opacity-80">
+            <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">Response {letter(r.position)}</h2>
+            <ContentView content={r.content} />
+          </section>
+        ))}
+      </div>
     </div>
   );
 }

@@ -22,12 +22,17 @@ export type Draft = {
 
 type Working = { item: Item; draft: Draft; submissionId: string; shownAt: number; error?: string };
 
+/** After a missed check item: the accepted answers in shown positions ("a", "b:3", "[2,0,1]") and why. */
+export type Feedback = { correct: false; explanation: string; accepted: string[] };
+
 export type State =
   | { phase: "loading" }
   | ({ phase: "judging" } & Working)
   | ({ phase: "confirming" } & Working)
   | ({ phase: "submitting" } & Working)
   | { phase: "empty" }
+  /** The answer missed: show why before moving on to `next` (null: the queue is empty). */
+  | { phase: "feedback"; item: Item; feedback: Feedback; next: Item | null }
   | { phase: "failed"; message: string };
 
 export type Action =
@@ -44,6 +49,8 @@ export type Action =
   | { type: "cancel" }
   | { type: "submitting" }
   | { type: "error"; message: string }
+  | { type: "feedback"; feedback: Feedback; next: Item | null }
+  | { type: "continue"; now: number; submissionId: string }
   | { type: "failed"; message: string };
 
 export function emptyDraft(k: number): Draft {
@@ -68,6 +75,14 @@ export function reducer(state: State, action: Action): State {
     };
   }
   if (action.type === "failed") return { phase: "failed", message: action.message };
+  if (action.type === "continue") {
+    if (state.phase !== "feedback") return state;
+    return reducer(state, { type: "loaded", item: state.next, now: action.now, submissionId: action.submissionId });
+  }
+  if (action.type === "feedback") {
+    if (state.phase !== "submitting") return state;
+    return { phase: "feedback", item: state.item, feedback: action.feedback, next: action.next };
+  }
   if (state.phase !== "judging" && state.phase !== "confirming" && state.phase !== "submitting") return state;
   const d = state.draft;
   switch (action.type) {
@@ -129,4 +144,22 @@ export function missing(draft: Draft, k: number, settings: Settings): string | n
 /** The letter a shown position goes by: A, B, C… */
 export function letter(position: number): string {
   return String.fromCharCode(65 + position);
+}
+
+const STRENGTH_WORDS = ["slight", "moderate", "strong", "decisive"];
+
+/** An accepted answer in words, in the annotator's shown positions: "A is better (strong)", "Tie", "A > C > B". */
+export function describeAnswer(answer: string): string {
+  const pair = /^(a|b)(?::([1-4]))?$/.exec(answer);
+  if (pair) {
+    const strength = pair[2] ? ` (${STRENGTH_WORDS[Number(pair[2]) - 1]})` : "";
+    return `${(pair[1] as string).toUpperCase()} is better${strength}`;
+  }
+  if (answer === "tie") return "Tie";
+  if (answer === "both_bad") return "Both bad";
+  if (answer.startsWith("[")) {
+    const ranking = JSON.parse(answer) as number[];
+    return ranking.map(letter).join(" > ");
+  }
+  return answer;
 }

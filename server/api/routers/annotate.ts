@@ -4,6 +4,7 @@ import type { Db } from "@/server/db";
 import { leaseNextItem, skipAssignment } from "@/server/domain/assignment";
 import { countMyJudgments, submitAndLeaseNext, zJudgmentSubmission } from "@/server/domain/judgments";
 import { getAnnotatorProject, getProject, listAnnotatorProjects } from "@/server/domain/projects";
+import { getMyProgress } from "@/server/domain/quality/my-progress";
 import { zId } from "@/server/domain/schemas";
 
 function progress(db: Db, userId: number, projectId: number) {
@@ -28,7 +29,13 @@ export const annotateRouter = createTRPCRouter({
     progress: progress(ctx.db, ctx.user.id, input.projectId),
   })),
 
-  /** Stores a judgment and returns the next item in the same round trip. */
+  /** The caller's own progress and check-item accuracy per project: never anyone else's. */
+  myProgress: annotatorProcedure.query(({ ctx }) => getMyProgress(ctx.db, ctx.user.id)),
+
+  /**
+   * Stores a judgment and returns the next item in the same round trip; `result.feedback` carries the
+   * accepted answer and explanation after a missed check item.
+   */
   submit: annotatorProcedure.input(zProjectInput.extend({ submission: zJudgmentSubmission })).mutation(({ ctx, input }) => ({
     ...submitAndLeaseNext(ctx.db, { userId: ctx.user.id, projectId: input.projectId, submission: input.submission }),
     progress: progress(ctx.db, ctx.user.id, input.projectId),

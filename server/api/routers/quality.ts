@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { adminProcedure, annotatorProcedure, createTRPCRouter, staffProcedure } from "@/server/api/trpc";
-import { getGoldFeedback, markGold, unmarkGold } from "@/server/domain/gold";
+import { getGoldFeedback, listGoldCandidates, markGold, setQualityRates, unmarkGold, zQualityRates } from "@/server/domain/gold";
 import { setAnnotatorExclusion } from "@/server/domain/quality/exclusions";
 import { computeProjectStats } from "@/server/domain/quality/project-stats";
 import { zId } from "@/server/domain/schemas";
@@ -25,6 +25,21 @@ export const qualityRouter = createTRPCRouter({
       z.object({ itemId: zId, accepted: z.array(z.string().trim().min(1).max(100)).min(1).max(20), explanation: z.string().max(5000) }),
     )
     .mutation(({ ctx, input }) => markGold(ctx.db, { ...input, actorId: ctx.user.id })),
+
+  /** A page of the project's items with their gold marks, for the gold page (admin view: models shown). */
+  goldItems: staffProcedure
+    .input(
+      z.object({
+        projectId: zId,
+        after: z.number().int().min(0).optional(),
+        limit: z.number().int().min(1).max(100).optional(),
+        goldOnly: z.boolean().optional(),
+      }),
+    )
+    .query(({ ctx, input }) => listGoldCandidates(ctx.db, input)),
+
+  /** Shares of each annotator's leases that are gold items and swapped repeats. */
+  setRates: adminProcedure.input(zQualityRates).mutation(({ ctx, input }) => setQualityRates(ctx.db, { ...input, actorId: ctx.user.id })),
 
   unmarkGold: adminProcedure
     .input(z.object({ itemId: zId }))

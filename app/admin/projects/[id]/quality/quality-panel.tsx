@@ -76,6 +76,9 @@ export function QualityPanel({ projectId }: { projectId: number }) {
     }));
   const scatterMeasure = s.annotators.some((a) => a.gold_accuracy !== null) ? "gold accuracy" : "agreement with majority";
   const cell = (row: string, col: string) => s.matrix.cells.find((c) => c.row === row && c.col === col);
+  const flips = s.annotators
+    .filter((a) => a.flip_rate !== null)
+    .map((a) => ({ annotator: a.annotator, flip_rate: 100 * (a.flip_rate ?? 0), label: `${a.flips}/${a.repeats}` }));
 
   return (
     <div className="space-y-6">
@@ -204,6 +207,26 @@ export function QualityPanel({ projectId }: { projectId: number }) {
           </ResponsiveContainer>
         </Card>
       </div>
+
+      <Card title="Flip rate on swapped repeats (answer changed when the same item came back with sides swapped)" testId="flip-chart">
+        {flips.length === 0 ? (
+          <p className="text-sm text-slate-500">
+            No swapped repeats judged yet. Set a repeat rate on the project's gold page to mix them into annotators' queues.
+          </p>
+        ) : (
+          <ResponsiveContainer width="100%" height={Math.max(120, 28 * flips.length + 40)}>
+            <BarChart data={flips} layout="vertical" margin={{ left: 40, right: 40 }}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis type="number" domain={[0, 100]} unit="%" />
+              <YAxis type="category" dataKey="annotator" width={120} />
+              <Tooltip />
+              <Bar dataKey="flip_rate" name="flip rate %" fill="#ef4444" isAnimationActive={false}>
+                <LabelList dataKey="label" position="right" />
+              </Bar>
+            </BarChart>
+          </ResponsiveContainer>
+        )}
+      </Card>
 
       <Card title="Win-rate matrix (row beats column; ties ½)" testId="winrate-matrix">
         <table className="text-sm">

@@ -1,0 +1,309 @@
+"use client";
+/**
+ * The gold page: the project's gold and repeat rates, and its items with their gold marks. An admin
+ * marks an item gold with the accepted answers (canonical: response 1 = "a") and the explanation an
+ * annotator sees after missing it; researchers read.
+ */
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useSession } from "next-auth/react";
+import { useState } from "react";
+import { useTRPC } from "@/app/_components/trpc";
+import type { Content } from "@/db/schema";
+
+const PAIR_ANSWERS = [
+  { value: "a", label: "Response 1 better" },
+  { value: "b", label: "Response 2 better" },
+  { value: "tie", label: "Tie" },
+  { value: "both_bad", label: "Both bad" },
+] as const;
+
+function preview(content: Content, max = 240): string {
+  const text = typeof content === "string" ? content : content.map((m) => `${m.role}: ${m.content}`).join("\n");
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+export function GoldPanel({ projectId }: { projectId: number }) {
+  const trpc = useTRPC();
+  const { data: session } = useSession();
+  const isAdmin = session?.user?.role === "admin";
+  const [goldOnly, setGoldOnly] = useState(false);
+  // Keyset pages: the item id each visited page started after.
+  const [starts, setStarts] = useState<number[]>([0]);
+  const after = starts.at(-1) ?? 0;
+  const list = useQuery(trpc.quality.goldItems.queryOptions({ projectId, goldOnly, limit: 20, after }));
+  const page = list.data;
+  return (
+    <div className="space-y-4">
+      <div className="flex items-center gap-3">
+        <Link href={`/admin/projects/${projectId}`} className="text-sm text-blue-700 hover:underline">
+          ← Project
+        </Link>
+        <h1 className="text-2xl font-semibold">Gold items &amp; swapped repeats</h1>
+      </div>
+      {list.error && <p className="text-red-700">{list.error.message}</p>}
+      {page && (
+        <RatesForm
+          key={`${page.goldRate}-${page.repeatRate}`}
+          projectId={projectId}
+          goldRate={page.goldRate}
+          repeatRate={page.repeatRate}
+          goldCount={page.goldCount}
+          canEdit={isAdmin}
+        />
+      )}
+      <label className="flex items-center gap-2 text-sm">
+        <input
+          type="checkbox"
+          checked={goldOnly}
+          onChange={(e) => {
+            setGoldOnly(e.target.checked);
+            setStarts([0]);
+          }}
+          data-testid="gold-only"
+        />
+        Show gold items only
+      </label>
+      <ul className="space-y-3" data-testid="gold-items">
+        {page?.items.map((item) => (
+          <GoldItemRow key={item.itemId} item={item} canEdit={isAdmin} />
+        ))}
+      </ul>
+      {page && page.items.length === 0 && <p className="text-slate-500">No items.</p>}
+      <div className="flex gap-3 text-sm">
+        {starts.length > 1 && (
+          <button
+            type="button"
+            onClick={() => setStarts(starts.slice(0, -1))}
+            className="rounded border border-slate-300 px-3 py-1.5 hover:bg-white"
+          >
+            ← Previous
+          </button>
+        )}
+        {page?.next != null && (
+          <button
+            type="button"
+            onClick={() => setStarts([...starts, page.next as number])}
+            className="rounded border border-slate-300 px-3 py-1.5 hover:bg-white"
+            data-testid="gold-next-page"
+          >
+            Next →
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function RatesForm(props: { projectId: number; goldRate: number; repeatRate: number; goldCount: number; canEdit: boolean }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [gold, setGold] = useState(String(Math.round(props.goldRate * 1000) / 10));
+  const [repeat, setRepeat] = useState(String(Math.round(props.repeatRate * 1000) / 10));
+  const save = useMutation(
+    trpc.quality.setRates.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.quality.goldItems.pathKey() }),
+    }),
+  );
+  return (
+    <section className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid="rates">
+      <p className="mb-3 text-sm text-slate-600">
+        {props.goldCount} gold item{props.goldCount === 1 ? "" : "s"}. Every annotator gets each gold item once, mixed into their queue at
+        the gold rate; swapped repeats show an item they judged at least five items earlier again with the sides reversed. Neither counts
+        toward project progress.
+      </p>
+      <form
+        className="flex flex-wrap items-end gap-4"
+        onSubmit={(e) => {
+          e.preventDefault();
+          save.mutate({ projectId: props.projectId, goldRate: Number(gold) / 100, repeatRate: Number(repeat) / 100 });
+        }}
+      >
+        <label className="text-sm">
+          Gold rate (% of leases)
+          <input
+            type="number"
+            min={0}
+            max={100}
+            step={0.5}
+            value={gold}
+            disabled={!props.canEdit}
+            onChange={(e) => setGold(e.target.value)}
+            className="ml-2 w-20 rounded border border-slate-300 px-2 py-1"
+            data-testid="gold-rate"
+          />
+        </label>
+        <label className="text-sm">
+          Repeat rate (%)
+          <input
+            type="number"
+            min={0}
+            max={50}
+            step={0.5}
+            value={repeat}
+            disabled={!props.canEdit}
+            onChange={(e) => setRepeat(e.target.value)}
+            className="ml-2 w-20 rounded border border-slate-300 px-2 py-1"
+            data-testid="repeat-rate"
+          />
+        </label>
+        {props.canEdit && (
+          <button type="submit" className="rounded bg-slate-900 px-3 py-1.5 text-sm text-white" data-testid="save-rates">
+            Save rates
+          </button>
+        )}
+        {save.isSuccess && <span className="text-sm text-emerald-700">Saved.</span>}
+        {save.error && (
+          <span role="alert" className="text-sm text-red-700">
+            {save.error.message}
+          </span>
+        )}
+      </form>
+    </section>
+  );
+}
+
+type GoldItem = {
+  itemId: number;
+  externalId: string | null;
+  prompt: Content;
+  responses: { idx: number; model: string; content: Content }[];
+  gold: { accepted: string[]; explanation: string } | null;
+  judgments: number;
+};
+
+function GoldItemRow({ item, canEdit }: { item: GoldItem; canEdit: boolean }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [editing, setEditing] = useState(false);
+  const pairwise = item.responses.length === 2;
+  const [accepted, setAccepted] = useState<string[]>(item.gold?.accepted.filter((a) => !a.includes(":") && !a.startsWith("[")) ?? []);
+  const [extra, setExtra] = useState(item.gold?.accepted.filter((a) => a.includes(":") || a.startsWith("[")).join(", ") ?? "");
+  const [explanation, setExplanation] = useState(item.gold?.explanation ?? "");
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.quality.goldItems.pathKey() });
+  const mark = useMutation(
+    trpc.quality.markGold.mutationOptions({
+      onSuccess: () => {
+        setEditing(false);
+        refresh();
+      },
+    }),
+  );
+  const unmark = useMutation(trpc.quality.unmarkGold.mutationOptions({ onSuccess: refresh }));
+  const all = [
+    ...accepted,
+    ...extra
+      .split(/,(?![^[]*\])/)
+      .map((x) => x.trim())
+      .filter(Boolean),
+  ];
+  return (
+    <li className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid={`gold-item-${item.itemId}`}>
+      <div className="flex flex-wrap items-start gap-3">
+        <div className="min-w-0 flex-1">
+          <div className="text-xs text-slate-500">
+            item {item.itemId}
+            {item.externalId ? ` · ${item.externalId}` : ""} · {item.judgments} judgment{item.judgments === 1 ? "" : "s"}
+          </div>
+          <p className="whitespace-pre-wrap text-sm">{preview(item.prompt)}</p>
+          <ol className="mt-2 grid gap-2 md:grid-cols-2">
+            {item.responses.map((r) => (
+              <li key={r.idx} className="rounded border border-slate-100 bg-slate-50 p-2 text-xs">
+                <div className="font-medium text-slate-600">
+                  Response {r.idx + 1} · {r.model}
+                </div>
+                <p className="whitespace-pre-wrap">{preview(r.content, 160)}</p>
+              </li>
+            ))}
+          </ol>
+        </div>
+        <div className="w-64 text-sm">
+          {item.gold ? (
+            <div data-testid="gold-mark">
+              <span className="rounded bg-amber-100 px-2 py-0.5 text-amber-900">gold: {item.gold.accepted.join(", ")}</span>
+              {item.gold.explanation && <p className="mt-1 text-xs text-slate-600">{item.gold.explanation}</p>}
+            </div>
+          ) : (
+            <span className="text-slate-400">not gold</span>
+          )}
+          {canEdit && !editing && (
+            <div className="mt-2 flex gap-2">
+              <button type="button" className="text-blue-700 underline" onClick={() => setEditing(true)} data-testid="edit-gold">
+                {item.gold ? "Edit" : "Mark gold"}
+              </button>
+              {item.gold && (
+                <button
+                  type="button"
+                  className="text-red-700 underline"
+                  onClick={() => unmark.mutate({ itemId: item.itemId })}
+                  data-testid="unmark-gold"
+                >
+                  Unmark
+                </button>
+              )}
+            </div>
+          )}
+        </div>
+      </div>
+      {editing && (
+        <form
+          className="mt-3 space-y-2 border-t border-slate-100 pt-3 text-sm"
+          onSubmit={(e) => {
+            e.preventDefault();
+            mark.mutate({ itemId: item.itemId, accepted: all, explanation });
+          }}
+        >
+          {pairwise && (
+            <fieldset className="flex flex-wrap gap-3">
+              <legend className="mb-1 text-slate-600">Accepted answers</legend>
+              {PAIR_ANSWERS.map((a) => (
+                <label key={a.value} className="flex items-center gap-1">
+                  <input
+                    type="checkbox"
+                    checked={accepted.includes(a.value)}
+                    onChange={(e) => setAccepted(e.target.checked ? [...accepted, a.value] : accepted.filter((x) => x !== a.value))}
+                    data-testid={`accept-${a.value}`}
+                  />
+                  {a.label}
+                </label>
+              ))}
+            </fieldset>
+          )}
+          <label className="block">
+            {pairwise ? "With strength only (e.g. a:3, a:4)" : "Accepted rankings, response numbers from 0, best first (e.g. [2,0,1])"}
+            <input
+              value={extra}
+              onChange={(e) => setExtra(e.target.value)}
+              className="mt-1 block w-full rounded border border-slate-300 px-2 py-1"
+              data-testid="accept-extra"
+            />
+          </label>
+          <label className="block">
+            Explanation shown after a miss (markdown)
+            <textarea
+              value={explanation}
+              onChange={(e) => setExplanation(e.target.value)}
+              rows={2}
+              className="mt-1 block w-full rounded border border-slate-300 px-2 py-1"
+              data-testid="gold-explanation"
+            />
+          </label>
+          <div className="flex items-center gap-3">
+            <button type="submit" className="rounded bg-amber-600 px-3 py-1.5 text-white" data-testid="save-gold" disabled={mark.isPending}>
+              Save gold
+            </button>
+            <button type="button" className="text-slate-500 underline" onClick={() => setEditing(false)}>
+              Cancel
+            </button>
+            {mark.error && (
+              <span role="alert" className="text-red-700">
+                {mark.error.message}
+              </span>
+            )}
+          </div>
+        </form>
+      )}
+      {unmark.error && <p className="text-red-700">{unmark.error.message}</p>}
+    </li>
+  );
+}

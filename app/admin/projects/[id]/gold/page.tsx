@@ -1,0 +1,8 @@
+import { requireRole } from "@/app/_components/session";
+import { GoldPanel } from "./gold-panel";
+
+export default async function GoldPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  await requireRole(["admin", "researcher"], `/admin/projects/${id}/gold`);
+  return <GoldPanel projectId={Number(id)} />;
+}
