@@ -228,6 +228,10 @@ describe("server/main.ts's own endpoints, as every role", () => {
     const status = async (role: Role | null) => (await request(server.port, "GET", "/api/exports/1", { headers: headersFor(role) })).status;
     expect(await status(null)).toBe(401);
     expect(await status("annotator")).toBe(403);
+    // Spelled differently, it is still the same endpoint.
+    for (const path of ["//api/exports/1", "/%61pi/exports/1", "/api/./exports/1?x=1"]) {
+      expect((await request(server.port, "GET", path)).status, path).toBe(401);
+    }
     // Staff pass the gate; in API-only mode there is no Next behind it to serve the file.
     expect(await status("admin")).toBe(404);
     expect(await status("researcher")).toBe(404);
@@ -251,6 +255,7 @@ describe("server/main.ts's own endpoints, as every role", () => {
   it("API answers carry the security headers (CSP, no framing, no sniffing)", async () => {
     const r = await request(server.port, "GET", "/api/trpc/me.whoami", { headers: headersFor("admin") });
     expect(r.headers["content-security-policy"]).toContain("frame-ancestors 'none'");
+    expect(r.headers["content-security-policy"]).toContain("script-src 'none'"); // JSON runs no script
     expect(r.headers["x-frame-options"]).toBe("DENY");
     expect(r.headers["x-content-type-options"]).toBe("nosniff");
   });

@@ -11,6 +11,7 @@
  * ARBITER_MEMORY_LOG=FILE appends the process's memory use as one JSON line every 5 s, and after a
  * full GC on SIGUSR2 (node --expose-gc): bench:soak reads it to tell a leak from allocator growth.
  */
+import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
@@ -20,8 +21,8 @@ import { getRequestUser } from "@/server/auth";
 import { type Db, getDb } from "@/server/db";
 import { readEnv, resolveAuthSecret } from "@/server/env";
 import { JobRunner } from "@/server/jobs/runner";
-import { authorizeRoute, findRouteRule } from "@/server/route-roles";
-import { securityHeaders } from "@/server/security-headers";
+import { authorizeRoute, findRouteRule, requestPath } from "@/server/route-roles";
+import { contentSecurityPolicy, securityHeaders } from "@/server/security-headers";
 
 const TRPC_PREFIX = "/api/trpc/";
 const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
@@ -95,6 +96,7 @@ async function main() {
 
   const apiHeaders: [string, string][] = [
     ["cache-control", "no-store"],
+    ["content-security-policy", contentSecurityPolicy(dev)],
     ...securityHeaders(dev).map((h): [string, string] => [h.key, h.value]),
   ];
   const handleTrpc = createHTTPHandler({
@@ -108,10 +110,10 @@ async function main() {
   const server = http.createServer(async (req, res) => {
     const url = req.url ?? "/";
     if (isCrossSiteWrite(req)) return refuse(res, 403, "cross-site request refused");
-    const query = url.indexOf("?");
-    const pathname = query === -1 ? url : url.slice(0, query);
     // tRPC checks each procedure's roles itself: skip the table lookup on the hot path.
     if (url.startsWith(TRPC_PREFIX)) return handleTrpc(req, res);
+    const pathname = requestPath(url);
+    if (pathname === null) return refuse(res, 400, "malformed URL");
     try {
       if (!(await routeAllowed(db, req, res, pathname))) return;
     } catch (e) {
@@ -122,6 +124,10 @@ async function main() {
       res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
       return res.end('{"ok":true}');
     }
+    // A fresh script nonce per page: Next reads it from the request's CSP header and stamps its scripts.
+    const csp = contentSecurityPolicy(dev, crypto.randomBytes(16).toString("base64"));
+    req.headers["content-security-policy"] = csp;
+    res.setHeader("Content-Security-Policy", csp);
     return handleNext(req, res);
   });
   server.keepAliveTimeout = 65_000;

@@ -16,7 +16,15 @@ import type { Role } from "@/db/schema";
 import { DEMO_ONLY_MESSAGE } from "@/server/auth";
 import type { Db } from "@/server/db";
 import { createUser } from "@/server/domain/users";
-import { authorizeRoute, findRouteRule, HTTP_METHODS, type HttpMethod, ROUTE_RULES, type RouteRule } from "@/server/route-roles";
+import {
+  authorizeRoute,
+  findRouteRule,
+  HTTP_METHODS,
+  type HttpMethod,
+  ROUTE_RULES,
+  type RouteRule,
+  requestPath,
+} from "@/server/route-roles";
 import { memoryDb } from "@/server/testing/fixtures";
 
 const ORIGIN = "http://localhost:3000";
@@ -153,6 +161,18 @@ describe("route handlers declare their roles", () => {
     expect(authorizeRoute("/api/exports/7", "GET", null)).toMatchObject({ allow: false, status: 401 });
     expect(authorizeRoute("/api/exports/7", "GET", "annotator")).toMatchObject({ allow: false, status: 403 });
     expect(authorizeRoute("/api/exports/7", "GET", "researcher")).toEqual({ allow: true });
+  });
+});
+
+describe("requestPath", () => {
+  it("canonicalizes what the table is matched against", () => {
+    expect(requestPath("/api/exports/1?x=1")).toBe("/api/exports/1");
+    expect(requestPath("//api//exports/1")).toBe("/api/exports/1");
+    expect(requestPath("/%61pi/exports/1")).toBe("/api/exports/1");
+    expect(requestPath("/api/./exports/1")).toBe("/api/exports/1");
+    expect(requestPath("/x/../api/exports/1")).toBe("/api/exports/1");
+    expect(requestPath("/api/%2e%2e/api/exports/1")).toBe("/api/exports/1");
+    expect(requestPath("/api/%E0%A4%A")).toBeNull();
   });
 });
 

@@ -46,6 +46,21 @@ export function findRouteRule(pathname: string, rules: readonly RouteRule[] = RO
   return rules.find((r) => segmentsMatch(r.route.split("/").filter(Boolean), path)) ?? null;
 }
 
+/**
+ * The path a request's URL names, in the form rules are matched against: no query, repeated slashes
+ * collapsed, percent-escapes decoded, `.`/`..` segments resolved, so `//api/%65xports/./1` cannot
+ * slip past the table as something else. null for a URL that does not decode.
+ */
+export function requestPath(url: string): string | null {
+  const q = url.indexOf("?");
+  const raw = (q === -1 ? url : url.slice(0, q)).replace(/\/+/g, "/");
+  try {
+    return new URL(decodeURIComponent(raw).replace(/\/+/g, "/"), "http://localhost").pathname;
+  } catch {
+    return null;
+  }
+}
+
 export type RouteDecision = { allow: true } | { allow: false; status: 401 | 403 | 404 | 405; message: string };
 
 /**

@@ -62,6 +62,17 @@ test("pages and API answers carry the security headers (no framing, no third-par
   expect(csp).toContain("frame-ancestors 'none'");
   expect(csp).toContain("img-src 'self' data:");
   expect(pageRes?.headers()["x-frame-options"]).toBe("DENY");
+  // Scripts run only with this response's nonce: no 'unsafe-inline', so injected inline script never runs.
+  const scriptSrc = csp.split(";").find((d) => d.trim().startsWith("script-src")) ?? "";
+  expect(scriptSrc).toMatch(/'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/);
+  expect(scriptSrc).not.toContain("unsafe-inline");
+  const again = (await page.goto("/login"))?.headers()["content-security-policy"];
+  expect(again).not.toBe(csp); // a fresh nonce each time
+  // The page still works: its own scripts carry the nonce (the form is interactive).
+  await page.getByTestId("login-email").fill("nobody@e2e.test");
+  await page.getByTestId("login-password").fill("not-the-password");
+  await page.getByTestId("login-submit").click();
+  await expect(page.getByTestId("login-error")).toHaveText("Wrong email or password.");
   const api = await page.request.get("/api/trpc/annotate.projects");
   expect(api.headers()["content-security-policy"]).toContain("default-src 'self'");
   expect(api.headers()["cache-control"]).toBe("no-store");
