@@ -1,14 +1,17 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import zlib from "node:zlib";
 import { eq } from "drizzle-orm";
-import { parquetReadObjects } from "hyparquet";
+import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import { describe, expect, it } from "vitest";
 import { assignments, auditEvents, items, judgments, snapshotJudgments, snapshots } from "@/db/schema";
 import { importItems } from "@/server/domain/import/import-items";
 import { createProject } from "@/server/domain/projects";
 import { addAnnotator, memoryDb, pairItem, seedProject, tempDir, writeJsonl } from "@/server/testing/fixtures";
 import { exportSnapshot } from "./export-snapshot";
+
+const GUNZIP = { GZIP: (input: Uint8Array) => new Uint8Array(zlib.gunzipSync(input)) };
 
 const HH_LINES = [
   { chosen: "\n\nHuman: What is 2+2?\n\nAssistant: 4.", rejected: "\n\nHuman: What is 2+2?\n\nAssistant: 5, I think." },
@@ -154,7 +157,26 @@ describe("exportSnapshot", () => {
     expect(r.rows).toBe(7);
     const buf = fs.readFileSync(out);
     expect(r.sha256).toBe(createHash("sha256").update(buf).digest("hex"));
-    const rows = await parquetReadObjects({ file: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) });
+    const file = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+    // What pyarrow (so HF datasets) needs: standard physical/logical types, codecs and encodings only.
+    const meta = parquetMetadata(file);
+    expect(meta.schema.slice(1).map((c) => [c.name, c.type, c.converted_type ?? null])).toEqual([
+      ["prompt", "BYTE_ARRAY", "UTF8"],
+      ["chosen", "BYTE_ARRAY", "UTF8"],
+      ["rejected", "BYTE_ARRAY", "UTF8"],
+      ["votes_a", "INT32", null],
+      ["votes_b", "INT32", null],
+      ["votes_tie", "INT32", null],
+      ["p_chosen", "DOUBLE", null],
+      ["entropy", "DOUBLE", null],
+    ]);
+    for (const group of meta.row_groups) {
+      for (const chunk of group.columns) {
+        expect(chunk.meta_data?.codec).toBe("GZIP");
+        for (const e of chunk.meta_data?.encodings ?? []) expect(["PLAIN", "RLE", "RLE_DICTIONARY"]).toContain(e);
+      }
+    }
+    const rows = await parquetReadObjects({ file, compressors: GUNZIP });
     expect(rows).toHaveLength(7);
     expect(rows[0]).toMatchObject({
       prompt: "Question 0?",
@@ -169,7 +191,9 @@ describe("exportSnapshot", () => {
     const p2 = seedProject(db, 2);
     expect((await exportSnapshot(db, { projectId: p2.id, format: "parquet", out: empty })).rows).toBe(0);
     const eb = fs.readFileSync(empty);
-    expect(await parquetReadObjects({ file: eb.buffer.slice(eb.byteOffset, eb.byteOffset + eb.byteLength) })).toEqual([]);
+    expect(await parquetReadObjects({ file: eb.buffer.slice(eb.byteOffset, eb.byteOffset + eb.byteLength), compressors: GUNZIP })).toEqual(
+      [],
+    );
   });
 
   it("swapped repeat judgments are not votes: pair formats keep the first judgment, raw flags the repeat", async () => {

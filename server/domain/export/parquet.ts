@@ -3,9 +3,19 @@
  * and soft-label columns), one row group per page of items. Bytes are handed to the caller's
  * async `write` after each row group, so the file streams with backpressure like the text formats.
  */
+import zlib from "node:zlib";
 import { ByteWriter, ParquetWriter, schemaFromColumnData } from "hyparquet-writer";
 import { recordsForItem, type WriterContext } from "./formats";
 import type { ExportItem } from "./policies";
+
+/**
+ * GZIP through Node's native zlib at level 1: measured 1.5× faster than the library's JavaScript
+ * Snappy on export text, with smaller pages; GZIP is a standard codec every Parquet reader
+ * (pyarrow, so HF datasets; DuckDB; Spark; hyparquet with a decompressor) reads.
+ */
+function gzipFast(input: Uint8Array): Uint8Array {
+  return zlib.gzipSync(input, { level: 1 });
+}
 
 type Column = { name: string; type: "STRING" | "DOUBLE" | "INT32"; nullable: boolean };
 
@@ -39,7 +49,7 @@ export async function writeParquet(
   };
   Object.assign(bytes, { flush });
   const schema = schemaFromColumnData({ columnData: columns.map((c) => ({ ...c, data: [] })) });
-  const writer = new ParquetWriter({ writer: bytes, schema, createdBy: "arbiter" });
+  const writer = new ParquetWriter({ writer: bytes, schema, createdBy: "arbiter", codec: "GZIP", compressors: { GZIP: gzipFast } });
   let rows = 0;
   for (const page of pages) {
     const data: Record<string, unknown[]> = Object.fromEntries(columns.map((c) => [c.name, []]));
