@@ -85,8 +85,14 @@ export type PairRow = {
  * that annotator two votes, so the first judgment is the one exported).
  */
 export function currentJudgments(judgments: ExportJudgment[]): ExportJudgment[] {
-  const replaced = new Set(judgments.map((j) => j.supersedesId).filter((id): id is number => id !== null));
-  return judgments.filter((j) => !replaced.has(j.id) && (j.repeatOf ?? null) === null);
+  let replaced: Set<number> | null = null;
+  let repeats = false;
+  for (const j of judgments) {
+    if (j.supersedesId !== null) (replaced ??= new Set()).add(j.supersedesId);
+    if ((j.repeatOf ?? null) !== null) repeats = true;
+  }
+  if (replaced === null && !repeats) return judgments;
+  return judgments.filter((j) => !replaced?.has(j.id) && (j.repeatOf ?? null) === null);
 }
 
 function order(a: number, b: number, winner: number | null): Omit<PairVote, "strength" | "judgment"> {
@@ -115,10 +121,10 @@ export function votesOf(j: ExportJudgment, k: number, policies: ExportPolicies):
     return out;
   }
   if (k < 2) return [];
-  const base = { i: 0, j: 1, judgment: j };
-  if (outcome === "a") return [{ ...base, result: "i", strength: j.strength }];
-  if (outcome === "b") return [{ ...base, result: "j", strength: j.strength }];
-  return [{ ...base, result: outcome, strength: null }];
+  // Object literals, not spreads: this runs once per judgment of a million-row export.
+  if (outcome === "a") return [{ i: 0, j: 1, result: "i", strength: j.strength, judgment: j }];
+  if (outcome === "b") return [{ i: 0, j: 1, result: "j", strength: j.strength, judgment: j }];
+  return [{ i: 0, j: 1, result: outcome, strength: null, judgment: j }];
 }
 
 function keepResult(result: PairVote["result"], policies: ExportPolicies): boolean {
@@ -195,14 +201,15 @@ function dawidSkeneRow(
  */
 export function pairRowsForItem(item: ExportItem, policies: ExportPolicies, posteriors?: Map<string, number[]>): PairRow[] {
   const k = item.responses.length;
-  const votes = currentJudgments(item.judgments).flatMap((j) => votesOf(j, k, policies));
-  const byPair = new Map<string, PairVote[]>();
-  for (const v of votes) {
-    if (!keepResult(v.result, policies) && policies.aggregate === "all") continue;
-    const key = `${v.i}:${v.j}`;
-    const list = byPair.get(key);
-    if (list) list.push(v);
-    else byPair.set(key, [v]);
+  const byPair = new Map<number, PairVote[]>();
+  for (const judgment of currentJudgments(item.judgments)) {
+    for (const v of votesOf(judgment, k, policies)) {
+      if (!keepResult(v.result, policies) && policies.aggregate === "all") continue;
+      const key = v.i * 65_536 + v.j;
+      const list = byPair.get(key);
+      if (list) list.push(v);
+      else byPair.set(key, [v]);
+    }
   }
   const rows: PairRow[] = [];
   for (const list of byPair.values()) {
