@@ -11,6 +11,7 @@ import {
   computePercentAgreement,
   type ReliabilityData,
 } from "./agreement";
+import { bootstrapUnits } from "./bootstrap";
 import { createRng } from "./random";
 
 /** Rows are coders, columns units; null is a missing value. */
@@ -263,5 +264,52 @@ describe("computeCumulativeAgreement", () => {
         [2],
       ),
     ).toThrow(/two values/);
+  });
+});
+
+describe("multinomial bootstraps", () => {
+  // Resampling units with replacement and drawing a multinomial over unit kinds are the same
+  // distribution; with many resamples both give the same percentile interval up to Monte Carlo noise.
+  const rng = createRng(21);
+  const records: { unit: string; coder: string; value: string }[] = [];
+  for (let u = 0; u < 400; u++) {
+    const truth = ["a", "b", "tie"][rng.nextInt(3)] as string;
+    for (const coder of ["x", "y", "z"])
+      records.push({ unit: `u${u}`, coder, value: rng.next() < 0.7 ? truth : (["a", "b", "tie"][rng.nextInt(3)] as string) });
+  }
+  const data = buildReliabilityData(records);
+  const opts = { resamples: 2000, seed: 5 };
+
+  it("α and percent agreement intervals match a plain unit bootstrap", () => {
+    const units = data.filter((u) => u.length >= 2);
+    const plainAlpha = bootstrapUnits(units, (sample) => computeKrippendorffAlpha(sample, "nominal").alpha, opts);
+    const alpha = bootstrapKrippendorffAlpha(data, "nominal", opts);
+    expect(alpha.estimate).toBeCloseTo(plainAlpha.estimate ?? 0, 12);
+    expect(Math.abs((alpha.lower ?? 0) - (plainAlpha.lower ?? 1))).toBeLessThan(0.015);
+    expect(Math.abs((alpha.upper ?? 0) - (plainAlpha.upper ?? 1))).toBeLessThan(0.015);
+    const plainPercent = bootstrapUnits(units, (sample) => computePercentAgreement(sample).agreement, opts);
+    const percent = bootstrapPercentAgreement(data, opts);
+    expect(Math.abs((percent.lower ?? 0) - (plainPercent.lower ?? 1))).toBeLessThan(0.015);
+    expect(Math.abs((percent.upper ?? 0) - (plainPercent.upper ?? 1))).toBeLessThan(0.015);
+  });
+
+  it("κ intervals match a plain bootstrap of the pair's shared units", () => {
+    const [pair] = computePairwiseKappa(data, { minShared: 20, bootstrap: opts });
+    const xs = records.filter((r) => r.coder === "x").map((r) => r.value);
+    const ys = records.filter((r) => r.coder === "y").map((r) => r.value);
+    const plain = bootstrapUnits(
+      xs.map((x, i) => [x, ys[i] as string] as const),
+      (sample) =>
+        computeCohenKappaFromRatings(
+          sample.map((p) => p[0]),
+          sample.map((p) => p[1]),
+        ).kappa,
+      opts,
+    );
+    expect(pair?.coderA).toBe("x");
+    expect(pair?.coderB).toBe("y");
+    expect(pair?.kappa).toBeCloseTo(plain.estimate ?? 0, 12);
+    expect(Math.abs((pair?.interval?.lower ?? 0) - (plain.lower ?? 1))).toBeLessThan(0.02);
+    expect(Math.abs((pair?.interval?.upper ?? 0) - (plain.upper ?? 1))).toBeLessThan(0.02);
   });
 });

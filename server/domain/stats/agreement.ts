@@ -6,7 +6,7 @@ import {
   finiteOrNull,
   resolveBootstrapOptions,
 } from "./bootstrap";
-import { createRng } from "./random";
+import { createRng, sampleMultinomial } from "./random";
 
 /** One coder's value for one unit. Nominal data may use strings; ordinal and interval need numbers. */
 export interface CodedValue {
@@ -75,15 +75,13 @@ export interface PairwiseKappa extends KappaResult {
  */
 export function buildReliabilityData(records: readonly { unit: string; coder: string; value: number | string }[]): ReliabilityData {
   const byUnit = new Map<string, CodedValue[]>();
-  const seen = new Set<string>();
   for (const { unit, coder, value } of records) {
-    // Length-prefixed: unambiguous for any strings, and much cheaper than JSON on large projects.
-    const key = `${unit.length}:${unit}${coder}`;
-    if (seen.has(key)) throw new AppError("BAD_INPUT", `coder ${coder} has two values for unit ${unit}`);
-    seen.add(key);
     const values = byUnit.get(unit);
-    if (values) values.push({ coder, value });
-    else byUnit.set(unit, [{ coder, value }]);
+    if (values) {
+      // A unit holds a handful of coders: a scan beats a global set of (unit, coder) keys.
+      for (const v of values) if (v.coder === coder) throw new AppError("BAD_INPUT", `coder ${coder} has two values for unit ${unit}`);
+      values.push({ coder, value });
+    } else byUnit.set(unit, [{ coder, value }]);
   }
   return [...byUnit.values()];
 }
@@ -126,26 +124,32 @@ function unitAgreementCounts(unit: readonly CodedValue[]): { pairs: number; agre
 export function bootstrapPercentAgreement(data: ReliabilityData, options?: BootstrapOptions): ConfidenceInterval {
   const { resamples, seed, level } = resolveBootstrapOptions(options);
   const units = data.map(unitAgreementCounts).filter((u) => u.pairs > 0);
-  const n = units.length;
-  const pairs = Float64Array.from(units, (u) => u.pairs);
-  const agreeing = Float64Array.from(units, (u) => u.agreeing);
+  // Units with the same (pairs, agreeing) are interchangeable: resampling n units with replacement is a
+  // multinomial draw over the distinct kinds (weights = how many units of each kind), O(kinds) per resample.
+  const kinds = new Map<string, { pairs: number; agreeing: number; units: number }>();
   let totalPairs = 0;
   let totalAgreeing = 0;
-  for (let i = 0; i < n; i++) {
-    totalPairs += pairs[i] ?? 0;
-    totalAgreeing += agreeing[i] ?? 0;
+  for (const u of units) {
+    totalPairs += u.pairs;
+    totalAgreeing += u.agreeing;
+    const key = `${u.pairs}:${u.agreeing}`;
+    const kind = kinds.get(key);
+    if (kind) kind.units += 1;
+    else kinds.set(key, { ...u, units: 1 });
   }
-  // Same draws as a generic unit bootstrap (n draws of nextInt(n) per resample), on flat arrays.
+  const list = [...kinds.values()];
+  const weights = Float64Array.from(list, (k) => k.units);
+  const drawn = new Float64Array(list.length);
   const rng = createRng(seed);
   const replicates: number[] = [];
-  for (let r = 0; r < resamples && n > 0; r++) {
+  for (let r = 0; r < resamples && units.length > 0; r++) {
+    sampleMultinomial(rng, units.length, weights, drawn);
     let p = 0;
     let a = 0;
-    for (let i = 0; i < n; i++) {
-      const u = rng.nextInt(n);
-      p += pairs[u] ?? 0;
-      a += agreeing[u] ?? 0;
-    }
+    list.forEach((kind, i) => {
+      p += (drawn[i] ?? 0) * kind.pairs;
+      a += (drawn[i] ?? 0) * kind.agreeing;
+    });
     if (p > 0) replicates.push(a / p);
   }
   return {
@@ -338,13 +342,11 @@ export function bootstrapKrippendorffAlpha(data: ReliabilityData, metric: AlphaM
   const estimate = alphaFromCoincidences(prepared, sumCoincidences(prepared, allPatternCounts(prepared)), units).alpha;
   const rng = createRng(seed);
   const replicates: number[] = [];
+  // Resampling units with replacement = a multinomial draw over unit patterns, O(patterns) per resample.
+  const weights = allPatternCounts(prepared);
   const drawn = new Float64Array(prepared.patterns.length);
   for (let r = 0; r < resamples && units > 0; r++) {
-    drawn.fill(0);
-    for (let i = 0; i < units; i++) {
-      const p = prepared.unitPattern[rng.nextInt(units)] ?? 0;
-      drawn[p] = (drawn[p] ?? 0) + 1;
-    }
+    sampleMultinomial(rng, units, weights, drawn);
     const alpha = finiteOrNull(alphaFromCoincidences(prepared, sumCoincidences(prepared, drawn), units).alpha);
     if (alpha !== null) replicates.push(alpha);
   }
@@ -433,9 +435,9 @@ export function computeCohenKappa(data: ReliabilityData, coderA: string, coderB:
 }
 
 /**
- * Percentile bootstrap of κ over a pair's shared units: the same draws as a generic unit bootstrap
- * (n draws of nextInt(n) per resample), counted into a category × category table instead of copying
- * rating lists, because a project has many pairs and each bootstrap redraws every shared unit.
+ * Percentile bootstrap of κ over a pair's shared units. κ depends only on the category × category table
+ * of the pair's ratings, so resampling the n shared units with replacement is a multinomial draw over
+ * the table's cells: O(V²) per resample instead of O(n), for every pair of a large project.
  */
 function bootstrapKappa(
   ratingsA: readonly (number | string)[],
@@ -457,21 +459,28 @@ function bootstrapKappa(
   const codesA = Int32Array.from(ratingsA, code);
   const codesB = Int32Array.from(ratingsB, code);
   const v = categories.size;
+  const table = new Float64Array(v * v);
+  for (let i = 0; i < n; i++) {
+    const cell = (codesA[i] ?? 0) * v + (codesB[i] ?? 0);
+    table[cell] = (table[cell] ?? 0) + 1;
+  }
+  const drawn = new Float64Array(v * v);
   const marginA = new Float64Array(v);
   const marginB = new Float64Array(v);
   const rng = createRng(seed);
   const replicates: number[] = [];
   for (let r = 0; r < resamples && n > 0; r++) {
+    sampleMultinomial(rng, n, table, drawn);
     marginA.fill(0);
     marginB.fill(0);
     let equal = 0;
-    for (let i = 0; i < n; i++) {
-      const u = rng.nextInt(n);
-      const a = codesA[u] ?? 0;
-      const b = codesB[u] ?? 0;
-      if (a === b) equal += 1;
-      marginA[a] = (marginA[a] ?? 0) + 1;
-      marginB[b] = (marginB[b] ?? 0) + 1;
+    for (let a = 0; a < v; a++) {
+      for (let b = 0; b < v; b++) {
+        const x = drawn[a * v + b] ?? 0;
+        if (a === b) equal += x;
+        marginA[a] = (marginA[a] ?? 0) + x;
+        marginB[b] = (marginB[b] ?? 0) + x;
+      }
     }
     let expected = 0;
     for (let c = 0; c < v; c++) expected += ((marginA[c] ?? 0) / n) * ((marginB[c] ?? 0) / n);
@@ -499,21 +508,38 @@ export function computePairwiseKappa(
   options?: { minShared?: number; bootstrap?: BootstrapOptions },
 ): PairwiseKappa[] {
   const minShared = options?.minShared ?? 20;
-  const byCoder = indexByCoder(data);
-  const coders = [...byCoder.keys()].sort();
+  // One pass over the units collects every pair's shared ratings (Σ_u C(m_u, 2) entries in all), in
+  // unit order, instead of intersecting two coders' unit maps for each of the C(coders, 2) pairs.
+  const coders = [...indexByCoder(data).keys()].sort();
+  const coderIndex = new Map(coders.map((c, i) => [c, i]));
+  const c = coders.length;
+  const shared = new Map<number, { ratingsA: (number | string)[]; ratingsB: (number | string)[] }>();
+  for (const unit of data) {
+    if (unit.length < 2) continue;
+    const sorted = [...unit].sort((x, y) => (coderIndex.get(x.coder) ?? 0) - (coderIndex.get(y.coder) ?? 0));
+    for (let i = 0; i < sorted.length; i++) {
+      for (let j = i + 1; j < sorted.length; j++) {
+        const a = sorted[i] as CodedValue;
+        const b = sorted[j] as CodedValue;
+        const key = (coderIndex.get(a.coder) ?? 0) * c + (coderIndex.get(b.coder) ?? 0);
+        let pair = shared.get(key);
+        if (!pair) {
+          pair = { ratingsA: [], ratingsB: [] };
+          shared.set(key, pair);
+        }
+        pair.ratingsA.push(a.value);
+        pair.ratingsB.push(b.value);
+      }
+    }
+  }
   const result: PairwiseKappa[] = [];
-  for (let i = 0; i < coders.length; i++) {
-    for (let j = i + 1; j < coders.length; j++) {
-      const coderA = coders[i] as string;
-      const coderB = coders[j] as string;
-      const valuesA = byCoder.get(coderA) ?? new Map();
-      const valuesB = byCoder.get(coderB) ?? new Map();
-      if (Math.min(valuesA.size, valuesB.size) < minShared) continue;
-      const { ratingsA, ratingsB } = sharedRatings(valuesA, valuesB);
-      if (ratingsA.length < minShared) continue;
-      const kappa = computeCohenKappaFromRatings(ratingsA, ratingsB);
-      const row: PairwiseKappa = { coderA, coderB, ...kappa };
-      if (options?.bootstrap) row.interval = bootstrapKappa(ratingsA, ratingsB, kappa.kappa, options.bootstrap);
+  for (let i = 0; i < c; i++) {
+    for (let j = i + 1; j < c; j++) {
+      const pair = shared.get(i * c + j);
+      if (!pair || pair.ratingsA.length < minShared) continue;
+      const kappa = computeCohenKappaFromRatings(pair.ratingsA, pair.ratingsB);
+      const row: PairwiseKappa = { coderA: coders[i] as string, coderB: coders[j] as string, ...kappa };
+      if (options?.bootstrap) row.interval = bootstrapKappa(pair.ratingsA, pair.ratingsB, kappa.kappa, options.bootstrap);
       result.push(row);
     }
   }
