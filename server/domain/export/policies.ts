@@ -88,7 +88,10 @@ export function currentJudgments(judgments: ExportJudgment[]): ExportJudgment[] 
   let replaced: Set<number> | null = null;
   let repeats = false;
   for (const j of judgments) {
-    if (j.supersedesId !== null) (replaced ??= new Set()).add(j.supersedesId);
+    if (j.supersedesId !== null) {
+      replaced ??= new Set();
+      replaced.add(j.supersedesId);
+    }
     if ((j.repeatOf ?? null) !== null) repeats = true;
   }
   if (replaced === null && !repeats) return judgments;
