@@ -285,4 +285,32 @@ describe("exportSnapshot", () => {
     expect(got[8].p_chosen).toBeGreaterThan(0.5);
     expect(db.select().from(snapshots).where(eq(snapshots.id, r.snapshot)).get()?.policies).toMatchObject({ aggregate: "dawid-skene" });
   });
+
+  it("large pages reach the file intact while the hash runs on its worker (file bytes = sha256 = rows)", async () => {
+    const db = memoryDb();
+    const p = createProject(db, { name: "big" });
+    const long = (n: number, side: string) => `${side} ${n} `.repeat(2000);
+    const lines = Array.from({ length: 60 }, (_, i) => ({
+      id: `big-${i}`,
+      prompt: `Prompt ${i}`,
+      responses: [
+        { model: "x", text: long(i, "left") },
+        { model: "y", text: long(i, "right") },
+      ],
+      judgments: [{ annotator: "j", winner: "a" }],
+    }));
+    importItems(db, { projectId: p.id, file: writeJsonl(lines) });
+    const out = path.join(tempDir(), "big.jsonl");
+    const r = await exportSnapshot(db, { projectId: p.id, format: "trl", out, pageSize: 25 });
+    const bytes = fs.readFileSync(out);
+    expect(bytes.length).toBeGreaterThan(60 * 2 * 2000 * 8);
+    expect(r.sha256).toBe(createHash("sha256").update(bytes).digest("hex"));
+    const rows = bytes
+      .toString("utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(rows).toHaveLength(60);
+    expect(rows[59]).toEqual({ prompt: "Prompt 59", chosen: long(59, "left"), rejected: long(59, "right") });
+  });
 });

@@ -54,7 +54,9 @@ export class OffThreadHash {
   /** Queues a copy of `chunk`; resolves at once unless too many bytes are still waiting to be hashed. */
   async update(chunk: Uint8Array): Promise<void> {
     if (this.#failure) throw this.#failure;
-    const copy = chunk.slice();
+    // A copy the worker can own: Buffer#slice would be a view, and transferring its memory would empty
+    // the caller's chunk before the file stream writes it.
+    const copy = new Uint8Array(chunk);
     this.#inFlight += copy.byteLength;
     this.#worker.postMessage(copy, [copy.buffer as ArrayBuffer]);
     if (this.#inFlight > this.maxInFlight) await new Promise<void>((resolve) => (this.#wake = resolve));
