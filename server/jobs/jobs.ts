@@ -173,6 +173,19 @@ export function isAlive(pid: number | null | undefined): boolean {
   }
 }
 
+/**
+ * Signals a trainer and everything it started: the runner spawns it as a process-group leader, so
+ * under torchrun the launcher and every rank get the signal (a SIGKILLed launcher alone would leave
+ * ranks waiting on each other in a collective).
+ */
+export function signalTrainer(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    process.kill(pid, signal); // not a group leader (started by something else)
+  }
+}
+
 export function finishJob(db: Db, id: number, state: "succeeded" | "failed" | "cancelled", error: string | null = null) {
   db.update(jobs)
     .set({ state, error, pid: null, finishedAt: Math.floor(Date.now() / 1000) })
@@ -189,7 +202,7 @@ export function cancelJob(db: Db, id: number, actorId?: number): Job {
   if (job.state === "queued") {
     finishJob(db, id, "cancelled");
   } else if (job.state === "running") {
-    if (job.pid && isAlive(job.pid)) process.kill(job.pid, "SIGTERM");
+    if (job.pid && isAlive(job.pid)) signalTrainer(job.pid, "SIGTERM");
     else if (!runnerAlive(job)) finishJob(db, id, "cancelled", "the process running this job was gone");
     else
       db.update(jobs)
@@ -301,7 +314,7 @@ export function recoverJobs(db: Db): { resumed: number[]; failed: number[] } {
     .filter((j) => !runnerAlive(j));
   const result = { resumed: [] as number[], failed: [] as number[] };
   for (const job of stale) {
-    if (isTrainer(job.pid)) process.kill(job.pid as number, "SIGKILL");
+    if (job.pid && isTrainer(job.pid)) signalTrainer(job.pid, "SIGKILL");
     const checkpoint = latestCheckpoint(job);
     // Counted "in a row": a run that saved a newer checkpoint than it resumed from made progress.
     const from = job.progress?.resumed_at_step;

@@ -170,6 +170,34 @@ describe("job runner", () => {
     expect(() => resumeJob(db, job.id)).toThrow(/only a failed or cancelled job/);
   });
 
+  it("runs a job as 2 DDP processes under torchrun and cancels every rank", { timeout: 120_000 }, async () => {
+    const { db, project } = syntheticProject(200);
+    process.env.ARBITER_TRAIN_NPROC = "2";
+    try {
+      const job = createTrainJob(db, { projectId: project.id, epochs: 1, checkpointEverySeconds: 0 }, { root: tempDir() });
+      const done = await new JobRunner(db).tick();
+      expect(done?.state, done?.log.slice(-3000)).toBe("succeeded");
+      expect(done?.metrics?.world_size).toBe(2);
+      expect(done?.log).toMatch(/\[default1\]:train: /); // rank 1 ran, its stderr in the job log
+
+      const long = createTrainJob(db, { projectId: project.id, epochs: 50, checkpointEverySeconds: 0 }, { root: tempDir() });
+      const finished = new JobRunner(db).tick();
+      await vi.waitFor(() => expect(db.select().from(jobEvents).where(eq(jobEvents.jobId, long.id)).all().length).toBeGreaterThan(0), {
+        timeout: 60_000,
+        interval: 100,
+      });
+      const pid = getJob(db, long.id).pid;
+      cancelJob(db, long.id);
+      const result = await finished;
+      expect(result?.state, result?.log.slice(-3000)).toBe("cancelled");
+      expect(result?.checkpoint).toMatch(/checkpoint\.pt$/);
+      await vi.waitFor(() => expect(isAlive(pid)).toBe(false)); // launcher gone (ranks with it: same group)
+      expect(job.id).not.toBe(long.id);
+    } finally {
+      delete process.env.ARBITER_TRAIN_NPROC;
+    }
+  });
+
   it("refuses a project with nothing to train on", () => {
     const db = memoryDb();
     const project = createProject(db, { name: "empty" });

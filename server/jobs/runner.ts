@@ -10,12 +10,13 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import readline from "node:readline";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { jobEvents, jobs, models, projects } from "@/db/schema";
 import { type Db, transaction } from "@/server/db";
-import { bootId, finishJob, getJob, type Job, recoverJobs } from "@/server/jobs/jobs";
+import { bootId, finishJob, getJob, type Job, recoverJobs, signalTrainer } from "@/server/jobs/jobs";
 import { parseTrainLine, type TrainLine } from "@/server/jobs/protocol";
 
 const LOG_LIMIT = 256 * 1024;
@@ -33,6 +34,51 @@ function runnerProgress(job: Job): Record<string, unknown> {
   const keep = ["resumed_from", "resumed_at_step", "auto_resumes"] as const;
   const kept = Object.fromEntries(keep.filter((k) => job.progress?.[k] !== undefined).map((k) => [k, job.progress?.[k]]));
   return { ...kept, runner_pid: process.pid, runner_boot: bootId() };
+}
+
+/** Processes per job: ARBITER_TRAIN_NPROC (e.g. the number of GPUs); more than 1 runs under torchrun. */
+export function trainerProcesses(): number {
+  const n = Number(process.env.ARBITER_TRAIN_NPROC ?? "1");
+  return Number.isInteger(n) && n >= 1 ? n : 1;
+}
+
+/**
+ * The trainer's command line. Several processes go through torchrun (`python -m
+ * torch.distributed.run`, DDP: nccl on GPUs, gloo on CPU); only rank 0 writes protocol lines.
+ * `--redirects 2 --tee 2` leave stdout alone and prefix each rank's stderr; they are also what
+ * torch 1.13's launcher needs on Python 3.11, where its default "0" fails to parse.
+ */
+export function trainerArgs(configFile: string, nproc: number, port: number): string[] {
+  const train = ["-m", "arbiter_trainer", "train", "--config", configFile];
+  if (nproc <= 1) return train;
+  return [
+    "-m",
+    "torch.distributed.run",
+    "--nnodes",
+    "1",
+    "--nproc_per_node",
+    String(nproc),
+    "--master_addr",
+    "127.0.0.1",
+    "--master_port",
+    String(port),
+    "--redirects",
+    "2",
+    "--tee",
+    "2",
+    ...train,
+  ];
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === "object" && addr ? addr.port : 29500));
+    });
+  });
 }
 
 export type RunnerOptions = { pollMs?: number; only?: number };
@@ -60,7 +106,7 @@ export class JobRunner {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
-    this.child?.kill("SIGTERM");
+    if (this.child?.pid) signalTrainer(this.child.pid, "SIGTERM");
     await this.current;
   }
 
@@ -119,15 +165,17 @@ export class JobRunner {
     const started = Date.now();
     let firstStep: { step: number; at: number } | null = null;
 
-    const child = spawn(trainerPython(), ["-m", "arbiter_trainer", "train", "--config", configFile], {
+    const nproc = trainerProcesses();
+    const child = spawn(trainerPython(), trainerArgs(configFile, nproc, nproc > 1 ? await freePort() : 0), {
       cwd: trainerDir(),
       env: { ...process.env, PYTHONPATH: trainerDir(), PYTHONUNBUFFERED: "1" },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: true, // its own process group: cancel and recovery signal torchrun and every rank at once
     });
     this.child = child;
     if (child.pid) db.update(jobs).set({ pid: child.pid }).where(eq(jobs.id, job.id)).run();
     // A cancel that arrived between claim and spawn.
-    if (getJob(db, job.id).progress?.cancel_requested) child.kill("SIGTERM");
+    if (getJob(db, job.id).progress?.cancel_requested && child.pid) signalTrainer(child.pid, "SIGTERM");
 
     const onLine = (text: string) => {
       const line = parseTrainLine(text);
