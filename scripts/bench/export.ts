@@ -231,7 +231,8 @@ function runPhase(name: string): Record<string, number> {
     stdio: ["ignore", "pipe", "inherit"],
     maxBuffer: 1 << 20,
   });
-  if (r.status !== 0) throw new Error(`phase ${name} failed (exit ${r.status})`);
+  // A failed phase (e.g. a writer running out of memory) is reported, and the others still run.
+  if (r.status !== 0) return { failed: 1, exitCode: r.status ?? -1 };
   return JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}");
 }
 
@@ -254,10 +255,16 @@ async function main() {
     results[name] = runPhase(name);
     const r = results[name];
     process.stderr.write(
-      `  ${r.rows?.toLocaleString("en")} rows in ${r.seconds?.toFixed(1)} s = ${Math.round(r.rowsPerS ?? 0).toLocaleString("en")} rows/s, peak RSS ${Math.round(r.peakRssMb ?? 0)} MB\n`,
+      r.failed
+        ? `  failed (exit ${r.exitCode})\n`
+        : `  ${r.rows?.toLocaleString("en")} rows in ${r.seconds?.toFixed(1)} s = ${Math.round(r.rowsPerS ?? 0).toLocaleString("en")} rows/s, peak RSS ${Math.round(r.peakRssMb ?? 0)} MB${r.bytes ? `, ${(r.bytes / 1e6).toFixed(0)} MB file` : ""}\n`,
     );
   }
-  const ratio = (a: string, b: string) => (results[a] && results[b] ? (results[b].seconds ?? 0) / (results[a].seconds ?? 1) : null);
+  const ratio = (a: string, b: string) => {
+    const x = results[a];
+    const y = results[b];
+    return x && y && !x.failed && !y.failed ? (y.seconds ?? 0) / (x.seconds ?? 1) : null;
+  };
   const trl = path.join(DIR, "out.trl");
   const summary = {
     ...results,
