@@ -228,6 +228,8 @@ describe("gold mixing", () => {
     const byName = new Map(stats.annotators.map((a) => [a.annotator, a]));
     expect(byName.get("miss")).toMatchObject({ gold_judged: 1, gold_correct: 0 });
     expect(byName.get("hit")).toMatchObject({ gold_judged: 1, gold_correct: 1 });
+    // Gold judgments measure annotators; they are not leaderboard battles (everyone judges them).
+    expect(stats.battles).toBe(0);
   });
 
   it("sends gold, repeat and ordinary leases in the same shape, without a word about their kind", () => {

@@ -211,8 +211,10 @@ export function computeStatsFromData(data: QualityData, options: ProjectStatsOpt
   // Swapped repeats measure consistency only; the figures below use each first judgment.
   const primary = data.judgments.filter((j) => j.repeatOf === null);
 
+  // Gold items are judged by every annotator: as battles they would outweigh every other item (and
+  // exports leave them out too), so the leaderboard uses ordinary items only.
   const battles: Battle[] = [];
-  for (const j of primary) battlesOf(j, modelsOf(j.itemId), criterion, battles);
+  for (const j of primary) if (!data.gold.has(j.itemId)) battlesOf(j, modelsOf(j.itemId), criterion, battles);
 
   // ---- agreement: one value per (item, annotator), the latest ----
   const latest = new Map<string, { j: QualityJudgment; value: string }>();
