@@ -15,8 +15,8 @@
  * the tRPC procedure the page calls (`scoring.score`, in-process caller: no HTTP), p50/p95/p99.
  *
  * The model is a random-init tiny reward model (the trainer's default shape unless flags say
- * otherwise): throughput does not depend on the weights. The default N is 20,000 on CUDA and 1,000 on
- * CPU so that a CPU run finishes in minutes. GPU targets (0.5B-shaped HF model) need transformers and
+ * otherwise): throughput does not depend on the weights. The default N is 20,000 on CUDA and 200 on
+ * CPU (the naive loop's padded 2,048-token batches are slow there) so that a CPU run finishes in minutes. GPU targets (0.5B-shaped HF model) need transformers and
  * a GPU: pass --n 20000 on such a machine.
  */
 import { execFileSync } from "node:child_process";
@@ -42,7 +42,7 @@ const { values: flags } = parseArgs({
     heads: { type: "string", default: "4" },
     "d-ff": { type: "string", default: "512" },
     "batch-tokens": { type: "string", default: "16384" },
-    "latency-requests": { type: "string", default: "60" },
+    "latency-requests": { type: "string", default: "50" },
     seed: { type: "string", default: "0" },
   },
 });
@@ -106,7 +106,7 @@ async function main() {
       return false;
     }
   })();
-  const n = flags.n === undefined ? (cuda ? 20_000 : 1_000) : int("n");
+  const n = flags.n === undefined ? (cuda ? 20_000 : 200) : int("n");
   const seed = int("seed");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-bench-score-"));
   const device = (flags.device ?? "auto") as "auto" | "cpu" | "cuda";
