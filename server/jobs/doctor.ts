@@ -1,7 +1,7 @@
 /** `arbiter_trainer doctor`, run with the interpreter the runner would use, plus what that means here. */
 import { spawnSync } from "node:child_process";
 import { type DoctorReport, zDoctorReport } from "@/server/jobs/protocol";
-import { trainerDir, trainerPython } from "@/server/jobs/runner";
+import { trainerDir, trainerProcesses, trainerPython } from "@/server/jobs/runner";
 
 export type Doctor = {
   interpreter: string;
@@ -12,11 +12,17 @@ export type Doctor = {
   report: DoctorReport | null;
   /** One line per missing piece: what it is needed for. */
   missing: string[];
+  /** Trainer processes per job (ARBITER_TRAIN_NPROC); more than 1 runs DDP under torchrun. */
+  train_processes: number;
 };
 
 export function runDoctor(): Doctor {
   const interpreter = trainerPython();
-  const base = { interpreter, interpreter_source: process.env.ARBITER_PYTHON ? "ARBITER_PYTHON" : "default" } as const;
+  const base = {
+    interpreter,
+    interpreter_source: process.env.ARBITER_PYTHON ? "ARBITER_PYTHON" : "default",
+    train_processes: trainerProcesses(),
+  } as const;
   const r = spawnSync(interpreter, ["-m", "arbiter_trainer", "doctor"], {
     cwd: trainerDir(),
     env: { ...process.env, PYTHONPATH: trainerDir() },
@@ -50,11 +56,17 @@ export function runDoctor(): Doctor {
     };
   }
   const report = parsed.data;
+  const gpus = report.devices.length;
+  const missing = [...report.missing];
+  if (gpus > 1 && base.train_processes === 1)
+    missing.push(`ARBITER_TRAIN_NPROC=${gpus}: train on all ${gpus} GPUs with DDP (torchrun); jobs now use one`);
+  if (gpus > 0 && base.train_processes > gpus)
+    missing.push(`ARBITER_TRAIN_NPROC=${base.train_processes} but only ${gpus} GPUs are visible: set it to ${gpus} or fewer`);
   return {
     ...base,
     ok: report.torch !== null,
     error: report.torch ? null : "torch does not import: no training at all",
     report,
-    missing: report.missing,
+    missing,
   };
 }

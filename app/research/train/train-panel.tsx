@@ -180,6 +180,17 @@ export function TrainPanel() {
               {doctor.data.report?.torch ?? "missing"}, transformers {doctor.data.report?.transformers ?? "missing"}, peft{" "}
               {doctor.data.report?.peft ?? "missing"}; CUDA {doctor.data.report?.cuda_available ? "available" : "not available"}
             </p>
+            <p data-testid="doctor-devices">
+              {doctor.data.report?.devices.length
+                ? doctor.data.report.devices
+                    .map((d) => {
+                      const gib = (b: unknown) => (typeof b === "number" ? (b / 2 ** 30).toFixed(1) : "?");
+                      return `GPU ${String(d.index)} ${String(d.name)}: ${gib(d.free_bytes)} of ${gib(d.total_bytes)} GiB free`;
+                    })
+                    .join(" · ")
+                : "No CUDA device: jobs train on CPU (the tiny model)"}
+              ; {doctor.data.train_processes} trainer process{doctor.data.train_processes > 1 ? "es (DDP under torchrun)" : ""} per job
+            </p>
             {doctor.data.error && <p className="text-red-700">{doctor.data.error}</p>}
             {doctor.data.missing.length > 0 && (
               <ul className="list-disc pl-5 text-slate-600">
