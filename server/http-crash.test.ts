@@ -250,6 +250,12 @@ describe("server/main.ts's own endpoints, as every role", () => {
       headers: { cookie, origin: `http://localhost:${server.port}`, host: `localhost:${server.port}` },
     });
     expect(same.status).toBe(404); // reached the procedure: there is no assignment 1
+    // Behind a proxy that rewrites Host, the public origin (NEXTAUTH_URL) is still same-site.
+    const proxied = await request(server.port, "POST", "/api/trpc/annotate.skip", {
+      body,
+      headers: { cookie, origin: `http://localhost:${server.port}`, host: "10.0.0.5:8080" },
+    });
+    expect(proxied.status).toBe(404);
   });
 
   it("API answers carry the security headers (CSP, no framing, no sniffing)", async () => {

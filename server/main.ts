@@ -32,12 +32,14 @@ const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
  * CSRF token): a state-changing request whose Origin header names another site is refused, whatever
  * the path. Browsers always send Origin on cross-site POSTs.
  */
-function isCrossSiteWrite(req: http.IncomingMessage): boolean {
+function isCrossSiteWrite(req: http.IncomingMessage, publicHost: string | null): boolean {
   if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return false;
   const origin = req.headers.origin;
   if (!origin) return false; // not a browser cross-site request (CLI, server-to-server)
   try {
-    return new URL(origin).host !== req.headers.host;
+    // Same host as the request, or the public host NEXTAUTH_URL names (a proxy may rewrite Host).
+    const host = new URL(origin).host;
+    return host !== req.headers.host && host !== publicHost;
   } catch {
     return true;
   }
@@ -107,9 +109,10 @@ async function main() {
     responseMeta: () => ({ headers: new Headers(apiHeaders) }),
   });
 
+  const publicHost = new URL(process.env.NEXTAUTH_URL).host;
   const server = http.createServer(async (req, res) => {
     const url = req.url ?? "/";
-    if (isCrossSiteWrite(req)) return refuse(res, 403, "cross-site request refused");
+    if (isCrossSiteWrite(req, publicHost)) return refuse(res, 403, "cross-site request refused");
     // tRPC checks each procedure's roles itself: skip the table lookup on the hot path.
     if (url.startsWith(TRPC_PREFIX)) return handleTrpc(req, res);
     const pathname = requestPath(url);
