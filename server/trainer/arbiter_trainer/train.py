@@ -26,6 +26,7 @@ import shutil
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Callable
 
 import numpy as np
@@ -86,7 +87,9 @@ def setup_distributed(cfg: TrainConfig) -> DistInfo:
     if use_cuda:
         torch.cuda.set_device(info.local_rank)
     if not dist.is_initialized():
-        dist.init_process_group("nccl" if use_cuda else "gloo")
+        # A rank that died leaves the others in a collective; the timeout turns that hang into an error.
+        timeout = timedelta(seconds=float(os.environ.get("ARBITER_DIST_TIMEOUT_S", "1800")))
+        dist.init_process_group("nccl" if use_cuda else "gloo", timeout=timeout)
     protocol.set_enabled(info.is_main)
     return info
 

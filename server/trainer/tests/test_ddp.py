@@ -8,6 +8,7 @@ stdout stays untouched, which is what the protocol needs. torch >= 2 accepts the
 
 import math
 import os
+import signal
 import socket
 import subprocess
 
@@ -36,12 +37,16 @@ def test_ddp_two_gloo_processes(tmp_path):
     cmd = [PYTHON, "-m", "torch.distributed.run", "--nnodes", "1", "--nproc_per_node", "2",
            "--master_addr", "127.0.0.1", "--master_port", str(_free_port()), "--redirects", "2", "--tee", "2",
            "-m", "arbiter_trainer", "train", "--config", config]
-    proc = subprocess.Popen(cmd, cwd=TRAINER_DIR, env={**os.environ, "PYTHONPATH": TRAINER_DIR},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = {**os.environ, "PYTHONPATH": TRAINER_DIR, "ARBITER_DIST_TIMEOUT_S": "45"}
+    proc = subprocess.Popen(cmd, cwd=TRAINER_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     try:
-        out, err = proc.communicate(timeout=60)
-    finally:
-        proc.kill()
+        out, err = proc.communicate(timeout=90)
+    finally:  # the launcher and both ranks: no rank outlives a failed test
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     assert proc.returncode == 0, err
     # Both ranks built the same plan; only rank 0 speaks the protocol (stdout is rank 0's lines alone).
     plans = {line.split("]:", 1)[0]: line.split("]:", 1)[1] for line in err.splitlines() if "]:train: " in line}
