@@ -43,7 +43,7 @@ export const scoringRouter = createTRPCRouter({
     .input(z.object({ projectId: zId, modelId: zId, disagreements: z.number().int().min(1).max(200).default(20) }))
     .query(({ ctx, input }) => {
       const result = computeModelVsHumans(ctx.db, input);
-      const stats = computeProjectStats(ctx.db, { projectId: input.projectId, resamples: 20 });
+      const stats = computeProjectStats(ctx.db, { projectId: input.projectId, resamples: 0 });
       const { krippendorff_alpha, percent_agreement, items } = stats.agreement;
       return { ...result, humanHuman: { krippendorff_alpha, percent_agreement, items } };
     }),
