@@ -65,7 +65,7 @@ test("a missed check item shows its explanation; a judged item returns later wit
   await expect(page.getByTestId("progress-mine")).toHaveText(`You: ${seen.size} judged`);
 
   // Nothing the annotator's browser received names the models or says which items are checks or repeats.
-  expect(bodies.length).toBeGreaterThan(10);
+  expect(bodies.length).toBeGreaterThanOrEqual(seen.size + repeats); // one answer per submit at least
   for (const body of bodies) {
     for (const model of E2E_MODELS) expect(body).not.toContain(model);
     expect(body).not.toMatch(/gold|repeat/i);
