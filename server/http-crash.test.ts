@@ -6,6 +6,7 @@
  * unacknowledged after the retries, and the leases the dead server had handed out must return to
  * the pool once they expire (the test moves their deadlines into the past instead of waiting).
  */
+import net from "node:net";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Role } from "@/db/schema";
@@ -256,6 +257,44 @@ describe("server/main.ts's own endpoints, as every role", () => {
       headers: { cookie, origin: `http://localhost:${server.port}`, host: "10.0.0.5:8080" },
     });
     expect(proxied.status).toBe(404);
+  });
+
+  it("only admins may send a body over 8 MB: the role is checked before the body is read", async () => {
+    // Announce 100 MB, send none of it: the answer must come anyway, from the headers alone.
+    const statusFor = (role: Role | null) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = net.connect(server.port, "127.0.0.1");
+        const cookie = role ? `cookie: ${cookies.get(role)}\r\n` : "";
+        socket.on("error", reject);
+        socket.setEncoding("utf8");
+        let answer = "";
+        socket.on("data", (d) => {
+          answer += d;
+          if (answer.includes("\r\n")) {
+            resolve(answer.slice(0, answer.indexOf("\r\n")));
+            socket.destroy();
+          }
+        });
+        socket.write(
+          `POST /api/trpc/projects.import HTTP/1.1\r\nhost: 127.0.0.1:${server.port}\r\n${cookie}content-type: multipart/form-data; boundary=x\r\ncontent-length: ${100 * 2 ** 20}\r\n\r\n`,
+        );
+      });
+    expect(await statusFor(null)).toBe("HTTP/1.1 401 Unauthorized");
+    expect(await statusFor("annotator")).toBe("HTTP/1.1 413 Payload Too Large");
+    expect(await statusFor("researcher")).toBe("HTTP/1.1 413 Payload Too Large");
+    // An admin's 9 MB upload is read and reaches the procedure (which finds no project 999).
+    const boundary = "arbiter-test-boundary";
+    const part = (name: string, value: string, file = "") =>
+      `--${boundary}\r\ncontent-disposition: form-data; name="${name}"${file ? `; filename="${file}"` : ""}\r\n\r\n${value}\r\n`;
+    const line = `${JSON.stringify({ id: "x", prompt: "p", responses: [{ model: "m", text: "a".repeat(1000) }] })}\n`;
+    const body = `${part("projectId", "999")}${part("format", "arbiter")}${part("file", line.repeat(9 * 1024), "big.jsonl")}--${boundary}--\r\n`;
+    expect(Buffer.byteLength(body)).toBeGreaterThan(9 * 2 ** 20);
+    const r = await request(server.port, "POST", "/api/trpc/projects.import", {
+      body,
+      headers: { cookie: cookies.get("admin") as string, "content-type": `multipart/form-data; boundary=${boundary}` },
+    });
+    expect(r.status, r.body).toBe(404);
+    expect(r.body).toContain("999");
   });
 
   it("API answers carry the security headers (CSP, no framing, no sniffing)", async () => {

@@ -26,6 +26,12 @@ import { contentSecurityPolicy, securityHeaders } from "@/server/security-header
 
 const TRPC_PREFIX = "/api/trpc/";
 const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
+/**
+ * tRPC reads a request's whole body before any procedure checks roles, so a body limit is the only
+ * guard against a stranger making the server buffer it: 8 MB for everyone, more only for admins
+ * (file uploads), whose role is checked from the cookie before a byte of the body is read.
+ */
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 /**
  * CSRF defence in depth (session cookies are already SameSite=Lax, next-auth's own POSTs carry its
@@ -101,20 +107,35 @@ async function main() {
     ["content-security-policy", contentSecurityPolicy(dev)],
     ...securityHeaders(dev).map((h): [string, string] => [h.key, h.value]),
   ];
-  const handleTrpc = createHTTPHandler({
-    router: appRouter,
-    basePath: TRPC_PREFIX,
-    maxBodySize: MAX_UPLOAD_BYTES,
-    createContext: ({ req }) => createContext(db, req.headers),
-    responseMeta: () => ({ headers: new Headers(apiHeaders) }),
-  });
+  const trpcHandler = (maxBodySize: number) =>
+    createHTTPHandler({
+      router: appRouter,
+      basePath: TRPC_PREFIX,
+      maxBodySize,
+      createContext: ({ req }) => createContext(db, req.headers),
+      responseMeta: () => ({ headers: new Headers(apiHeaders) }),
+    });
+  const handleTrpc = trpcHandler(MAX_BODY_BYTES);
+  const handleTrpcUpload = trpcHandler(MAX_UPLOAD_BYTES);
+  const handleLargeTrpc = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const user = await getRequestUser(db, req.headers);
+    if (!user) return refuse(res, 401, "sign in first");
+    if (user.role !== "admin") return refuse(res, 413, `request bodies over ${MAX_BODY_BYTES / 2 ** 20} MB are for admins' uploads`);
+    return handleTrpcUpload(req, res);
+  };
 
   const publicHost = new URL(process.env.NEXTAUTH_URL).host;
   const server = http.createServer(async (req, res) => {
     const url = req.url ?? "/";
     if (isCrossSiteWrite(req, publicHost)) return refuse(res, 403, "cross-site request refused");
     // tRPC checks each procedure's roles itself: skip the table lookup on the hot path.
-    if (url.startsWith(TRPC_PREFIX)) return handleTrpc(req, res);
+    if (url.startsWith(TRPC_PREFIX)) {
+      if (Number(req.headers["content-length"] ?? 0) <= MAX_BODY_BYTES) return handleTrpc(req, res);
+      return handleLargeTrpc(req, res).catch((e) => {
+        console.error("[http] upload check:", e);
+        refuse(res, 500, "Something went wrong on the server.");
+      });
+    }
     const pathname = requestPath(url);
     if (pathname === null) return refuse(res, 400, "malformed URL");
     try {

@@ -36,7 +36,7 @@ export function request(
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { ...opts.headers };
     if (opts.body !== undefined) {
-      headers["content-type"] = "application/json";
+      headers["content-type"] ??= "application/json";
       headers["content-length"] = Buffer.byteLength(opts.body);
     }
     const req = http.request({ host: "127.0.0.1", port, method, path, headers, agent: false }, (res) => {
