@@ -18,7 +18,7 @@ test("a missed check item shows its explanation; a judged item returns later wit
   page.on("response", async (r) => {
     if (r.url().includes("/api/trpc/")) bodies.push(await r.text().catch(() => ""));
   });
-  await signIn(page, E2E_USERS.annotator1, `/annotate/${pid}`);
+  await signIn(page, E2E_USERS.annotator3, `/annotate/${pid}`);
 
   const seen = new Map<string, { index: number; left: string; right: string }>();
   let missedCheck = false;
@@ -71,7 +71,7 @@ test("a missed check item shows its explanation; a judged item returns later wit
     expect(body).not.toMatch(/gold|repeat/i);
   }
 
-  const user = queryE2eDb<{ id: number }>("SELECT id FROM users WHERE email = ?", E2E_USERS.annotator1.email)[0]?.id;
+  const user = queryE2eDb<{ id: number }>("SELECT id FROM users WHERE email = ?", E2E_USERS.annotator3.email)[0]?.id;
   const stored = queryE2eDb<{ shown_order: string; original: string }>(
     `SELECT r.shown_order, o.shown_order AS original FROM assignments r JOIN assignments o ON o.id = r.repeat_of
      WHERE r.user_id = ? AND r.project_id = ? AND r.state = 'submitted'`,
@@ -91,6 +91,7 @@ test("a missed check item shows its explanation; a judged item returns later wit
   const admin = await browser.newContext();
   const adminPage = await admin.newPage();
   await signIn(adminPage, E2E_USERS.admin, `/admin/projects/${pid}/quality`);
+  await expect(adminPage.getByTestId("flip-chart")).toContainText("ann3");
   await expect(adminPage.getByTestId("flip-chart")).toContainText(`${repeats}/${repeats}`);
   await adminPage.getByTestId("flip-chart").screenshot({ path: "test-results/flip-chart.png" });
   await adminPage.goto(`/admin/projects/${pid}/gold`);
