@@ -9,11 +9,16 @@ test("a researcher trains a tiny reward model in the browser and watches it succ
   await expect(page.getByTestId("nav-research")).toBeVisible();
   await expect(page.getByTestId("doctor-panel")).toContainText("torch", { timeout: 30_000 });
   await page.getByTestId("train-project").selectOption({ label: E2E_QUALITY_PROJECT });
+  await expect(page.getByTestId("doctor-devices")).toContainText("trainer process");
   await page.getByTestId("train-epochs").fill("1");
+  // Data: current judgments under export policies (a snapshot is the other choice).
+  await expect(page.getByTestId("train-data-filters")).toBeChecked();
+  await page.getByTestId("train-ties").selectOption("drop");
   await page.getByTestId("train-launch").click();
   const view = page.getByTestId("job-view");
   await expect(view.getByTestId("job-state")).toHaveText("succeeded", { timeout: 90_000 });
   await expect(view.getByTestId("job-metrics")).toContainText("eval accuracy");
+  await expect(view.getByTestId("job-data")).toContainText(/filters \(ties drop, .*\) · \d+ rows from \d+ judgments/);
   // the loss/accuracy chart drew a curve from the persisted progress events
   await expect(view.locator(".recharts-line-curve").first()).toBeVisible();
   fs.mkdirSync(".tmp/screenshots", { recursive: true });
@@ -22,9 +27,28 @@ test("a researcher trains a tiny reward model in the browser and watches it succ
   await page.getByTestId("link-models").click();
   const models = page.getByTestId("model-list");
   await expect(models).toContainText(`${E2E_QUALITY_PROJECT} · job`);
+  await expect(models.locator("[data-testid^=model-data-]").first()).toContainText("ties drop");
   await models.locator("input[type=checkbox]").first().check();
   await expect(page.getByTestId("model-compare").locator(".recharts-bar-rectangle").first()).toBeVisible();
   await page.screenshot({ path: ".tmp/screenshots/models.png", fullPage: true });
+});
+
+test("a researcher cancels a job and resumes it from its checkpoint", async ({ page }) => {
+  test.setTimeout(120_000);
+  await signIn(page, E2E_USERS.researcher, "/research/train");
+  await page.getByTestId("train-project").selectOption({ label: E2E_QUALITY_PROJECT });
+  await page.getByTestId("train-epochs").fill("100");
+  await page.getByTestId("train-launch").click();
+  const view = page.getByTestId("job-view");
+  await expect(view.getByTestId("job-state")).toHaveText("running", { timeout: 60_000 });
+  await expect(view.locator(".recharts-line-curve").first()).toBeVisible({ timeout: 60_000 }); // a step was taken
+  await view.getByTestId("job-cancel").click();
+  await expect(view.getByTestId("job-state")).toHaveText("cancelled", { timeout: 60_000 });
+  await view.getByTestId("job-resume").click();
+  await expect(view.getByTestId("job-state")).toHaveText(/queued|running/);
+  await expect(view.getByTestId("job-data")).toContainText("resumed from step", { timeout: 60_000 });
+  await view.getByTestId("job-cancel").click(); // no need to train 100 epochs here
+  await expect(view.getByTestId("job-state")).toHaveText("cancelled", { timeout: 60_000 });
 });
 
 test("an admin cannot open the research pages nor launch training", async ({ page }) => {

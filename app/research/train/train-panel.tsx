@@ -237,7 +237,13 @@ function JobView({ jobId }: { jobId: number }) {
     refetchInterval: (q) => (q.state.data && !ACTIVE.has(q.state.data.job.state) ? false : 1000),
   });
   const cancel = useMutation(trpc.research.cancel.mutationOptions());
-  const resume = useMutation(trpc.research.resume.mutationOptions());
+  const qc = useQueryClient();
+  // The job query stops polling once a job has ended; a resumed job needs it polling again.
+  const resume = useMutation(
+    trpc.research.resume.mutationOptions({
+      onSuccess: () => void qc.invalidateQueries({ queryKey: trpc.research.job.queryKey({ jobId }) }),
+    }),
+  );
   if (!data.data) return null;
   const { job, events } = data.data;
   const points = progressPoints(events);
