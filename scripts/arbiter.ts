@@ -159,7 +159,7 @@ const COMMANDS: Record<string, Command> = {
   "project:create": {
     summary: "create a project",
     usage:
-      "project:create --name N [--overlap 3] [--criteria helpful,harmless] [--instructions TEXT] [--rationale off|optional|required] [--no-strength]",
+      "project:create --name N [--overlap 3] [--criteria helpful,harmless] [--instructions TEXT] [--rationale off|optional|required] [--no-strength] [--gold-rate 0.05] [--repeat-rate 0.05]",
     options: {
       name: { type: "string" },
       overlap: { type: "string" },
@@ -167,8 +167,17 @@ const COMMANDS: Record<string, Command> = {
       instructions: { type: "string" },
       rationale: { type: "string" },
       "no-strength": { type: "boolean" },
+      "gold-rate": { type: "string" },
+      "repeat-rate": { type: "string" },
     },
     async run(db, f) {
+      const rate = (name: string) => {
+        const v = f[name];
+        if (v === undefined) return 0;
+        const n = Number(v);
+        if (typeof v !== "string" || !Number.isFinite(n)) throw new UsageError(`--${name} takes a share between 0 and 1`);
+        return n;
+      };
       const rationale = typeof f.rationale === "string" ? f.rationale : "optional";
       if (!(RATIONALE_POLICIES as readonly string[]).includes(rationale)) throw new UsageError("--rationale is off, optional or required");
       const p = createProject(db, {
@@ -184,6 +193,8 @@ const COMMANDS: Record<string, Command> = {
         instructions: typeof f.instructions === "string" ? f.instructions : "",
         rationalePolicy: rationale as "optional",
         strengthScale: f["no-strength"] !== true,
+        goldRate: rate("gold-rate"),
+        repeatRate: rate("repeat-rate"),
       });
       return { json: { id: p.id }, text: `created project "${p.name}" (id ${p.id}, overlap ${p.overlap})` };
     },
