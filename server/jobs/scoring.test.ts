@@ -79,11 +79,11 @@ describe("scoring pool", () => {
     const p = pool({ chunkItems: 1 });
     await p.load({ id: 8, dir });
     const pid = p.pid(8) as number;
-    const many = Array.from({ length: 200 }, (_, i) => ({ prompt: `q${i}`, response: "word ".repeat(50 + i) }));
+    const many = Array.from({ length: 60 }, (_, i) => ({ prompt: `q${i}`, response: "word ".repeat(10 + i) }));
     const pending = p.score({ id: 8, dir }, many);
     process.kill(pid, "SIGKILL");
     const scores = await pending;
-    expect(scores).toHaveLength(200);
+    expect(scores).toHaveLength(60);
     expect(scores.every((s) => Number.isFinite(s.reward))).toBe(true);
     expect(p.pid(8)).not.toBe(pid);
   });
@@ -112,5 +112,22 @@ describe("scoring pool", () => {
     await expect(pool().score({ id: 4, dir: broken }, INPUTS)).rejects.toThrow(/model 4 cannot be loaded: weights in .* are corrupt/);
     fs.writeFileSync(path.join(broken, "config.json"), "{oops");
     await expect(pool().score({ id: 4, dir: broken }, INPUTS)).rejects.toThrow(/config\.json is corrupt/);
+  });
+
+  it("an interpreter that cannot start is a clear error, not a hang", { timeout: 60_000 }, async () => {
+    const saved = process.env.ARBITER_PYTHON;
+    process.env.ARBITER_PYTHON = path.join(tempDir(), "no-python");
+    try {
+      await expect(pool().score({ id: 5, dir }, INPUTS)).rejects.toThrow(/model 5 cannot be loaded: cannot start .*no-python/);
+    } finally {
+      if (saved === undefined) delete process.env.ARBITER_PYTHON;
+      else process.env.ARBITER_PYTHON = saved;
+    }
+  });
+
+  it("a loaded but unused worker is unloaded when idle", { timeout: 60_000 }, async () => {
+    const p = pool({ idleMs: 50 });
+    await p.load({ id: 6, dir });
+    await expect.poll(() => p.loaded(), { timeout: 10_000 }).toEqual([]);
   });
 });

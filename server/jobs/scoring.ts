@@ -92,6 +92,7 @@ class Worker {
       if (line.kind === "ready") {
         isReady = true;
         markReady(line.line);
+        this.armIdle();
       } else if (line.kind === "error") {
         const id = typeof line.line.id === "number" ? line.line.id : null;
         const waiter = id === null ? undefined : this.pending.get(id);
@@ -110,13 +111,11 @@ class Worker {
         this.armIdle();
       }
     });
-    this.child.on("error", (e) => {
-      this.startError = `cannot start ${trainerPython()}: ${e.message} (set ARBITER_PYTHON to a Python with torch)`;
-    });
-    this.child.on("close", (code, signal) => {
+    // A spawn failure (no such interpreter) may come without a "close": both end the worker, once.
+    const finish = (how: string) => {
+      if (this.exited) return;
       this.exited = true;
       if (this.idleTimer) clearTimeout(this.idleTimer);
-      const how = signal ? `was killed (${signal})` : `exited with status ${code}`;
       if (!isReady) {
         const why = this.startError ?? (this.stderr.trim().split("\n").slice(-3).join(" | ") || how);
         failReady(new AppError("BAD_INPUT", `model ${model.id} cannot be loaded: ${why}`));
@@ -125,7 +124,12 @@ class Worker {
       this.pending.clear();
       this.onExit(this);
       this.markClosed();
+    };
+    this.child.on("error", (e) => {
+      this.startError = `cannot start ${trainerPython()}: ${e.message} (set ARBITER_PYTHON to a Python with torch)`;
+      if (this.child.pid === undefined) finish("could not start");
     });
+    this.child.on("close", (code, signal) => finish(signal ? `was killed (${signal})` : `exited with status ${code}`));
   }
 
   get pid(): number | undefined {
