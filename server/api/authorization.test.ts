@@ -1,7 +1,8 @@
 /**
  * Every tRPC procedure declares its roles, and every call from a role not listed is refused before
  * input is even read. Procedures are enumerated from the router, so a new one is covered the moment
- * it is added.
+ * it is added. Route handlers (app/**\/route.ts) and server/main.ts's own endpoints are the other half
+ * of the matrix: server/route-roles.test.ts and server/http-crash.test.ts.
  */
 import { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
