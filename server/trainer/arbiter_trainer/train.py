@@ -345,11 +345,15 @@ def train(cfg: TrainConfig, should_stop: Callable[[], bool] = lambda: False) -> 
     win = np.zeros(5)  # tokens, loss sum, batches, correct, decisive pairs
     win_start = time.perf_counter()
     last_ckpt = time.monotonic()
-    run_tokens, run_time, last_loss = 0.0, 0.0, None
+    run_tokens, run_time = 0.0, 0.0
+    # train_loss in the done line: the mean over the last epoch's steps (not the last progress window,
+    # whose length depends on wall-clock time), so a seeded run reports the same number every time.
+    epoch_loss = np.zeros(2)
     eval_metrics: dict = {}
     model.train()
     for epoch in range(start_epoch, cfg.epochs):
         batches = epoch_batches[epoch]
+        epoch_loss[:] = 0
         for bi in range(start_batch if epoch == start_epoch else 0, len(batches)):
             t0 = time.perf_counter()
             lr = lr_at(step, total, warmup, base_lr, base_lr * MIN_LR_RATIO)
@@ -379,13 +383,13 @@ def train(cfg: TrainConfig, should_stop: Callable[[], bool] = lambda: False) -> 
             stop = stats[0].item() > 0
             ckpt_due = stats[1].item() > 0 or (cfg.checkpoint_every_steps and step % cfg.checkpoint_every_steps == 0)
             win += stats[2:].numpy()
+            epoch_loss += stats[3:5].numpy()
             run_tokens += stats[2].item()
             run_time += time.perf_counter() - t0
             last_epoch_step = bi == len(batches) - 1
             now = time.perf_counter()
             if now - win_start >= PROGRESS_EVERY_S or last_epoch_step or stop or step == first_step:
-                last_loss = win[1] / win[2]
-                protocol.progress(step=step, total=total, epoch=epoch + (bi + 1) / len(batches), loss=last_loss,
+                protocol.progress(step=step, total=total, epoch=epoch + (bi + 1) / len(batches), loss=win[1] / win[2],
                                   accuracy=win[3] / win[4] if win[4] else None,
                                   tokens_per_s=win[0] / max(now - win_start, 1e-9), lr=lr)
                 win[:] = 0
@@ -412,7 +416,7 @@ def train(cfg: TrainConfig, should_stop: Callable[[], bool] = lambda: False) -> 
     result = {"status": "done", "step": step, "model_dir": cfg.output_dir}
     if info.is_main:
         metrics = _finish(cfg, raw_model, tok, train_el, eval_el, eval_metrics, device, bf16, row_tokens,
-                          tokens_per_s=run_tokens / max(run_time, 1e-9), train_loss=last_loss, steps=step,
+                          tokens_per_s=run_tokens / max(run_time, 1e-9), train_loss=epoch_loss[0] / epoch_loss[1] if epoch_loss[1] else None, steps=step,
                           world_size=info.world_size)
         protocol.done(model_dir=cfg.output_dir, metrics=metrics)
         result["metrics"] = metrics
