@@ -299,9 +299,26 @@ describe("server/main.ts's own endpoints, as every role", () => {
 
   it("API answers carry the security headers (CSP, no framing, no sniffing)", async () => {
     const r = await request(server.port, "GET", "/api/trpc/me.whoami", { headers: headersFor("admin") });
+    expect(r.headers["strict-transport-security"]).toBeUndefined(); // plain http here: HSTS would be a lie
     expect(r.headers["content-security-policy"]).toContain("frame-ancestors 'none'");
     expect(r.headers["content-security-policy"]).toContain("script-src 'none'"); // JSON runs no script
     expect(r.headers["x-frame-options"]).toBe("DENY");
     expect(r.headers["x-content-type-options"]).toBe("nosniff");
   });
+});
+
+describe("a server whose public URL is https", () => {
+  it("sends HSTS on every answer", async () => {
+    const file = `${tempDir("arbiter-http-hsts-")}/hsts.db`;
+    openDb(file).$client.close();
+    const server = await startApiServer(file, await freePort(), { NEXTAUTH_URL: "https://arbiter.example.org" });
+    try {
+      for (const path of ["/api/health", "/api/trpc/me.whoami", "/api/nothing"]) {
+        const r = await request(server.port, "GET", path);
+        expect(r.headers["strict-transport-security"], path).toBe("max-age=63072000; includeSubDomains");
+      }
+    } finally {
+      await stopServer(server);
+    }
+  }, 60_000);
 });

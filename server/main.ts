@@ -124,9 +124,13 @@ async function main() {
     return handleTrpcUpload(req, res);
   };
 
-  const publicHost = new URL(process.env.NEXTAUTH_URL).host;
+  const publicUrl = new URL(process.env.NEXTAUTH_URL);
+  const publicHost = publicUrl.host;
+  // Served over https (behind a TLS proxy): browsers must never fall back to plain http.
+  const hsts = publicUrl.protocol === "https:" ? "max-age=63072000; includeSubDomains" : null;
   const server = http.createServer(async (req, res) => {
     const url = req.url ?? "/";
+    if (hsts) res.setHeader("Strict-Transport-Security", hsts);
     if (isCrossSiteWrite(req, publicHost)) return refuse(res, 403, "cross-site request refused");
     // tRPC checks each procedure's roles itself: skip the table lookup on the hot path.
     if (url.startsWith(TRPC_PREFIX)) {

@@ -51,7 +51,7 @@ export function request(
 }
 
 /** Starts the server on `db` and resolves once /api/health answers. */
-export async function startApiServer(db: string, port: number): Promise<TestServer> {
+export async function startApiServer(db: string, port: number, env: Record<string, string> = {}): Promise<TestServer> {
   const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
     env: {
       ...process.env,
@@ -62,6 +62,7 @@ export async function startApiServer(db: string, port: number): Promise<TestServ
       NEXTAUTH_SECRET: TEST_SECRET,
       NEXTAUTH_URL: `http://localhost:${port}`,
       NODE_ENV: "production",
+      ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
