@@ -238,27 +238,41 @@ function isKnownSeconds(seconds: number | null): seconds is number {
   return seconds !== null && Number.isFinite(seconds) && seconds >= 0;
 }
 
-/** The strict plurality outcome among annotators other than `self`, or null. */
+const WINNERS: readonly BattleWinner[] = ["a", "b", "tie", "both_bad"];
+
+/**
+ * The strict plurality outcome among annotators other than `self`, or null. Runs once per judgment of
+ * a project: four counters instead of a Map per call.
+ */
 function pluralityOfOthers(outcomes: Map<string, BattleWinner>, self: string, minOthers: number): BattleWinner | null {
-  const counts = new Map<BattleWinner, number>();
+  let a = 0;
+  let b = 0;
+  let tie = 0;
+  let bothBad = 0;
   let others = 0;
   for (const [annotator, outcome] of outcomes) {
     if (annotator === self) continue;
     others += 1;
-    counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+    if (outcome === "a") a += 1;
+    else if (outcome === "b") b += 1;
+    else if (outcome === "tie") tie += 1;
+    else bothBad += 1;
   }
   if (others < minOthers) return null;
-  let best: BattleWinner | null = null;
+  const counts = [a, b, tie, bothBad];
+  let best = -1;
   let bestCount = 0;
   let tied = false;
-  for (const [outcome, count] of counts) {
+  for (let i = 0; i < 4; i++) {
+    const count = counts[i] as number;
+    if (count === 0) continue;
     if (count > bestCount) {
-      best = outcome;
+      best = i;
       bestCount = count;
       tied = false;
     } else if (count === bestCount) {
       tied = true;
     }
   }
-  return tied ? null : best;
+  return tied || best < 0 ? null : (WINNERS[best] as BattleWinner);
 }
