@@ -2,7 +2,7 @@
  * bench:score — reward-model inference throughput and playground latency.
  *
  *   npm run bench:score [-- --n 1000] [--device auto|cpu|cuda] [--d-model 128 --layers 2 --heads 4 --d-ff 512]
- *                       [--batch-tokens 16384] [--latency-requests 60] [--seed 0]
+ *                       [--batch-tokens 16384] [--latency-requests 50] [--seed 0] [--model-dir DIR]
  *
  * The same N responses (lengths log-uniform over 32–2048 tokens, byte tokenizer: 1 ASCII char = 1
  * token) are scored by
@@ -15,9 +15,11 @@
  * the tRPC procedure the page calls (`scoring.score`, in-process caller: no HTTP), p50/p95/p99.
  *
  * The model is a random-init tiny reward model (the trainer's default shape unless flags say
- * otherwise): throughput does not depend on the weights. The default N is 20,000 on CUDA and 200 on
- * CPU (the naive loop's padded 2,048-token batches are slow there) so that a CPU run finishes in minutes. GPU targets (0.5B-shaped HF model) need transformers and
- * a GPU: pass --n 20000 on such a machine.
+ * otherwise): throughput does not depend on the weights. `--model-dir DIR` benchmarks an existing
+ * model directory instead, e.g. a 0.5B-shaped HF model trained on a GPU machine with
+ * `npm run arbiter -- train --base path/to/qwen2.5-0.5b-config --wait` (random init from a config;
+ * needs transformers). The default N is 20,000 when CUDA is visible and 200 on CPU, where the naive
+ * loop's padded 2,048-token batches are slow, so that a CPU run finishes in minutes.
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -44,6 +46,7 @@ const { values: flags } = parseArgs({
     "batch-tokens": { type: "string", default: "16384" },
     "latency-requests": { type: "string", default: "50" },
     seed: { type: "string", default: "0" },
+    "model-dir": { type: "string" },
   },
 });
 
@@ -112,14 +115,17 @@ async function main() {
   const device = (flags.device ?? "auto") as "auto" | "cpu" | "cuda";
   console.log(`bench:score  n=${n}  device=${cuda ? "cuda" : "cpu"}  cores=${os.cpus().length}  (${os.cpus()[0]?.model ?? "?"})`);
 
-  const modelDir = writeTinyModel(path.join(dir, "model"), {
-    dModel: int("d-model"),
-    layers: int("layers"),
-    heads: int("heads"),
-    dFf: int("d-ff"),
-    maxLength: 2048 + 64,
-    seed,
-  });
+  const modelDir =
+    flags["model-dir"] !== undefined
+      ? path.resolve(flags["model-dir"])
+      : writeTinyModel(path.join(dir, "model"), {
+          dModel: int("d-model"),
+          layers: int("layers"),
+          heads: int("heads"),
+          dFf: int("d-ff"),
+          maxLength: 2048 + 64,
+          seed,
+        });
   const rng = createRng(seed);
   const inputs = Array.from({ length: n }, (_, i) => {
     const len = Math.round(32 * 64 ** rng.next()); // log-uniform over 32..2048
