@@ -228,7 +228,8 @@ export function computeStatsFromData(data: QualityData, options: ProjectStatsOpt
     coder: String(j.annotatorId),
     value,
   });
-  const reliability = buildReliabilityData(agreementRecords.map(toRecord));
+  const codedRecords = agreementRecords.map(toRecord);
+  const reliability = buildReliabilityData(codedRecords);
   const alpha = computeKrippendorffAlpha(reliability, "nominal");
   const percent = computePercentAgreement(reliability);
   const alphaCi = alpha.alpha === null ? null : bootstrapKrippendorffAlpha(reliability, "nominal", { resamples, seed: 0 });
@@ -256,14 +257,12 @@ export function computeStatsFromData(data: QualityData, options: ProjectStatsOpt
 
   const steps = Math.min(10, agreementRecords.length);
   const checkpoints = Array.from({ length: steps }, (_, s) => Math.round((agreementRecords.length * (s + 1)) / steps));
-  const overTime: ProjectStats["agreement"]["over_time"] = computeCumulativeAgreement(agreementRecords.map(toRecord), checkpoints).map(
-    (c) => ({
-      judgments: c.records,
-      at: agreementRecords[c.records - 1]?.j.createdAt ?? 0,
-      krippendorff_alpha: c.alpha,
-      percent_agreement: c.percentAgreement === null ? null : 100 * c.percentAgreement,
-    }),
-  );
+  const overTime: ProjectStats["agreement"]["over_time"] = computeCumulativeAgreement(codedRecords, checkpoints).map((c) => ({
+    judgments: c.records,
+    at: agreementRecords[c.records - 1]?.j.createdAt ?? 0,
+    krippendorff_alpha: c.alpha,
+    percent_agreement: c.percentAgreement === null ? null : 100 * c.percentAgreement,
+  }));
 
   // ---- leaderboard ----
   const battleCount = new Map<string, number>();
@@ -340,10 +339,11 @@ export function computeStatsFromData(data: QualityData, options: ProjectStatsOpt
   const byAssignment = new Map<number, QualityJudgment>();
   for (const j of data.judgments) if (j.assignmentId !== null) byAssignment.set(j.assignmentId, j);
 
-  const dsLabels = agreementRecords.flatMap(({ j, value }) => {
-    const label = PAIR_OUTCOMES.indexOf(value as (typeof PAIR_OUTCOMES)[number]);
-    return label < 0 ? [] : [{ item: String(j.itemId), annotator: String(j.annotatorId), label }];
-  });
+  const dsLabels: { item: string; annotator: string; label: number }[] = [];
+  for (const r of codedRecords) {
+    const label = PAIR_OUTCOMES.indexOf(r.value as (typeof PAIR_OUTCOMES)[number]);
+    if (label >= 0) dsLabels.push({ item: r.unit, annotator: r.coder, label });
+  }
   const ds =
     dsLabels.length > 0
       ? fitDawidSkene(dsLabels, { classes: PAIR_OUTCOMES.length, maxIterations: 100, likelihoodTolerance: DS_LIKELIHOOD_TOLERANCE })
