@@ -73,7 +73,7 @@ function percentile(sorted: number[], p: number): number {
 
 /** (a) the naive loop, in the trainer's Python: same tokenizer and model code, padded batches of 32 in input order. */
 const NAIVE = `
-import json, sys, time, torch
+import contextlib, json, sys, time, torch
 from arbiter_trainer.data import Element, collate, encode_group
 from arbiter_trainer.model import load_reward_model
 from arbiter_trainer.train import set_threads
@@ -88,7 +88,9 @@ for p in pairs:
     els.append(Element(pi, [ri], [], 1.0))
 tokens = sum(e.tokens(False) for e in els)
 out = []
-with torch.no_grad():
+# the same precision as the service: bf16 autocast on a CUDA device that supports it
+amp = torch.autocast(device_type="cuda", dtype=torch.bfloat16) if dev.type == "cuda" and torch.cuda.is_bf16_supported() else contextlib.nullcontext()
+with torch.no_grad(), amp:
     if dev.type == "cuda": torch.cuda.synchronize()
     t0 = time.perf_counter()
     for s in range(0, len(els), 32):
