@@ -100,13 +100,15 @@ const statements = statementsFor((db) => {
       .returning({ id: assignments.id })
       .prepare(),
     // Gold sets are small (tens to hundreds of items), and this runs only on the gold share of leases.
+    // The unary + keeps SQLite from walking the project's items by index and probing gold for each (a
+    // scan of every item); it walks the gold table in item order and checks each row's item instead.
     nextGold: db
       .select({ id: items.id, k: items.k })
       .from(gold)
       .innerJoin(items, eq(items.id, gold.itemId))
       .where(
         and(
-          eq(items.projectId, p("projectId")),
+          sql`+${items.projectId} = ${p("projectId")}`,
           sql`NOT EXISTS (SELECT 1 FROM ${assignments} WHERE ${assignments.itemId} = ${gold.itemId} AND ${assignments.userId} = ${p("userId")})`,
         ),
       )
