@@ -42,7 +42,11 @@ export function listPlaygroundItems(db: Db, params: { projectId: number; limit: 
 /** Items with their prompt and responses (canonical order), in the order of `ids`. */
 export function loadItemsContent(db: Db, ids: number[]): PlaygroundItem[] {
   if (ids.length === 0) return [];
-  const rows = db.select({ id: items.id, externalId: items.externalId, prompt: items.prompt }).from(items).where(inArray(items.id, ids)).all();
+  const rows = db
+    .select({ id: items.id, externalId: items.externalId, prompt: items.prompt })
+    .from(items)
+    .where(inArray(items.id, ids))
+    .all();
   const resp = db
     .select({ itemId: responses.itemId, idx: responses.idx, model: responses.model, content: responses.content })
     .from(responses)
