@@ -200,9 +200,14 @@ export function listGoldCandidates(
       .all()
       .map((r) => [r.itemId, r.n]),
   );
+  // Walk the (small) gold table, not the project's items: the unary + keeps the items index out.
   const goldCount =
-    db.select({ n: count() }).from(gold).innerJoin(items, eq(items.id, gold.itemId)).where(eq(items.projectId, params.projectId)).get()
-      ?.n ?? 0;
+    db
+      .select({ n: count() })
+      .from(gold)
+      .innerJoin(items, eq(items.id, gold.itemId))
+      .where(sql`+${items.projectId} = ${params.projectId}`)
+      .get()?.n ?? 0;
   return {
     items: shown.map((r) => ({
       itemId: r.id,
