@@ -41,9 +41,11 @@ export const projectsRouter = createTRPCRouter({
   create: adminProcedure.input(zProjectSettings).mutation(({ ctx, input }) => createProject(ctx.db, input, ctx.user.id)),
 
   /**
-   * Uploads a JSONL file (arbiter, hh or trl): it is spooled to a temporary file (streamed, never held
-   * whole), then checked and imported in the background; poll `importStatus` for progress and the
-   * result. All or nothing: one bad line and nothing is written.
+   * Uploads a JSONL file (arbiter, hh or trl): it is copied to a temporary file, then checked and
+   * imported in the background; poll `importStatus` for progress and the result. All or nothing: one
+   * bad line and nothing is written. tRPC parses a multipart body with `Request.formData()`, which
+   * holds the upload in memory: browser uploads suit files of up to a few hundred MB; the CLI streams
+   * files of any size.
    */
   import: adminProcedure.input(zImportForm).mutation(async ({ ctx, input }) => {
     getProject(ctx.db, input.projectId);

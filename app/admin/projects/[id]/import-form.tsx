@@ -118,8 +118,9 @@ export function ImportForm({ projectId }: { projectId: number }) {
     <form onSubmit={onSubmit} className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid="import-form">
       <h2 className="font-medium">Import items (JSONL)</h2>
       <p className="text-sm text-slate-600">
-        One item per line. The import is all or nothing: any bad line and nothing is written. The database is locked for writing while the
-        items are written, so very large files are better imported with <code>npm run arbiter -- import</code>.
+        One item per line. The import is all or nothing: any bad line and nothing is written. Uploads suit files of up to a few hundred MB
+        (the server holds the upload in memory, and the database is locked for writing while the items are written); larger files import
+        with <code>npm run arbiter -- import</code>, which streams any size.
       </p>
       <div className="flex flex-wrap items-center gap-4">
         <label className="text-sm">
