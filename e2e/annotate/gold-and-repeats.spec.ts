@@ -86,6 +86,7 @@ test("a missed check item shows its explanation; a judged item returns later wit
   const mine = page.getByTestId(`my-project-${pid}`);
   await expect(mine.getByTestId("my-summary")).toContainText(`${seen.size} judged · check items 0/1 correct (0%)`);
   await expect(mine.getByTestId("my-miss")).toContainText(E2E_CHECK_ITEM.explanation);
+  await page.screenshot({ path: "test-results/my-progress.png", fullPage: true });
 
   // The admin sees the flip rate (every repeat was a flip: the left side both times) and the gold mark.
   const admin = await browser.newContext();
@@ -98,5 +99,19 @@ test("a missed check item shows its explanation; a judged item returns later wit
   await adminPage.getByTestId("gold-only").check();
   await expect(adminPage.locator(`[data-testid^="gold-item-"]`)).toHaveCount(1);
   await expect(adminPage.getByTestId("gold-mark")).toContainText("gold: a");
+
+  // Marking through the page: accepted answers and an explanation; then unmarking puts it back.
+  await adminPage.getByTestId("gold-only").uncheck();
+  const row = adminPage.locator('[data-testid^="gold-item-"]', { hasText: "Plain question 3:" });
+  await row.getByTestId("edit-gold").click();
+  await row.getByTestId("accept-b").check();
+  await row.getByTestId("accept-extra").fill("a:4");
+  await row.getByTestId("gold-explanation").fill("The second answer names a prime.");
+  await row.getByTestId("save-gold").click();
+  await expect(row.getByTestId("gold-mark")).toContainText("gold: b, a:4");
+  await expect(row.getByTestId("gold-mark")).toContainText("The second answer names a prime.");
+  await adminPage.screenshot({ path: "test-results/gold-page.png" });
+  await row.getByTestId("unmark-gold").click();
+  await expect(row).toContainText("not gold");
   await admin.close();
 });
