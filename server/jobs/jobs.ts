@@ -123,7 +123,7 @@ export function getJob(db: Db, id: number): Job {
 }
 
 /** Jobs newest first, without their logs. */
-export function listJobs(db: Db, limit = 50) {
+export function listJobs(db: Db, limit = 50, kind?: (typeof jobs.$inferSelect)["kind"]) {
   return db
     .select({
       id: jobs.id,
@@ -138,6 +138,7 @@ export function listJobs(db: Db, limit = 50) {
       finishedAt: jobs.finishedAt,
     })
     .from(jobs)
+    .where(kind ? eq(jobs.kind, kind) : undefined)
     .orderBy(desc(jobs.id))
     .limit(limit)
     .all();

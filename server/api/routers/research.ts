@@ -17,7 +17,8 @@ import {
 export const researchRouter = createTRPCRouter({
   doctor: researcherProcedure.query(() => runDoctor()),
 
-  jobs: researcherProcedure.query(({ ctx }) => listJobs(ctx.db)),
+  // Training jobs only: project scoring jobs (kind "score") belong to the model-vs-humans page.
+  jobs: researcherProcedure.query(({ ctx }) => listJobs(ctx.db, 50, "train")),
 
   /** A job with its protocol events after `afterId` (the page polls and appends). */
   job: researcherProcedure.input(z.object({ jobId: zId, afterId: z.number().int().min(0).default(0) })).query(({ ctx, input }) => {

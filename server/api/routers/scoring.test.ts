@@ -50,6 +50,8 @@ describe("scoring router", () => {
     expect(job.kind).toBe("score");
     await expect.poll(async () => (await caller.research.job({ jobId: job.id })).job.state, { timeout: 60_000 }).toBe("succeeded");
     expect((await caller.research.job({ jobId: job.id })).job.metrics).toEqual({ scored: 40, cached: 0, total: 40 });
+    // the training page's job list stays training jobs only
+    expect((await caller.research.jobs()).map((j) => j.id)).not.toContain(job.id);
 
     const vs = await caller.scoring.modelVsHumans({ projectId: project.id, modelId: model.id });
     expect(vs.scoredItems).toBe(20);
