@@ -38,6 +38,8 @@ export const assignments = sqliteTable(
     index("assignments_item_user_idx").on(t.itemId, t.userId),
     index("assignments_active_deadline_idx").on(t.deadline).where(sql`state = 'active'`),
     index("assignments_user_active_idx").on(t.userId, t.projectId).where(sql`state = 'active'`),
+    // Swapped repeats per annotator (few rows): progress counts judgments minus these without a join.
+    index("assignments_user_repeat_idx").on(t.userId, t.projectId).where(sql`repeat_of IS NOT NULL`),
   ],
 );
 

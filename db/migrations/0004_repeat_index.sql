@@ -1,0 +1,1 @@
+CREATE INDEX `assignments_user_repeat_idx` ON `assignments` (`user_id`,`project_id`) WHERE repeat_of IS NOT NULL;
