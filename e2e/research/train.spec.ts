@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { expect, test } from "@playwright/test";
+import { expect, type Page, test } from "@playwright/test";
 import { signIn } from "../fixtures/auth";
 import { E2E_QUALITY_PROJECT, E2E_USERS } from "../fixtures/users";
 
@@ -14,8 +14,7 @@ test("a researcher trains a tiny reward model in the browser and watches it succ
   // Data: current judgments under export policies (a snapshot is the other choice).
   await expect(page.getByTestId("train-data-filters")).toBeChecked();
   await page.getByTestId("train-ties").selectOption("drop");
-  await page.getByTestId("train-launch").click();
-  const view = page.getByTestId("job-view");
+  const view = await launch(page);
   await expect(view.getByTestId("job-state")).toHaveText("succeeded", { timeout: 90_000 });
   await expect(view.getByTestId("job-metrics")).toContainText("eval accuracy");
   await expect(view.getByTestId("job-data")).toContainText(/filters \(ties drop, .*\) · \d+ rows from \d+ judgments/);
@@ -38,10 +37,9 @@ test("a researcher cancels a job and resumes it from its checkpoint", async ({ p
   await signIn(page, E2E_USERS.researcher, "/research/train");
   await page.getByTestId("train-project").selectOption({ label: E2E_QUALITY_PROJECT });
   await page.getByTestId("train-epochs").fill("100");
-  await page.getByTestId("train-launch").click();
-  const view = page.getByTestId("job-view");
+  const view = await launch(page);
   await expect(view.getByTestId("job-state")).toHaveText("running", { timeout: 60_000 });
-  await expect(view.locator(".recharts-line-curve").first()).toBeVisible({ timeout: 60_000 }); // a step was taken
+  await expect(view).toContainText(/step [1-9]\d*\//, { timeout: 60_000 }); // the trainer took a step
   await view.getByTestId("job-cancel").click();
   await expect(view.getByTestId("job-state")).toHaveText("cancelled", { timeout: 60_000 });
   await view.getByTestId("job-resume").click();
@@ -50,6 +48,18 @@ test("a researcher cancels a job and resumes it from its checkpoint", async ({ p
   await view.getByTestId("job-cancel").click(); // no need to train 100 epochs here
   await expect(view.getByTestId("job-state")).toHaveText("cancelled", { timeout: 60_000 });
 });
+
+/** Launches the form's job and returns the job view once it shows that new job (not an earlier one). */
+async function launch(page: Page) {
+  const response = page.waitForResponse((r) => r.url().includes("research.train") && r.request().method() === "POST");
+  await page.getByTestId("train-launch").click();
+  // No transformer: a batched answer is [{result: {data: job}}], a single one {result: {data: job}}.
+  const body = (await (await response).json()) as unknown;
+  const answer = (Array.isArray(body) ? body[0] : body) as { result: { data: { id: number } } };
+  const view = page.getByTestId("job-view");
+  await expect(view.getByTestId("job-title")).toHaveText(`Job #${answer.result.data.id}`);
+  return view;
+}
 
 test("an admin cannot open the research pages nor launch training", async ({ page }) => {
   await signIn(page, E2E_USERS.admin);

@@ -35,7 +35,8 @@ export function TrainPanel() {
       },
     }),
   );
-  const jobId = selected ?? jobs.data?.[0]?.id ?? null;
+  // While a launch is in flight the view waits for the new job instead of showing the previous one.
+  const jobId = train.isPending ? null : (selected ?? jobs.data?.[0]?.id ?? null);
   const projectId = form.projectId || projects.data?.[0]?.id || 0;
   const project = useQuery({ ...trpc.projects.get.queryOptions({ projectId }), enabled: projectId > 0 });
   const criteria = project.data?.criteria ?? [];
@@ -251,7 +252,9 @@ function JobView({ jobId }: { jobId: number }) {
   return (
     <section className="space-y-3 rounded border border-slate-200 bg-white p-4 text-sm" data-testid="job-view">
       <div className="flex flex-wrap items-center gap-4">
-        <h2 className="font-medium">Job #{job.id}</h2>
+        <h2 className="font-medium" data-testid="job-title">
+          Job #{job.id}
+        </h2>
         <span data-testid="job-state">{job.state}</span>
         <span>
           step {String(p.step ?? 0)}/{String(p.total ?? "?")}
