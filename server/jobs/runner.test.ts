@@ -98,6 +98,33 @@ describe("job runner", () => {
     expect(() => resumeJob(db, job.id)).toThrow(/no checkpoint to resume from/);
   });
 
+  it("recovery picks the newest checkpoint and stops resuming a job that keeps dying without progress", () => {
+    const { db, project } = syntheticProject(5);
+    const job = createTrainJob(db, { projectId: project.id }, { root: tempDir() });
+    const ckpts = path.join(String(job.config.output_dir), "checkpoints");
+    for (const step of [4, 12]) {
+      fs.mkdirSync(path.join(ckpts, `step-${String(step).padStart(7, "0")}`), { recursive: true });
+      fs.writeFileSync(path.join(ckpts, `step-${String(step).padStart(7, "0")}`, "checkpoint.pt"), "");
+    }
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid;
+    const leftRunning = (progress: Record<string, unknown>) =>
+      db
+        .update(jobs)
+        .set({ state: "running", progress: { runner_pid: dead, ...progress } })
+        .where(eq(jobs.id, job.id))
+        .run();
+
+    leftRunning({ resumed_at_step: 4, auto_resumes: 3 }); // died 3 times, but got from step 4 to 12
+    expect(recoverJobs(db)).toEqual({ resumed: [job.id], failed: [] });
+    const queued = getJob(db, job.id);
+    expect(queued.config.resume_from).toBe(path.join(ckpts, "step-0000012", "checkpoint.pt"));
+    expect(queued.progress).toMatchObject({ resumed_at_step: 12, auto_resumes: 1 });
+
+    leftRunning({ resumed_at_step: 12, auto_resumes: 3 }); // died 3 times at step 12
+    expect(recoverJobs(db)).toEqual({ resumed: [], failed: [job.id] });
+    expect(getJob(db, job.id).error).toMatch(/interrupted 4 times in a row/);
+  });
+
   it("resumes a job whose server died from its checkpoint, to the same total steps", { timeout: 120_000 }, async () => {
     const dir = tempDir();
     const file = path.join(dir, "arbiter.db");
