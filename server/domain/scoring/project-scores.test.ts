@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { auditEvents, items, models, responseScores } from "@/db/schema";
+import { auditEvents, gold, items, models, responseScores } from "@/db/schema";
 import type { Db } from "@/server/db";
 import { leaseNextItem } from "@/server/domain/assignment";
 import { importItems } from "@/server/domain/import/import-items";
@@ -78,6 +78,14 @@ describe("project scoring", () => {
     expect(r.majority).toEqual({ agreement: 100, n: 8 });
     expect(r.byAnnotator.find((a) => a.annotator === "judge-c")).toMatchObject({ agreement: 50, n: 8 });
     expect(r.disagreements).toEqual([]);
+    // a gold item (judged by everyone) is left out, as in the leaderboard
+    const first = db.select({ id: items.id }).from(items).where(eq(items.externalId, "x0")).get();
+    db.insert(gold)
+      .values({ itemId: first?.id as number, accepted: ["b"] })
+      .run();
+    const withoutGold = computeModelVsHumans(db, { projectId: project.id, modelId: model.id });
+    expect(withoutGold.judgedItems).toBe(7);
+    expect(withoutGold.overall.n).toBe(21);
   });
 
   it("reorders the open queue by uncertainty, past every cursor, and the lease follows the new order", async () => {

@@ -141,13 +141,15 @@ export type ModelVsHumans = ModelHumanAgreement & {
   disagreementItems: PlaygroundItem[];
 };
 
-/** Model-vs-human agreement on a project's current judgments (swapped repeats and excluded annotators left out). */
+/** Model-vs-human agreement on a project's current judgments (swapped repeats, gold items and excluded annotators left out). */
 export function computeModelVsHumans(db: Db, params: { projectId: number; modelId: number; disagreements?: number }): ModelVsHumans {
   const project = getProject(db, params.projectId);
   const model = getScoringModel(db, params.modelId);
   const data = loadQualityData(db, project.id);
   const votes: HumanVote[] = data.judgments
-    .filter((j) => j.repeatOf === null)
+    // Swapped repeats measure consistency; gold items are judged by everyone and stay out of the
+    // leaderboard and the exports, so they stay out here too.
+    .filter((j) => j.repeatOf === null && !data.gold.has(j.itemId))
     .map((j) => ({
       itemId: j.itemId,
       annotator: j.annotator,
