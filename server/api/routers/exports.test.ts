@@ -81,4 +81,32 @@ describe("exports router", () => {
     await expect(admin.exports.download({ snapshotId: 999 })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(openExportDownload({ db, user: adminUser(adminId) }, 999)).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
+
+  it("exports.progress follows a page's export run while exports.create is pending", async () => {
+    const db = memoryDb();
+    const p = createProject(db, { name: "prog" });
+    const admin = createCaller({ db, user: adminUser(addAnnotator(db, "boss")) });
+    importItems(db, {
+      projectId: p.id,
+      file: writeJsonl(Array.from({ length: 600 }, (_, i) => pairItem(i, { judgments: [{ annotator: "j", winner: "a" }] }))),
+    });
+    const runId = "6f1c7a2e-8d3b-4c5a-9e0f-1a2b3c4d5e6f";
+    expect(await admin.exports.progress({ projectId: p.id, runId })).toEqual({ phase: "waiting", itemsDone: 0, itemsTotal: 0 });
+    let finished = false;
+    const pending = admin.exports.create({ projectId: p.id, format: "trl", runId }).finally(() => {
+      finished = true;
+    });
+    const seen: number[] = [];
+    while (!finished) {
+      seen.push((await admin.exports.progress({ projectId: p.id, runId })).itemsDone);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect((await pending).rows).toBe(600);
+    // Pages of 250 items: polls saw the export part-way, then the end.
+    expect(seen.some((n) => n > 0 && n < 600)).toBe(true);
+    expect(await admin.exports.progress({ projectId: p.id, runId })).toEqual({ phase: "done", itemsDone: 600, itemsTotal: 600 });
+    const other = createProject(db, { name: "other" });
+    await expect(admin.exports.progress({ projectId: other.id, runId })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(admin.exports.create({ projectId: p.id, format: "trl", runId })).rejects.toMatchObject({ code: "CONFLICT" });
+  });
 });

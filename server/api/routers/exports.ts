@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { adminProcedure, createTRPCRouter, staffProcedure } from "@/server/api/trpc";
+import { getExportProgress, trackExportProgress } from "@/server/domain/export/export-progress";
 import { EXPORT_FORMATS } from "@/server/domain/export/formats";
 import { zExportPolicies } from "@/server/domain/export/policies";
 import { createStoredExport, diffSnapshots, getSnapshotDownload, listSnapshots } from "@/server/domain/export/snapshots";
@@ -8,11 +9,34 @@ import { zId } from "@/server/domain/schemas";
 export const exportsRouter = createTRPCRouter({
   list: staffProcedure.input(z.object({ projectId: zId })).query(({ ctx, input }) => listSnapshots(ctx.db, input.projectId)),
 
+  /** `runId` (optional, chosen by the page) makes the export's progress visible to `exports.progress`. */
   create: adminProcedure
-    .input(z.object({ projectId: zId, format: z.enum(EXPORT_FORMATS), policies: zExportPolicies.partial().default({}) }))
-    .mutation(({ ctx, input }) =>
-      createStoredExport(ctx.db, { projectId: input.projectId, format: input.format, policies: input.policies, actorId: ctx.user.id }),
-    ),
+    .input(
+      z.object({
+        projectId: zId,
+        format: z.enum(EXPORT_FORMATS),
+        policies: zExportPolicies.partial().default({}),
+        runId: z.string().uuid().optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const tracker = input.runId ? trackExportProgress(input.projectId, input.runId) : null;
+      try {
+        return await createStoredExport(ctx.db, {
+          projectId: input.projectId,
+          format: input.format,
+          policies: input.policies,
+          actorId: ctx.user.id,
+          onProgress: tracker?.onProgress,
+        });
+      } finally {
+        tracker?.finish();
+      }
+    }),
+
+  progress: adminProcedure
+    .input(z.object({ projectId: zId, runId: z.string().uuid() }))
+    .query(({ input }) => getExportProgress(input.projectId, input.runId)),
 
   diff: staffProcedure.input(z.object({ projectId: zId, from: zId, to: zId })).query(({ ctx, input }) => diffSnapshots(ctx.db, input)),
 

@@ -32,6 +32,14 @@ export type ExportParams = {
 };
 export type ExportResult = { rows: number; sha256: string; snapshot: number };
 
+/**
+ * One event-loop turn between pages: a page that fits the stream's buffer awaits only microtasks, and
+ * without this a long export would hold the server's requests (progress polls included) until it ends.
+ */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 export async function exportSnapshot(db: Db, params: ExportParams): Promise<ExportResult> {
   const project = getProject(db, params.projectId);
   const policies = zExportPolicies.parse(params.policies ?? {});
@@ -61,10 +69,11 @@ export async function exportSnapshot(db: Db, params: ExportParams): Promise<Expo
   let sha256: string;
   try {
     if (params.format === "parquet") {
-      rows = await writeParquet(itemPages(db, project.id, params.pageSize), ctx, write, (ids, n) => {
+      rows = await writeParquet(itemPages(db, project.id, params.pageSize), ctx, write, async (ids, n) => {
         for (const id of ids) used.push(id);
         done += n;
         params.onProgress?.(done, total);
+        await nextTurn();
       });
     } else {
       const format = params.format;
@@ -80,6 +89,7 @@ export async function exportSnapshot(db: Db, params: ExportParams): Promise<Expo
         if (chunk) await write(Buffer.from(chunk));
         done += page.length;
         params.onProgress?.(done, total);
+        await nextTurn();
       }
     }
     stream.end();

@@ -37,7 +37,7 @@ export async function writeParquet(
   pages: Iterable<ExportItem[]>,
   ctx: WriterContext,
   write: (chunk: Uint8Array) => Promise<void>,
-  onPage: (judgmentIds: number[], items: number) => void,
+  onPage: (judgmentIds: number[], items: number) => void | Promise<void>,
 ): Promise<number> {
   const columns = columnsFor(ctx);
   const bytes = new ByteWriter();
@@ -67,7 +67,7 @@ export async function writeParquet(
       rows += n;
     }
     await flush();
-    onPage(ids, page.length);
+    await onPage(ids, page.length);
   }
   await writer.finish();
   await flush();

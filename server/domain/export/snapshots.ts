@@ -35,7 +35,13 @@ function fileFor(id: number, format: string): string {
 /** Exports into the store and returns the snapshot; the file is then served by openSnapshotFile. */
 export async function createStoredExport(
   db: Db,
-  params: { projectId: number; format: ExportFormat; policies?: ExportPoliciesInput; actorId?: number | null },
+  params: {
+    projectId: number;
+    format: ExportFormat;
+    policies?: ExportPoliciesInput;
+    actorId?: number | null;
+    onProgress?: (itemsDone: number, itemsTotal: number) => void;
+  },
 ) {
   fs.mkdirSync(exportsDir(), { recursive: true });
   const tmp = path.join(exportsDir(), `tmp-${randomUUID()}`);

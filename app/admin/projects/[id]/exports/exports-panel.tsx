@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useSession } from "next-auth/react";
 import { type FormEvent, useState } from "react";
 import { Bar, BarChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { ProgressBar } from "@/app/_components/progress-bar";
 import { useTRPC } from "@/app/_components/trpc";
 
 const FORMATS = ["trl", "trl-conversational", "hh", "arena", "raw", "csv", "parquet"] as const;
@@ -18,6 +19,14 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
   const list = useQuery(trpc.exports.list.queryOptions({ projectId }));
   const create = useMutation(trpc.exports.create.mutationOptions());
   const [error, setError] = useState<string | null>(null);
+  const [runId, setRunId] = useState<string | null>(null);
+  // While an export runs, its progress (items written) is polled.
+  const progress = useQuery({
+    ...trpc.exports.progress.queryOptions({ projectId, runId: runId ?? "00000000-0000-4000-8000-000000000000" }),
+    enabled: runId !== null && create.isPending,
+    refetchInterval: 400,
+    staleTime: 0,
+  });
   const [from, setFrom] = useState<number | null>(null);
   const [to, setTo] = useState<number | null>(null);
   const diff = useQuery({
@@ -29,9 +38,12 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
     setError(null);
+    const id = crypto.randomUUID();
+    setRunId(id);
     create.mutate(
       {
         projectId,
+        runId: id,
         format: String(f.get("format")) as Format,
         policies: {
           ties: f.get("ties") === "keep" ? "keep" : "drop",
@@ -114,6 +126,19 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
           >
             {create.isPending ? "Exporting…" : "Export"}
           </button>
+          {create.isPending && (
+            <div className="w-full text-sm text-slate-600" data-testid="export-progress">
+              <div className="mb-1">
+                Exporting: {(progress.data?.itemsDone ?? 0).toLocaleString("en")} / {(progress.data?.itemsTotal ?? 0).toLocaleString("en")}{" "}
+                items
+              </div>
+              <ProgressBar
+                done={progress.data?.itemsDone ?? 0}
+                target={Math.max(progress.data?.itemsTotal ?? 1, 1)}
+                label="items exported"
+              />
+            </div>
+          )}
           {error && (
             <p className="w-full text-sm text-red-700" data-testid="export-error">
               {error}
