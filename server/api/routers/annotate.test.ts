@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { createCaller } from "@/server/api/root";
+import { addAnnotator, memoryDb, seedProject } from "@/server/testing/fixtures";
+
+function annotatorCaller(db: ReturnType<typeof memoryDb>, name: string) {
+  const id = addAnnotator(db, name);
+  return { id, caller: createCaller({ db, user: { id, email: `${name}@test.local`, name, role: "annotator" } }) };
+}
+
+describe("annotate router: gold items and my progress", () => {
+  it("a gold lease looks like any other; a miss comes back with the explanation; myProgress is the caller's own", async () => {
+    const db = memoryDb();
+    const project = seedProject(db, 3, { overlap: 2, goldRate: 1, strengthScale: false });
+    const admin = addAnnotator(db, "boss");
+    const adminCaller = createCaller({ db, user: { id: admin, email: "boss@test.local", name: "boss", role: "admin" } });
+    const page = await adminCaller.quality.goldItems({ projectId: project.id });
+    const goldId = page.items[0]?.itemId as number;
+    await adminCaller.quality.markGold({ itemId: goldId, accepted: ["a"], explanation: "x is right" });
+
+    const me = annotatorCaller(db, "me");
+    const first = await me.caller.annotate.next({ projectId: project.id });
+    expect(first.lease.status).toBe("item");
+    if (first.lease.status !== "item") return;
+    expect(JSON.stringify(first)).not.toMatch(/gold|model-x|model-y/i);
+    // The gold rate is 1: the first lease is the gold item. Pick the side showing y's answer (a miss).
+    const ySide = String(first.lease.item.responses[0]?.content).includes("from y") ? "a" : "b";
+    const xSide = ySide === "a" ? "b" : "a";
+    const res = await me.caller.annotate.submit({
+      projectId: project.id,
+      submission: { assignmentId: first.lease.item.assignmentId, clientSubmissionId: "me-1", outcome: ySide },
+    });
+    expect(res.result.feedback).toEqual({ correct: false, explanation: "x is right", accepted: [xSide] });
+    expect(res.lease.status).toBe("item");
+    if (res.lease.status !== "item") return;
+    // An ordinary item answers with no feedback.
+    const next = await me.caller.annotate.submit({
+      projectId: project.id,
+      submission: { assignmentId: res.lease.item.assignmentId, clientSubmissionId: "me-2", outcome: "tie" },
+    });
+    expect(next.result.feedback).toBeNull();
+
+    const other = annotatorCaller(db, "other");
+    expect(await other.caller.annotate.myProgress()).toEqual([]);
+    const mine = await me.caller.annotate.myProgress();
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ projectId: project.id, judged: 2, checks: 1, checksCorrect: 0, accuracy: 0 });
+    expect(mine[0]?.misses.map((m) => m.explanation)).toEqual(["x is right"]);
+  });
+});
