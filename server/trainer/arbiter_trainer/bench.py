@@ -1,7 +1,7 @@
 """Training throughput benchmark: a TRL-style padded baseline against the trainer's own loop.
 
 Run (from server/trainer, or through `npm run bench:train -- …` from the repository root):
-    /usr/bin/python3 -m arbiter_trainer.bench                       # CPU default, tiny model, 1-3 min on 2 cores
+    /usr/bin/python3 -m arbiter_trainer.bench                       # CPU default: tiny model, 600 pairs, 64-512 tokens
     /usr/bin/python3 -m arbiter_trainer.bench --json                # one JSON object on stdout
     python3 -m arbiter_trainer.bench --model qwen2-0.5b --pairs 4000 --min-len 128 --max-len 2048   # GPU
 
@@ -59,6 +59,7 @@ from .config import TrainConfig, config_from_dict
 from .data import Element, collate, make_batches
 from .losses import bradley_terry_loss
 from .model import HFRewardModel, TinyRewardModel, build_model, transformers_available
+from .tokenizer import ByteTokenizer
 from .train import (DistInfo, _autocast, _load_data, _make_optimizer, evaluate, lr_at, pick_device, seed_everything,
                     set_threads, train, use_bf16, MIN_LR_RATIO)
 
@@ -249,6 +250,7 @@ def run_baseline(s: Setup, batch_pairs: int) -> dict:
         optimizer = _make_optimizer(model, cfg)
         counts = {"computed_tokens": 0, "computed_real_tokens": 0}
         seconds, step, losses = 0.0, 0, []
+        last_log = time.monotonic()
         model.train()
         for epoch in range(cfg.epochs):
             order = np.random.default_rng([cfg.seed, epoch]).permutation(n)  # RandomSampler: no length grouping
@@ -277,21 +279,25 @@ def run_baseline(s: Setup, batch_pairs: int) -> dict:
                 losses.append(float(loss))  # also waits for the GPU, as train.py's step does
                 step += 1
                 seconds += time.perf_counter() - t0
+                if time.monotonic() - last_log >= 10 or step == total:
+                    last_log = time.monotonic()
+                    print(f"baseline: step {step}/{total}  loss {losses[-1]:.4f}  "
+                          f"{counts['computed_real_tokens'] / seconds:,.0f} real tokens/s", file=sys.stderr)
         metrics = evaluate(model, eval_el, tok, cfg, device, s.bf16, 0 if isinstance(model, TinyRewardModel) else None)
-    result = _arm_result(s, model, train_el, counts, seconds, steps=step, metrics=metrics,
+    result = _arm_result(s, non_embedding_params(model), train_el, counts, seconds, steps=step, metrics=metrics,
                          train_loss=float(np.mean(losses[-per_epoch:])))
     result.update(mem.result, batch=f"{batch_pairs} pairs, padded to the longest, random order")
     del model, optimizer
     return result
 
 
-def our_batches(cfg: TrainConfig, model: nn.Module, train_el: list[Element], pad_id: int) -> list[list[int]]:
+def our_batches(cfg: TrainConfig, layout: str, train_el: list[Element]) -> list[list[int]]:
     """The batches train() runs: the same pure functions of (data, seed, epoch) it calls."""
-    costs = [e.tokens(model.layout == "shared") for e in train_el]
+    costs = [e.tokens(layout == "shared") for e in train_el]
     return [b for e in range(cfg.epochs) for b in make_batches(costs, cfg.batch_tokens, cfg.seed, e)]
 
 
-def run_ours(s: Setup) -> dict:
+def run_ours(s: Setup, layout: str, tiny: bool, non_emb: int) -> dict:
     cfg, device = s.cfg, s.device
     with PeakMemory(device) as mem:
         with contextlib.redirect_stdout(sys.stderr):  # its protocol lines become log lines here
@@ -300,28 +306,28 @@ def run_ours(s: Setup) -> dict:
         raise RuntimeError(f"train() ended with {result.get('status')}")
     metrics = result["metrics"]
     # Replay the batch construction (pure functions, no model run) to count pads and computed tokens.
-    model, tok = build_model(cfg, torch.device("cpu"), False)
+    tok = ByteTokenizer()  # build_model's tokenizer for "tiny" and for a bare HF config
     train_el, _ = _load_data(cfg, tok)
     row_tokens = cfg.pack_row_tokens
-    if row_tokens is None and isinstance(model, TinyRewardModel):
+    if row_tokens is None and tiny:
         row_tokens = 0  # as train() does
     counts = {"computed_tokens": 0, "computed_real_tokens": 0}
-    for idx in our_batches(cfg, model, train_el, tok.pad_id):
-        b = collate([train_el[i] for i in idx], model.layout, tok.pad_id, row_tokens)
+    for idx in our_batches(cfg, layout, train_el):
+        b = collate([train_el[i] for i in idx], layout, tok.pad_id, row_tokens)
         counts["computed_tokens"] += b.input_ids.numel()
         counts["computed_real_tokens"] += b.n_tokens
     seconds = counts["computed_real_tokens"] / metrics["tokens_per_s"]  # train()'s own step time
-    out = _arm_result(s, model, train_el, counts, seconds, steps=metrics["steps"], metrics=metrics,
+    out = _arm_result(s, non_emb, train_el, counts, seconds, steps=metrics["steps"], metrics=metrics,
                       train_loss=metrics.get("train_loss"))
-    out.update(mem.result, batch=f"length-grouped, {cfg.batch_tokens} real tokens per step, layout {model.layout}",
+    out.update(mem.result, batch=f"length-grouped, {cfg.batch_tokens} real tokens per step, layout {layout}",
                trainer_tokens_per_s=metrics["tokens_per_s"])
     return out
 
 
-def _arm_result(s: Setup, model: nn.Module, train_el: list[Element], counts: dict, seconds: float, *, steps: int,
+def _arm_result(s: Setup, non_emb: int, train_el: list[Element], counts: dict, seconds: float, *, steps: int,
                 metrics: dict, train_loss) -> dict:
     pair_tokens = sum(e.tokens(False) for e in train_el) * s.cfg.epochs
-    flops = 6 * non_embedding_params(model) * counts["computed_real_tokens"]
+    flops = 6 * non_emb * counts["computed_real_tokens"]
     peak, _ = peak_flops(s.device, s.bf16)
     return {
         "steps": steps,
@@ -378,9 +384,10 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python3 -m arbiter_trainer.bench",
                                 description="reward-model training throughput: TRL-style padded baseline vs ours")
     p.add_argument("--model", choices=("tiny", "qwen2-0.5b"), default="tiny")
-    p.add_argument("--pairs", type=int, default=None, help="synthetic pairs (default 400 on CPU, 4000 on CUDA)")
-    p.add_argument("--min-len", type=int, default=128, help="shortest prompt+response sequence, tokens")
-    p.add_argument("--max-len", type=int, default=None, help="longest one (default 1024 on CPU, 2048 on CUDA)")
+    p.add_argument("--pairs", type=int, default=None, help="synthetic pairs (default 600 on CPU, 4000 on CUDA)")
+    p.add_argument("--min-len", type=int, default=None, help="shortest prompt+response sequence in tokens "
+                   "(default 64 on CPU, 128 on CUDA)")
+    p.add_argument("--max-len", type=int, default=None, help="longest one (default 512 on CPU, 2048 on CUDA)")
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--batch-tokens", type=int, default=None, help="ours: real tokens per step (trainer default 4096)")
     p.add_argument("--baseline-batch-pairs", type=int, default=None,
@@ -396,10 +403,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = p.parse_args(argv)
     cuda = args.device != "cpu" and torch.cuda.is_available()
+    # The issue's spread is 128-2048 tokens. The tiny model's dense masks cost C^2 per row on torch 1.13,
+    # so the CPU default is 64-512 (the same 8x spread, shorter), which runs in 1-3 minutes on 2 cores.
     if args.pairs is None:
-        args.pairs = 4000 if cuda else 400
+        args.pairs = 4000 if cuda else 600
+    if args.min_len is None:
+        args.min_len = 128 if cuda else 64
     if args.max_len is None:
-        args.max_len = 2048 if cuda else 1024
+        args.max_len = 2048 if cuda else 512
     if args.pairs < 4:
         p.error("--pairs: at least 4")
     try:
@@ -427,7 +438,8 @@ def run(args: argparse.Namespace, work: str) -> dict:
     # The baseline's batch size: as many optimizer steps as ours unless told otherwise.
     model, tok = build_model(cfg, torch.device("cpu"), False)
     train_el, eval_el = _load_data(cfg, tok)
-    our_steps = len(our_batches(cfg, model, train_el, tok.pad_id))
+    layout, tiny = model.layout, isinstance(model, TinyRewardModel)
+    our_steps = len(our_batches(cfg, layout, train_el))
     batch_pairs = args.baseline_batch_pairs or max(1, round(len(train_el) * cfg.epochs / our_steps))
     seq = np.array([len(e.prompt_ids) + len(r) for e in train_el for r in e.response_ids])
     params, non_emb = sum(q.numel() for q in model.parameters()), non_embedding_params(model)
@@ -438,7 +450,7 @@ def run(args: argparse.Namespace, work: str) -> dict:
     if device.type == "cuda":
         torch.cuda.empty_cache()
     print("ours: train.train() …", file=sys.stderr)
-    ours = run_ours(setup)
+    ours = run_ours(setup, layout, tiny, non_emb)
     peak, peak_note = peak_flops(device, setup.bf16)
     acc = (baseline["eval_accuracy"], ours["eval_accuracy"])
     return {
