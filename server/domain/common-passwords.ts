@@ -4,7 +4,7 @@
  * Caesar shift of 5, undone here). Checked in rather than depended on: the package ships the list as
  * a 500 kB JavaScript array behind a prefix-matching tree; a Set of these lines is all we need.
  */
-export const COMMON_PASSWORDS = String.raw`
+export const COMMON_PASSWORDS = `
 password
 123456
 12345678
