@@ -4,7 +4,6 @@
  * on stdout. Exit 0 on success, 1 on a user error (one line `error: …` on stderr), 2 on usage errors.
  */
 import { parseArgs } from "node:util";
-import cliProgress from "cli-progress";
 import { RATIONALE_POLICIES } from "@/db/schema";
 import { type Db, DEFAULT_DB_PATH, openDb } from "@/server/db";
 import { backupDatabase, restoreDatabase } from "@/server/domain/backup";
@@ -20,6 +19,7 @@ import { createUser } from "@/server/domain/users";
 import { runDoctor } from "@/server/jobs/doctor";
 import { createTrainJob, getJob, getModelForJob, resumeJob } from "@/server/jobs/jobs";
 import { JobRunner } from "@/server/jobs/runner";
+import { progressBar } from "./progress";
 import { scoringCommands } from "./scoring-commands";
 
 class UsageError extends Error {}
@@ -58,20 +58,11 @@ function resolveProject(db: Db, ref: string): number {
 /** Runs the job in this process (or waits for whichever runner claimed it); a progress bar on a TTY. */
 async function waitForJob(db: Db, jobId: number) {
   const runner = new JobRunner(db, { only: jobId });
-  const bar = process.stderr.isTTY
-    ? new cliProgress.SingleBar(
-        { stream: process.stderr, format: "training [{bar}] {value}/{total} steps | loss {loss} | acc {acc} | {eta_formatted} left" },
-        cliProgress.Presets.shades_classic,
-      )
-    : null;
-  let started = false;
+  const bar = progressBar("training [{bar}] {value}/{total} steps | loss {loss} | acc {acc} | {eta_formatted} left");
   const show = setInterval(() => {
     const p = getJob(db, jobId).progress;
-    if (!bar || typeof p?.step !== "number" || typeof p.total !== "number") return;
-    const payload = { loss: Number(p.loss ?? Number.NaN).toFixed(3), acc: Number(p.accuracy ?? Number.NaN).toFixed(2) };
-    if (!started) bar.start(p.total, p.step, payload);
-    started = true;
-    bar.update(p.step, payload);
+    if (typeof p?.step !== "number" || typeof p.total !== "number") return;
+    bar.update(p.step, p.total, { loss: Number(p.loss ?? Number.NaN).toFixed(3), acc: Number(p.accuracy ?? Number.NaN).toFixed(2) });
   }, 500);
   try {
     for (;;) {
@@ -82,7 +73,7 @@ async function waitForJob(db: Db, jobId: number) {
     }
   } finally {
     clearInterval(show);
-    bar?.stop();
+    bar.stop();
   }
 }
 
@@ -335,30 +326,17 @@ const COMMANDS: Record<string, Command> = {
       const format = (typeof f.format === "string" ? f.format : "arbiter") as ImportFormat;
       if (!IMPORT_FORMATS.includes(format)) throw new UsageError(`--format is one of ${IMPORT_FORMATS.join(", ")}`);
       const projectId = resolveProject(db, required(f, "project"));
-      const bar = process.stderr.isTTY
-        ? new cliProgress.SingleBar(
-            {
-              stream: process.stderr,
-              format: "importing [{bar}] {percentage}% | {value}/{total} MB | {eta_formatted} left",
-              hideCursor: true,
-            },
-            cliProgress.Presets.shades_classic,
-          )
-        : null;
-      let started = false;
+      const bar = progressBar("importing [{bar}] {percentage}% | {value}/{total} MB | {eta_formatted} left");
       const result = importItems(db, {
         projectId,
         file,
         format,
         onProgress: (done, total) => {
-          if (!bar) return;
           const mb = (n: number) => Math.round((n / 1e6) * 10) / 10;
-          if (!started) bar.start(mb(total), 0);
-          started = true;
-          bar.update(mb(done));
+          bar.update(mb(done), mb(total));
         },
       });
-      bar?.stop();
+      bar.stop();
       const json = { items: result.items, responses: result.responses, judgments: result.judgments, errors: result.errors };
       if (result.errorCount > 0) {
         const lines = result.errors.slice(0, 20).map((e) => formatIssue(e, file));
@@ -406,28 +384,15 @@ const COMMANDS: Record<string, Command> = {
       }
       const projectId = resolveProject(db, required(f, "project"));
       const out = required(f, "out");
-      const bar = process.stderr.isTTY
-        ? new cliProgress.SingleBar(
-            { stream: process.stderr, format: "exporting [{bar}] {percentage}% | {value}/{total} items", hideCursor: true },
-            cliProgress.Presets.shades_classic,
-          )
-        : null;
-      let started = false;
+      const bar = progressBar("exporting [{bar}] {percentage}% | {value}/{total} items");
       const r = await exportSnapshot(db, {
         projectId,
         format,
         policies: parsed.data,
         out,
-        onProgress(done, total) {
-          if (!bar) return;
-          if (!started) {
-            bar.start(Math.max(total, done), 0);
-            started = true;
-          }
-          bar.update(done);
-        },
+        onProgress: bar.update,
       });
-      bar?.stop();
+      bar.stop();
       return { json: r, text: `wrote ${r.rows} rows to ${out} (sha256 ${r.sha256}, snapshot ${r.snapshot})` };
     },
   },

@@ -3,7 +3,6 @@
  * responses as a scored dataset) and `queue` (active-learning order of a project's queue). Each is a
  * thin shell over server/domain/scoring with the scoring worker pool of server/jobs.
  */
-import cliProgress from "cli-progress";
 import type { Db } from "@/server/db";
 import {
   getScoringModel,
@@ -15,6 +14,7 @@ import {
 import { QUEUE_STRATEGIES, type QueueStrategy } from "@/server/domain/scoring/queue-order";
 import { scoreJsonlFile } from "@/server/domain/scoring/score-file";
 import { ScoringPool, scorerFor } from "@/server/jobs/scoring";
+import { progressBar } from "./progress";
 
 type Flags = Record<string, string | boolean | undefined>;
 type Command = {
@@ -29,21 +29,6 @@ export type CliHelpers = {
   intFlag: (flags: Flags, name: string, fallback: number) => number;
   resolveProject: (db: Db, ref: string) => number;
 };
-
-function progressBar(format: string): { update: (done: number, total: number) => void; stop: () => void } {
-  if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
-  const bar = new cliProgress.SingleBar({ stream: process.stderr, format, hideCursor: true }, cliProgress.Presets.shades_classic);
-  let started = false;
-  return {
-    update(done, total) {
-      if (!started) bar.start(total, 0);
-      started = true;
-      bar.setTotal(total);
-      bar.update(done);
-    },
-    stop: () => bar.stop(),
-  };
-}
 
 function poolFor(h: CliHelpers, f: Flags): ScoringPool {
   const device = typeof f.device === "string" ? f.device : "auto";
