@@ -7,6 +7,7 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Bar, BarChart, CartesianGrid, Cell, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { IdSelect } from "@/app/_components/id-select";
 import { Markdown } from "@/app/_components/markdown";
 import { useTRPC } from "@/app/_components/trpc";
 import type { Content } from "@/db/schema";
@@ -52,37 +53,15 @@ export function PlaygroundPanel() {
       <h1 className="text-xl font-semibold">Reward-model playground</h1>
       {models.isSuccess && models.data.length === 0 && <p className="text-slate-600">No models yet: train one on the Train page.</p>}
       <div className="flex flex-wrap items-end gap-3 rounded border border-slate-200 bg-white p-4 text-sm">
-        <label className="flex flex-col gap-1">
-          Model
-          <select
-            className="rounded border px-2 py-1"
-            data-testid="playground-model"
-            value={model}
-            onChange={(e) => setModelId(Number(e.target.value))}
-          >
-            {(models.data ?? []).map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="flex flex-col gap-1">
-          Load an item from
-          <select
-            className="rounded border px-2 py-1"
-            data-testid="playground-project"
-            value={projectId}
-            onChange={(e) => setProjectId(Number(e.target.value))}
-          >
-            <option value={0}>(type your own)</option>
-            {(projects.data ?? []).map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <IdSelect label="Model" testId="playground-model" value={model} onChange={setModelId} options={models.data ?? []} />
+        <IdSelect
+          label="Load an item from"
+          testId="playground-project"
+          value={projectId}
+          onChange={setProjectId}
+          options={projects.data ?? []}
+          none={{ label: "(type your own)" }}
+        />
         {projectId > 0 && (
           <label className="flex flex-col gap-1">
             Item

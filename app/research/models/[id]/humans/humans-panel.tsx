@@ -8,6 +8,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { IdSelect } from "@/app/_components/id-select";
 import { Markdown } from "@/app/_components/markdown";
 import { ProgressBar } from "@/app/_components/progress-bar";
 import { useTRPC } from "@/app/_components/trpc";
@@ -55,21 +56,7 @@ export function HumansPanel({ modelId }: { modelId: number }) {
         Model vs humans: <span data-testid="humans-model">{model?.name ?? `model ${modelId}`}</span>
       </h1>
       <div className="flex flex-wrap items-end gap-3 rounded border border-slate-200 bg-white p-4 text-sm">
-        <label className="flex flex-col gap-1">
-          Project
-          <select
-            className="rounded border px-2 py-1"
-            data-testid="humans-project"
-            value={projectId}
-            onChange={(e) => setPicked(Number(e.target.value))}
-          >
-            {(projects.data ?? []).map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <IdSelect label="Project" testId="humans-project" value={projectId} onChange={setPicked} options={projects.data ?? []} />
         <button
           type="button"
           className="rounded bg-slate-900 px-4 py-1 text-white disabled:opacity-50"
@@ -278,23 +265,13 @@ function QueuePanel({ projectId, modelId }: { projectId: number; modelId: number
           </select>
         </label>
         {form.strategy === "disagreement" && (
-          <label className="flex flex-col gap-1">
-            Versus
-            <select
-              className="rounded border px-2 py-1"
-              value={form.versus}
-              onChange={(e) => setForm({ ...form, versus: Number(e.target.value) })}
-            >
-              <option value={0} disabled>
-                pick a model
-              </option>
-              {others.map((m) => (
-                <option key={m.id} value={m.id}>
-                  {m.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <IdSelect
+            label="Versus"
+            value={form.versus}
+            onChange={(versus) => setForm({ ...form, versus })}
+            options={others}
+            none={{ label: "pick a model", disabled: true }}
+          />
         )}
         <label className="flex flex-col gap-1">
           Random share
