@@ -25,14 +25,14 @@ export function log(msg: string) {
   process.stderr.write(`${msg}\n`);
 }
 
-export function seedTemplate(): { projectId: number; userIds: number[] } {
+export function seedTemplate(items = ITEMS): { projectId: number; userIds: number[] } {
   fs.rmSync(DIR, { recursive: true, force: true });
   fs.mkdirSync(DIR, { recursive: true });
   const db = openDb(TEMPLATE);
   const project = createProject(db, { name: "bench", overlap: 3, strengthScale: false, rationalePolicy: "off" });
   const file = path.join(DIR, "items.jsonl");
   const out = fs.openSync(file, "w");
-  for (const item of generateDemoItems({ count: ITEMS, seed: 1 })) {
+  for (const item of generateDemoItems({ count: items, seed: 1 })) {
     const { judgments: _skip, ...rest } = item; // humans judge everything in the benchmark
     fs.writeSync(out, `${JSON.stringify(rest)}\n`);
   }

@@ -22,6 +22,7 @@ import {
   appTarget,
   DIR,
   freshCopy,
+  ITEMS,
   log,
   seedTemplate,
   startServer,
@@ -108,7 +109,9 @@ function sendAndDrop(path: string, body: string, cookie: string): Promise<void> 
 
 async function main() {
   log("seeding…");
-  const { projectId, userIds } = seedTemplate();
+  // Enough work for the whole run: at full speed the annotators make about 10k judgments a minute
+  // (3 an item), and a queue that runs dry would end the load early.
+  const { projectId, userIds } = seedTemplate(Math.max(ITEMS, Math.ceil(MINUTES * 6000)));
   const file = freshCopy("soak");
   const setup = new Database(file);
   setup.prepare("UPDATE projects SET lease_seconds = ? WHERE id = ?").run(LEASE_S, projectId);
