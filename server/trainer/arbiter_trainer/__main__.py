@@ -11,6 +11,7 @@ Exit status: 0 done (or cancelled by SIGTERM after saving a checkpoint), 1 error
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import traceback
@@ -32,16 +33,23 @@ def _train(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    code = 0
     try:
         train(load_config(args.config), should_stop=lambda: stop["requested"])
     except (ConfigError, DataError) as e:
         protocol.error(str(e))
-        return 1
+        code = 1
     except Exception as e:
         traceback.print_exc(file=sys.stderr)
         protocol.error(f"{type(e).__name__}: {e}")
-        return 1
-    return 0
+        code = 1
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        # Skip interpreter teardown: destroying torch 1.13's gloo process group from a DDP wrapper's
+        # destructor can deadlock (see train.LIVE_DDP_MODELS); everything worth keeping is written.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def _serve(args: argparse.Namespace) -> int:

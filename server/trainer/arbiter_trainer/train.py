@@ -46,6 +46,11 @@ from .tokenizer import Tokenizer
 MIN_LR_RATIO = 0.1  # cosine decays to 10% of the peak (nanoGPT)
 PROGRESS_EVERY_S = 1.0  # at most one progress line a second (plus the last step of each epoch)
 KEEP_CHECKPOINTS = 2  # periodic checkpoints kept on disk; older ones are deleted
+# DDP wrappers are kept alive until the process ends: with torch 1.13's gloo backend, freeing one
+# (its Reducer destroys the ProcessGroupGloo) can deadlock against the GIL — the destructor joins a gloo
+# worker thread that waits for the GIL the freeing thread holds. A distributed run therefore leaves
+# through os._exit after flushing (see __main__), never through these destructors.
+LIVE_DDP_MODELS: list[nn.Module] = []
 CHECKPOINT_FORMAT = "arbiter-checkpoint-v1"
 
 
@@ -324,6 +329,7 @@ def train(cfg: TrainConfig, should_stop: Callable[[], bool] = lambda: False) -> 
     if info.enabled:
         ids = [device.index] if device.type == "cuda" else None
         model = nn.parallel.DistributedDataParallel(model, device_ids=ids)
+        LIVE_DDP_MODELS.append(model)
     protocol.log(f"train: {total} steps, {cfg.epochs} epochs, device {device}, world {info.world_size}, "
                  f"layout {layout}, bf16 {bf16}, params {sum(p.numel() for p in raw_model.parameters()):,}")
 
