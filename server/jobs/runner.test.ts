@@ -79,6 +79,18 @@ describe("job runner", () => {
     expect(result?.pid).toBeNull();
   });
 
+  it("a cancel while the trainer is still starting ends cancelled, not failed", { timeout: 60_000 }, async () => {
+    const { db, project } = syntheticProject(50);
+    const job = createTrainJob(db, { projectId: project.id, epochs: 50 }, { root: tempDir() });
+    const finished = new JobRunner(db).tick();
+    // The moment the process exists: before Python has imported anything or installed its handler.
+    await vi.waitFor(() => expect(getJob(db, job.id).pid).toBeTruthy(), { timeout: 30_000, interval: 5 });
+    cancelJob(db, job.id);
+    const result = await finished;
+    expect(result?.state, result?.log.slice(-2000)).toBe("cancelled");
+    expect(result?.pid).toBeNull();
+  });
+
   it("fails a job left running by a dead process when it has no checkpoint: never a ghost running", async () => {
     const { db, project } = syntheticProject(5);
     const job = createTrainJob(db, { projectId: project.id }, { root: tempDir() });

@@ -244,6 +244,10 @@ export class JobRunner {
       finishJob(db, job.id, "cancelled", this.stopping ? "the server stopped during training" : null);
     } else if (final?.type === "error") {
       finishJob(db, job.id, "failed", final.message);
+    } else if (exit.signal === "SIGTERM") {
+      // Only a cancel (or this server stopping) sends SIGTERM; it reached the trainer before the
+      // trainer could handle it (starting up), so there is no new checkpoint: the job's last one stays.
+      finishJob(db, job.id, "cancelled", "stopped while the trainer was starting; no new checkpoint");
     } else {
       const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
       const tail = getJob(db, job.id).log.trimEnd().split("\n").slice(-1)[0] ?? "";

@@ -20,10 +20,6 @@ from . import protocol
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .config import ConfigError, load_config
-    from .data import DataError
-    from .train import train
-
     stop = {"requested": False}
 
     def on_signal(signum, _frame) -> None:
@@ -31,8 +27,15 @@ def _train(args: argparse.Namespace) -> int:
         stop["requested"] = True
         protocol.log(f"received signal {signum}: stopping after this step")
 
+    # Before the heavy imports (torch takes seconds): a cancel that comes while they load is a clean
+    # stop at the first step, not a death by SIGTERM.
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+
+    from .config import ConfigError, load_config
+    from .data import DataError
+    from .train import train
+
     code = 0
     try:
         train(load_config(args.config), should_stop=lambda: stop["requested"])
