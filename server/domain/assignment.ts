@@ -74,19 +74,8 @@ const statements = statementsFor((db) => {
       .set({ openSlots: sql`${items.openSlots} - 1` })
       .where(and(eq(items.id, p("itemId")), sql`${items.openSlots} > 0`))
       .prepare(),
+    // repeatOf: null for a queue or gold lease, the earlier assignment for a swapped repeat.
     insertAssignment: db
-      .insert(assignments)
-      .values({
-        projectId: p("projectId"),
-        itemId: p("itemId"),
-        userId: p("userId"),
-        shownOrder: p("shownOrder"),
-        leasedAt: p("now"),
-        deadline: p("deadline"),
-      })
-      .returning({ id: assignments.id })
-      .prepare(),
-    insertRepeat: db
       .insert(assignments)
       .values({
         projectId: p("projectId"),
@@ -262,38 +251,25 @@ export function leaseNextItem(db: Db, params: LeaseParams): LeaseResult {
     if (!next) return { status: "empty" };
     const deadline = now + project.leaseSeconds * 1000;
 
+    const lease = (itemId: number, shownOrder: number[], repeatOf: number | null): LeaseResult => {
+      const inserted = s.insertAssignment.get({ projectId, itemId, userId, shownOrder, now, deadline, repeatOf });
+      if (!inserted) throw new Error("assignment insert returned no row");
+      return { status: "item", item: toAnnotatorItem(db, { id: inserted.id, itemId, shownOrder, deadline }) };
+    };
+
     const kind = project.goldRate > 0 || project.repeatRate > 0 ? chooseLeaseKind(random(), project.goldRate, project.repeatRate) : "queue";
     if (kind === "gold") {
       const g = s.nextGold.get({ projectId, userId });
-      if (g) {
-        const shownOrder = randomOrder(g.k, random);
-        const inserted = s.insertAssignment.get({ projectId, itemId: g.id, userId, shownOrder, now, deadline });
-        if (!inserted) throw new Error("assignment insert returned no row");
-        return { status: "item", item: toAnnotatorItem(db, { id: inserted.id, itemId: g.id, shownOrder, deadline }) };
-      }
+      if (g) return lease(g.id, randomOrder(g.k, random), null);
     } else if (kind === "repeat") {
       const r = s.repeatCandidate.get({ projectId, userId, gap: REPEAT_GAP });
-      if (r) {
-        const shownOrder = [...r.shownOrder].reverse();
-        const inserted = s.insertRepeat.get({ projectId, itemId: r.itemId, userId, shownOrder, now, deadline, repeatOf: r.assignmentId });
-        if (!inserted) throw new Error("assignment insert returned no row");
-        return { status: "item", item: toAnnotatorItem(db, { id: inserted.id, itemId: r.itemId, shownOrder, deadline }) };
-      }
+      if (r) return lease(r.itemId, [...r.shownOrder].reverse(), r.assignmentId);
     }
 
     s.takeSlot.run({ itemId: next.id });
-    const shownOrder = randomOrder(next.k, random);
-    const inserted = s.insertAssignment.get({
-      projectId,
-      itemId: next.id,
-      userId,
-      shownOrder,
-      now,
-      deadline,
-    });
-    if (!inserted) throw new Error("assignment insert returned no row");
+    const result = lease(next.id, randomOrder(next.k, random), null);
     s.upsertCursor.run({ userId, projectId, pos: next.queuePos });
-    return { status: "item", item: toAnnotatorItem(db, { id: inserted.id, itemId: next.id, shownOrder, deadline }) };
+    return result;
   });
 }
 
