@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # npm test: install what is missing, then lint, typecheck, unit tests (vitest), trainer tests
-# (pytest on Debian's python3), a production build and the Playwright e2e suite. Every suite runs
-# even when an earlier one fails; the last line totals them: `N passed, N failed`.
+# (pytest on Debian's python3, then again on torch 2 + transformers + peft), a production build and the
+# Playwright e2e suite. Every suite runs even when an earlier one fails; the last line totals them:
+# `N passed, N failed, N skipped`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 mkdir -p .tmp
-rm -f .tmp/vitest-results.json .tmp/e2e-results.json .tmp/pytest-results.xml
+rm -f .tmp/vitest-results.json .tmp/e2e-results.json .tmp/pytest-results.xml .tmp/pytest-hf-results.xml
 PY="${ARBITER_PYTHON:-/usr/bin/python3}"
 results=()
 
@@ -22,19 +23,32 @@ step typecheck npx tsc --noEmit
 echo; echo "━━ unit (vitest)"
 npx vitest run --reporter=default --reporter=json --outputFile=.tmp/vitest-results.json
 results+=("unit $(node -e '
-  try { const r = require("./.tmp/vitest-results.json"); console.log(r.numPassedTests, r.numFailedTests + (r.success || r.numFailedTests ? 0 : 1)); }
-  catch { console.log("0 1"); }')")
+  try { const r = require("./.tmp/vitest-results.json"); console.log(r.numPassedTests, r.numFailedTests + (r.success || r.numFailedTests ? 0 : 1), r.numPendingTests + r.numTodoTests); }
+  catch { console.log("0 1 0"); }')")
 
-echo; echo "━━ trainer (pytest)"
-if [ -d server/trainer/tests ]; then
-  (cd server/trainer && "$PY" -m pytest -q -p no:cacheprovider --junitxml=../../.tmp/pytest-results.xml)
-  results+=("trainer $(node -e '
+pytest_counts() { # pytest_counts JUNIT_XML → "passed failed skipped"
+  node -e '
     try {
-      const x = require("fs").readFileSync(".tmp/pytest-results.xml", "utf8");
+      const x = require("fs").readFileSync(process.argv[1], "utf8");
       const a = (k) => Number((x.match(new RegExp(`<testsuite[^>]* ${k}="(\\d+)"`)) || [0, 0])[1]);
       const failed = a("failures") + a("errors");
-      console.log(a("tests") - failed - a("skipped"), failed);
-    } catch { console.log("0 1"); }')")
+      console.log(a("tests") - failed - a("skipped"), failed, a("skipped"));
+    } catch { console.log("0 1 0"); }' "$1"
+}
+
+echo; echo "━━ trainer (pytest, Debian's python3-torch)"
+(cd server/trainer && "$PY" -m pytest -q -p no:cacheprovider --junitxml=../../.tmp/pytest-results.xml)
+results+=("trainer $(pytest_counts .tmp/pytest-results.xml)")
+
+# The same suite on torch 2 with transformers/peft (tests/test_hf.py runs there instead of skipping), in a
+# venv built from server/trainer/requirements-hf.txt. Skipped, and said so, where pip can reach no index.
+echo; echo "━━ trainer-hf (pytest, torch 2 + transformers + peft)"
+if HF_PY=$(bash scripts/trainer-hf-env); then
+  (cd server/trainer && "$HF_PY" -m pytest -q -p no:cacheprovider --junitxml=../../.tmp/pytest-hf-results.xml)
+  results+=("trainer-hf $(pytest_counts .tmp/pytest-hf-results.xml)")
+else
+  echo "trainer-hf: SKIPPED, the venv could not be built (see above)"
+  results+=("trainer-hf 0 0 1")
 fi
 
 step build npx next build
@@ -42,15 +56,16 @@ step build npx next build
 echo; echo "━━ e2e (playwright)"
 npx playwright test
 results+=("e2e $(node -e '
-  try { const s = require("./.tmp/e2e-results.json").stats; console.log(s.expected + s.flaky, s.unexpected + (s.expected + s.flaky + s.unexpected === 0 ? 1 : 0)); }
-  catch { console.log("0 1"); }')")
+  try { const s = require("./.tmp/e2e-results.json").stats; console.log(s.expected + s.flaky, s.unexpected + (s.expected + s.flaky + s.unexpected === 0 ? 1 : 0), s.skipped); }
+  catch { console.log("0 1 0"); }')")
 
 echo; echo "━━ summary"
-passed=0; failed=0
+passed=0; failed=0; skipped=0
 for r in "${results[@]}"; do
-  read -r name p f <<<"$r"
-  printf '  %-10s %5s passed %5s failed\n' "$name" "$p" "$f"
-  passed=$((passed + p)); failed=$((failed + f))
+  read -r name p f k <<<"$r"
+  k=${k:-0}
+  printf '  %-10s %5s passed %5s failed %5s skipped\n' "$name" "$p" "$f" "$k"
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + k))
 done
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

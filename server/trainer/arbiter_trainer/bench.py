@@ -297,7 +297,7 @@ def our_batches(cfg: TrainConfig, layout: str, train_el: list[Element]) -> list[
     return [b for e in range(cfg.epochs) for b in make_batches(costs, cfg.batch_tokens, cfg.seed, e)]
 
 
-def run_ours(s: Setup, layout: str, tiny: bool, non_emb: int) -> dict:
+def run_ours(s: Setup, layout: str, model_row_tokens: int | None, non_emb: int) -> dict:
     cfg, device = s.cfg, s.device
     with PeakMemory(device) as mem:
         with contextlib.redirect_stdout(sys.stderr):  # its protocol lines become log lines here
@@ -308,9 +308,7 @@ def run_ours(s: Setup, layout: str, tiny: bool, non_emb: int) -> dict:
     # Replay the batch construction (pure functions, no model run) to count pads and computed tokens.
     tok = ByteTokenizer()  # build_model's tokenizer for "tiny" and for a bare HF config
     train_el, _ = _load_data(cfg, tok)
-    row_tokens = cfg.pack_row_tokens
-    if row_tokens is None and tiny:
-        row_tokens = 0  # as train() does
+    row_tokens = cfg.pack_row_tokens if cfg.pack_row_tokens is not None else model_row_tokens  # as train() does
     counts = {"computed_tokens": 0, "computed_real_tokens": 0}
     for idx in our_batches(cfg, layout, train_el):
         b = collate([train_el[i] for i in idx], layout, tok.pad_id, row_tokens)
@@ -374,7 +372,6 @@ def build_setup(args: argparse.Namespace, work: str) -> tuple[Setup, dict]:
         cfg_args = {k: v for k, v in QWEN2_0_5B.items() if k not in ("model_type", "architectures")}
         AutoConfig.for_model("qwen2", **cfg_args).save_pretrained(folder)
         raw["base"] = folder
-        raw["prefix_sharing"] = False  # HF attention takes no prefix-sharing mask (model.py)
         label = "Qwen2-0.5B-shaped, random init"
     return Setup(config_from_dict(raw), torch.device("cpu"), False, label), {
         "pairs": len(rows), "min_len": args.min_len, "max_len": args.max_len}
@@ -438,7 +435,7 @@ def run(args: argparse.Namespace, work: str) -> dict:
     # The baseline's batch size: as many optimizer steps as ours unless told otherwise.
     model, tok = build_model(cfg, torch.device("cpu"), False)
     train_el, eval_el = _load_data(cfg, tok)
-    layout, tiny = model.layout, isinstance(model, TinyRewardModel)
+    layout, row_tokens = model.layout, model.row_tokens
     our_steps = len(our_batches(cfg, layout, train_el))
     batch_pairs = args.baseline_batch_pairs or max(1, round(len(train_el) * cfg.epochs / our_steps))
     seq = np.array([len(e.prompt_ids) + len(r) for e in train_el for r in e.response_ids])
@@ -450,7 +447,7 @@ def run(args: argparse.Namespace, work: str) -> dict:
     if device.type == "cuda":
         torch.cuda.empty_cache()
     print("ours: train.train() …", file=sys.stderr)
-    ours = run_ours(setup, layout, tiny, non_emb)
+    ours = run_ours(setup, layout, row_tokens, non_emb)
     peak, peak_note = peak_flops(device, setup.bf16)
     acc = (baseline["eval_accuracy"], ours["eval_accuracy"])
     return {

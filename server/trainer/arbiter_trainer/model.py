@@ -9,10 +9,17 @@ TinyRewardModel  built-in byte-level causal transformer (pre-LN, learned positio
 HFRewardModel    any HF causal-LM config or folder via AutoModelForSequenceClassification (random
                  init when the folder has no weights); its backbone's hidden state at the last real
                  token goes through the model's own `score` head. Optional LoRA (peft), bf16 and
-                 gradient checkpointing. Layout "packed" (one row, position_ids restart per
-                 sequence) when flash-attention-2 is available — transformers then runs varlen
-                 kernels — otherwise "padded". HF attention takes no custom masks portably, so
-                 prefix sharing falls back to unshared sequences there.
+                 gradient checkpointing. Layouts, best first:
+                   flash-attention-2 importable: "packed", one row, position_ids restarting per
+                     sequence; transformers runs varlen kernels (no mask, no pads);
+                   sdpa/eager attention on transformers >= 5: the same block-diagonal (and
+                     prefix-sharing) mask the tiny model builds, passed as a 4D mask, which
+                     transformers >= 5 hands to the kernel as it is; rows as long as the longest
+                     sequence, so C² stays what padding would cost, without the pads;
+                   otherwise "padded" (one sequence per row with an attention_mask).
+
+Every model has `layout` and `row_tokens` (data.collate's row cap: 0 = rows as long as the longest
+unit, for dense masks; None = one row, for varlen kernels).
 
 Saved models use the HF sequence-classification layout (config.json with architectures and
 num_labels 1, model.safetensors or pytorch_model.bin, tokenizer files) — see save_model_dir.
@@ -122,6 +129,7 @@ class TinyRewardModel(nn.Module):
         super().__init__()
         self.config = cfg
         self.layout = "shared"  # the trainer sets "packed" when prefix_sharing is off
+        self.row_tokens: int | None = 0  # dense masks cost C² per row: rows as long as the longest unit
         self.grad_checkpointing = False
         self.tok_emb = nn.Embedding(cfg.vocab_size, cfg.d_model)
         self.pos_emb = nn.Embedding(cfg.max_position_embeddings, cfg.d_model)
@@ -185,13 +193,31 @@ def _supports_position_id_packing() -> bool:
     return Version(transformers.__version__) >= Version("4.44")
 
 
+def _passes_4d_masks() -> bool:
+    """transformers >= 5 (masking_utils) hands a 4D attention mask to sdpa/eager kernels unchanged."""
+    import transformers
+    from packaging.version import Version
+
+    return Version(transformers.__version__).major >= 5
+
+
+def hf_layout(attn_implementation: str, prefix_sharing: bool) -> tuple[str, int | None]:
+    """(layout, row_tokens) for an HF model with this attention implementation; see the module docstring."""
+    if attn_implementation == "flash_attention_2" and _supports_position_id_packing():
+        return "packed", None
+    if attn_implementation in ("sdpa", "eager") and _passes_4d_masks():
+        return ("shared" if prefix_sharing else "packed"), 0
+    return "padded", None
+
+
 class HFRewardModel(nn.Module):
     model_type = "hf"
 
-    def __init__(self, model: nn.Module, layout: str) -> None:
+    def __init__(self, model: nn.Module, layout: str, row_tokens: int | None = None) -> None:
         super().__init__()
         self.model = model  # XForSequenceClassification, or a peft model wrapping one
         self.layout = layout
+        self.row_tokens = row_tokens
 
     def seq_cls_model(self) -> nn.Module:
         return self.model.get_base_model() if hasattr(self.model, "get_base_model") else self.model
@@ -200,11 +226,17 @@ class HFRewardModel(nn.Module):
                 branch_ids: torch.Tensor, last_index: torch.Tensor) -> torch.Tensor:
         inner = self.seq_cls_model()
         backbone = getattr(inner, inner.base_model_prefix)
-        if self.layout == "packed":  # one row; flash-attn splits it at position_ids == 0
-            out = backbone(input_ids=input_ids, position_ids=position_ids, use_cache=False)
-        else:
-            out = backbone(input_ids=input_ids, attention_mask=(segment_ids >= 0).long(),
-                           position_ids=position_ids, use_cache=False)
+        if self.layout == "padded":
+            mask: torch.Tensor | None = (segment_ids >= 0).long()
+        elif self.row_tokens is None:  # varlen kernels split the row where position_ids restart
+            mask = None
+        else:  # the tiny model's block-diagonal / prefix-sharing mask, True = attend
+            mask = attention_mask(segment_ids, branch_ids)
+            if inner.config._attn_implementation == "eager":  # eager adds the mask to the scores
+                dtype = next(backbone.parameters()).dtype
+                mask = torch.zeros(mask.shape, dtype=dtype, device=mask.device).masked_fill(
+                    ~mask, torch.finfo(dtype).min)
+        out = backbone(input_ids=input_ids, attention_mask=mask, position_ids=position_ids, use_cache=False)
         h = out[0]
         return inner.score(h.reshape(-1, h.size(-1))[last_index]).squeeze(-1).float()
 
@@ -216,7 +248,7 @@ def _has_weights(folder: str) -> bool:
 
 
 def build_hf_model(base: str, *, lora, grad_checkpointing: bool, bf16: bool, seed: int,
-                   pad_id: int | None) -> HFRewardModel:
+                   pad_id: int | None, prefix_sharing: bool = False) -> HFRewardModel:
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
     folder = base if os.path.isdir(base) else os.path.dirname(base)
@@ -249,8 +281,8 @@ def build_hf_model(base: str, *, lora, grad_checkpointing: bool, bf16: bool, see
         model = get_peft_model(model, LoraConfig(task_type=TaskType.SEQ_CLS, r=lora.r, lora_alpha=lora.alpha,
                                                  lora_dropout=lora.dropout, target_modules=targets,
                                                  modules_to_save=["score"]))
-    flash = kwargs.get("attn_implementation") == "flash_attention_2" and _supports_position_id_packing()
-    return HFRewardModel(model, "packed" if flash else "padded")
+    impl = getattr(model.config, "_attn_implementation", None) or "eager"
+    return HFRewardModel(model, *hf_layout(impl, prefix_sharing))
 
 
 # ---- building, saving and loading ----------------------------------------------------------------
@@ -281,10 +313,10 @@ def build_model(cfg, device: torch.device, bf16: bool) -> tuple[nn.Module, Token
     else:  # a bare config (random-init benchmark): bytes are valid ids in any real vocabulary
         tok = ByteTokenizer()
     model = build_hf_model(cfg.base, lora=cfg.lora, grad_checkpointing=cfg.grad_checkpointing, bf16=bf16,
-                           seed=cfg.seed, pad_id=tok.pad_id)
-    if cfg.prefix_sharing:
-        print(f"model: HF attention takes no prefix-sharing mask; using unshared {model.layout} sequences",
-              file=sys.stderr)
+                           seed=cfg.seed, pad_id=tok.pad_id, prefix_sharing=cfg.prefix_sharing)
+    if cfg.prefix_sharing and model.layout != "shared":
+        print(f"model: this attention ({model.seq_cls_model().config._attn_implementation}) takes no "
+              f"prefix-sharing mask; using unshared {model.layout} sequences", file=sys.stderr)
     vocab = model.seq_cls_model().config.vocab_size
     if isinstance(tok, ByteTokenizer) and vocab < ByteTokenizer.vocab_size:
         raise ValueError(f"base {cfg.base}: vocab_size {vocab} is too small for the byte tokenizer fallback")
@@ -388,8 +420,8 @@ def load_reward_model(model_dir: str, device: torch.device) -> tuple[nn.Module, 
             tok = load_tokenizer(model_dir)
         except Exception as e:
             raise ModelDirError(f"cannot load {model_dir}: {type(e).__name__}: {e}") from None
-        flash = "attn_implementation" in kwargs and _supports_position_id_packing()
-        model = HFRewardModel(inner, "packed" if flash else "padded")
+        impl = getattr(inner.config, "_attn_implementation", None) or "eager"
+        model = HFRewardModel(inner, *hf_layout(impl, prefix_sharing=False))  # one response per prompt
         max_length = int(getattr(getattr(tok, "tok", None), "model_max_length", 0) or 0) or int(
             getattr(inner.config, "max_position_embeddings", 2048))
         max_length = min(max_length, int(getattr(inner.config, "max_position_embeddings", max_length)))

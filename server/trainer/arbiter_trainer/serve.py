@@ -57,7 +57,7 @@ def score_texts(model, tok, pairs: list[tuple[str, str]], *, max_length: int, ba
         elements.append(Element(p, [r], [], 1.0))
     order = sorted(range(len(elements)), key=lambda i: elements[i].tokens(False))
     out = [0.0] * len(elements)
-    row_tokens = 0 if model.model_type == "arbiter-tiny" else None  # see data.collate
+    row_tokens = model.row_tokens  # see data.collate
     start = 0
     while start < len(order):
         end, used = start, 0

@@ -309,9 +309,7 @@ def train(cfg: TrainConfig, should_stop: Callable[[], bool] = lambda: False) -> 
     model, tok = build_model(cfg, device, bf16)
     train_el, eval_el = _load_data(cfg, tok)
     layout = model.layout
-    row_tokens = cfg.pack_row_tokens
-    if row_tokens is None and model.model_type == "arbiter-tiny":
-        row_tokens = 0  # dense masks cost C² per row: rows as long as the longest sequence, no longer
+    row_tokens = cfg.pack_row_tokens if cfg.pack_row_tokens is not None else model.row_tokens
     costs = [e.tokens(layout == "shared") for e in train_el]
     epoch_batches = [shard_batches(make_batches(costs, cfg.batch_tokens, cfg.seed, e), info.rank, info.world_size)
                      for e in range(cfg.epochs)]
@@ -380,7 +378,7 @@ def train(cfg: TrainConfig, should_stop: Callable[[], bool] = lambda: False) -> 
                 d = (rewards[batch.pair_a] - rewards[batch.pair_b])[~batch.tie]
                 correct = float((d > 0).sum() + 0.5 * (d == 0).sum())
             time_due = cfg.checkpoint_every_seconds > 0 and time.monotonic() - last_ckpt >= cfg.checkpoint_every_seconds
-            stats = torch.tensor([float(should_stop()), float(time_due), batch.n_tokens, float(loss), 1.0, correct,
+            stats = torch.tensor([float(should_stop()), float(time_due), batch.n_tokens, float(loss.detach()), 1.0, correct,
                                   float(d.numel())], dtype=torch.float64)
             if info.enabled:  # one tiny all-reduce: global stats and an agreed stop decision
                 stats = stats.to(device)

@@ -13,8 +13,9 @@ transformers = pytest.importorskip("transformers")
 
 from arbiter_trainer.config import config_from_dict  # noqa: E402
 from arbiter_trainer.data import collate, encode_examples, parse_example  # noqa: E402
-from arbiter_trainer.model import build_model, load_reward_model  # noqa: E402
+from arbiter_trainer.model import HFRewardModel, build_model, hf_layout, load_reward_model  # noqa: E402
 from arbiter_trainer.serve import score_texts  # noqa: E402
+from arbiter_trainer.tokenizer import ByteTokenizer  # noqa: E402
 from arbiter_trainer.train import train  # noqa: E402
 from conftest import protocol_lines, synthetic_rows, write_jsonl  # noqa: E402
 
@@ -47,13 +48,38 @@ def test_hf_reward_is_the_models_own_last_token_score(tmp_path, llama_config):
             assert rewards[2 * i + k].item() == pytest.approx(own.item(), abs=1e-4)
 
 
+@pytest.mark.parametrize("arch", ["llama", "qwen2"])
+@pytest.mark.parametrize("attn", ["sdpa", "eager"])
+def test_hf_mask_layouts_give_the_padded_rewards(arch, attn):
+    """Packed rows and prefix sharing through a 4D mask score every response as padding does, to 1e-5."""
+    torch.manual_seed(0)
+    cfg = transformers.AutoConfig.for_model(arch, vocab_size=300, hidden_size=32, intermediate_size=64,
+                                            num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                                            max_position_embeddings=512, num_labels=1, pad_token_id=0)
+    inner = transformers.AutoModelForSequenceClassification.from_config(cfg, attn_implementation=attn).eval()
+    rows = synthetic_rows(6, seed=3, rankings=3)
+    tok = ByteTokenizer()  # what build_model uses for a bare config
+    els = encode_examples([parse_example(r, "x") for r in rows], tok, 128, keep_ties=False)
+    assert any(len(e.response_ids) > 2 for e in els)
+    rewards = {}
+    for layout, row_tokens in (("padded", None), ("packed", 0), ("shared", 0)):
+        model = HFRewardModel(inner, layout, row_tokens)
+        with torch.no_grad():
+            rewards[layout] = model(**collate(els, layout, tok.pad_id, row_tokens).model_inputs())
+    assert torch.allclose(rewards["packed"], rewards["padded"], atol=1e-5)
+    assert torch.allclose(rewards["shared"], rewards["padded"], atol=1e-5)
+    assert hf_layout(attn, prefix_sharing=True) == ("shared", 0)
+    assert hf_layout(attn, prefix_sharing=False) == ("packed", 0)
+
+
 def test_hf_train_save_and_serve(tmp_path, llama_config, capsys):
     result = train(_cfg(tmp_path, llama_config, epochs=1))
     lines = protocol_lines(capsys.readouterr().out)
     assert result["status"] == "done" and lines[-1]["type"] == "done"
     out = tmp_path / "model"
     cfg = json.loads((out / "config.json").read_text())
-    assert cfg["architectures"] == ["LlamaForSequenceClassification"] and cfg["num_labels"] == 1
+    assert cfg["architectures"] == ["LlamaForSequenceClassification"]
+    assert transformers.AutoConfig.from_pretrained(str(out)).num_labels == 1  # v5 writes id2label only
     assert json.loads((out / "tokenizer_config.json").read_text())["tokenizer_class"] == "ArbiterByteTokenizer"
     model, tok, info = load_reward_model(str(out), torch.device("cpu"))
     items = [("p", "good answer"), ("p", "meh"), ("longer prompt here", "x" * 40)]
