@@ -290,7 +290,7 @@ const COMMANDS: Record<string, Command> = {
       const text = [
         `interpreter: ${d.interpreter} (${d.interpreter_source === "ARBITER_PYTHON" ? "from ARBITER_PYTHON" : "default; set ARBITER_PYTHON to change"})`,
         `torch ${r?.torch ?? "missing"}, transformers ${r?.transformers ?? "missing"}, peft ${r?.peft ?? "missing"}`,
-        `CUDA: ${r?.cuda_available ? JSON.stringify(r.devices) : "none (CPU training with the tiny model)"}`,
+        `CUDA: ${r?.cuda_available ? JSON.stringify(r.devices) : "none (training and scoring run on the CPU)"}`,
         `trainer processes per job: ${d.train_processes}${d.train_processes > 1 ? " (DDP under torchrun)" : ""} (ARBITER_TRAIN_NPROC)`,
         ...(d.missing.length ? ["missing:", ...d.missing.map((m) => `  - ${m}`)] : ["nothing missing"]),
       ].join("\n");

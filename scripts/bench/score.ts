@@ -80,6 +80,7 @@ from arbiter_trainer.train import set_threads
 model_dir, data_file, device = sys.argv[1], sys.argv[2], sys.argv[3]
 dev = torch.device("cuda" if device != "cpu" and torch.cuda.is_available() else "cpu")
 model, tok, info = load_reward_model(model_dir, dev)
+model.layout = "padded"  # an HF model then takes a plain 2D attention mask, as AutoModelForSequenceClassification does
 set_threads(model.model_type == "arbiter-tiny")
 pairs = [json.loads(l) for l in open(data_file)]
 els = []

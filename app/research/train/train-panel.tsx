@@ -189,7 +189,7 @@ export function TrainPanel() {
                       return `GPU ${String(d.index)} ${String(d.name)}: ${gib(d.free_bytes)} of ${gib(d.total_bytes)} GiB free`;
                     })
                     .join(" · ")
-                : "No CUDA device: jobs train on CPU (the tiny model)"}
+                : "No CUDA device: jobs train on the CPU"}
               ; {doctor.data.train_processes} trainer process{doctor.data.train_processes > 1 ? "es (DDP under torchrun)" : ""} per job
             </p>
             {doctor.data.error && <p className="text-red-700">{doctor.data.error}</p>}

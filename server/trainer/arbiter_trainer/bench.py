@@ -4,6 +4,7 @@ Run (from server/trainer, or through `npm run bench:train -- …` from the repos
     /usr/bin/python3 -m arbiter_trainer.bench                       # CPU default: tiny model, 600 pairs, 64-512 tokens
     /usr/bin/python3 -m arbiter_trainer.bench --json                # one JSON object on stdout
     python3 -m arbiter_trainer.bench --model qwen2-0.5b --pairs 4000 --min-len 128 --max-len 2048   # GPU
+    python3 -m arbiter_trainer.bench --model qwen2-mini --lr 3e-4                                # HF path on a CPU
 
 One process, one synthetic HH-like data set (whole sequences log-uniform over --min-len..--max-len
 tokens; the chosen response ends with a helpful closing, the rejected one with an unhelpful one, so
@@ -16,7 +17,8 @@ optimizer (AdamW, warmup + cosine, clipping) and held-out split. Two arms:
             packing, no prefix sharing). The batch size defaults to the one that gives the same number
             of optimizer steps as ours, so both follow the same LR schedule.
   ours      train.train() itself, on the same data file and config: length-grouped token-budget
-            batches, padding-free packing, the prompt computed once for both responses (tiny model).
+            batches, padding-free packing, the prompt computed once for both responses (tiny model, and HF
+            models on sdpa/eager attention with transformers >= 5; one-row varlen rows with flash-attn).
 
 Both arms are then scored by the trainer's evaluate() on the same held-out pairs.
 
@@ -40,11 +42,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
+import gc
 import json
 import math
 import os
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import threading
@@ -75,6 +80,15 @@ QWEN2_0_5B = {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hid
               "use_sliding_window": False, "sliding_window": 131072, "max_window_layers": 24,
               "attention_dropout": 0.0, "initializer_range": 0.02, "bos_token_id": 151643,
               "eos_token_id": 151643, "torch_dtype": "bfloat16"}
+
+# The same architecture (GQA with 2 KV heads, head dim 64, SwiGLU, RMSNorm, RoPE) at a size a 2-core CPU
+# trains in minutes; its vocabulary is cut to the byte tokenizer's ids (random init, no real tokenizer).
+QWEN2_MINI = {**QWEN2_0_5B, "hidden_size": 256, "intermediate_size": 1408, "num_hidden_layers": 4,
+              "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 512,
+              "max_position_embeddings": 4096, "sliding_window": 4096, "max_window_layers": 4,
+              "torch_dtype": "float32"}
+HF_PRESETS = {"qwen2-0.5b": (QWEN2_0_5B, "Qwen2-0.5B-shaped, random init"),
+              "qwen2-mini": (QWEN2_MINI, "Qwen2 architecture at 4 x 256 (CPU size), random init")}
 
 GOOD_ENDINGS = ("I hope this helps, and let me know if you have more questions.",
                 "Here is a summary of the steps above so you can follow them safely.",
@@ -140,6 +154,13 @@ def _rss_bytes() -> int | None:
         return None
 
 
+def _release_freed_memory() -> None:
+    """Collect garbage and hand glibc's free heap pages back to the OS (malloc_trim), where there is glibc."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 class PeakMemory:
     """Peak memory of one arm: CUDA max_memory_allocated, or on CPU the resident-set growth over the
     arm (a sampling thread; torch ops release the GIL) and the ru_maxrss growth."""
@@ -157,6 +178,7 @@ class PeakMemory:
             torch.cuda.reset_peak_memory_stats(self.device)
             self._start = torch.cuda.memory_allocated(self.device)
         else:
+            _release_freed_memory()  # else the second arm reuses the first one's pages and looks free
             self._start = _rss_bytes() or 0
             self._peak = self._start
             self._maxrss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -276,7 +298,7 @@ def run_baseline(s: Setup, batch_pairs: int) -> dict:
                 if cfg.max_grad_norm > 0:
                     nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
                 optimizer.step()
-                losses.append(float(loss))  # also waits for the GPU, as train.py's step does
+                losses.append(float(loss.detach()))  # also waits for the GPU, as train.py's step does
                 step += 1
                 seconds += time.perf_counter() - t0
                 if time.monotonic() - last_log >= 10 or step == total:
@@ -369,10 +391,10 @@ def build_setup(args: argparse.Namespace, work: str) -> tuple[Setup, dict]:
         from transformers import AutoConfig
 
         folder = os.path.join(work, args.model)
-        cfg_args = {k: v for k, v in QWEN2_0_5B.items() if k not in ("model_type", "architectures")}
+        preset, label = HF_PRESETS[args.model]
+        cfg_args = {k: v for k, v in preset.items() if k not in ("model_type", "architectures")}
         AutoConfig.for_model("qwen2", **cfg_args).save_pretrained(folder)
         raw["base"] = folder
-        label = "Qwen2-0.5B-shaped, random init"
     return Setup(config_from_dict(raw), torch.device("cpu"), False, label), {
         "pairs": len(rows), "min_len": args.min_len, "max_len": args.max_len}
 
@@ -380,7 +402,9 @@ def build_setup(args: argparse.Namespace, work: str) -> tuple[Setup, dict]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python3 -m arbiter_trainer.bench",
                                 description="reward-model training throughput: TRL-style padded baseline vs ours")
-    p.add_argument("--model", choices=("tiny", "qwen2-0.5b"), default="tiny")
+    p.add_argument("--model", choices=("tiny", *HF_PRESETS), default="tiny",
+                   help="tiny byte-level model, or a random-init Qwen2 (needs transformers): 0.5B shape for a GPU, "
+                        "mini for a CPU")
     p.add_argument("--pairs", type=int, default=None, help="synthetic pairs (default 600 on CPU, 4000 on CUDA)")
     p.add_argument("--min-len", type=int, default=None, help="shortest prompt+response sequence in tokens "
                    "(default 64 on CPU, 128 on CUDA)")
@@ -398,6 +422,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--heads", type=int, default=4)
     p.add_argument("--d-ff", type=int, default=512)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--keep-model", metavar="DIR", default=None,
+                   help="copy ours' trained model directory here (e.g. for `npm run bench:score -- --model-dir DIR`)")
     args = p.parse_args(argv)
     cuda = args.device != "cpu" and torch.cuda.is_available()
     # The issue's spread is 128-2048 tokens. The tiny model's dense masks cost C^2 per row on torch 1.13,
@@ -448,6 +474,9 @@ def run(args: argparse.Namespace, work: str) -> dict:
         torch.cuda.empty_cache()
     print("ours: train.train() …", file=sys.stderr)
     ours = run_ours(setup, layout, row_tokens, non_emb)
+    if args.keep_model:
+        shutil.copytree(cfg.output_dir, args.keep_model, ignore=shutil.ignore_patterns("checkpoints"),
+                        dirs_exist_ok=True)
     peak, peak_note = peak_flops(device, setup.bf16)
     acc = (baseline["eval_accuracy"], ours["eval_accuracy"])
     return {

@@ -17,7 +17,7 @@ OPTIONAL = {
     "peft": "LoRA (config \"lora\")",
     "accelerate": "large HF checkpoints (device_map / low-memory loading)",
     "safetensors": "model.safetensors output (falls back to pytorch_model.bin)",
-    "flash_attn": "padding-free packing for HF models on GPU (flash-attention-2 varlen)",
+    "flash_attn": "one-row varlen packing for HF models on GPU (without it: block-diagonal masks through sdpa)",
 }
 
 
@@ -57,7 +57,7 @@ def report() -> dict[str, Any]:
                                        "free_bytes": free, "total_bytes": total})
             out["bf16_supported"] = bool(torch.cuda.is_bf16_supported())
         else:
-            out["missing"].append("cuda: GPU training and bf16 (CPU training works with base \"tiny\")")
+            out["missing"].append("cuda: GPU training and bf16 (training runs on the CPU, slowly for HF models)")
         if int(torch.__version__.split(".")[0]) < 2:
             out["missing"].append("torch>=2: fused scaled_dot_product_attention (a slower masked softmax is used)")
     if out["numpy"] is None:

@@ -185,20 +185,21 @@ def _flash_attn_available() -> bool:
     return torch.cuda.is_available()
 
 
-def _supports_position_id_packing() -> bool:
-    """transformers >= 4.44 runs flash-attn varlen kernels from position_ids that restart at 0."""
+def _transformers_at_least(version: str) -> bool:
     import transformers
     from packaging.version import Version
 
-    return Version(transformers.__version__) >= Version("4.44")
+    return Version(transformers.__version__) >= Version(version)
+
+
+def _supports_position_id_packing() -> bool:
+    """transformers >= 4.44 runs flash-attn varlen kernels from position_ids that restart at 0."""
+    return _transformers_at_least("4.44")
 
 
 def _passes_4d_masks() -> bool:
     """transformers >= 5 (masking_utils) hands a 4D attention mask to sdpa/eager kernels unchanged."""
-    import transformers
-    from packaging.version import Version
-
-    return Version(transformers.__version__).major >= 5
+    return _transformers_at_least("5.0")
 
 
 def hf_layout(attn_implementation: str, prefix_sharing: bool) -> tuple[str, int | None]:
@@ -238,7 +239,9 @@ class HFRewardModel(nn.Module):
                     ~mask, torch.finfo(dtype).min)
         out = backbone(input_ids=input_ids, attention_mask=mask, position_ids=position_ids, use_cache=False)
         h = out[0]
-        return inner.score(h.reshape(-1, h.size(-1))[last_index]).squeeze(-1).float()
+        pooled = h.reshape(-1, h.size(-1))[last_index]
+        head_dtype = next(inner.score.parameters()).dtype  # fp32 under a bf16 LoRA base (build_hf_model)
+        return inner.score(pooled.to(head_dtype)).squeeze(-1).float()
 
 
 def _has_weights(folder: str) -> bool:
@@ -256,9 +259,10 @@ def build_hf_model(base: str, *, lora, grad_checkpointing: bool, bf16: bool, see
     config.num_labels = 1
     if pad_id is not None:
         config.pad_token_id = pad_id
-    kwargs: dict[str, Any] = {}
-    if bf16 and lora is not None:  # frozen base in bf16; adapters and head stay fp32 (peft upcasts)
-        kwargs["torch_dtype"] = torch.bfloat16
+    # Always explicit: transformers 5 builds and loads in the config's dtype ("auto"), and Qwen2's says
+    # bfloat16. Full fine-tuning keeps fp32 master weights (bf16 is autocast); LoRA's frozen base may be bf16.
+    dtype = torch.bfloat16 if bf16 and lora is not None else torch.float32
+    kwargs: dict[str, Any] = {"dtype" if _transformers_at_least("4.56") else "torch_dtype": dtype}
     if bf16 and _flash_attn_available():
         kwargs["attn_implementation"] = "flash_attention_2"
     torch.manual_seed(seed)  # random-init benchmarks are reproducible
@@ -281,6 +285,9 @@ def build_hf_model(base: str, *, lora, grad_checkpointing: bool, bf16: bool, see
         model = get_peft_model(model, LoraConfig(task_type=TaskType.SEQ_CLS, r=lora.r, lora_alpha=lora.alpha,
                                                  lora_dropout=lora.dropout, target_modules=targets,
                                                  modules_to_save=["score"]))
+        # peft upcasts the adapters to fp32 but copies the head in the base's dtype: an optimizer stepping
+        # bf16 weights loses small updates, so the head (original and trainable copy) goes to fp32 too.
+        model.get_base_model().score.float()
     impl = getattr(model.config, "_attn_implementation", None) or "eager"
     return HFRewardModel(model, *hf_layout(impl, prefix_sharing))
 

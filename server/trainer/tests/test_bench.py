@@ -99,3 +99,14 @@ def test_qwen_without_transformers_is_a_clear_error():
     assert r.stdout == ""
     assert r.stderr.startswith("error: --model qwen2-0.5b: needs the transformers package")
     assert "Traceback" not in r.stderr
+
+
+def test_keep_model_leaves_a_loadable_model_without_checkpoints(tmp_path):
+    from arbiter_trainer.model import load_reward_model
+
+    keep = tmp_path / "rm"
+    r = _bench(*TINY_ARGS, "--json", "--keep-model", str(keep))
+    assert r.returncode == 0, r.stderr
+    assert (keep / "config.json").exists() and not (keep / "checkpoints").exists()
+    model, _, info = load_reward_model(str(keep), torch.device("cpu"))
+    assert info["model_type"] == "arbiter-tiny" and info["reward_std"] > 0

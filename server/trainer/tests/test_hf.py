@@ -98,3 +98,25 @@ def test_hf_lora_merges_into_a_plain_model(tmp_path, llama_config, capsys):
     names = os.listdir(tmp_path / "model")
     assert "adapter_config.json" not in names and "config.json" in names
     load_reward_model(str(tmp_path / "model"), torch.device("cpu"))
+
+
+def test_hf_weights_are_fp32_unless_a_lora_base_is_bf16(tmp_path):
+    """transformers 5 builds in the config's dtype (Qwen2's says bfloat16): full fine-tuning must not train bf16
+    weights, and under bf16 LoRA the frozen base is bf16 while every trainable tensor (adapters, head) is fp32."""
+    pytest.importorskip("peft")
+    cfg = transformers.AutoConfig.for_model("qwen2", vocab_size=300, hidden_size=32, intermediate_size=64,
+                                            num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                                            max_position_embeddings=256, torch_dtype="bfloat16")
+    cfg.save_pretrained(str(tmp_path / "base"))
+    base = str(tmp_path / "base")
+    full, _ = build_model(_cfg(tmp_path, base), torch.device("cpu"), bf16=True)
+    assert {p.dtype for p in full.parameters()} == {torch.float32}
+    lora, tok = build_model(_cfg(tmp_path, base, lora={"r": 4, "alpha": 8}), torch.device("cpu"), bf16=True)
+    trainable = {p.dtype for p in lora.parameters() if p.requires_grad}
+    frozen = {p.dtype for n, p in lora.named_parameters() if not p.requires_grad and "score" not in n}
+    assert trainable == {torch.float32} and frozen == {torch.bfloat16}
+    els = encode_examples([parse_example(r, "x") for r in synthetic_rows(3, seed=1)], tok, 64, keep_ties=False)
+    rewards = lora(**collate(els, lora.layout, tok.pad_id, lora.row_tokens).model_inputs())
+    assert rewards.dtype == torch.float32 and torch.isfinite(rewards).all()
+    rewards.sum().backward()
+    assert all(p.grad is not None for p in lora.parameters() if p.requires_grad)
