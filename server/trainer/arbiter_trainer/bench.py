@@ -86,7 +86,7 @@ QWEN2_0_5B = {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hid
 QWEN2_MINI = {**QWEN2_0_5B, "hidden_size": 256, "intermediate_size": 1408, "num_hidden_layers": 4,
               "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 512,
               "max_position_embeddings": 4096, "sliding_window": 4096, "max_window_layers": 4,
-              "torch_dtype": "float32"}
+              "bos_token_id": None, "eos_token_id": None, "torch_dtype": "float32"}
 HF_PRESETS = {"qwen2-0.5b": (QWEN2_0_5B, "Qwen2-0.5B-shaped, random init"),
               "qwen2-mini": (QWEN2_MINI, "Qwen2 architecture at 4 x 256 (CPU size), random init")}
 
