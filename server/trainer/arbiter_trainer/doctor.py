@@ -13,7 +13,8 @@ import sys
 from typing import Any
 
 OPTIONAL = {
-    "transformers": "HF base models (base other than \"tiny\")",
+    "transformers": "HF base models (base other than \"tiny\"); `bash scripts/trainer-hf-env` builds a venv with it "
+                    "(CPU), ARBITER_PYTHON=the python it prints",
     "peft": "LoRA (config \"lora\")",
     "accelerate": "large HF checkpoints (device_map / low-memory loading)",
     "safetensors": "model.safetensors output (falls back to pytorch_model.bin)",
