@@ -44,7 +44,7 @@ results+=("trainer $(pytest_counts .tmp/pytest-results.xml)")
 # venv built from server/trainer/requirements-hf.txt. Skipped, and said so, where pip can reach no index.
 echo; echo "━━ trainer-hf (pytest, torch 2 + transformers + peft)"
 if HF_PY=$(bash scripts/trainer-hf-env); then
-  (cd server/trainer && "$HF_PY" -m pytest -q -p no:cacheprovider --junitxml=../../.tmp/pytest-hf-results.xml)
+  (cd server/trainer && ARBITER_PYTHON="$HF_PY" "$HF_PY" -m pytest -q -p no:cacheprovider --junitxml=../../.tmp/pytest-hf-results.xml)
   results+=("trainer-hf $(pytest_counts .tmp/pytest-hf-results.xml)")
 else
   echo "trainer-hf: SKIPPED, the venv could not be built (see above)"

@@ -3,8 +3,12 @@
 Random-init tiny Llama from a config.json: no weights are downloaded, ever.
 """
 
+import contextlib
 import json
 import os
+import signal
+import socket
+import subprocess
 
 import pytest
 import torch
@@ -17,7 +21,7 @@ from arbiter_trainer.model import HFRewardModel, build_model, hf_layout, load_re
 from arbiter_trainer.serve import score_texts  # noqa: E402
 from arbiter_trainer.tokenizer import ByteTokenizer  # noqa: E402
 from arbiter_trainer.train import train  # noqa: E402
-from conftest import protocol_lines, synthetic_rows, write_jsonl  # noqa: E402
+from conftest import PYTHON, TRAINER_DIR, protocol_lines, synthetic_rows, write_jsonl  # noqa: E402
 
 
 @pytest.fixture
@@ -120,3 +124,32 @@ def test_hf_weights_are_fp32_unless_a_lora_base_is_bf16(tmp_path):
     assert rewards.dtype == torch.float32 and torch.isfinite(rewards).all()
     rewards.sum().backward()
     assert all(p.grad is not None for p in lora.parameters() if p.requires_grad)
+
+
+def test_hf_lora_under_torchrun_two_gloo_processes(tmp_path, llama_config):
+    """The multi-GPU path with an HF base and LoRA, on CPU: DDP over 2 gloo ranks, rank 0 saves a merged model."""
+    pytest.importorskip("peft")
+    write_jsonl(tmp_path / "train.jsonl", synthetic_rows(60, seed=6))
+    config = tmp_path / "run.json"
+    config.write_text(json.dumps({"train_file": "train.jsonl", "output_dir": "model", "base": llama_config,
+                                  "epochs": 1, "max_length": 64, "batch_tokens": 1024, "eval_fraction": 0.2,
+                                  "lora": {"r": 4, "alpha": 8}, "device": "cpu"}))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [PYTHON, "-m", "torch.distributed.run", "--nnodes", "1", "--nproc_per_node", "2", "--master_addr",
+           "127.0.0.1", "--master_port", str(port), "-m", "arbiter_trainer", "train", "--config", str(config)]
+    env = {**os.environ, "PYTHONPATH": TRAINER_DIR, "ARBITER_DIST_TIMEOUT_S": "45"}
+    proc = subprocess.Popen(cmd, cwd=TRAINER_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=150)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0, err
+    lines = protocol_lines(out)
+    assert lines[-1]["type"] == "done" and lines[-1]["metrics"]["world_size"] == 2
+    assert "adapter_config.json" not in os.listdir(tmp_path / "model")
+    model, tok, info = load_reward_model(str(tmp_path / "model"), torch.device("cpu"))
+    assert info["model_type"] == "llama" and model.layout == "packed"
