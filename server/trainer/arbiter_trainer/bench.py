@@ -63,7 +63,7 @@ import torch.nn as nn
 from .config import TrainConfig, config_from_dict
 from .data import Element, collate, make_batches
 from .losses import bradley_terry_loss
-from .model import HFRewardModel, TinyRewardModel, build_model, transformers_available
+from .model import HFRewardModel, TinyRewardModel, build_model, row_cap, transformers_available
 from .tokenizer import ByteTokenizer
 from .train import (DistInfo, _autocast, _load_data, _make_optimizer, evaluate, lr_at, pick_device, seed_everything,
                     set_threads, train, use_bf16, MIN_LR_RATIO)
@@ -319,7 +319,7 @@ def our_batches(cfg: TrainConfig, layout: str, train_el: list[Element]) -> list[
     return [b for e in range(cfg.epochs) for b in make_batches(costs, cfg.batch_tokens, cfg.seed, e)]
 
 
-def run_ours(s: Setup, layout: str, model_row_tokens: int | None, non_emb: int) -> dict:
+def run_ours(s: Setup, layout: str, row_tokens: int | None, non_emb: int) -> dict:
     cfg, device = s.cfg, s.device
     with PeakMemory(device) as mem:
         with contextlib.redirect_stdout(sys.stderr):  # its protocol lines become log lines here
@@ -330,7 +330,6 @@ def run_ours(s: Setup, layout: str, model_row_tokens: int | None, non_emb: int) 
     # Replay the batch construction (pure functions, no model run) to count pads and computed tokens.
     tok = ByteTokenizer()  # build_model's tokenizer for "tiny" and for a bare HF config
     train_el, _ = _load_data(cfg, tok)
-    row_tokens = cfg.pack_row_tokens if cfg.pack_row_tokens is not None else model_row_tokens  # as train() does
     counts = {"computed_tokens": 0, "computed_real_tokens": 0}
     for idx in our_batches(cfg, layout, train_el):
         b = collate([train_el[i] for i in idx], layout, tok.pad_id, row_tokens)
@@ -461,7 +460,7 @@ def run(args: argparse.Namespace, work: str) -> dict:
     # The baseline's batch size: as many optimizer steps as ours unless told otherwise.
     model, tok = build_model(cfg, torch.device("cpu"), False)
     train_el, eval_el = _load_data(cfg, tok)
-    layout, row_tokens = model.layout, model.row_tokens
+    layout, row_tokens = model.layout, row_cap(model, cfg.pack_row_tokens)  # as train() does
     our_steps = len(our_batches(cfg, layout, train_el))
     batch_pairs = args.baseline_batch_pairs or max(1, round(len(train_el) * cfg.epochs / our_steps))
     seq = np.array([len(e.prompt_ids) + len(r) for e in train_el for r in e.response_ids])

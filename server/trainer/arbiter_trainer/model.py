@@ -211,6 +211,12 @@ def hf_layout(attn_implementation: str, prefix_sharing: bool) -> tuple[str, int 
     return "padded", None
 
 
+def row_cap(model: nn.Module, configured: int | None) -> int | None:
+    """data.collate's row cap for `model`: a configured `pack_row_tokens` applies to dense-mask layouts only;
+    varlen kernels (row_tokens None) must get one row, or sequences in other rows would see each other."""
+    return model.row_tokens if model.row_tokens is None or configured is None else configured
+
+
 class HFRewardModel(nn.Module):
     model_type = "hf"
 

@@ -40,7 +40,7 @@ from .data import (Batch, DataError, Element, collate, encode_examples, load_exa
                    shard_batches, split_eval)
 from .losses import preference_loss
 from .metrics import pair_metrics
-from .model import build_model, save_model_dir
+from .model import build_model, row_cap, save_model_dir
 from .tokenizer import Tokenizer
 
 MIN_LR_RATIO = 0.1  # cosine decays to 10% of the peak (nanoGPT)
@@ -309,7 +309,7 @@ def train(cfg: TrainConfig, should_stop: Callable[[], bool] = lambda: False) -> 
     model, tok = build_model(cfg, device, bf16)
     train_el, eval_el = _load_data(cfg, tok)
     layout = model.layout
-    row_tokens = cfg.pack_row_tokens if cfg.pack_row_tokens is not None else model.row_tokens
+    row_tokens = row_cap(model, cfg.pack_row_tokens)
     costs = [e.tokens(layout == "shared") for e in train_el]
     epoch_batches = [shard_batches(make_batches(costs, cfg.batch_tokens, cfg.seed, e), info.rank, info.world_size)
                      for e in range(cfg.epochs)]

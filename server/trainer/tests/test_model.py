@@ -103,3 +103,14 @@ def test_gradient_checkpointing_gives_the_same_gradients():
         _rewards(model, els, "shared", 0).square().sum().backward()
         grads.append(torch.cat([p.grad.flatten() for p in model.parameters()]))
     torch.testing.assert_close(grads[0], grads[1], atol=1e-6, rtol=1e-5)
+
+
+def test_a_configured_row_cap_applies_to_dense_mask_layouts_only():
+    from arbiter_trainer.model import HFRewardModel, row_cap
+
+    tiny = TinyRewardModel(TinyConfig(d_model=16, n_layers=1, n_heads=2, d_ff=32))
+    assert row_cap(tiny, None) == 0 and row_cap(tiny, 4096) == 4096
+    varlen = HFRewardModel(torch.nn.Identity(), "packed", None)  # flash-attn: one row, whatever the config says
+    assert row_cap(varlen, 4096) is None and row_cap(varlen, None) is None
+    masked = HFRewardModel(torch.nn.Identity(), "shared", 0)
+    assert row_cap(masked, 2048) == 2048 and row_cap(masked, None) == 0
