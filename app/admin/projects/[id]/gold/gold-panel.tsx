@@ -10,6 +10,7 @@ import { useSession } from "next-auth/react";
 import { useState } from "react";
 import { useTRPC } from "@/app/_components/trpc";
 import type { Content } from "@/db/schema";
+import type { GoldListItem } from "@/server/domain/gold";
 
 const PAIR_ANSWERS = [
   { value: "a", label: "Response 1 better" },
@@ -163,16 +164,7 @@ function RatesForm(props: { projectId: number; goldRate: number; repeatRate: num
   );
 }
 
-type GoldItem = {
-  itemId: number;
-  externalId: string | null;
-  prompt: Content;
-  responses: { idx: number; model: string; content: Content }[];
-  gold: { accepted: string[]; explanation: string } | null;
-  judgments: number;
-};
-
-function GoldItemRow({ item, canEdit }: { item: GoldItem; canEdit: boolean }) {
+function GoldItemRow({ item, canEdit }: { item: GoldListItem; canEdit: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [editing, setEditing] = useState(false);
