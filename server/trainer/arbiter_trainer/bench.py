@@ -394,6 +394,7 @@ def build_setup(args: argparse.Namespace, work: str) -> tuple[Setup, dict]:
         cfg_args = {k: v for k, v in preset.items() if k not in ("model_type", "architectures")}
         AutoConfig.for_model("qwen2", **cfg_args).save_pretrained(folder)
         raw["base"] = folder
+        raw["init"] = "random"  # a benchmark of throughput: random weights on purpose
     return Setup(config_from_dict(raw), torch.device("cpu"), False, label), {
         "pairs": len(rows), "min_len": args.min_len, "max_len": args.max_len}
 

@@ -37,7 +37,8 @@ class TrainConfig:
     output_dir: str
     eval_file: str | None = None
     eval_fraction: float = 0.1  # held out of train_file (whole prompts) when eval_file is null
-    base: str = "tiny"  # "tiny" (built-in byte-level model) or an HF causal-LM dir / config.json
+    base: str = "tiny"  # "tiny" (built-in byte-level model), an HF causal-LM dir / config.json, or a Hub id (bases.py)
+    init: str = "pretrained"  # "pretrained": load the base's weights (missing = error); "random": random init on purpose
     tiny: dict[str, Any] | None = None  # overrides for model.TinyConfig (d_model, n_layers, …)
     epochs: int = 1
     lr: float | None = None  # None: 1e-3 tiny, 2e-4 LoRA, 1e-5 full fine-tune
@@ -145,6 +146,7 @@ def config_from_dict(raw: Any, base_dir: str | None = None) -> TrainConfig:
     for name in ("max_grad_norm", "tie_nu"):
         _check(_is_num(opt(name)) and opt(name) > 0, name, "a number > 0", opt(name))
     _check(opt("loss") in ("bt", "bt-ties"), "loss", '"bt" or "bt-ties"', opt("loss"))
+    _check(opt("init") in ("pretrained", "random"), "init", '"pretrained" or "random"', opt("init"))
     for name in ("margin_from_strength", "grad_checkpointing", "prefix_sharing", "deterministic"):
         _check(isinstance(opt(name), bool), name, "true or false", opt(name))
     _check(opt("bf16") in ("auto", True, False), "bf16", '"auto", true or false', opt("bf16"))
@@ -177,7 +179,8 @@ def config_from_dict(raw: Any, base_dir: str | None = None) -> TrainConfig:
         output_dir=_resolve(v["output_dir"], base_dir),
         eval_file=_resolve(v["eval_file"], base_dir) if v.get("eval_file") else None,
         eval_fraction=float(opt("eval_fraction")),
-        base=opt("base") if opt("base") == "tiny" else _resolve(opt("base"), base_dir),
+        base=_resolve_base_spec(opt("base"), base_dir),
+        init=opt("init"),
         tiny=tiny,
         epochs=opt("epochs"),
         lr=None if opt("lr") is None else float(opt("lr")),
@@ -208,9 +211,23 @@ def config_from_dict(raw: Any, base_dir: str | None = None) -> TrainConfig:
         path = getattr(cfg, name)
         if path is not None and not os.path.exists(path):
             raise ConfigError(f"{name}: {path} does not exist")
-    if cfg.base != "tiny" and not os.path.exists(cfg.base):
-        raise ConfigError(f'base: {cfg.base} does not exist (use "tiny" or an HF model folder / config.json)')
     return cfg
+
+
+def _resolve_base_spec(spec: str, base_dir: str | None) -> str:
+    """"tiny"; a local path (relative to the config file) made absolute; else a Hub id kept as it is —
+    bases.resolve_base turns it into a cache folder when the model is built (that may download)."""
+    from .bases import is_hub_id
+
+    if spec == "tiny":
+        return spec
+    path = _resolve(spec, base_dir)
+    if os.path.exists(path):
+        return path
+    if is_hub_id(spec):
+        return spec
+    raise ConfigError(f'base: {path} does not exist (use "tiny", an HF model folder / config.json, '
+                      "or a Hub id owner/name[@revision])")
 
 
 def _default(name: str) -> Any:

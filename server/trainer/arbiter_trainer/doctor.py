@@ -31,6 +31,8 @@ def _version(name: str) -> str | None:
 
 
 def report() -> dict[str, Any]:
+    from .bases import hf_hub_cache, list_bases, models_dir_from_env
+
     out: dict[str, Any] = {
         "python": {"executable": sys.executable, "version": platform.python_version()},
         "torch": _version("torch"),
@@ -42,6 +44,9 @@ def report() -> dict[str, Any]:
         "bf16_supported": False,
         "cpu_count": os.cpu_count(),
         "missing": [],
+        "hf_cache": hf_hub_cache(),
+        "models_dir": models_dir_from_env(),
+        "bases": list_bases(None),
     }
     if out["torch"] is None:
         out["missing"].append("torch: all training and scoring (apt install python3-torch)")

@@ -6,8 +6,8 @@ Both models take the packed tensors from data.collate and return one reward per 
 TinyRewardModel  built-in byte-level causal transformer (pre-LN, learned positions). Runs on
                  torch 1.13 CPU. It builds the block-diagonal (and prefix-sharing) attention mask
                  itself from segment_ids/branch_ids, so it takes every layout, "shared" included.
-HFRewardModel    any HF causal-LM config or folder via AutoModelForSequenceClassification (random
-                 init when the folder has no weights); its backbone's hidden state at the last real
+HFRewardModel    any HF causal-LM folder via AutoModelForSequenceClassification (the base's weights;
+                 random init only with config init "random"; bases.py resolves Hub ids); its backbone's hidden state at the last real
                  token goes through the model's own `score` head. Optional LoRA (peft), bf16 and
                  gradient checkpointing. Layouts, best first:
                    flash-attention-2 importable: "packed", one row, position_ids restarting per
@@ -250,18 +250,22 @@ class HFRewardModel(nn.Module):
         return inner.score(pooled.to(head_dtype)).squeeze(-1).float()
 
 
-def _has_weights(folder: str) -> bool:
-    return os.path.isdir(folder) and any(
-        n.endswith(".safetensors") or (n.startswith("pytorch_model") and n.endswith(".bin"))
-        for n in os.listdir(folder))
-
-
 def build_hf_model(base: str, *, lora, grad_checkpointing: bool, bf16: bool, seed: int,
-                   pad_id: int | None, prefix_sharing: bool = False) -> HFRewardModel:
+                   pad_id: int | None, prefix_sharing: bool = False, init: str = "pretrained",
+                   spec: str | None = None) -> HFRewardModel:
+    """`base`: a resolved folder or config.json (bases.resolve_base); `spec`: what the user named, for errors.
+    init "pretrained" loads the folder's weights (none, or unreadable: BaseError); "random" ignores them."""
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
+    from .bases import BaseError, check_weights
+
+    spec = spec or base
     folder = base if os.path.isdir(base) else os.path.dirname(base)
-    config = AutoConfig.from_pretrained(base)  # a folder, or a config.json path
+    try:
+        config = AutoConfig.from_pretrained(base)  # a folder, or a config.json path
+    except Exception as e:
+        raise BaseError(f"base {spec}: cannot read {os.path.join(folder, 'config.json')}: "
+                        f"{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}") from None
     config.num_labels = 1
     if pad_id is not None:
         config.pad_token_id = pad_id
@@ -272,8 +276,13 @@ def build_hf_model(base: str, *, lora, grad_checkpointing: bool, bf16: bool, see
     if bf16 and _flash_attn_available():
         kwargs["attn_implementation"] = "flash_attention_2"
     torch.manual_seed(seed)  # random-init benchmarks are reproducible
-    if _has_weights(folder):
-        model = AutoModelForSequenceClassification.from_pretrained(folder, config=config, **kwargs)
+    if init == "pretrained":
+        files = check_weights(spec, folder)
+        try:
+            model = AutoModelForSequenceClassification.from_pretrained(folder, config=config, **kwargs)
+        except Exception as e:  # a tensor that does not fit, a pickle that does not load …
+            msg = str(e).strip().splitlines()[0] if str(e).strip() else ""
+            raise BaseError(f"base {spec}: cannot load weights {', '.join(files)}: {type(e).__name__}: {msg}") from None
     else:
         model = AutoModelForSequenceClassification.from_config(config, **kwargs)
     if not hasattr(model, "score"):
@@ -320,13 +329,23 @@ def build_model(cfg, device: torch.device, bf16: bool) -> tuple[nn.Module, Token
             import peft  # noqa: F401
         except ImportError:
             raise RuntimeError("lora: needs the peft package (pip install -r requirements-gpu.txt)") from None
-    folder = cfg.base if os.path.isdir(cfg.base) else os.path.dirname(cfg.base)
+    from .bases import BaseError, resolve_base
+
+    base = resolve_base(cfg.base)
+    folder = base if os.path.isdir(base) else os.path.dirname(base)
     if has_hf_tokenizer(folder):
-        tok: Tokenizer = load_tokenizer(folder)
+        try:
+            tok: Tokenizer = load_tokenizer(folder)
+        except Exception as e:
+            raise BaseError(f"base {cfg.base}: cannot load its tokenizer from {folder}: {type(e).__name__}: {e}") from None
+    elif cfg.init == "pretrained":
+        raise BaseError(f"base {cfg.base}: {folder} has no tokenizer (tokenizer.json, tokenizer_config.json …); "
+                        "pretrained weights need theirs")
     else:  # a bare config (random-init benchmark): bytes are valid ids in any real vocabulary
         tok = ByteTokenizer()
-    model = build_hf_model(cfg.base, lora=cfg.lora, grad_checkpointing=cfg.grad_checkpointing, bf16=bf16,
-                           seed=cfg.seed, pad_id=tok.pad_id, prefix_sharing=cfg.prefix_sharing)
+    model = build_hf_model(base, lora=cfg.lora, grad_checkpointing=cfg.grad_checkpointing, bf16=bf16,
+                           seed=cfg.seed, pad_id=tok.pad_id, prefix_sharing=cfg.prefix_sharing, init=cfg.init,
+                           spec=cfg.base)
     if cfg.prefix_sharing and model.layout != "shared":
         print(f"model: this attention ({model.seq_cls_model().config._attn_implementation}) takes no "
               f"prefix-sharing mask; using unshared {model.layout} sequences", file=sys.stderr)

@@ -176,7 +176,7 @@ def _prune_checkpoints(root: str, keep: int) -> None:
         shutil.rmtree(os.path.join(root, d), ignore_errors=True)
 
 
-_MODEL_FIELDS = ("base", "tiny", "lora", "max_length", "prefix_sharing")
+_MODEL_FIELDS = ("base", "init", "tiny", "lora", "max_length", "prefix_sharing")
 
 
 def load_checkpoint(path: str, cfg: TrainConfig, model: nn.Module, optimizer: torch.optim.Optimizer,

@@ -39,6 +39,8 @@ def test_defaults_and_relative_paths(tmp_path, base):
     ({"eval_file": "missing.jsonl"}, "eval_file"),
     ({"resume_from": "missing.pt"}, "resume_from"),
     ({"base": "no/such/model"}, "base"),
+    ({"base": "./missing-folder"}, "base"),
+    ({"init": "zeros"}, "init"),
     ({"train_file": None}, "train_file"),
     ({"learning_rate": 0.1}, "learning_rate"),
 ])
@@ -57,3 +59,11 @@ def test_bad_json_file(tmp_path):
     (tmp_path / "run.json").write_text("{")
     with pytest.raises(ConfigError, match="not valid JSON"):
         load_config(str(tmp_path / "run.json"))
+
+
+def test_base_is_tiny_a_local_folder_or_a_hub_id(tmp_path, base):
+    (tmp_path / "models" / "m").mkdir(parents=True)
+    assert config_from_dict({**base, "base": "models/m"}, base_dir=str(tmp_path)).base == str(tmp_path / "models" / "m")
+    cfg = config_from_dict({**base, "base": "Qwen/Qwen2.5-0.5B-Instruct@main"}, base_dir=str(tmp_path))
+    assert (cfg.base, cfg.init) == ("Qwen/Qwen2.5-0.5B-Instruct@main", "pretrained")  # resolved when the model is built
+    assert config_from_dict({**base, "init": "random"}, base_dir=str(tmp_path)).init == "random"

@@ -35,7 +35,7 @@ def llama_config(tmp_path):
 def _cfg(tmp_path, base, **kw):
     write_jsonl(tmp_path / "train.jsonl", synthetic_rows(40, seed=7, rankings=4))
     return config_from_dict({"train_file": "train.jsonl", "output_dir": "model", "base": base, "max_length": 64,
-                             "batch_tokens": 1024, "device": "cpu", **kw}, str(tmp_path))
+                             "batch_tokens": 1024, "device": "cpu", "init": "random", **kw}, str(tmp_path))
 
 
 def test_hf_reward_is_the_models_own_last_token_score(tmp_path, llama_config):
@@ -133,7 +133,7 @@ def test_hf_lora_under_torchrun_two_gloo_processes(tmp_path, llama_config):
     config = tmp_path / "run.json"
     config.write_text(json.dumps({"train_file": "train.jsonl", "output_dir": "model", "base": llama_config,
                                   "epochs": 1, "max_length": 64, "batch_tokens": 1024, "eval_fraction": 0.2,
-                                  "lora": {"r": 4, "alpha": 8}, "device": "cpu"}))
+                                  "lora": {"r": 4, "alpha": 8}, "device": "cpu", "init": "random"}))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
