@@ -31,6 +31,8 @@ export const assignments = sqliteTable(
     closedAt: integer("closed_at"),
     /** Set on a deliberate swapped repeat: the earlier assignment of the same item to the same annotator. */
     repeatOf: integer("repeat_of"),
+    /** Set when a skipped lease came back to its annotator at the end of their queue (it comes back once). */
+    returnedAt: integer("returned_at"),
   },
   (t) => [
     uniqueIndex("assignments_item_user_unique").on(t.itemId, t.userId).where(sql`repeat_of IS NULL`),
@@ -85,5 +87,7 @@ export const judgments = sqliteTable(
     uniqueIndex("judgments_client_submission_unique").on(t.clientSubmissionId),
     index("judgments_project_item_idx").on(t.projectId, t.itemId),
     index("judgments_annotator_project_idx").on(t.annotatorId, t.projectId),
+    // Revisions per annotator (few rows): progress counts judgments minus these without a scan.
+    index("judgments_annotator_revision_idx").on(t.annotatorId, t.projectId).where(sql`supersedes_id IS NOT NULL`),
   ],
 );

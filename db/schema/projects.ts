@@ -24,6 +24,8 @@ export const projects = sqliteTable(
     /** Share of an annotator's items that are repeats of an item they judged, sides swapped. */
     repeatRate: real("repeat_rate").notNull().default(0),
     leaseSeconds: integer("lease_seconds").notNull().default(900),
+    /** How long after submitting an annotator may still revise a judgment (minutes; 0 = never). */
+    revisionMinutes: integer("revision_minutes").notNull().default(1440),
     // Counters kept by the import and judgment transactions so progress never needs a scan.
     queueSeq: integer("queue_seq").notNull().default(0),
     itemCount: integer("item_count").notNull().default(0),

@@ -11,6 +11,7 @@
  * - swapped repeat: an item the annotator judged at least REPEAT_GAP judgments ago, shown again in
  *   the reverse order, recorded with `repeat_of` (flip rates come from these).
  * Neither takes or returns a queue slot, and neither moves the cursor.
+ * Skipped items come back once, at the end of the annotator's queue (`returnSkipped`).
  */
 import { and, asc, desc, eq, gt, isNotNull, lt, sql } from "drizzle-orm";
 import type { Content } from "@/db/schema";
@@ -122,6 +123,33 @@ const statements = statementsFor((db) => {
       )
       .orderBy(desc(judgments.id))
       .limit(1)
+      .prepare(),
+    // Skipped leases of this annotator that never came back, oldest skip first (partial index on the
+    // user's leases keeps it a short walk; it only runs once the queue is empty for them).
+    skippedLease: db
+      .select({ id: assignments.id, itemId: assignments.itemId, shownOrder: assignments.shownOrder })
+      .from(assignments)
+      .where(
+        and(
+          eq(assignments.userId, p("userId")),
+          eq(assignments.projectId, p("projectId")),
+          eq(assignments.state, "skipped"),
+          sql`${assignments.returnedAt} IS NULL`,
+          sql`${assignments.repeatOf} IS NULL`,
+        ),
+      )
+      .orderBy(asc(assignments.closedAt), asc(assignments.id))
+      .limit(1)
+      .prepare(),
+    reopenLease: db
+      .update(assignments)
+      .set({ state: "active", leasedAt: sql`${p("now")}`, deadline: sql`${p("deadline")}`, closedAt: null, returnedAt: sql`${p("now")}` })
+      .where(eq(assignments.id, p("assignmentId")))
+      .prepare(),
+    markReturned: db
+      .update(assignments)
+      .set({ returnedAt: sql`${p("now")}` })
+      .where(eq(assignments.id, p("assignmentId")))
       .prepare(),
     isGold: db
       .select({ itemId: gold.itemId })
@@ -248,8 +276,8 @@ export function leaseNextItem(db: Db, params: LeaseParams): LeaseResult {
     if (!project) throw new AppError("NOT_FOUND", `project ${projectId} does not exist`);
     const pos = s.cursor.get({ userId, projectId })?.pos ?? 0;
     const next = s.nextOpen.get({ projectId, pos, userId });
-    if (!next) return { status: "empty" };
     const deadline = now + project.leaseSeconds * 1000;
+    if (!next) return returnSkipped(db, { userId, projectId, now, deadline });
 
     const lease = (itemId: number, shownOrder: number[], repeatOf: number | null): LeaseResult => {
       const inserted = s.insertAssignment.get({ projectId, itemId, userId, shownOrder, now, deadline, repeatOf });
@@ -271,6 +299,30 @@ export function leaseNextItem(db: Db, params: LeaseParams): LeaseResult {
     s.upsertCursor.run({ userId, projectId, pos: next.queuePos });
     return result;
   });
+}
+
+/**
+ * At the end of an annotator's queue, their skipped items come back once, oldest skip first, in
+ * the order they saw them, on the same lease row (so "never the same item twice" still holds). A
+ * skipped item whose slot went to someone else meanwhile is passed over (and not offered again).
+ */
+function returnSkipped(db: Db, params: { userId: number; projectId: number; now: number; deadline: number }): LeaseResult {
+  const s = statements(db);
+  const { userId, projectId, now, deadline } = params;
+  for (;;) {
+    const skipped = s.skippedLease.get({ userId, projectId });
+    if (!skipped) return { status: "empty" };
+    const hasSlot = s.isGold.get({ itemId: skipped.itemId }) !== undefined || s.takeSlot.run({ itemId: skipped.itemId }).changes > 0;
+    if (!hasSlot) {
+      s.markReturned.run({ assignmentId: skipped.id, now });
+      continue;
+    }
+    s.reopenLease.run({ assignmentId: skipped.id, now, deadline });
+    return {
+      status: "item",
+      item: toAnnotatorItem(db, { id: skipped.id, itemId: skipped.itemId, shownOrder: skipped.shownOrder, deadline }),
+    };
+  }
 }
 
 /** "Can't judge this": closes the lease without a judgment and gives the slot to someone else. */

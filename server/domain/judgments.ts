@@ -190,11 +190,12 @@ const statements = statementsFor((db) => {
       .set({ doneSlots: sql`${projects.doneSlots} + 1` })
       .where(eq(projects.id, p("projectId")))
       .prepare(),
-    // Swapped repeats are consistency checks, not new items: they do not count as progress. Judgments
-    // (covering index) minus submitted repeats (a partial index of few rows): no per-judgment join.
+    // Swapped repeats are consistency checks and revisions replace a judgment: neither counts as
+    // progress. Judgments (covering index) minus submitted repeats and minus revisions (partial
+    // indexes of few rows): no per-judgment join.
     countMine: db
       .select({
-        n: sql<number>`count(*) - (SELECT count(*) FROM ${assignments} r WHERE r.user_id = ${p("userId")} AND r.project_id = ${p("projectId")} AND r.repeat_of IS NOT NULL AND r.state = 'submitted')`,
+        n: sql<number>`count(*) - (SELECT count(*) FROM ${assignments} r WHERE r.user_id = ${p("userId")} AND r.project_id = ${p("projectId")} AND r.repeat_of IS NOT NULL AND r.state = 'submitted') - (SELECT count(*) FROM ${judgments} v WHERE v.annotator_id = ${p("userId")} AND v.project_id = ${p("projectId")} AND v.supersedes_id IS NOT NULL)`,
       })
       .from(judgments)
       .where(and(eq(judgments.annotatorId, p("userId")), eq(judgments.projectId, p("projectId"))))

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { annotatorProcedure, createTRPCRouter } from "@/server/api/trpc";
 import type { Db } from "@/server/db";
 import { leaseNextItem, skipAssignment } from "@/server/domain/assignment";
+import { getMyJudgment, listMyRecentJudgments, reviseJudgment, zJudgmentRevision } from "@/server/domain/judgment-history";
 import { countMyJudgments, submitAndLeaseNext, zJudgmentSubmission } from "@/server/domain/judgments";
 import { getAnnotatorProject, getProject, listAnnotatorProjects } from "@/server/domain/projects";
 import { getMyProgress } from "@/server/domain/quality/my-progress";
@@ -49,4 +50,21 @@ export const annotateRouter = createTRPCRouter({
       progress: progress(ctx.db, ctx.user.id, input.projectId),
     };
   }),
+
+  /** One of the caller's own judgments, in the order they saw it, to revise ("Undo"). */
+  judgment: annotatorProcedure
+    .input(z.object({ judgmentId: zId }))
+    .query(({ ctx, input }) => getMyJudgment(ctx.db, { userId: ctx.user.id, judgmentId: input.judgmentId })),
+
+  /** The caller's recent judgments (latest revision of each), newest first. */
+  recent: annotatorProcedure
+    .input(z.object({ projectId: zId.optional(), limit: z.number().int().min(1).max(200).default(20) }))
+    .query(({ ctx, input }) => listMyRecentJudgments(ctx.db, { userId: ctx.user.id, projectId: input.projectId, limit: input.limit })),
+
+  /** A revision supersedes the judgment (append-only); the current lease, if any, comes back with it. */
+  revise: annotatorProcedure.input(zProjectInput.extend({ revision: zJudgmentRevision })).mutation(({ ctx, input }) => ({
+    result: reviseJudgment(ctx.db, { userId: ctx.user.id, projectId: input.projectId, revision: input.revision }),
+    lease: leaseNextItem(ctx.db, { projectId: input.projectId, userId: ctx.user.id }),
+    progress: progress(ctx.db, ctx.user.id, input.projectId),
+  })),
 });
