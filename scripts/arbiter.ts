@@ -19,6 +19,7 @@ import { createUser } from "@/server/domain/users";
 import { runDoctor } from "@/server/jobs/doctor";
 import { createTrainJob, getJob, getModelForJob, resumeJob } from "@/server/jobs/jobs";
 import { JobRunner } from "@/server/jobs/runner";
+import { generationCommands } from "./generation-commands";
 import { progressBar } from "./progress";
 import { scoringCommands } from "./scoring-commands";
 
@@ -397,6 +398,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   ...scoringCommands({ usageError: (m) => new UsageError(m), required, intFlag, resolveProject }),
+  ...generationCommands({ usageError: (m) => new UsageError(m), required, intFlag, resolveProject }),
 };
 
 function help(): string {

@@ -1,4 +1,5 @@
 export * from "./audit";
+export * from "./generation";
 export * from "./jobs";
 export * from "./judgments";
 export * from "./projects";

@@ -4,7 +4,7 @@ import { projects } from "./projects";
 import { snapshots } from "./snapshots";
 import { users } from "./users";
 
-export const JOB_KINDS = ["train", "score"] as const;
+export const JOB_KINDS = ["train", "score", "generate"] as const;
 export const JOB_STATES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
 export type JobState = (typeof JOB_STATES)[number];
 

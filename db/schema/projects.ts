@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { type AnySQLiteColumn, index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { rounds } from "./generation";
 import { users } from "./users";
 
 export const RATIONALE_POLICIES = ["off", "optional", "required"] as const;
@@ -56,6 +57,8 @@ export const items = sqliteTable(
     queuePos: integer("queue_pos").notNull(),
     openSlots: integer("open_slots").notNull(),
     doneCount: integer("done_count").notNull().default(0),
+    /** The sampling round that generated this item (null for imported items). */
+    roundId: integer("round_id").references((): AnySQLiteColumn => rounds.id),
     createdAt: integer("created_at").notNull().default(sql`(unixepoch())`),
   },
   (t) => [
