@@ -1,63 +1,98 @@
 "use client";
 import Link from "next/link";
+import { usePathname } from "next/navigation";
 import { signOut, useSession } from "next-auth/react";
+import { useEffect, useState } from "react";
 
+type Role = "annotator" | "admin" | "researcher";
+type NavLink = { href: string; label: string; testId: string; roles: Role[] /** Other paths this entry is current for. */; also?: RegExp };
+
+/** Every page a role can reach from the header (research sub-pages included). */
+const LINKS: NavLink[] = [
+  { href: "/", label: "Annotate", testId: "nav-annotate", roles: ["annotator", "admin", "researcher"], also: /^\/annotate\// },
+  { href: "/me", label: "My progress", testId: "nav-me", roles: ["annotator", "admin", "researcher"] },
+  { href: "/admin", label: "Projects", testId: "nav-admin", roles: ["admin", "researcher"], also: /^\/admin\/projects(\/|$)/ },
+  { href: "/admin/users", label: "Users", testId: "nav-users", roles: ["admin"] },
+  { href: "/admin/audit", label: "Audit log", testId: "nav-audit", roles: ["admin", "researcher"] },
+  { href: "/research/train", label: "Train", testId: "nav-research", roles: ["researcher"] },
+  { href: "/research/models", label: "Models", testId: "nav-research-models", roles: ["researcher"], also: /^\/research\/models\// },
+  { href: "/research/playground", label: "Playground", testId: "nav-research-playground", roles: ["researcher"] },
+];
+
+function isCurrent(link: NavLink, path: string): boolean {
+  return path === link.href || (link.also?.test(path) ?? false);
+}
+
+/**
+ * The header: every page of the role, the current one marked (aria-current); on a phone the links
+ * fold into a Menu button so the bar never runs off screen.
+ */
 export function Nav() {
   const { data } = useSession();
   const user = data?.user;
-  const staff = user?.role === "admin" || user?.role === "researcher";
+  const path = usePathname() ?? "/";
+  const [open, setOpen] = useState(false);
+  // A followed link closes the phone menu.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on navigation only
+  useEffect(() => setOpen(false), [path]);
+  const links = user ? LINKS.filter((l) => l.roles.includes(user.role as Role)) : [];
   return (
     <header className="border-b border-slate-200 bg-white">
-      <div className="mx-auto flex max-w-7xl items-center gap-6 px-4 py-3">
+      <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
         <Link href="/" className="font-semibold tracking-tight text-slate-900">
           Arbiter
         </Link>
         {user && (
-          <nav className="flex gap-4 text-sm text-slate-600">
-            <Link href="/" className="hover:text-slate-900">
-              Annotate
-            </Link>
-            <Link href="/me" className="hover:text-slate-900" data-testid="nav-me">
-              My progress
-            </Link>
-            {staff && (
-              <Link href="/admin" className="hover:text-slate-900" data-testid="nav-admin">
-                Projects
-              </Link>
-            )}
-            {user.role === "researcher" && (
-              <Link href="/research/train" className="hover:text-slate-900" data-testid="nav-research">
-                Research
-              </Link>
-            )}
-            {user.role === "admin" && (
-              <Link href="/admin/users" className="hover:text-slate-900" data-testid="nav-users">
-                Users
-              </Link>
-            )}
-            {staff && (
-              <Link href="/admin/audit" className="hover:text-slate-900" data-testid="nav-audit">
-                Audit log
-              </Link>
-            )}
+          <button
+            type="button"
+            className="ml-auto rounded border border-slate-300 px-2 py-1 text-sm text-slate-700 md:hidden"
+            aria-expanded={open}
+            aria-controls="main-nav"
+            data-testid="nav-menu"
+            onClick={() => setOpen((o) => !o)}
+          >
+            Menu
+          </button>
+        )}
+        {user && (
+          <nav
+            id="main-nav"
+            aria-label="Main"
+            className={`${open ? "flex" : "hidden"} w-full flex-col gap-1 text-sm text-slate-600 md:flex md:w-auto md:flex-row md:flex-wrap md:gap-4`}
+          >
+            {links.map((l) => {
+              const current = isCurrent(l, path);
+              return (
+                <Link
+                  key={l.href}
+                  href={l.href}
+                  data-testid={l.testId}
+                  aria-current={current ? "page" : undefined}
+                  className={`rounded px-1 py-1 md:py-0 ${current ? "font-semibold text-slate-900 underline decoration-2 underline-offset-8" : "hover:text-slate-900"}`}
+                >
+                  {l.label}
+                </Link>
+              );
+            })}
           </nav>
         )}
-        <div className="ml-auto flex items-center gap-3 text-sm text-slate-600">
-          {user && (
-            <>
-              <span data-testid="nav-user">
-                {user.email} · {user.role}
-              </span>
-              <button
-                type="button"
-                className="rounded border border-slate-300 px-2 py-1 hover:bg-slate-50"
-                onClick={() => signOut({ callbackUrl: "/login" })}
-              >
-                Sign out
-              </button>
-            </>
-          )}
-        </div>
+        {user && (
+          <div
+            className={`${open ? "flex" : "hidden"} w-full items-center gap-3 text-sm text-slate-600 md:ml-auto md:flex md:w-auto`}
+            data-testid="nav-account"
+          >
+            <span data-testid="nav-user" className="min-w-0 truncate">
+              {user.email} · {user.role}
+            </span>
+            <button
+              type="button"
+              className="shrink-0 rounded border border-slate-300 px-2 py-1 hover:bg-slate-50"
+              onClick={() => signOut({ callbackUrl: "/login" })}
+            >
+              Sign out
+            </button>
+          </div>
+        )}
       </div>
     </header>
   );

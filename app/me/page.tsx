@@ -1,7 +1,13 @@
 import { requireRole } from "@/app/_components/session";
 import { MyProgress } from "./my-progress";
+import { RecentJudgments } from "./recent-judgments";
 
 export default async function MyProgressPage() {
   await requireRole(["annotator", "admin", "researcher"], "/me");
-  return <MyProgress />;
+  return (
+    <div className="space-y-6">
+      <MyProgress />
+      <RecentJudgments />
+    </div>
+  );
 }

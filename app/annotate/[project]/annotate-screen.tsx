@@ -1,5 +1,5 @@
 "use client";
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
 import Link from "next/link";
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
@@ -8,6 +8,7 @@ import { ProgressBar } from "@/app/_components/progress-bar";
 import { useTRPC } from "@/app/_components/trpc";
 import {
   describeAnswer,
+  draftFromAnswer,
   type Feedback,
   type Item,
   letter,
@@ -36,8 +37,9 @@ function isTyping(target: EventTarget | null): boolean {
   return target instanceof HTMLElement && (target.tagName === "TEXTAREA" || target.tagName === "INPUT" || target.isContentEditable);
 }
 
-export function AnnotateScreen({ projectId }: { projectId: number }) {
+export function AnnotateScreen({ projectId, reviseId }: { projectId: number; reviseId?: number }) {
   const trpc = useTRPC();
+  const queryClient = useQueryClient();
   const project = useQuery(trpc.annotate.project.queryOptions({ projectId }));
   const first = useQuery({ ...trpc.annotate.next.queryOptions({ projectId }), staleTime: Number.POSITIVE_INFINITY, gcTime: 0 });
   const [state, dispatch] = useReducer(reducer, { phase: "loading" } as State);
@@ -45,6 +47,7 @@ export function AnnotateScreen({ projectId }: { projectId: number }) {
 
   const load = useCallback((lease: { status: "item"; item: Item } | { status: "empty" }, p: Progress) => {
     setProgress(p);
+    setAnnouncement(lease.status === "item" ? `Next item loaded. You have judged ${p.mine}.` : "Nothing left to judge here.");
     dispatch({ type: "loaded", item: lease.status === "item" ? lease.item : null, now: Date.now(), submissionId: newSubmissionId() });
   }, []);
 
@@ -54,7 +57,51 @@ export function AnnotateScreen({ projectId }: { projectId: number }) {
   }, [first.data, first.error, load]);
 
   const submit = useMutation(trpc.annotate.submit.mutationOptions());
+  const revise = useMutation(trpc.annotate.revise.mutationOptions());
   const skip = useMutation(trpc.annotate.skip.mutationOptions());
+  /** The judgment the Undo button brings back: the last one submitted (or revised) on this screen. */
+  const [lastJudgment, setLastJudgment] = useState<number | null>(null);
+  const [undoError, setUndoError] = useState<string | null>(null);
+  /** What screen readers hear when the item changes (the visual change alone says nothing to them). */
+  const [announcement, setAnnouncement] = useState("");
+
+  const startRevision = useCallback(
+    async (judgmentId: number) => {
+      setUndoError(null);
+      try {
+        const j = await queryClient.fetchQuery({ ...trpc.annotate.judgment.queryOptions({ judgmentId }), staleTime: 0 });
+        if (j.projectId !== projectId) throw new Error("That judgment belongs to another project.");
+        if (j.revisableUntil === null) throw new Error("That judgment can no longer be changed.");
+        dispatch({
+          type: "revise",
+          item: j.item,
+          draft: draftFromAnswer(j.item.responses.length, j.answer),
+          judgmentId: j.judgmentId,
+          now: Date.now(),
+          submissionId: newSubmissionId(),
+        });
+        setAnnouncement("Your last judgment is back: change your choices and submit.");
+      } catch (e) {
+        setUndoError(e instanceof Error ? e.message : String(e));
+      }
+    },
+    [queryClient, trpc, projectId],
+  );
+
+  const startedRevision = useRef(false);
+  useEffect(() => {
+    if (reviseId === undefined || startedRevision.current || !first.data) return;
+    startedRevision.current = true;
+    void startRevision(reviseId);
+  }, [reviseId, first.data, startRevision]);
+
+  // The current lease comes back as it was (a reload shows the same item); load it explicitly, since
+  // an unchanged answer keeps the same query data and would not re-run the loading effect.
+  const cancelRevision = useCallback(() => {
+    void first.refetch().then((r) => {
+      if (r.data) load(r.data.lease, r.data.progress);
+    });
+  }, [first, load]);
   const strengthScale = project.data?.strengthScale ?? true;
   const rationalePolicy = project.data?.rationalePolicy ?? "optional";
   const settings: Settings = useMemo(() => ({ strengthScale, rationalePolicy }), [strengthScale, rationalePolicy]);
@@ -73,6 +120,28 @@ export function AnnotateScreen({ projectId }: { projectId: number }) {
       if (k > 2 && !s.draft.rankingTouched && !confirmed) return dispatch({ type: "confirm" });
       dispatch({ type: "submitting" });
       const d = s.draft;
+      const answer = {
+        ...(k === 2 ? { outcome: d.outcome } : { ranking: d.ranking }),
+        strength: d.outcome === "a" || d.outcome === "b" ? d.strength : undefined,
+        criteria: d.criteria,
+        rationale: settings.rationalePolicy === "off" ? undefined : d.rationale,
+        timeOnTaskMs: Date.now() - s.shownAt,
+      };
+      const failed = (e: { message: string }) => dispatch({ type: "error", message: e.message });
+      if (s.revising !== undefined) {
+        revise.mutate(
+          { projectId, revision: { judgmentId: s.revising, clientSubmissionId: s.submissionId, ...answer } },
+          {
+            onSuccess: (res) => {
+              setLastJudgment(res.result.judgmentId);
+              load(res.lease, res.progress);
+              setAnnouncement("Judgment changed. Back to your current item.");
+            },
+            onError: failed,
+          },
+        );
+        return;
+      }
       submit.mutate(
         {
           projectId,
@@ -88,6 +157,8 @@ export function AnnotateScreen({ projectId }: { projectId: number }) {
         },
         {
           onSuccess: (res) => {
+            setLastJudgment(res.result.judgmentId);
+            setUndoError(null);
             if (res.result.feedback) {
               setProgress(res.progress);
               dispatch({ type: "feedback", feedback: res.result.feedback, next: res.lease.status === "item" ? res.lease.item : null });
@@ -105,11 +176,11 @@ export function AnnotateScreen({ projectId }: { projectId: number }) {
         },
       );
     },
-    [projectId, settings, submit, load, first],
+    [projectId, settings, submit, revise, load, first],
   );
 
   const onSkip = () => {
-    if (state.phase !== "judging") return;
+    if (state.phase !== "judging" || state.revising !== undefined) return;
     skip.mutate({ projectId, assignmentId: state.item.assignmentId }, { onSuccess: (res) => load(res.lease, res.progress) });
   };
 
@@ -163,7 +234,14 @@ export function AnnotateScreen({ projectId }: { projectId: number }) {
     return () => window.removeEventListener("keydown", onKey);
   }, [send, settings.strengthScale, onContinue]);
 
-  if (project.error) return <p className="text-red-600">{project.error.message}</p>;
+  if (project.error) {
+    const code = project.error instanceof TRPCClientError ? (project.error.data as { appCode?: string } | undefined)?.appCode : undefined;
+    if (code === "NOT_FOUND" || code === "FORBIDDEN" || project.error.data?.code === "BAD_REQUEST") return <ProjectUnavailable />;
+    return <p className="text-red-600">{project.error.message}</p>;
+  }
+  const revising =
+    (state.phase === "judging" || state.phase === "confirming" || state.phase === "submitting") && state.revising !== undefined;
+  const canUndo = lastJudgment !== null && !revising && state.phase !== "loading" && state.phase !== "submitting";
 
   return (
     <div className="space-y-4" data-testid="annotate" data-phase={state.phase}>
@@ -181,13 +259,39 @@ export function AnnotateScreen({ projectId }: { projectId: number }) {
           </div>
         )}
       </div>
-      {project.data?.instructions && (
-        <details className="rounded-lg border border-slate-200 bg-white p-3 text-sm">
-          <summary className="cursor-pointer font-medium text-slate-700">Instructions</summary>
-          <div className="mt-2">
-            <Markdown text={project.data.instructions} />
-          </div>
-        </details>
+      <p className="sr-only" aria-live="polite" data-testid="announcer">
+        {announcement}
+      </p>
+      {project.data?.instructions && <Instructions projectId={projectId} text={project.data.instructions} />}
+      {(canUndo || undoError) && (
+        <div className="flex flex-wrap items-center gap-3 text-sm">
+          {canUndo && lastJudgment !== null && (
+            <button
+              type="button"
+              data-testid="undo"
+              onClick={() => void startRevision(lastJudgment)}
+              className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-slate-700 hover:bg-slate-50"
+            >
+              Undo last judgment
+            </button>
+          )}
+          {undoError && (
+            <span role="alert" className="text-red-700">
+              {undoError}
+            </span>
+          )}
+        </div>
+      )}
+      {revising && (
+        <div
+          className="flex flex-wrap items-center gap-3 rounded-lg border border-sky-300 bg-sky-50 p-3 text-sm text-sky-900"
+          data-testid="revising"
+        >
+          <span>You are changing an earlier judgment. Submitting saves the new answer in its place.</span>
+          <button type="button" onClick={cancelRevision} className="rounded border border-sky-400 bg-white px-2 py-1 hover:bg-sky-100">
+            Keep the earlier answer
+          </button>
+        </div>
       )}
       {state.phase === "loading" && <p className="text-slate-500">Loading the next item…</p>}
       {state.phase === "failed" && <p className="text-red-600">{state.message}</p>}
@@ -211,6 +315,59 @@ export function AnnotateScreen({ projectId }: { projectId: number }) {
           onSkip={onSkip}
         />
       )}
+    </div>
+  );
+}
+
+/** The project's instructions: open on the first visit and whenever they changed since last shown. */
+function Instructions({ projectId, text }: { projectId: number; text: string }) {
+  const [open, setOpen] = useState(false);
+  useEffect(() => {
+    const key = `arbiter:instructions:${projectId}`;
+    const seen = window.localStorage.getItem(key);
+    const version = instructionsVersion(text);
+    if (seen !== version) {
+      setOpen(true);
+      window.localStorage.setItem(key, version);
+    }
+  }, [projectId, text]);
+  return (
+    <details
+      className="rounded-lg border border-slate-200 bg-white p-3 text-sm"
+      open={open}
+      onToggle={(e) => setOpen(e.currentTarget.open)}
+      data-testid="instructions"
+    >
+      <summary className="cursor-pointer font-medium text-slate-700">Instructions</summary>
+      <div className="mt-2">
+        <Markdown text={text} />
+      </div>
+    </details>
+  );
+}
+
+/** A short fingerprint of the instructions (FNV-1a), so a changed text opens them again. */
+function instructionsVersion(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return `${text.length}:${(h >>> 0).toString(16)}`;
+}
+
+/** A project that does not exist or is not open to this user: one friendly message and a way back. */
+export function ProjectUnavailable() {
+  return (
+    <div
+      className="mx-auto max-w-lg rounded-lg border border-slate-200 bg-white p-8 text-center shadow-sm"
+      data-testid="project-unavailable"
+    >
+      <h1 className="text-lg font-semibold">This project is not available</h1>
+      <p className="mt-2 text-slate-600">It does not exist, or it is not open to you. Check the link, or pick a project from your list.</p>
+      <Link href="/" className="mt-4 inline-block rounded-md bg-slate-900 px-4 py-2 text-sm font-medium text-white hover:bg-slate-700">
+        Back to my projects
+      </Link>
     </div>
   );
 }
@@ -244,7 +401,7 @@ function FeedbackView({ item, feedback, onContinue }: { item: Item; feedback: Fe
       </section>
       <div className={`grid grid-cols-1 gap-4 ${item.responses.length === 2 ? "md:grid-cols-2" : "lg:grid-cols-3"}`}>
         {item.responses.map((r) => (
-          <section key={r.position} className="rounded-lg border border-slate-200 bg-white p-4 opacity-80">
+          <section key={r.position} className="min-w-0 rounded-lg border border-slate-200 bg-white p-4 opacity-80">
             <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">Response {letter(r.position)}</h2>
             <ContentView content={r.content} />
           </section>
@@ -277,9 +434,10 @@ function Judging({
     k === 2 ? (draft.outcome === "a" && pos === 0) || (draft.outcome === "b" && pos === 1) : draft.ranking[0] === pos;
   const cols = k === 2 ? "md:grid-cols-2" : k === 3 ? "lg:grid-cols-3" : "md:grid-cols-2 xl:grid-cols-4";
   const needsStrength = settings.strengthScale && (draft.outcome === "a" || draft.outcome === "b");
+  const [folded, setFolded] = useState(false);
   return (
     <div className="space-y-4" data-testid="item" data-assignment={item.assignmentId}>
-      <section className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid="prompt">
+      <section className="min-w-0 rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid="prompt">
         <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">Prompt</h2>
         <ContentView content={item.prompt} />
       </section>
@@ -288,7 +446,7 @@ function Judging({
           <section
             key={r.position}
             data-testid={`response-${letter(r.position)}`}
-            className={`rounded-lg border bg-white p-4 shadow-sm transition ${chosen(r.position) ? "border-emerald-500 ring-2 ring-emerald-200" : "border-slate-200"} ${draft.selected === r.position ? "outline outline-2 outline-sky-400" : ""}`}
+            className={`min-w-0 rounded-lg border bg-white p-4 shadow-sm transition ${chosen(r.position) ? "border-emerald-500 ring-2 ring-emerald-200" : "border-slate-200"} ${draft.selected === r.position ? "outline outline-2 outline-sky-400" : ""}`}
           >
             <h2 className="mb-2 flex items-center justify-between text-xs font-semibold uppercase tracking-wide text-slate-500">
               <span>Response {letter(r.position)}</span>
@@ -300,10 +458,24 @@ function Judging({
       </div>
 
       <section
-        className="space-y-3 rounded-lg border border-slate-200 bg-white/95 p-4 shadow-lg backdrop-blur md:sticky md:bottom-0"
+        className="sticky bottom-0 z-10 max-h-[45vh] space-y-3 overflow-y-auto rounded-lg border border-slate-200 bg-white/95 p-3 shadow-lg backdrop-blur sm:p-4"
         data-testid="judgment-panel"
+        aria-label="Your judgment"
+        data-folded={folded}
       >
-        {k === 2 ? (
+        <div className="flex items-center justify-between gap-2">
+          <h2 className="text-xs font-semibold uppercase tracking-wide text-slate-500">Your judgment</h2>
+          <button
+            type="button"
+            data-testid="fold-panel"
+            aria-expanded={!folded}
+            onClick={() => setFolded((f) => !f)}
+            className="rounded border border-slate-300 px-2 py-0.5 text-xs text-slate-600 hover:bg-slate-50"
+          >
+            {folded ? "Show controls" : "Fold"}
+          </button>
+        </div>
+        {folded ? null : k === 2 ? (
           <div className="flex flex-wrap items-center gap-2">
             {OUTCOMES.map((o) => (
               <button
@@ -319,7 +491,10 @@ function Judging({
               </button>
             ))}
             {needsStrength && (
-              <div className="ml-2 flex items-center gap-1 border-l border-slate-200 pl-3" data-testid="strength">
+              <div
+                className="flex w-full flex-wrap items-center gap-1 sm:ml-2 sm:w-auto sm:border-l sm:border-slate-200 sm:pl-3"
+                data-testid="strength"
+              >
                 <span className="mr-1 text-sm text-slate-500">by how much?</span>
                 {STRENGTHS.map((label, i) => (
                   <button
@@ -342,7 +517,7 @@ function Judging({
         )}
 
         {/* Criteria answers are pairwise (A / B / tie / both bad): asked for K = 2 only. */}
-        {k === 2 && criteria.length > 0 && (
+        {!folded && k === 2 && criteria.length > 0 && (
           <div className="flex flex-wrap gap-x-6 gap-y-2 text-sm" data-testid="criteria">
             {criteria.map((c) => (
               <fieldset key={c} className="flex items-center gap-1">
@@ -365,8 +540,9 @@ function Judging({
           </div>
         )}
 
-        {settings.rationalePolicy !== "off" && (
+        {!folded && settings.rationalePolicy !== "off" && (
           <textarea
+            aria-label={settings.rationalePolicy === "required" ? "Rationale (required)" : "Rationale (optional)"}
             data-testid="rationale"
             value={draft.rationale}
             onChange={(e) => dispatch({ type: "rationale", text: e.target.value })}
@@ -408,12 +584,23 @@ function Judging({
             </span>
           )}
           <span className="ml-auto hidden text-xs text-slate-400 md:inline">
-            {k === 2 ? "1–4 choose · then 1–4 strength · Enter submit · Esc undo" : "letter selects · ↑/↓ move · Enter submit"}
+            {k === 2 ? "1–4 choose · then 1–4 strength · Enter submit · Esc clear" : "letter selects · ↑/↓ move · Enter submit"}
           </span>
         </div>
       </section>
     </div>
   );
+}
+
+/** The first words of a response (last message for chats), so ranking rows say which is which. */
+function excerpt(content: Item["responses"][number]["content"]): string {
+  const text = typeof content === "string" ? content : (content[content.length - 1]?.content ?? "");
+  const flat = text
+    .replace(/[#*_`>]+/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
+  if (flat === "") return "(empty response)";
+  return flat.length > 90 ? `${flat.slice(0, 89)}…` : flat;
 }
 
 function RankingPanel({ state, dispatch }: { state: WorkingState; dispatch: (a: Parameters<typeof reducer>[1]) => void }) {
@@ -437,10 +624,18 @@ function RankingPanel({ state, dispatch }: { state: WorkingState; dispatch: (a: 
             className={`flex cursor-grab items-center gap-2 rounded border px-3 py-1.5 text-sm ${draft.selected === pos ? "border-sky-400 bg-sky-50" : "border-slate-200 bg-white"}`}
           >
             <span className="w-6 text-slate-400">{i + 1}.</span>
-            <button type="button" className="font-medium" onClick={() => dispatch({ type: "select", position: pos })}>
-              Response {letter(pos)}
+            <button
+              type="button"
+              className="flex min-w-0 flex-1 items-baseline gap-2 text-left"
+              aria-label={`Response ${letter(pos)}, rank ${i + 1}: select to move`}
+              onClick={() => dispatch({ type: "select", position: pos })}
+            >
+              <span className="shrink-0 font-medium">Response {letter(pos)}</span>
+              <span className="truncate text-slate-500" data-testid={`excerpt-${letter(pos)}`}>
+                {excerpt(state.item.responses[pos]?.content ?? "")}
+              </span>
             </button>
-            <span className="ml-auto flex gap-1">
+            <span className="ml-auto flex shrink-0 gap-1">
               <button
                 type="button"
                 aria-label={`move ${letter(pos)} up`}

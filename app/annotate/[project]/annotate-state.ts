@@ -20,7 +20,8 @@ export type Draft = {
   rationale: string;
 };
 
-type Working = { item: Item; draft: Draft; submissionId: string; shownAt: number; error?: string };
+/** `revising`: the judgment this draft will supersede (Undo, or Revise from /me); absent for a new item. */
+type Working = { item: Item; draft: Draft; submissionId: string; shownAt: number; error?: string; revising?: number };
 
 /** After a missed check item: the accepted answers in shown positions ("a", "b:3", "[2,0,1]") and why. */
 export type Feedback = { correct: false; explanation: string; accepted: string[] };
@@ -37,6 +38,7 @@ export type State =
 
 export type Action =
   | { type: "loaded"; item: Item | null; now: number; submissionId: string }
+  | { type: "revise"; item: Item; draft: Draft; judgmentId: number; now: number; submissionId: string }
   | { type: "outcome"; outcome: PairOutcome }
   | { type: "strength"; strength: number }
   | { type: "clear" }
@@ -57,6 +59,23 @@ export function emptyDraft(k: number): Draft {
   return { ranking: Array.from({ length: k }, (_, i) => i), rankingTouched: false, criteria: {}, rationale: "" };
 }
 
+/** A stored answer (in shown positions) as a draft to change: the earlier choices are preselected. */
+export function draftFromAnswer(
+  k: number,
+  answer: { outcome?: PairOutcome; ranking?: number[]; strength: number | null; criteria: Record<string, PairOutcome>; rationale: string },
+): Draft {
+  const base = emptyDraft(k);
+  return {
+    ...base,
+    outcome: answer.outcome,
+    strength: answer.strength ?? undefined,
+    ranking: answer.ranking && answer.ranking.length === k ? answer.ranking : base.ranking,
+    rankingTouched: answer.ranking !== undefined,
+    criteria: answer.criteria,
+    rationale: answer.rationale,
+  };
+}
+
 function moveTo(ranking: number[], position: number, index: number): number[] {
   const rest = ranking.filter((p) => p !== position);
   const at = Math.max(0, Math.min(rest.length, index));
@@ -72,6 +91,16 @@ export function reducer(state: State, action: Action): State {
       draft: emptyDraft(action.item.responses.length),
       submissionId: action.submissionId,
       shownAt: action.now,
+    };
+  }
+  if (action.type === "revise") {
+    return {
+      phase: "judging",
+      item: action.item,
+      draft: action.draft,
+      submissionId: action.submissionId,
+      shownAt: action.now,
+      revising: action.judgmentId,
     };
   }
   if (action.type === "failed") return { phase: "failed", message: action.message };

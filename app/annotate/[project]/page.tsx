@@ -1,10 +1,18 @@
 import { requireRole } from "@/app/_components/session";
-import { AnnotateScreen } from "./annotate-screen";
+import { AnnotateScreen, ProjectUnavailable } from "./annotate-screen";
 
-export default async function AnnotatePage({ params }: { params: Promise<{ project: string }> }) {
+export default async function AnnotatePage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ project: string }>;
+  searchParams: Promise<{ revise?: string }>;
+}) {
   const { project } = await params;
+  const { revise } = await searchParams;
   await requireRole(["annotator", "admin", "researcher"], `/annotate/${project}`);
   const projectId = Number(project);
-  if (!Number.isInteger(projectId) || projectId <= 0) return <p className="text-red-600">No such project.</p>;
-  return <AnnotateScreen projectId={projectId} />;
+  if (!/^\d+$/.test(project) || !Number.isSafeInteger(projectId) || projectId <= 0) return <ProjectUnavailable />;
+  const reviseId = revise !== undefined && /^\d+$/.test(revise) ? Number(revise) : undefined;
+  return <AnnotateScreen projectId={projectId} reviseId={reviseId} />;
 }
