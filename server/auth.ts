@@ -1,7 +1,9 @@
 /**
  * next-auth: a credentials provider checked against argon2id hashes, JWT sessions that carry the
- * user id and role. `getRequestUser` reads the same session cookie for the tRPC server, and always
- * re-reads the user row, so a disabled user or a role change takes effect on the next request.
+ * user id and the account's session version. `getRequestUser` reads the same session cookie for the
+ * tRPC server, route handlers and page guards, and always re-reads the user row: a role change takes
+ * effect at once, and a disabled account or a session revoked on the server (sign-out raises the
+ * session version) stops working on its next request.
  */
 import type { IncomingHttpHeaders } from "node:http";
 import type { NextAuthOptions } from "next-auth";
@@ -10,15 +12,20 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import type { Role } from "@/db/schema";
 import { type Db, getDb } from "@/server/db";
-import { recordAuditEvent } from "@/server/domain/audit";
-import { isLoginLocked, WINDOW_S } from "@/server/domain/login-throttle";
-import { DEMO_PASSWORDS } from "@/server/domain/password-policy";
-import { getSessionUser, type SessionUser, verifyCredentials } from "@/server/domain/users";
+import { WINDOW_S } from "@/server/domain/login-throttle";
+import { getSessionUser, revokeSessions, type SessionUser, signInWithPassword } from "@/server/domain/users";
 
 const zCredentials = z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(200) });
 
 export const SESSION_MAX_AGE_S = 12 * 60 * 60;
-export const LOCKED_MESSAGE = `Too many failed sign-ins for this account. Try again in ${WINDOW_S / 60} minutes.`;
+export const LOCKED_MESSAGE = `Too many failed sign-ins for this account or from this address. Try again in ${WINDOW_S / 60} minutes.`;
+/** The client address server/main.ts stamps on every request it hands to Next (any value a client sent is replaced). */
+export const CLIENT_ADDRESS_HEADER = "x-arbiter-client-address";
+
+function clientAddress(headers: Record<string, unknown> | undefined): string | null {
+  const value = headers?.[CLIENT_ADDRESS_HEADER];
+  return typeof value === "string" && value ? value : null;
+}
 export const DEMO_ONLY_MESSAGE = "Demo accounts and their public passwords work only in demo mode (npm run demo).";
 
 export const authOptions: NextAuthOptions = {
@@ -28,30 +35,22 @@ export const authOptions: NextAuthOptions = {
     CredentialsProvider({
       name: "Email and password",
       credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
-      async authorize(credentials) {
+      async authorize(credentials, req) {
         const parsed = zCredentials.safeParse(credentials);
         if (!parsed.success) return null;
-        const db = getDb();
-        if (isLoginLocked(db, parsed.data.email)) {
-          recordAuditEvent(db, { action: "auth.login_locked", detail: { email: parsed.data.email.toLowerCase() } });
-          // next-auth hands this message to the sign-in form as `error`.
-          throw new Error(LOCKED_MESSAGE);
-        }
-        // No default password outside demo mode: a demo seed's public password never signs in there.
-        if (process.env.ARBITER_DEMO !== "1" && DEMO_PASSWORDS.includes(parsed.data.password)) {
-          recordAuditEvent(db, {
-            action: "auth.login_failed",
-            detail: { email: parsed.data.email.toLowerCase(), reason: "demo password" },
-          });
-          throw new Error(DEMO_ONLY_MESSAGE);
-        }
-        const user = await verifyCredentials(db, parsed.data.email, parsed.data.password);
-        recordAuditEvent(db, {
-          actorId: user?.id ?? null,
-          action: user ? "auth.login" : "auth.login_failed",
-          detail: { email: parsed.data.email.toLowerCase() },
+        const result = await signInWithPassword(getDb(), {
+          ...parsed.data,
+          ip: clientAddress(req?.headers),
+          demoMode: process.env.ARBITER_DEMO === "1",
         });
-        return user ? { id: String(user.id), email: user.email, name: user.name, role: user.role } : null;
+        if (result.ok) {
+          const { user } = result;
+          return { id: String(user.id), email: user.email, name: user.name, role: user.role, sv: result.sessionVersion };
+        }
+        // next-auth hands a thrown message to the sign-in form as `error`.
+        if (result.reason === "locked") throw new Error(LOCKED_MESSAGE);
+        if (result.reason === "demo") throw new Error(DEMO_ONLY_MESSAGE);
+        return null;
       },
     }),
   ],
@@ -60,11 +59,23 @@ export const authOptions: NextAuthOptions = {
       if (user) {
         token.uid = Number(user.id);
         token.role = (user as { role?: Role }).role;
+        token.sv = (user as { sv?: number }).sv ?? 0;
       }
       return token;
     },
+    /** After sign-in, only a same-origin destination; anything else goes home. */
+    redirect({ url, baseUrl }) {
+      return safeCallbackUrl(url, baseUrl) ?? baseUrl;
+    },
     session({ session, token }) {
       return { ...session, user: { ...session.user, id: token.uid, role: token.role } };
+    },
+  },
+  events: {
+    // Sign-out ends the session on the server too: a copy of the token stops working.
+    signOut({ token }) {
+      const uid = Number(token?.uid);
+      if (Number.isInteger(uid) && uid > 0) revokeSessions(getDb(), { userId: uid, reason: "sign-out" });
     },
   },
 };
@@ -85,30 +96,71 @@ function readCookie(header: string | undefined, name: string): string | undefine
 
 // Decoding a session JWE costs a key derivation and an AES-GCM decrypt: remember recent tokens.
 // The cache is a pure memo of (token, secret) → claims, so several app instances never disagree.
-const decoded = new Map<string, { uid: number; exp: number }>();
+// Revocation is not cached: the session version is compared with the user row on every request.
+type Claims = { uid: number; sv: number; exp: number };
+const decoded = new Map<string, Claims>();
 const MAX_CACHED = 20_000;
 
-async function decodeSession(token: string): Promise<number | null> {
+async function decodeSession(token: string): Promise<Claims | null> {
   const now = Date.now() / 1000;
   const hit = decoded.get(token);
-  if (hit) return hit.exp > now ? hit.uid : null;
+  if (hit) return hit.exp > now ? hit : null;
   const secret = process.env.NEXTAUTH_SECRET;
   if (!secret) return null;
   const claims = await decode({ token, secret }).catch(() => null);
   const uid = Number(claims?.uid);
+  const sv = Number(claims?.sv ?? 0);
   const exp = Number(claims?.exp);
-  if (!claims || !Number.isInteger(uid) || !(exp > now)) return null;
+  if (!claims || !Number.isInteger(uid) || !Number.isInteger(sv) || !(exp > now)) return null;
   if (decoded.size >= MAX_CACHED) decoded.clear();
-  decoded.set(token, { uid, exp });
-  return uid;
+  const entry = { uid, sv, exp };
+  decoded.set(token, entry);
+  return entry;
 }
 
-/** The signed-in user behind a request's cookies, or null. */
-export async function getRequestUser(db: Db, headers: IncomingHttpHeaders): Promise<SessionUser | null> {
-  const token = readCookie(headers.cookie, sessionCookieName());
+/** The signed-in user behind a request's cookies, or null (also when the session was revoked). */
+export async function getRequestUser(db: Db, headers: IncomingHttpHeaders | Headers): Promise<SessionUser | null> {
+  const cookie = headers instanceof Headers ? (headers.get("cookie") ?? undefined) : headers.cookie;
+  const token = readCookie(cookie, sessionCookieName());
   if (!token) return null;
-  const uid = await decodeSession(token);
-  return uid === null ? null : getSessionUser(db, uid);
+  const claims = await decodeSession(token);
+  return claims === null ? null : getSessionUser(db, claims.uid, claims.sv);
+}
+
+function hasBackslashOrControl(s: string): boolean {
+  for (const c of s) {
+    const code = c.charCodeAt(0);
+    if (c === "\\" || code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/**
+ * The callback URL after sign-in, as an absolute URL on `origin`, or null when it would leave it.
+ * Browsers read `\` as `/` and drop tabs and newlines, so `/\evil.example` and `/\t/evil.example`
+ * are protocol-relative URLs to another host: anything with a backslash or control character (also
+ * percent-encoded, up to twice) is refused before resolving.
+ */
+export function safeCallbackUrl(url: string, origin: string): string | null {
+  let decoded = url;
+  for (let i = 0; i < 3; i++) {
+    if (hasBackslashOrControl(decoded)) return null;
+    try {
+      const next = decodeURIComponent(decoded);
+      if (next === decoded) break;
+      decoded = next;
+    } catch {
+      return null;
+    }
+  }
+  if (hasBackslashOrControl(decoded)) return null;
+  try {
+    const base = new URL(origin);
+    const resolved = new URL(url, base);
+    return resolved.origin === base.origin ? resolved.href : null;
+  } catch {
+    return null;
+  }
 }
 
 declare module "next-auth" {
@@ -120,5 +172,7 @@ declare module "next-auth/jwt" {
   interface JWT {
     uid?: number;
     role?: Role;
+    /** The account's session version when this token was issued (server/domain/users.ts revokeSessions). */
+    sv?: number;
   }
 }

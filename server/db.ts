@@ -19,9 +19,41 @@ function migrationsFolder(): string {
   return path.join(/*turbopackIgnore: true*/ process.env.ARBITER_ROOT ?? process.cwd(), "db/migrations");
 }
 
+/**
+ * A database given as a URL (`postgres://…`, `mysql://…`) names an engine this build does not have:
+ * refuse it clearly instead of creating a SQLite file under a folder called `postgres:`.
+ */
+export function assertSupportedDatabase(file: string): void {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(file)?.[1];
+  if (scheme) {
+    throw new Error(
+      `ARBITER_DB (or --db): ${scheme}:// databases are not supported by this build (SQLite only); give a file path such as data/arbiter.db`,
+    );
+  }
+}
+
+/**
+ * Private files for everything the process writes (databases, WAL/SHM, exports, job folders,
+ * backups): files 0600, folders 0700. The server, the job runner and the CLI call it at start-up.
+ */
+export function restrictFileModes(): void {
+  process.umask(0o077);
+}
+
 /** Opens (creating if needed) and migrates a database; ":memory:" gives a private in-memory one. */
 export function openDb(file: string = process.env.ARBITER_DB ?? DEFAULT_DB_PATH): Db {
-  if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(/*turbopackIgnore: true*/ file)), { recursive: true });
+  assertSupportedDatabase(file);
+  if (file !== ":memory:") {
+    const resolved = path.resolve(/*turbopackIgnore: true*/ file);
+    fs.mkdirSync(path.dirname(resolved), { recursive: true, mode: 0o700 });
+    // SQLite creates the -wal and -shm files with the database file's mode: create it private, and
+    // make a database of ours left readable by others (made before this rule) private too.
+    fs.closeSync(fs.openSync(resolved, "a", 0o600));
+    for (const f of [resolved, `${resolved}-wal`, `${resolved}-shm`]) {
+      const st = fs.statSync(f, { throwIfNoEntry: false });
+      if (st && st.uid === process.getuid?.() && (st.mode & 0o077) !== 0) fs.chmodSync(f, 0o600);
+    }
+  }
   const sqlite = new Database(file);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL"); // durable across process crashes in WAL mode; fsync at checkpoints

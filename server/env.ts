@@ -9,7 +9,13 @@ import path from "node:path";
 import { z } from "zod";
 
 const zEnv = z.object({
-  ARBITER_DB: z.string().min(1).default("data/arbiter.db"),
+  ARBITER_DB: z
+    .string()
+    .min(1)
+    .default("data/arbiter.db")
+    .refine((v) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(v), {
+      message: "a database URL (postgres://…) is not supported by this build (SQLite only); give a file path such as data/arbiter.db",
+    }),
   NEXTAUTH_SECRET: z.string().min(32).optional(),
   NEXTAUTH_URL: z.string().url().optional(),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),

@@ -17,8 +17,8 @@ import http from "node:http";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { appRouter } from "@/server/api/root";
 import { createContext } from "@/server/api/trpc";
-import { getRequestUser } from "@/server/auth";
-import { type Db, getDb } from "@/server/db";
+import { CLIENT_ADDRESS_HEADER, getRequestUser } from "@/server/auth";
+import { type Db, getDb, restrictFileModes } from "@/server/db";
 import { readEnv, resolveAuthSecret } from "@/server/env";
 import { JobRunner } from "@/server/jobs/runner";
 import { authorizeRoute, findRouteRule, requestPath } from "@/server/route-roles";
@@ -32,6 +32,14 @@ const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
  * (file uploads), whose role is checked from the cookie before a byte of the body is read.
  */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
+/**
+ * Everything outside tRPC (next-auth's sign-in, sign-out and CSRF posts) takes small form bodies, and
+ * Next would buffer whatever arrives (and log a failed parse with the body's first bytes). So a body
+ * there must declare its length (chunked bodies are refused: 411) and stay under this cap (413, before
+ * a byte is read); Node's HTTP parser then delivers no more than the declared length, which makes the
+ * cap hold while the body streams in.
+ */
+const MAX_OTHER_BODY_BYTES = 64 * 1024;
 
 /**
  * CSRF defence in depth (session cookies are already SameSite=Lax, next-auth's own POSTs carry its
@@ -51,9 +59,19 @@ function isCrossSiteWrite(req: http.IncomingMessage, publicHost: string | null):
   }
 }
 
-function refuse(res: http.ServerResponse, status: number, message: string) {
-  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+/** The server's own answers (refusals included): JSON, never cached, with the security headers set at the top of the handler. */
+function refuse(res: http.ServerResponse, status: number, message: string, close = false) {
+  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...(close ? { connection: "close" } : {}) });
   res.end(JSON.stringify({ error: message }));
+}
+
+/** 411/413 for a body outside tRPC that is chunked or over MAX_OTHER_BODY_BYTES; null when it may be read. */
+function otherBodyProblem(req: http.IncomingMessage): { status: 411 | 413; message: string } | null {
+  if (req.headers["transfer-encoding"] !== undefined) return { status: 411, message: "send a Content-Length" };
+  if (Number(req.headers["content-length"] ?? 0) > MAX_OTHER_BODY_BYTES) {
+    return { status: 413, message: `request bodies here are limited to ${MAX_OTHER_BODY_BYTES / 1024} kB` };
+  }
+  return null;
 }
 
 /** The role check of server/route-roles.ts, before Next or tRPC see the request. */
@@ -85,6 +103,7 @@ function startMemoryLog(file: string) {
 
 async function main() {
   const dev = process.argv.includes("--dev");
+  restrictFileModes();
   const env = readEnv();
   process.env.NEXTAUTH_SECRET = resolveAuthSecret(env);
   process.env.NEXTAUTH_URL ??= `http://localhost:${env.PORT}`;
@@ -130,7 +149,11 @@ async function main() {
   const hsts = publicUrl.protocol === "https:" ? "max-age=63072000; includeSubDomains" : null;
   const server = http.createServer(async (req, res) => {
     const url = req.url ?? "/";
+    // Every answer carries the security headers: pages, the API, /api/health and our own refusals.
+    for (const [key, value] of apiHeaders) res.setHeader(key, value);
     if (hsts) res.setHeader("Strict-Transport-Security", hsts);
+    // Sign-in's per-address lockout reads it (server/auth.ts); whatever a client sent is replaced.
+    req.headers[CLIENT_ADDRESS_HEADER] = req.socket.remoteAddress ?? "";
     if (isCrossSiteWrite(req, publicHost)) return refuse(res, 403, "cross-site request refused");
     // tRPC checks each procedure's roles itself: skip the table lookup on the hot path.
     if (url.startsWith(TRPC_PREFIX)) {
@@ -140,6 +163,8 @@ async function main() {
         refuse(res, 500, "Something went wrong on the server.");
       });
     }
+    const tooBig = otherBodyProblem(req);
+    if (tooBig) return refuse(res, tooBig.status, tooBig.message, true);
     const pathname = requestPath(url);
     if (pathname === null) return refuse(res, 400, "malformed URL");
     try {
@@ -149,7 +174,7 @@ async function main() {
       return refuse(res, 500, "Something went wrong on the server.");
     }
     if (pathname === "/api/health") {
-      res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
+      res.writeHead(200, { "content-type": "application/json" });
       return res.end('{"ok":true}');
     }
     // A fresh script nonce per page: Next reads it from the request's CSP header and stamps its scripts.

@@ -13,7 +13,7 @@ import { NextRequest } from "next/server";
 import { encode } from "next-auth/jwt";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { Role } from "@/db/schema";
-import { DEMO_ONLY_MESSAGE } from "@/server/auth";
+import { DEMO_ONLY_MESSAGE, getRequestUser } from "@/server/auth";
 import type { Db } from "@/server/db";
 import { createUser } from "@/server/domain/users";
 import {
@@ -211,8 +211,13 @@ describe("next-auth's own endpoints", () => {
     if (!h) throw new Error(`no ${method} handler for /api/auth/[...nextauth]`);
     return h;
   }
-  async function postCredentials(csrf: { cookie: string; token: string } | null, password: string, email = "admin@routes.test") {
-    const body = new URLSearchParams({ email, password, ...(csrf ? { csrfToken: csrf.token } : {}), json: "true" });
+  async function postCredentials(
+    csrf: { cookie: string; token: string } | null,
+    password: string,
+    email = "admin@routes.test",
+    extra: Record<string, string> = {},
+  ) {
+    const body = new URLSearchParams({ email, password, ...(csrf ? { csrfToken: csrf.token } : {}), json: "true", ...extra });
     current = new NextRequest(`${ORIGIN}/api/auth/callback/credentials`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", ...(csrf ? { cookie: csrf.cookie } : {}) },
@@ -263,5 +268,48 @@ describe("next-auth's own endpoints", () => {
     } finally {
       delete process.env.ARBITER_DEMO;
     }
+  });
+
+  it("after sign-in, goes only to a same-origin callbackUrl: backslash, tab and encoded variants go home", async () => {
+    const destination = async (callbackUrl: string) => {
+      const res = await postCredentials(await csrfToken(), "correct horse battery staple", "admin@routes.test", { callbackUrl });
+      expect(sessionCookie(res), callbackUrl).toBeDefined();
+      return new URL(((await res.json()) as { url: string }).url);
+    };
+    expect((await destination("/admin/users?tab=1")).href).toBe(`${ORIGIN}/admin/users?tab=1`);
+    for (const evil of [
+      "/%5Cevil.example/landing",
+      "/\\evil.example/landing",
+      "/%09/evil.example/landing",
+      "/\t/evil.example/landing",
+      "/%255Cevil.example/landing",
+      "//evil.example/landing",
+      "https://evil.example/landing",
+      "http://localhost:3000@evil.example/",
+    ]) {
+      const url = await destination(evil);
+      expect(url.origin, evil).toBe(ORIGIN);
+      expect(url.href, evil).not.toContain("evil.example");
+    }
+  });
+
+  it("signing out revokes the session on the server: a copy of the old cookie no longer works", async () => {
+    const db = state.db as Db;
+    await createUser(db, { email: "leaver@routes.test", password: "correct horse battery staple", role: "annotator" });
+    const signedIn = await postCredentials(await csrfToken(), "correct horse battery staple", "leaver@routes.test");
+    const session = (sessionCookie(signedIn) ?? "").split(";")[0] as string;
+    expect((await getRequestUser(db, { cookie: session }))?.email).toBe("leaver@routes.test");
+    const csrf = await csrfToken();
+    current = new NextRequest(`${ORIGIN}/api/auth/signout`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie: `${csrf.cookie}; ${session}` },
+      body: new URLSearchParams({ csrfToken: csrf.token, json: "true" }),
+    });
+    try {
+      await nextAuth("POST")(current, { params: Promise.resolve({ nextauth: ["signout"] }) });
+    } finally {
+      current = null;
+    }
+    expect(await getRequestUser(db, { cookie: session })).toBeNull();
   });
 });

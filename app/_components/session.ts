@@ -1,14 +1,15 @@
 /** Server-side page guards: pages redirect before rendering anything a role may not see. */
 
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
-import { getServerSession } from "next-auth";
 import type { Role } from "@/db/schema";
-import { authOptions } from "@/server/auth";
+import { getRequestUser } from "@/server/auth";
+import { getDb } from "@/server/db";
 
+/** The role comes from the user row, not the session token: a role change or revocation applies at once. */
 export async function requireRole(roles: readonly Role[], from: string) {
-  const session = await getServerSession(authOptions);
-  const role = session?.user?.role;
-  if (!session || !role) redirect(`/login?callbackUrl=${encodeURIComponent(from)}`);
-  if (!roles.includes(role)) redirect("/forbidden");
-  return { ...session.user, role };
+  const user = await getRequestUser(getDb(), await headers());
+  if (!user) redirect(`/login?callbackUrl=${encodeURIComponent(from)}`);
+  if (!roles.includes(user.role)) redirect("/forbidden");
+  return user;
 }

@@ -3,6 +3,17 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { signIn } from "next-auth/react";
 import { type FormEvent, useState } from "react";
 
+/** The path of an absolute URL on this origin, else "/": never navigate to another host after sign-in. */
+function sameOriginPath(url: string | null): string {
+  if (!url) return "/";
+  try {
+    const target = new URL(url, window.location.href);
+    return target.origin === window.location.origin ? `${target.pathname}${target.search}${target.hash}` : "/";
+  } catch {
+    return "/";
+  }
+}
+
 export function LoginForm() {
   const router = useRouter();
   const params = useSearchParams();
@@ -17,6 +28,8 @@ export function LoginForm() {
     const res = await signIn("credentials", {
       email: String(form.get("email") ?? ""),
       password: String(form.get("password") ?? ""),
+      // The server resolves it (server/auth.ts safeCallbackUrl): only same-origin destinations come back.
+      callbackUrl: params.get("callbackUrl") ?? "/",
       redirect: false,
     });
     setBusy(false);
@@ -25,9 +38,7 @@ export function LoginForm() {
       setError(!res || res.error === "CredentialsSignin" ? "Wrong email or password." : res.error);
       return;
     }
-    const target = params.get("callbackUrl");
-    // Only same-site paths: a crafted callbackUrl must not send people elsewhere.
-    router.push(target?.startsWith("/") && !target.startsWith("//") ? target : "/");
+    router.push(sameOriginPath(res.url));
     router.refresh();
   }
 

@@ -18,6 +18,8 @@ export const users = sqliteTable(
     role: text("role", { enum: ROLES }).notNull(),
     external: integer("external", { mode: "boolean" }).notNull().default(false),
     disabledAt: integer("disabled_at"),
+    /** Raised to end every session at once (sign-out, disabling); a session token carries the version it was issued under. */
+    sessionVersion: integer("session_version").notNull().default(0),
     createdAt: integer("created_at").notNull().default(sql`(unixepoch())`),
   },
   (t) => [

@@ -74,7 +74,9 @@ describe("role changes and disabling", () => {
     expect(getSessionUser(db, ann)).toBeNull();
     expect(await verifyCredentials(db, "ann@x.io", "ann-password")).toBeNull();
     setUserDisabled(db, boss, ann, false);
-    expect(getSessionUser(db, ann)?.email).toBe("ann@x.io");
+    // Disabling revoked the old session (version 0); a session from a new sign-in (version 1) works.
+    expect(getSessionUser(db, ann)).toBeNull();
+    expect(getSessionUser(db, ann, 1)?.email).toBe("ann@x.io");
     expect(() => setUserRole(db, boss, boss, "annotator")).toThrow(/your own account/);
     expect(
       db
@@ -82,6 +84,6 @@ describe("role changes and disabling", () => {
         .from(auditEvents)
         .all()
         .map((e) => e.action),
-    ).toEqual(["user.role", "user.disable", "user.enable"]);
+    ).toEqual(["user.role", "user.disable", "session.revoke", "user.enable"]);
   });
 });

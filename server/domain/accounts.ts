@@ -10,14 +10,15 @@ import { invites, type Role, users } from "@/db/schema";
 import { type Db, transaction } from "@/server/db";
 import { recordAuditEvent } from "./audit";
 import { AppError, parseInput } from "./errors";
+import { normalizeEmail } from "./login-throttle";
 import { assertPasswordAllowed, minPasswordLength, passwordRequirements } from "./password-policy";
 import { hashPassword } from "./passwords";
 import { zRole } from "./schemas";
-import { type SessionUser, zNewUser } from "./users";
+import { revokeSessions, type SessionUser, zNewUser } from "./users";
 
 export const zInviteInput = z.object({
   role: zRole.default("annotator"),
-  email: z.string().trim().toLowerCase().email().optional(),
+  email: z.string().transform(normalizeEmail).pipe(z.string().email()).optional(),
   expiresInHours: z
     .number()
     .int()
@@ -75,7 +76,7 @@ export async function acceptInvite(
     { email: invite.email ?? params.email, password: params.password, role: invite.role, name: params.name },
     "user",
   );
-  if (invite.email && invite.email !== params.email.trim().toLowerCase()) {
+  if (invite.email && invite.email !== normalizeEmail(params.email)) {
     throw new AppError("BAD_INPUT", `email: this invite is for ${invite.email}`, [
       { field: "email", message: `this invite is for ${invite.email}` },
     ]);
@@ -148,7 +149,13 @@ export function setUserRole(db: Db, actorId: number, userId: number, role: Role)
   changeUser(db, actorId, userId, "user.role", { role }, { role });
 }
 
-/** A disabled user's sessions stop working on their next request (the session user is re-read each time). */
+/**
+ * A disabled user's sessions are revoked on the server (the session version goes up), so they stay
+ * dead when the account is enabled again; each request re-reads the user row.
+ */
 export function setUserDisabled(db: Db, actorId: number, userId: number, disabled: boolean, nowS = Math.floor(Date.now() / 1000)): void {
-  changeUser(db, actorId, userId, disabled ? "user.disable" : "user.enable", { disabledAt: disabled ? nowS : null }, {});
+  transaction(db, () => {
+    changeUser(db, actorId, userId, disabled ? "user.disable" : "user.enable", { disabledAt: disabled ? nowS : null }, {});
+    if (disabled) revokeSessions(db, { userId, actorId, reason: "disabled" });
+  });
 }

@@ -123,3 +123,17 @@ describe("accounts and the policy", () => {
     expect(run("glacier-orchid-tram").status).toBe(0);
   }, 60_000);
 });
+
+describe("passwordProblem after normalization (security round 2)", () => {
+  it("refuses common passwords spelled with look-alikes, with a character tacked on, or in compatibility forms", () => {
+    for (const pw of ["P@ssw0rd!", "12345678a", "trustno1x", "$unsh1ne99", "ＰＡＳＳＷＯＲＤ", "Pa$$w0rd2024", "f00tb@ll"]) {
+      expect(passwordProblem(pw, annotator), pw).toMatch(/common password/);
+    }
+  });
+
+  it("still accepts passphrases and random strings that merely contain digits or symbols", () => {
+    for (const pw of ["tidal-orchid", "correct horse battery staple", "k7#vQ9!mZp", "g0ld3n-l4nt3rn-r1ver"]) {
+      expect(passwordProblem(pw, annotator), pw).toBeNull();
+    }
+  });
+});

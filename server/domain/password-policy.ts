@@ -35,6 +35,37 @@ export function passwordRequirements(role: Role): string {
   return `At least ${minPasswordLength(role)} characters; not a common password, and not your email name.`;
 }
 
+// Look-alike characters people put in place of letters ("p@ssw0rd"); 1 stands for i or l.
+const SUBSTITUTIONS: Record<string, string> = { "@": "a", "4": "a", "0": "o", "3": "e", $: "s", "5": "s", "7": "t", "!": "i", "|": "l" };
+
+function substituted(s: string, one: "i" | "l"): string {
+  return [...s].map((c) => (c === "1" ? one : (SUBSTITUTIONS[c] ?? c))).join("");
+}
+
+/**
+ * The common password a lower-cased, NFKC-normalized password is made of, or null: the common word
+ * with digits or symbols tacked on either end, one character tacked on at the end ("12345678a",
+ * "trustno1x"), or spelled with look-alikes ("P@ssw0rd!"). Cores under 4 characters (6 for the
+ * one-character case) do not count: they would forbid half the dictionary.
+ */
+function commonCore(lower: string): string | null {
+  const stripped = lower.replace(/[\d\W_]+$/u, "").replace(/^[\d\W_]+/u, "");
+  const chars = [...lower];
+  const candidates = new Set<string>();
+  const add = (s: string, min: number) => {
+    if ([...s].length < min) return;
+    for (const v of [s, substituted(s, "i"), substituted(s, "l")]) candidates.add(v);
+  };
+  add(lower, 4);
+  add(stripped, 4);
+  add(lower.replace(/[\d\W_]+$/u, ""), 4);
+  if (chars.length > 6) add(chars.slice(0, -1).join(""), 6);
+  // Look-alikes first, then what is left once digits and symbols are stripped ("p@ssw0rd!" → "password").
+  for (const v of [...candidates]) add(v.replace(/[\d\W_]+$/u, "").replace(/^[\d\W_]+/u, ""), 4);
+  for (const c of candidates) if (c !== lower && isCommon(c)) return c;
+  return null;
+}
+
 /** Every character the same, or each one step up or down from the last ("abcdefgh", "98765432"). */
 function isRunOfOneCharacterOrSequence(chars: string[]): boolean {
   const codes = chars.map((c) => c.codePointAt(0) as number);
@@ -55,14 +86,12 @@ export function passwordProblem(password: string, account: { email?: string | nu
     return `use at least ${min} characters${forWhom} (this one has ${chars.length})`;
   }
   if (chars.length > MAX_PASSWORD_LENGTH) return `use at most ${MAX_PASSWORD_LENGTH} characters`;
-  const lower = password.toLowerCase();
+  const lower = password.normalize("NFKC").toLowerCase();
   if (DEMO_PASSWORDS.includes(password)) return "this is one of the demo's public passwords; choose another";
   if (isCommon(lower)) return "this is one of the most common passwords; choose one that is harder to guess";
-  const base = lower.replace(/[\d\W_]+$/u, "").replace(/^[\d\W_]+/u, "");
-  if (base !== lower && base.length >= 4 && isCommon(base)) {
-    return `this is a common password ("${base}") with a few characters added; choose one that is harder to guess`;
-  }
   if (isRunOfOneCharacterOrSequence(chars)) return "a run of one repeated character or a sequence is too easy to guess";
+  const base = commonCore(lower);
+  if (base) return `this is a common password ("${base}") with a few characters added; choose one that is harder to guess`;
   const local = account.email?.split("@")[0]?.toLowerCase() ?? "";
   if (local.length >= 4 && lower.includes(local)) return `do not use your email name ("${local}") in your password`;
   for (const word of SERVICE_WORDS) if (lower.includes(word)) return `do not use the service's name ("${word}") in your password`;

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { type Algorithm, hash, verify } from "@node-rs/argon2";
 
 // argon2id with OWASP's recommended minimum (19 MiB, 2 passes, 1 lane).
@@ -14,4 +15,15 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
   } catch {
     return false; // a malformed stored hash never authenticates
   }
+}
+
+let dummyHash: Promise<string> | null = null;
+
+/**
+ * Verifies `password` against a hash of a random secret and discards the answer: what an unknown or
+ * disabled account costs, so sign-in time does not reveal whether an account exists.
+ */
+export async function burnPasswordVerify(password: string): Promise<void> {
+  dummyHash ??= hash(randomBytes(24).toString("base64"), OPTIONS);
+  await verifyPassword(await dummyHash, password);
 }

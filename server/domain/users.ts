@@ -2,14 +2,16 @@ import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { type Role, users } from "@/db/schema";
 import { type Db, statementsFor } from "@/server/db";
+import { recordAuditEvent } from "./audit";
 import { AppError, parseInput } from "./errors";
+import { checkLoginLock, normalizeEmail } from "./login-throttle";
 import { assertPasswordAllowed, DEMO_PASSWORDS, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "./password-policy";
-import { hashPassword, verifyPassword } from "./passwords";
+import { burnPasswordVerify, hashPassword, verifyPassword } from "./passwords";
 import { zRole } from "./schemas";
 
 /** The shape of a new account; the password policy (password-policy.ts) is checked after it. */
 export const zNewUser = z.object({
-  email: z.string().trim().toLowerCase().email("not a valid email address"),
+  email: z.string().transform(normalizeEmail).pipe(z.string().email("not a valid email address")),
   password: z
     .string()
     .min(MIN_PASSWORD_LENGTH, `use at least ${MIN_PASSWORD_LENGTH} characters`)
@@ -43,15 +45,55 @@ export async function createUser(db: Db, input: NewUser, opts: { demo?: boolean 
   return row;
 }
 
-/** Checks an email and password; returns the user, or null for any mismatch (no hint which part was wrong). */
+/**
+ * Checks an email and password; returns the user, or null for any mismatch (no hint which part was
+ * wrong). An unknown, disabled or external account costs one argon2id verify too, so the answer's
+ * timing does not tell which accounts exist.
+ */
 export async function verifyCredentials(db: Db, email: string, password: string): Promise<SessionUser | null> {
-  const row = db.select().from(users).where(eq(users.email, email.trim().toLowerCase())).get();
-  if (!row || row.external || row.disabledAt !== null || !row.passwordHash) return null;
+  const row = db
+    .select()
+    .from(users)
+    .where(eq(users.email, normalizeEmail(email)))
+    .get();
+  if (!row || row.external || row.disabledAt !== null || !row.passwordHash) {
+    await burnPasswordVerify(password);
+    return null;
+  }
   if (!(await verifyPassword(row.passwordHash, password))) return null;
   return { id: row.id, email: row.email, name: row.name, role: row.role };
 }
 
-/** The live user behind a session, or null when deleted, disabled or external. */
+export type SignInResult = { ok: true; user: SessionUser; sessionVersion: number } | { ok: false; reason: "locked" | "demo" | "invalid" };
+
+/**
+ * One sign-in attempt, as the credentials provider makes it: refused while the account (by its
+ * normalized email) or the client address is locked out, refused for a demo password outside demo
+ * mode, else the password is checked. Every outcome is an audit event keyed by the normalized email
+ * and the address, which is what the lockout counts.
+ */
+export async function signInWithPassword(
+  db: Db,
+  params: { email: string; password: string; ip?: string | null; demoMode?: boolean },
+): Promise<SignInResult> {
+  const email = normalizeEmail(params.email);
+  const ip = params.ip ?? null;
+  const lock = checkLoginLock(db, { email, ip });
+  if (lock.locked) {
+    recordAuditEvent(db, { action: "auth.login_locked", detail: { email, ip, by: lock.by } });
+    return { ok: false, reason: "locked" };
+  }
+  // No default password outside demo mode: a demo seed's public password never signs in there.
+  if (!params.demoMode && DEMO_PASSWORDS.includes(params.password)) {
+    recordAuditEvent(db, { action: "auth.login_failed", detail: { email, ip, reason: "demo password" } });
+    return { ok: false, reason: "demo" };
+  }
+  const user = await verifyCredentials(db, email, params.password);
+  recordAuditEvent(db, { actorId: user?.id ?? null, action: user ? "auth.login" : "auth.login_failed", detail: { email, ip } });
+  if (!user) return { ok: false, reason: "invalid" };
+  return { ok: true, user, sessionVersion: statements(db).sessionUser.get({ id: user.id })?.sessionVersion ?? 0 };
+}
+
 const statements = statementsFor((db) => ({
   sessionUser: db
     .select({
@@ -61,15 +103,21 @@ const statements = statementsFor((db) => ({
       role: users.role,
       external: users.external,
       disabledAt: users.disabledAt,
+      sessionVersion: users.sessionVersion,
     })
     .from(users)
     .where(eq(users.id, sql.placeholder("id")))
     .prepare(),
 }));
 
-export function getSessionUser(db: Db, id: number): SessionUser | null {
+/**
+ * The live user behind a session, or null when deleted, disabled or external, or when the session
+ * was issued before the account's sessions were revoked (sign-out, disabling): `sessionVersion` is
+ * the version the session token carries (tokens from before versions existed carry none: 0).
+ */
+export function getSessionUser(db: Db, id: number, sessionVersion = 0): SessionUser | null {
   const row = statements(db).sessionUser.get({ id });
-  if (!row || row.external || row.disabledAt !== null) return null;
+  if (!row || row.external || row.disabledAt !== null || row.sessionVersion !== sessionVersion) return null;
   return { id: row.id, email: row.email, name: row.name, role: row.role };
 }
 
@@ -83,4 +131,23 @@ export function ensureExternalAnnotator(db: Db, name: string): number {
     .find((u) => u.external);
   if (found) return found.id;
   return db.insert(users).values({ name, role: "annotator", external: true }).returning({ id: users.id }).get().id;
+}
+
+/**
+ * Ends every session of a user on the server: the session version goes up, so tokens issued before
+ * stop working on their next request. Audited (`session.revoke`, with the reason).
+ */
+export function revokeSessions(db: Db, params: { userId: number; actorId?: number | null; reason: string }): void {
+  const changed = db
+    .update(users)
+    .set({ sessionVersion: sql`${users.sessionVersion} + 1` })
+    .where(eq(users.id, params.userId))
+    .run().changes;
+  if (changed) {
+    recordAuditEvent(db, {
+      actorId: params.actorId ?? params.userId,
+      action: "session.revoke",
+      detail: { user: params.userId, reason: params.reason },
+    });
+  }
 }

@@ -4,9 +4,10 @@
  * app serves elsewhere on the same machine; tests use it as a "server" process they can kill.
  * SIGTERM/SIGINT ask the running trainer to checkpoint, then exit.
  */
-import { openDb } from "@/server/db";
+import { openDb, restrictFileModes } from "@/server/db";
 import { JobRunner } from "@/server/jobs/runner";
 
+restrictFileModes();
 const runner = new JobRunner(openDb(), { pollMs: Number(process.env.ARBITER_RUNNER_POLL_MS ?? 1000) });
 runner.start();
 process.stderr.write(`job runner ${process.pid} on ${process.env.ARBITER_DB ?? "data/arbiter.db"}\n`);

@@ -6,10 +6,9 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { Readable } from "node:stream";
 import { TRPCError } from "@trpc/server";
-import { getServerSession } from "next-auth";
 import { openExportDownload } from "@/server/api/export-download";
 import { createContext } from "@/server/api/trpc";
-import { authOptions } from "@/server/auth";
+import { getRequestUser } from "@/server/auth";
 import { getDb } from "@/server/db";
 
 export const dynamic = "force-dynamic";
@@ -19,8 +18,8 @@ const CONTENT_TYPE: Record<string, string> = { csv: "text/csv; charset=utf-8", p
 const STATUS: Record<string, number> = { UNAUTHORIZED: 401, FORBIDDEN: 403, NOT_FOUND: 404, BAD_REQUEST: 400 };
 
 export async function GET(req: Request, { params }: { params: Promise<{ id: string }> }) {
-  const session = await getServerSession(authOptions);
-  const role = session?.user?.role;
+  // The role from the user row (not the session token): revoked sessions and role changes apply at once.
+  const role = (await getRequestUser(getDb(), req.headers))?.role;
   if (!role) return new Response("sign in first\n", { status: 401 });
   if (role !== "admin" && role !== "researcher") return new Response("forbidden\n", { status: 403 });
   const snapshotId = Number((await params).id);
