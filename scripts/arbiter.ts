@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { RATIONALE_POLICIES } from "@/db/schema";
-import { type Db, DEFAULT_DB_PATH, openDb } from "@/server/db";
+import { type Db, DEFAULT_DB_PATH, openDb, restrictFileModes } from "@/server/db";
 import { backupDatabase, restoreDatabase } from "@/server/domain/backup";
 import { AppError, formatIssue, isAppError } from "@/server/domain/errors";
 import { exportSnapshot } from "@/server/domain/export/export-snapshot";
@@ -431,6 +431,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const asJson = flags.json === true;
   try {
+    restrictFileModes();
     const db = openDb(typeof flags.db === "string" ? flags.db : undefined);
     const out = await command.run(db, flags);
     process.stdout.write(asJson ? `${JSON.stringify(out.json)}\n` : `${out.text}\n`);
