@@ -20,6 +20,7 @@ import { runDoctor } from "@/server/jobs/doctor";
 import { createTrainJob, getJob, getModelForJob, resumeJob } from "@/server/jobs/jobs";
 import { JobRunner } from "@/server/jobs/runner";
 import { generationCommands } from "./generation-commands";
+import { generationServeCommands } from "./generation-serve-command";
 import { progressBar } from "./progress";
 import { scoringCommands } from "./scoring-commands";
 
@@ -399,6 +400,7 @@ const COMMANDS: Record<string, Command> = {
   },
   ...scoringCommands({ usageError: (m) => new UsageError(m), required, intFlag, resolveProject }),
   ...generationCommands({ usageError: (m) => new UsageError(m), required, intFlag, resolveProject }),
+  ...generationServeCommands({ usageError: (m) => new UsageError(m), required, intFlag }),
 };
 
 function help(): string {

@@ -23,9 +23,9 @@ wrongly.
 from __future__ import annotations
 
 import json
-import os
 import queue
 import secrets
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -130,7 +130,11 @@ class LoadedModel:
 def load_generator(spec: str, *, device: str = "auto", max_model_len: int | None = None,
                    kv_tokens: int = 8192) -> LoadedModel:
     """Resolve, check memory, load: bf16 on CUDA (fp16 where bf16 is unsupported), fp32 on CPU."""
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+    try:
+        from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+    except ImportError as e:
+        raise GenerateError(f"generation needs transformers, which {sys.executable} lacks ({e}); set ARBITER_PYTHON "
+                            "to the Python printed by `bash scripts/trainer-hf-env`") from e
 
     folder = _resolve(spec)
     dev = pick_device(device)
