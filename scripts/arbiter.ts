@@ -390,7 +390,12 @@ const COMMANDS: Record<string, Command> = {
       const r = await exportSnapshot(db, {
         projectId,
         format,
-        policies: parsed.data,
+        // Unset tie / both-bad flags take the format's default (raw keeps every judgment).
+        policies: {
+          ...parsed.data,
+          ties: f.ties === undefined ? undefined : parsed.data.ties,
+          bothBad: f["both-bad"] === undefined ? undefined : parsed.data.bothBad,
+        },
         out,
         onProgress: bar.update,
       });

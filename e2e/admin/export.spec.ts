@@ -40,8 +40,8 @@ test("an admin exports TRL, downloads it in the browser and the file parses", as
     .split("\n")
     .map((l) => JSON.parse(l));
   expect(rows).toEqual([
-    { prompt: "Question 1?", chosen: "good 1", rejected: "bad 1" },
-    { prompt: "Question 2?", chosen: "good 2", rejected: "bad 2" },
+    { prompt: "\n\nHuman: Question 1?\n\nAssistant:", chosen: " good 1", rejected: " bad 1" },
+    { prompt: "\n\nHuman: Question 2?\n\nAssistant:", chosen: " good 2", rejected: " bad 2" },
   ]);
   expect(download.suggestedFilename()).toMatch(/-trl-snapshot-\d+\.jsonl$/);
 });

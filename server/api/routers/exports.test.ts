@@ -72,7 +72,7 @@ describe("exports router", () => {
         .trim()
         .split("\n")
         .map((l) => JSON.parse(l).chosen),
-    ).toEqual(["Answer 1 from x", "Answer 2 from y"]);
+    ).toEqual([" Answer 1 from x", " Answer 2 from y"]);
     const annotatorUser = { id: adminId, email: "b@test.local", name: "boss", role: "annotator" as const };
     const annotator = createCaller({ db, user: annotatorUser });
     await expect(annotator.exports.download({ snapshotId: first.snapshot })).rejects.toBeInstanceOf(TRPCError);

@@ -81,7 +81,7 @@ describe("aggregate dawid-skene", () => {
     expect(row?.votes?.entropy).toBeCloseTo(bits, 12);
     expect(row?.judgmentIds).toEqual(ITEMS[0]?.judgments.map((j) => j.id));
     const [record] = recordsForItem("trl", ITEMS[8] as ExportItem, { policies, pseudonym: String, posteriors }).records;
-    expect(record).toMatchObject({ prompt: "q9", chosen: "a9", rejected: "b9", votes_b: 1 });
+    expect(record).toMatchObject({ prompt: "\n\nHuman: q9\n\nAssistant:", chosen: " a9", rejected: " b9", votes_b: 1 });
     expect(record?.p_chosen).toBeGreaterThan(0.5);
   });
 

@@ -100,7 +100,7 @@ describe("exportSnapshot", () => {
     });
     expect(hh.errors.map((e) => `${e.line}:${e.field}`)).toEqual(["2:chosen", "3:chosen", "3:rejected"]);
     const trl = importItems(db, { projectId: p.id, file: writeJsonl([{ chosen: "x", rejected: "y" }]), format: "trl" });
-    expect(trl.errors).toEqual([{ line: 1, field: "prompt", message: expect.stringMatching(/need a prompt/) }]);
+    expect(trl.errors).toEqual([{ line: 1, field: "prompt", message: expect.stringMatching(/share no prefix/) }]);
     expect(hh.items + trl.items).toBe(0);
   });
 
@@ -179,9 +179,9 @@ describe("exportSnapshot", () => {
     const rows = await parquetReadObjects({ file, compressors: GUNZIP });
     expect(rows).toHaveLength(7);
     expect(rows[0]).toMatchObject({
-      prompt: "Question 0?",
-      chosen: "Answer 0 from x",
-      rejected: "Answer 0 from y",
+      prompt: "\n\nHuman: Question 0?\n\nAssistant:",
+      chosen: " Answer 0 from x",
+      rejected: " Answer 0 from y",
       votes_a: 2,
       p_chosen: 1,
     });
@@ -225,7 +225,7 @@ describe("exportSnapshot", () => {
     const dir = tempDir();
     const trl = await exportSnapshot(db, { projectId: p.id, format: "trl", out: path.join(dir, "t.jsonl") });
     expect(trl.rows).toBe(1);
-    expect(JSON.parse(fs.readFileSync(path.join(dir, "t.jsonl"), "utf8"))).toMatchObject({ chosen: "Answer 1 from x" });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, "t.jsonl"), "utf8"))).toMatchObject({ chosen: " Answer 1 from x" });
     const lineage = (snapshot: number) =>
       db
         .select({ id: snapshotJudgments.judgmentId })
@@ -311,6 +311,10 @@ describe("exportSnapshot", () => {
       .split("\n")
       .map((l) => JSON.parse(l));
     expect(rows).toHaveLength(60);
-    expect(rows[59]).toEqual({ prompt: "Prompt 59", chosen: long(59, "left"), rejected: long(59, "right") });
+    expect(rows[59]).toEqual({
+      prompt: "\n\nHuman: Prompt 59\n\nAssistant:",
+      chosen: ` ${long(59, "left")}`,
+      rejected: ` ${long(59, "right")}`,
+    });
   });
 });

@@ -13,11 +13,11 @@ import { recordAuditEvent } from "@/server/domain/audit";
 import { getProject } from "@/server/domain/projects";
 import type { CategoricalLabel } from "@/server/domain/stats/dawid-skene";
 import { dawidSkeneLabels, fitPairPosteriors } from "./dawid-skene-labels";
-import { csvHeader, type ExportFormat, textForItem, type WriterContext } from "./formats";
+import { csvHeader, type ExportFormat, exportPoliciesFor, textForItem, type WriterContext } from "./formats";
 import { OffThreadHash } from "./hash-worker";
 import { itemPages } from "./item-pages";
 import { writeParquet } from "./parquet";
-import { type ExportPoliciesInput, zExportPolicies } from "./policies";
+import type { ExportPoliciesInput } from "./policies";
 import { pseudonymizer, pseudonymKey } from "./pseudonym";
 
 export type ExportParams = {
@@ -42,7 +42,7 @@ function nextTurn(): Promise<void> {
 
 export async function exportSnapshot(db: Db, params: ExportParams): Promise<ExportResult> {
   const project = getProject(db, params.projectId);
-  const policies = zExportPolicies.parse(params.policies ?? {});
+  const policies = exportPoliciesFor(params.format, params.policies);
   const ctx: WriterContext = { policies, pseudonym: pseudonymizer(pseudonymKey(db), project.id) };
   if (policies.aggregate === "dawid-skene") {
     // EM needs every label of the project before the first row can be written: one reading pass first.

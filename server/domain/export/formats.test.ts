@@ -71,7 +71,7 @@ describe("TRL lines built from stored JSON", () => {
     const item = stored(9, "p", ["a", "b"], [judgment(7, "a")]);
     // A stored text that JSON.stringify would not produce proves which path ran.
     const text = textForItem("trl", { ...item, promptJson: '"\\u0070"' }, ctx).text;
-    expect(text).toBe('{"prompt":"\\u0070","chosen":"a","rejected":"b"}\n');
-    expect(JSON.parse(text)).toEqual({ prompt: "p", chosen: "a", rejected: "b" });
+    expect(text).toBe('{"prompt":"\\n\\nHuman: \\u0070\\n\\nAssistant:","chosen":" a","rejected":" b"}\n');
+    expect(JSON.parse(text)).toEqual({ prompt: "\n\nHuman: p\n\nAssistant:", chosen: " a", rejected: " b" });
   });
 });

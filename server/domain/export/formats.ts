@@ -6,10 +6,19 @@
  */
 import type { Content, Message } from "@/db/schema";
 import type { PairPosteriors } from "./dawid-skene-labels";
-import { type ExportItem, type ExportPolicies, type PairRow, pairRowsForItem } from "./policies";
+import { type ExportItem, type ExportPolicies, type ExportPoliciesInput, type PairRow, pairRowsForItem, zExportPolicies } from "./policies";
 
 export const EXPORT_FORMATS = ["trl", "trl-conversational", "hh", "arena", "raw", "csv", "parquet"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/**
+ * The policies an export of `format` runs with. `raw` is the record of every stored judgment, so it keeps
+ * ties and both-bad judgments unless `ties` / `bothBad` say "drop"; the other formats drop them by default.
+ */
+export function exportPoliciesFor(format: ExportFormat, input: ExportPoliciesInput = {}): ExportPolicies {
+  if (format !== "raw") return zExportPolicies.parse(input);
+  return zExportPolicies.parse({ ...input, ties: input.ties ?? "keep", bothBad: input.bothBad ?? "keep" });
+}
 
 export type WriterContext = {
   policies: ExportPolicies;
@@ -45,11 +54,26 @@ function hhMeta(item: ExportItem): HhMetadata {
   return typeof hh === "object" && hh !== null ? (hh as HhMetadata) : {};
 }
 
-export function hhText(item: ExportItem, responseIdx: number, content: Content): string {
+/** The text before a response: the stored prefix of an imported text pair, else the HH rendering of the prompt. */
+export function hhPrefix(item: ExportItem): string {
   const meta = hhMeta(item);
-  const prefix = typeof meta.prefix === "string" ? meta.prefix : renderHhPrefix(item.prompt);
-  const bare = Array.isArray(meta.bare) && meta.bare.includes(responseIdx);
-  return `${prefix}${bare ? "" : " "}${contentText(content)}`;
+  return typeof meta.prefix === "string" ? meta.prefix : renderHhPrefix(item.prompt);
+}
+
+/** Whether a response follows its prefix directly (HH replies start with a space after "Assistant:"). */
+function isBare(item: ExportItem, responseIdx: number): boolean {
+  const meta = hhMeta(item);
+  return Array.isArray(meta.bare) && meta.bare.includes(responseIdx);
+}
+
+/** A response as it continues `hhPrefix`: with its leading space unless it was imported bare. */
+export function hhCompletion(item: ExportItem, responseIdx: number, content: Content): string {
+  return `${isBare(item, responseIdx) ? "" : " "}${contentText(content)}`;
+}
+
+/** The full text of one response in HH form: `hhPrefix + hhCompletion`, byte for byte. */
+export function hhText(item: ExportItem, responseIdx: number, content: Content): string {
+  return hhPrefix(item) + hhCompletion(item, responseIdx, content);
 }
 
 /** JSON as Python's json.dumps writes it (", " and ": " separators, non-ASCII as \uXXXX): HH's own bytes. */
@@ -77,11 +101,16 @@ function margin(row: PairRow, policies: ExportPolicies): Record<string, number> 
   return policies.margin ? { margin: row.strength ?? 0 } : {};
 }
 
+/**
+ * Standard TRL rows split the full HH text as TRL's `extract_prompt` splits HH: the prompt ends at
+ * "\n\nAssistant:" and the completion starts with its space, so `prompt + chosen` is exactly the text
+ * `--format hh` writes (a plain prompt is one human turn; an imported text pair keeps its own prefix).
+ */
 function trlRecord(row: PairRow, ctx: WriterContext): Record<string, unknown> {
   return {
-    prompt: typeof row.item.prompt === "string" ? row.item.prompt : renderHhPrefix(row.item.prompt),
-    chosen: contentText(row.chosen.content),
-    rejected: contentText(row.rejected.content),
+    prompt: hhPrefix(row.item),
+    chosen: hhCompletion(row.item, row.chosen.idx, row.chosen.content),
+    rejected: hhCompletion(row.item, row.rejected.idx, row.rejected.content),
     ...margin(row, ctx.policies),
     ...softColumns(row),
   };
@@ -242,9 +271,25 @@ export function serializeRecord(format: Exclude<ExportFormat, "parquet">, record
   return `${JSON.stringify(record)}\n`;
 }
 
-/** A string's JSON text: the stored text when the column holds a JSON string (JSON.stringify wrote it), else stringified. */
-function stringJson(stored: string | undefined, value: () => string): string {
-  return stored !== undefined && stored.charCodeAt(0) === 34 ? stored : JSON.stringify(value());
+/** Whether a stored JSON text is a JSON string (JSON.stringify wrote it), so its bytes can be copied. */
+function isStoredString(stored: string | undefined): stored is string {
+  return stored !== undefined && stored.charCodeAt(0) === 34;
+}
+
+// JSON text of the HH turn markers, split where a stored JSON string's body goes between them.
+const HUMAN_OPEN = JSON.stringify("\n\nHuman: ").slice(0, -1);
+const ASSISTANT_CLOSE = JSON.stringify("\n\nAssistant:").slice(1);
+
+function trlPromptJson(item: ExportItem): string {
+  if (typeof hhMeta(item).prefix !== "string" && typeof item.prompt === "string" && isStoredString(item.promptJson)) {
+    return HUMAN_OPEN + item.promptJson.slice(1, -1) + ASSISTANT_CLOSE;
+  }
+  return JSON.stringify(hhPrefix(item));
+}
+
+function trlCompletionJson(item: ExportItem, r: PairRow["chosen"]): string {
+  if (typeof r.content === "string" && isStoredString(r.json)) return isBare(item, r.idx) ? r.json : `" ${r.json.slice(1)}`;
+  return JSON.stringify(hhCompletion(item, r.idx, r.content));
 }
 
 /**
@@ -253,11 +298,7 @@ function stringJson(stored: string | undefined, value: () => string): string {
  */
 function trlLine(row: PairRow, ctx: WriterContext): string {
   const { item, chosen, rejected } = row;
-  const prompt = stringJson(item.promptJson, () => (typeof item.prompt === "string" ? item.prompt : renderHhPrefix(item.prompt)));
-  let line = `{"prompt":${prompt},"chosen":${stringJson(chosen.json, () => contentText(chosen.content))},"rejected":${stringJson(
-    rejected.json,
-    () => contentText(rejected.content),
-  )}`;
+  let line = `{"prompt":${trlPromptJson(item)},"chosen":${trlCompletionJson(item, chosen)},"rejected":${trlCompletionJson(item, rejected)}`;
   if (ctx.policies.margin) line += `,"margin":${JSON.stringify(row.strength ?? 0)}`;
   const v = row.votes;
   if (v) {

@@ -47,9 +47,9 @@ describe("export policies", () => {
     // TRL has no ties: kept ties still never become chosen/rejected rows.
     expect(recordsForItem("trl", it2, ctx({ ties: "keep" })).records).toHaveLength(1);
     expect(recordsForItem("trl", it2, ctx({ margin: true })).records[0]).toEqual({
-      prompt: "Why is the sky blue?",
-      chosen: "answer 0",
-      rejected: "answer 1",
+      prompt: "\n\nHuman: Why is the sky blue?\n\nAssistant:",
+      chosen: " answer 0",
+      rejected: " answer 1",
       margin: 3,
     });
   });
@@ -79,7 +79,7 @@ describe("export policies", () => {
     expect(row).toMatchObject({ votes_a: 1, votes_b: 1, votes_tie: 0, p_chosen: 0.5, entropy: 1 });
     const mixed = item(2, [judgment(1, { outcome: "b" }), judgment(2, { outcome: "b" }), judgment(3, { outcome: "tie" })]);
     const [m] = recordsForItem("trl", mixed, ctx({ aggregate: "soft", ties: "keep" })).records;
-    expect(m).toMatchObject({ chosen: "answer 1", votes_a: 0, votes_b: 2, votes_tie: 1 });
+    expect(m).toMatchObject({ chosen: " answer 1", votes_a: 0, votes_b: 2, votes_tie: 1 });
     expect(m?.p_chosen).toBeCloseTo(2.5 / 3);
     expect(m?.entropy).toBeCloseTo(0.9183, 3);
   });

@@ -59,19 +59,50 @@ export function parseHhLine(text: string): Parsed {
       issues: [{ field: "chosen", message: 'chosen and rejected share no prefix ending in "\\n\\nAssistant:"' }],
     };
   }
-  const prefix = chosen.slice(0, at + ASSISTANT.length);
+  return textPair(chosen.slice(0, at + ASSISTANT.length), chosen, rejected, "hh");
+}
+
+/**
+ * An item from a text pair split at `prefix` (chosen and rejected both start with it). An HH line's prefix,
+ * or a TRL prompt in HH form ("\n\nHuman: …\n\nAssistant:"), becomes the prompt text or messages; any
+ * other TRL prompt is the prompt text.
+ * Whatever the prompt would not render back exactly (`metadata.hh.prefix`), and replies without the usual
+ * leading space (`metadata.hh.bare`), are kept so `--format hh` and standard `trl` exports give the same bytes.
+ */
+function textPair(prefix: string, chosen: string, rejected: string, annotator: "hh" | "trl", id?: string): Parsed {
   const replies = [chosen.slice(prefix.length), rejected.slice(prefix.length)];
   const bare = replies.flatMap((r, idx) => (r.startsWith(" ") ? [] : [idx]));
-  const prompt = hhPrompt(prefix);
+  const dialogue = annotator === "hh" || (prefix.startsWith("\n\nHuman: ") && prefix.endsWith(ASSISTANT));
+  const prompt = dialogue ? hhPrompt(prefix) : prefix;
   const hh: Record<string, unknown> = {};
   if (renderHhPrefix(prompt) !== prefix) hh.prefix = prefix;
   if (bare.length) hh.bare = bare;
   return finish({
+    ...(id !== undefined ? { id } : {}),
     prompt,
     responses: replies.map((r) => ({ model: "unknown", text: r.startsWith(" ") ? r.slice(1) : r })),
-    judgments: [{ annotator: "hh", winner: "a" }],
+    judgments: [{ annotator, winner: "a" }],
     ...(Object.keys(hh).length ? { metadata: { hh } } : {}),
   });
+}
+
+/**
+ * TRL's `extract_prompt` for an implicit-prompt text pair: the longest common prefix (by code point), moved
+ * back by one when the strings part right after a space, so the completions keep it. Quirks included: with
+ * no difference the loop's last index is used, and Python's `chosen[-1]` is the last character.
+ */
+export function trlImplicitPrefix(chosen: string, rejected: string): string {
+  const c = Array.from(chosen);
+  const r = Array.from(rejected);
+  const n = Math.min(c.length, r.length);
+  let idx = n - 1;
+  for (let i = 0; i < n; i++) {
+    if (c[i] !== r[i]) {
+      idx = c.at(i - 1) === " " ? i - 1 : i;
+      break;
+    }
+  }
+  return c.slice(0, idx < 0 ? c.length + idx : idx).join("");
 }
 
 const zTrlLine = z.object({
@@ -93,12 +124,22 @@ export function parseTrlLine(text: string): Parsed {
   const line = zTrlLine.safeParse(obj.value);
   if (!line.success) return { ok: false, issues: zodIssues(line.error) };
   let { prompt, chosen, rejected } = line.data;
+  const id = line.data.id;
+  if (typeof chosen === "string" && typeof rejected === "string" && typeof prompt !== "object") {
+    // Standard rows are text: the prompt followed by each completion is the full text, kept byte for byte.
+    if (prompt === undefined) {
+      prompt = trlImplicitPrefix(chosen, rejected);
+      if (!prompt) return { ok: false, issues: [{ field: "prompt", message: "no prompt, and chosen and rejected share no prefix" }] };
+      return textPair(prompt, chosen, rejected, "trl", id);
+    }
+    return textPair(prompt, prompt + chosen, prompt + rejected, "trl", id);
+  }
   if (prompt === undefined) {
     // Implicit prompt: the messages both sides share are the prompt.
     if (typeof chosen === "string" || typeof rejected === "string") {
       return {
         ok: false,
-        issues: [{ field: "prompt", message: "standard rows need a prompt (implicit prompts only work with message lists)" }],
+        issues: [{ field: "prompt", message: "chosen and rejected must both be text or both be message lists" }],
       };
     }
     let n = 0;
@@ -110,7 +151,7 @@ export function parseTrlLine(text: string): Parsed {
     rejected = rejected.slice(n);
   }
   return finish({
-    ...(line.data.id !== undefined ? { id: line.data.id } : {}),
+    ...(id !== undefined ? { id } : {}),
     prompt,
     responses: [
       { model: "unknown", text: reply(chosen) },

@@ -159,7 +159,8 @@ describe("training data", () => {
       if (format === "trl") {
         const lines = fs.readFileSync(out, "utf8").trimEnd().split("\n").filter(Boolean);
         const exportedPairs = lines.map((l) => JSON.parse(l) as { prompt: string; chosen: string; rejected: string });
-        expect(pairs.map((p) => `${p.prompt}|${p.chosen}|${p.rejected}`).sort(), label).toEqual(
+        // The export writes the HH split of the same text (string prompts here).
+        expect(pairs.map((p) => `\n\nHuman: ${p.prompt}\n\nAssistant:| ${p.chosen}| ${p.rejected}`).sort(), label).toEqual(
           exportedPairs.map((p) => `${p.prompt}|${p.chosen}|${p.rejected}`).sort(),
         );
       }
