@@ -103,7 +103,7 @@ def _snapshot(spec: str) -> str:
         print(f"base {spec}: fetching into the HF cache {hf_hub_cache()} (HF_HUB_OFFLINE=1 to use the cache only)",
               file=sys.stderr, flush=True)
     try:
-        path = snapshot_download(repo_id=repo, revision=revision, local_files_only=offline)
+        path = snapshot_download(repo_id=repo, revision=revision, local_files_only=offline, cache_dir=hf_hub_cache())
     except Exception as e:  # not cached offline, unknown repo, gated, no network …
         where = f"the HF cache {hf_hub_cache()}" + (" (HF_HUB_OFFLINE=1)" if offline else "")
         raise BaseError(f"base {spec}: cannot get it from {where}: {type(e).__name__}: {_first_line(e)}") from None

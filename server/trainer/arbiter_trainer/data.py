@@ -5,8 +5,11 @@ A line is either a pair
    "criteria": [str], "weight": 1}
 (for a tie, chosen/rejected are just the two responses) or a ranked item
   {"prompt": str, "ranking": [str, ...]}   best first, K >= 2.
-"prompt" may also be chat messages [{"role", "content"}], rendered in Anthropic HH form. Other keys
-are ignored. A bad line raises DataError naming the file, the line and the field.
+"prompt" may also be chat messages [{"role", "content"}], kept as messages until chat.py renders the pair
+(the base's chat template, or the plain rendering). "split": "train" | "eval" on every line puts each line
+in that split (the server decides it and records the judgment ids); without it, split_eval holds out whole
+prompts. Other keys ("judgment_ids", …) are ignored. A bad line raises DataError naming the file, the line
+and the field.
 
 One line becomes one *element*: a prompt, its K responses and the pairs to compare (1 for a pair,
 C(K,2) for a ranking). Elements are the unit of batching and of the loss average.
@@ -31,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from .chat import Prompt, PromptError, parse_prompt, prompt_key, split_shared, truncate
 from .losses import ranking_pairs, strength_margin
 from .tokenizer import Tokenizer
 
@@ -43,7 +47,7 @@ class DataError(ValueError):
 
 @dataclass
 class Example:
-    prompt: str
+    prompt: Prompt  # a string or chat messages, as the line gave it (rendered by chat.py)
     responses: list[str]  # [chosen, rejected] for a pair; best-first for a ranking
     ranked: bool = False
     tie: bool = False
@@ -52,6 +56,7 @@ class Example:
     criteria: tuple[str, ...] = ()
     weight: float = 1.0
     source: str = ""  # "file:line", for messages
+    split: str | None = None  # "train" | "eval" when the caller decided the split (see split_rows)
 
 
 @dataclass
@@ -82,27 +87,18 @@ class Element:
 # ---- loading -------------------------------------------------------------------------------------
 
 
-def render_prompt(value, where: str) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list) and value:
-        names = {"user": "Human", "human": "Human", "assistant": "Assistant", "system": "System"}
-        parts = []
-        for i, msg in enumerate(value):
-            if not (isinstance(msg, dict) and isinstance(msg.get("role"), str)
-                    and isinstance(msg.get("content"), str)):
-                raise DataError(f"{where}: field 'prompt[{i}]': expected {{\"role\": str, \"content\": str}}")
-            parts.append(f"\n\n{names.get(msg['role'], msg['role'].capitalize())}: {msg['content']}")
-        return "".join(parts) + "\n\nAssistant:"
-    raise DataError(f"{where}: field 'prompt': expected a string or a list of chat messages")
-
-
 def parse_example(obj, where: str) -> Example:
     if not isinstance(obj, dict):
         raise DataError(f"{where}: expected a JSON object")
     if "prompt" not in obj:
         raise DataError(f"{where}: field 'prompt': missing")
-    prompt = render_prompt(obj["prompt"], where)
+    try:
+        prompt = parse_prompt(obj["prompt"], where)
+    except PromptError as e:
+        raise DataError(str(e)) from None
+    split = obj.get("split")
+    if split is not None and split not in ("train", "eval"):
+        raise DataError(f"{where}: field 'split': expected \"train\" or \"eval\", got {json.dumps(split)}")
 
     def number(name: str, default: float) -> float:
         v = obj.get(name, default)
@@ -125,7 +121,8 @@ def parse_example(obj, where: str) -> Example:
         ranking = obj["ranking"]
         if not (isinstance(ranking, list) and len(ranking) >= 2 and all(isinstance(r, str) for r in ranking)):
             raise DataError(f"{where}: field 'ranking': expected a list of >= 2 strings, best first")
-        return Example(prompt, list(ranking), ranked=True, criteria=tuple(criteria), weight=weight, source=where)
+        return Example(prompt, list(ranking), ranked=True, criteria=tuple(criteria), weight=weight, source=where,
+                       split=split)
 
     for name in ("chosen", "rejected"):
         if name not in obj:
@@ -142,7 +139,7 @@ def parse_example(obj, where: str) -> Example:
                                  or not 1 <= strength <= 4):
         raise DataError(f"{where}: field 'strength': expected an integer 1..4 or null, got {json.dumps(strength)}")
     return Example(prompt, [obj["chosen"], obj["rejected"]], tie=tie, margin=number("margin", 0.0),
-                   strength=strength, criteria=tuple(criteria), weight=weight, source=where)
+                   strength=strength, criteria=tuple(criteria), weight=weight, source=where, split=split)
 
 
 def load_examples(path: str) -> list[Example]:
@@ -162,6 +159,18 @@ def load_examples(path: str) -> list[Example]:
     return examples
 
 
+def split_rows(examples: list[Example], fraction: float, seed: int) -> tuple[list[Example], list[Example]]:
+    """The caller's split when any line has "split" (then every line must: the server decides the split so it
+    can record which judgments were held out), else split_eval's."""
+    marked = [e for e in examples if e.split is not None]
+    if not marked:
+        return split_eval(examples, fraction, seed)
+    if len(marked) != len(examples):
+        first = next(e for e in examples if e.split is None)
+        raise DataError(f"{first.source}: field 'split': missing (other lines have \"split\"; give it on every line)")
+    return [e for e in examples if e.split == "train"], [e for e in examples if e.split == "eval"]
+
+
 def split_eval(examples: list[Example], fraction: float, seed: int) -> tuple[list[Example], list[Example]]:
     """Hold out about `fraction` of the examples, whole prompts at a time (no prompt in both splits).
 
@@ -171,10 +180,10 @@ def split_eval(examples: list[Example], fraction: float, seed: int) -> tuple[lis
         return examples, []
     target = max(1, round(fraction * len(examples)))
     rng = np.random.default_rng(seed)
-    prompts = sorted({e.prompt for e in examples})
+    prompts = sorted({prompt_key(e.prompt) for e in examples})
     by_prompt: dict[str, list[int]] = {}
     for i, e in enumerate(examples):
-        by_prompt.setdefault(e.prompt, []).append(i)
+        by_prompt.setdefault(prompt_key(e.prompt), []).append(i)
     held: set[int] = set()
     for pi in rng.permutation(len(prompts)):
         if len(held) >= target:
@@ -190,21 +199,12 @@ def split_eval(examples: list[Example], fraction: float, seed: int) -> tuple[lis
 # ---- encoding ------------------------------------------------------------------------------------
 
 
-def encode_group(tok: Tokenizer, prompt: str, responses: list[str], max_length: int) -> tuple[list[int], list[list[int]]]:
-    """Token ids of one prompt and its responses, each prompt+response at most max_length.
-
-    The prompt loses tokens from its left (its end, next to the response, matters most) but keeps
-    its first token and at least max_length//2 tokens; a response loses tokens from its right but
-    keeps its final (reward) token.
-    """
-    p = tok.encode_prompt(prompt)
-    rs = [tok.encode_response(r) for r in responses]
-    room = max(min(len(p), max_length // 2), max_length - max(len(r) for r in rs))
-    if len(p) > room:
-        p = p[:1] + p[len(p) - room + 1:]
-    cap = max_length - len(p)
-    rs = [r if len(r) <= cap else r[:cap - 1] + r[-1:] for r in rs]
-    return p, rs
+def encode_group(tok: Tokenizer, prompt: Prompt, responses: list[str], max_length: int) -> tuple[list[int], list[list[int]]]:
+    """(shared prefix ids, each response's remaining ids) of one prompt and its responses (chat.py's rules):
+    each pair rendered whole (chat template or plain), truncated to its last max_length tokens, and the
+    leading tokens identical in every rendering shared."""
+    seqs = [truncate(tok.encode(prompt, r), max_length, tok.pad_id) for r in responses]
+    return split_shared(seqs)
 
 
 def example_pairs(ex: Example, margin_from_strength: bool, margin_map: dict[int, float]) -> list[Pair]:

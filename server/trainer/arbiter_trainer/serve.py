@@ -5,7 +5,8 @@
 Requests (one per line):
     {"id": 7, "prompt": "…", "response": "…"}                      -> {"id": 7, "reward": r, "reward_raw": x}
     {"id": "b1", "items": [{"prompt", "response"}, …]}            -> {"id": "b1", "items": [{"reward", "reward_raw"}, …]}
-"prompt" may be a string or chat messages. reward = (reward_raw − mean) / std with the mean/std of the
+"prompt" may be a string or chat messages, rendered as in training (chat.py: the model's chat template, or the
+plain rendering; an over-long pair keeps its last max_length tokens). reward = (reward_raw − mean) / std with the mean/std of the
 eval-set rewards saved in reward_stats.json, so 0 is a typical response and ±1 one standard deviation.
 A bad request gets {"type":"error","id","message"} and the worker goes on; a missing or corrupt model
 directory gets one {"type":"error","message"} line and exit status 1. EOF on stdin ends the worker.
@@ -31,7 +32,8 @@ from typing import Any, TextIO
 import torch
 
 from . import protocol
-from .data import DataError, Element, collate, encode_group, render_prompt
+from .chat import Prompt, PromptError, parse_prompt
+from .data import Element, collate, encode_group
 from .model import ModelDirError, load_reward_model
 from .train import set_threads
 
@@ -45,7 +47,7 @@ def _precision(device: torch.device, bf16: bool | str):
 
 
 @torch.no_grad()
-def score_texts(model, tok, pairs: list[tuple[str, str]], *, max_length: int, batch_tokens: int,
+def score_texts(model, tok, pairs: list[tuple[Prompt, str]], *, max_length: int, batch_tokens: int,
                 device: torch.device, bf16: bool | str = "auto") -> list[float]:
     """Raw rewards for (prompt, response) pairs, in input order; batches are length-sorted.
 
@@ -74,7 +76,7 @@ def score_texts(model, tok, pairs: list[tuple[str, str]], *, max_length: int, ba
     return out
 
 
-def _parse(line: str, lineno: int) -> tuple[Any, list[tuple[str, str]] | None, bool]:
+def _parse(line: str, lineno: int) -> tuple[Any, list[tuple[Prompt, str]] | None, bool]:
     """(id, items, is_batch); raises ValueError with a message for the error line."""
     try:
         obj = json.loads(line)
@@ -85,7 +87,7 @@ def _parse(line: str, lineno: int) -> tuple[Any, list[tuple[str, str]] | None, b
     req_id = obj.get("id")
     where = f"line {lineno}"
 
-    def item(o: Any, field: str) -> tuple[str, str]:
+    def item(o: Any, field: str) -> tuple[Prompt, str]:
         if not isinstance(o, dict):
             raise ValueError(f"{where}: field '{field}': expected an object with prompt and response")
         if "prompt" not in o:
@@ -93,8 +95,8 @@ def _parse(line: str, lineno: int) -> tuple[Any, list[tuple[str, str]] | None, b
         if not isinstance(o.get("response"), str):
             raise ValueError(f"{where}: field '{field}response': expected a string")
         try:
-            return render_prompt(o["prompt"], where), o["response"]
-        except DataError as e:
+            return parse_prompt(o["prompt"], where), o["response"]
+        except PromptError as e:
             raise ValueError(str(e)) from None
 
     if "items" in obj:

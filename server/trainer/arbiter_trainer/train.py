@@ -37,7 +37,7 @@ import torch.nn as nn
 from . import protocol
 from .config import ConfigError, TrainConfig
 from .data import (Batch, DataError, Element, collate, encode_examples, load_examples, make_batches,
-                   shard_batches, split_eval)
+                   shard_batches, split_rows)
 from .losses import preference_loss
 from .metrics import pair_metrics
 from .model import build_model, row_cap, save_model_dir
@@ -283,8 +283,11 @@ def _load_data(cfg: TrainConfig, tok: Tokenizer) -> tuple[list[Element], list[El
     train_ex = load_examples(cfg.train_file)
     if cfg.eval_file:
         eval_ex = load_examples(cfg.eval_file)
+        if any(e.split == "eval" for e in train_ex):  # lines the caller held out join the eval file's
+            eval_ex += [e for e in train_ex if e.split == "eval"]
+            train_ex = [e for e in train_ex if e.split != "eval"]
     else:
-        train_ex, eval_ex = split_eval(train_ex, cfg.eval_fraction, cfg.seed)
+        train_ex, eval_ex = split_rows(train_ex, cfg.eval_fraction, cfg.seed)
     keep_ties = cfg.loss == "bt-ties"
     kw = dict(keep_ties=keep_ties, margin_from_strength=cfg.margin_from_strength, margin_map=cfg.margin_map)
     train_el = encode_examples(train_ex, tok, cfg.max_length, **kw)

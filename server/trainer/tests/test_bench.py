@@ -85,7 +85,7 @@ def test_baseline_padded_forward_gives_the_trainers_rewards():
 def test_synthetic_lengths_stay_in_the_requested_spread():
     tok = ByteTokenizer()
     rows = synthetic_pairs(200, 128, 2048, seed=0)
-    lengths = [len(tok.encode_prompt(r["prompt"])) + len(tok.encode_response(r[k])) for r in rows
+    lengths = [len(tok.encode(r["prompt"], r[k])) for r in rows
                for k in ("chosen", "rejected")]
     assert min(lengths) >= 100 and max(lengths) <= 2048
     assert max(lengths) > 1500 and min(lengths) < 200  # a real spread, not one length

@@ -23,7 +23,8 @@ def test_pair_defaults_and_ranking(tmp_path):
     a, r, tie = load_examples(path)
     assert (a.tie, a.margin, a.strength, a.criteria, a.weight, a.ranked) == (False, 0.0, None, (), 1.0, False)
     assert r.ranked and r.responses == ["w", "x", "y", "z"]
-    assert tie.tie and tie.prompt == "\n\nHuman: hi\n\nAssistant:"
+    assert tie.tie and tie.prompt == [{"role": "user", "content": "hi"}]  # messages until chat.py renders them
+    assert TOK.encode(tie.prompt, "ok") == [TOK.BOS, *b"\n\nHuman: hi\n\nAssistant:", TOK.SEP, *b"ok", TOK.EOS]
 
 
 def test_kwise_expansion_k4_gives_six_pairs_in_one_element():
@@ -73,12 +74,30 @@ def test_margins_from_strength_and_data():
     assert el.pairs[0].tie and el.pairs[0].margin == 0.0
 
 
-def test_truncation_keeps_bos_and_reward_token():
-    p, (r1, r2) = encode_group(TOK, "x" * 100, ["y" * 100, "z"], 40)
-    assert p[0] == TOK.BOS and p[-1] == TOK.SEP and r1[-1] == TOK.EOS and r2[-1] == TOK.EOS
-    assert len(p) + len(r1) <= 40 and len(p) >= 20
+def test_truncation_keeps_the_last_max_length_tokens():
+    """One rule everywhere: an over-long pair keeps its last max_length tokens (the response and its reward token)."""
+    prompt = "".join(chr(ord("a") + i % 26) for i in range(100))
+    p, (r1, r2) = encode_group(TOK, prompt, ["y" * 100, "z"], 40)
+    assert p + r1 == TOK.encode(prompt, "y" * 100)[-40:]
+    assert p + r2 == TOK.encode(prompt, "z")[-40:]
+    assert r1[-1] == TOK.EOS and r2[-1] == TOK.EOS and p == []  # truncated differently: nothing identical to share
+    p, (r1, r2) = encode_group(TOK, prompt, ["yes", "no!"], 40)  # same length, same cut: the prompt is shared
+    assert p == TOK.encode(prompt, "yes")[-40:-4] and (r1, r2) == ([*b"yes", TOK.EOS], [*b"no!", TOK.EOS])
     p, (r,) = encode_group(TOK, "short", ["resp"], 40)
-    assert p == TOK.encode_prompt("short") and r == TOK.encode_response("resp")
+    assert p + r == TOK.encode("short", "resp") and len(r) >= 1
+
+
+def test_split_field_decides_the_split(tmp_path):
+    from arbiter_trainer.data import split_rows
+
+    rows = [{"prompt": f"p{i}", "chosen": "a", "rejected": "b", "split": "eval" if i % 4 == 0 else "train",
+             "judgment_ids": [i]} for i in range(12)]
+    train, held = split_rows(load_examples(write_jsonl(tmp_path / "s.jsonl", rows)), 0.5, seed=0)
+    assert [e.prompt for e in held] == ["p0", "p4", "p8"] and len(train) == 9
+    with pytest.raises(DataError, match=r"s2.jsonl:2: field 'split': missing"):
+        split_rows(load_examples(write_jsonl(tmp_path / "s2.jsonl", [rows[0], {**rows[1], "split": None}])), 0.1, 0)
+    with pytest.raises(DataError, match=r"s3.jsonl:1: field 'split': expected"):
+        load_examples(write_jsonl(tmp_path / "s3.jsonl", [{**rows[0], "split": "test"}]))
 
 
 def test_batches_respect_budget_cover_everything_and_are_deterministic():

@@ -84,7 +84,7 @@ def test_hf_train_save_and_serve(tmp_path, llama_config, capsys):
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["architectures"] == ["LlamaForSequenceClassification"]
     assert transformers.AutoConfig.from_pretrained(str(out)).num_labels == 1  # v5 writes id2label only
-    assert json.loads((out / "tokenizer_config.json").read_text())["tokenizer_class"] == "ArbiterByteTokenizer"
+    assert json.loads((out / "tokenizer_config.json").read_text())["arbiter_tokenizer"] == "byte"
     model, tok, info = load_reward_model(str(out), torch.device("cpu"))
     items = [("p", "good answer"), ("p", "meh"), ("longer prompt here", "x" * 40)]
     together = score_texts(model, tok, items, max_length=info["max_length"], batch_tokens=10000,

@@ -71,8 +71,8 @@ def test_save_and_load_round_trip(tmp_path):
     assert cfg["architectures"] == ["ArbiterTinyForSequenceClassification"]
     assert cfg["model_type"] == "arbiter-tiny" and cfg["num_labels"] == 1 and cfg["d_model"] == 64
     tok_cfg = json.loads((tmp_path / "tokenizer_config.json").read_text())
-    assert tok_cfg["tokenizer_class"] == "ArbiterByteTokenizer" and tok_cfg["model_max_length"] == 96
-    assert (tmp_path / "special_tokens_map.json").exists()
+    assert tok_cfg["arbiter_tokenizer"] == "byte" and tok_cfg["model_max_length"] == 96
+    assert (tmp_path / "special_tokens_map.json").exists() and (tmp_path / "tokenizer.json").exists()
     assert (tmp_path / "model.safetensors").exists() or (tmp_path / "pytorch_model.bin").exists()
     loaded, tok, info = load_reward_model(str(tmp_path), torch.device("cpu"))
     assert info["max_length"] == 96 and info["reward_std"] == 1.0
