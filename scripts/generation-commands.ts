@@ -5,6 +5,7 @@
  */
 import type { Db } from "@/server/db";
 import { AppError } from "@/server/domain/errors";
+import { PAIRINGS, type Pairing } from "@/server/domain/generation/plan";
 import {
   addGenerator,
   getGenerator,
@@ -16,7 +17,17 @@ import {
   runProbe,
   testGenerator,
 } from "@/server/domain/generation/registry";
+import {
+  createGenerateJob,
+  generationSummary,
+  getRoundForJob,
+  listGenerationFailures,
+  resumeGenerateJob,
+} from "@/server/domain/generation/sampling";
 import { GeneratorClients } from "@/server/generation/generators";
+import { GenerateRunner } from "@/server/jobs/generate";
+import { getJob, recoverJobs } from "@/server/jobs/jobs";
+import { progressBar } from "./progress";
 
 type Flags = Record<string, string | boolean | undefined>;
 type Command = {
@@ -37,6 +48,79 @@ const str = (f: Flags, name: string) => (typeof f[name] === "string" ? (f[name] 
 function probeText(name: string, p: ProbeResult): string {
   if (!p.ok) return `generator ${name}: test failed: ${p.error}`;
   return `generator ${name}: ${p.latency_ms} ms, first token ${p.ttft_ms ?? "?"} ms, ${p.tokens} tokens, ${p.tokens_per_s ?? "?"} tokens/s\n  ${JSON.stringify(p.sample)}`;
+}
+
+function numFlag(h: CliHelpers, f: Flags, name: string): number | undefined {
+  const v = str(f, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n)) throw h.usageError(`--${name} takes a number`);
+  return n;
+}
+
+/** Runs the sampling job here (or waits for the runner that holds it) with a progress bar on a terminal. */
+async function waitForGenerateJob(db: Db, jobId: number) {
+  const runner = new GenerateRunner(db, { only: jobId });
+  const bar = progressBar("sampling [{bar}] {value}/{total} prompts | {failed} failed | {tps} tokens/s | {eta_formatted} left");
+  const show = setInterval(() => {
+    const p = getJob(db, jobId).progress;
+    if (typeof p?.total !== "number") return;
+    bar.update(Number(p.done ?? 0) + Number(p.failed ?? 0), p.total, { failed: String(p.failed ?? 0), tps: String(p.tokens_per_s ?? "?") });
+  }, 500);
+  try {
+    for (;;) {
+      await runner.tick();
+      const job = getJob(db, jobId);
+      if (job.state !== "queued" && job.state !== "running") return job;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  } finally {
+    clearInterval(show);
+    bar.stop();
+    await runner.stop();
+  }
+}
+
+/** `{job, items, responses, failed, tokens, tokens_per_s}` for a job, queued or finished. */
+async function generateResult(db: Db, jobId: number, wait: boolean) {
+  const round = getRoundForJob(db, jobId);
+  if (!wait) {
+    const s = generationSummary(db, jobId);
+    return {
+      json: {
+        job: jobId,
+        round: round.number,
+        state: getJob(db, jobId).state,
+        items: s.items,
+        responses: s.responses,
+        failed: s.failed,
+        tokens: s.tokens,
+        tokens_per_s: null,
+      },
+      text: `queued sampling job ${jobId} (round ${round.number} of project ${round.projectId}, ${s.total} prompts); the server's runner will sample it`,
+    };
+  }
+  const job = await waitForGenerateJob(db, jobId);
+  const s = generationSummary(db, jobId);
+  const tps = typeof job.metrics?.tokens_per_s === "number" ? job.metrics.tokens_per_s : null;
+  if (job.state !== "succeeded") throw new AppError("BAD_INPUT", `sampling job ${jobId} ${job.state}: ${job.error ?? "no reason given"}`);
+  const failures = listGenerationFailures(db, jobId);
+  return {
+    json: {
+      job: jobId,
+      round: round.number,
+      items: s.items,
+      responses: s.responses,
+      failed: s.failed,
+      tokens: s.tokens,
+      tokens_per_s: tps,
+    },
+    text: [
+      `sampling job ${jobId} (round ${round.number}): ${s.items} items, ${s.responses} responses, ${s.tokens} tokens at ${tps ?? "?"} tokens/s; ${s.failed} prompts failed`,
+      ...failures.slice(0, 20).map((f) => `  line ${f.line} (${f.id}): ${f.error}`),
+      ...(failures.length > 20 ? [`  … and ${failures.length - 20} more (generate:failures --job ${jobId})`] : []),
+    ].join("\n"),
+  };
 }
 
 export function generationCommands(h: CliHelpers): Record<string, Command> {
@@ -134,6 +218,77 @@ export function generationCommands(h: CliHelpers): Record<string, Command> {
         }
         if (!probe.ok) throw new AppError("BAD_INPUT", `generator ${g.name}: the test request failed: ${probe.error}`);
         return { json: { ...publicGenerator(getGenerator(db, g.id)), test: probe }, text: probeText(g.name, probe) };
+      },
+    },
+    generate: {
+      summary: "sample responses for a project's prompts from generators (a round): K samples of one, or one each of several",
+      usage:
+        "generate --project ID --prompts FILE --generators A[,B…] --samples K [--pairing all-pairs|random-pair] [--temperature T] [--top-p P] [--top-k N] [--max-tokens N] [--seed S] [--system TEXT] [--stop S] [--concurrency N] [--wait] | generate --resume JOB [--retry-failed] [--wait]",
+      options: {
+        project: { type: "string" },
+        prompts: { type: "string" },
+        generators: { type: "string" },
+        samples: { type: "string" },
+        pairing: { type: "string" },
+        temperature: { type: "string" },
+        "top-p": { type: "string" },
+        "top-k": { type: "string" },
+        "max-tokens": { type: "string" },
+        seed: { type: "string" },
+        system: { type: "string" },
+        stop: { type: "string" },
+        concurrency: { type: "string" },
+        resume: { type: "string" },
+        "retry-failed": { type: "boolean" },
+        wait: { type: "boolean" },
+      },
+      async run(db, f) {
+        const wait = f.wait === true;
+        if (f.resume !== undefined) {
+          const jobId = h.intFlag(f, "resume", 0);
+          recoverJobs(db); // a job whose process died is queued again here
+          const job = getJob(db, jobId);
+          if (job.state === "failed" || job.state === "cancelled")
+            resumeGenerateJob(db, jobId, { retryFailed: f["retry-failed"] === true });
+          else if (f["retry-failed"] === true)
+            throw h.usageError(`--retry-failed needs a failed or cancelled job; job ${jobId} is ${job.state}`);
+          return generateResult(db, jobId, wait);
+        }
+        const projectId = h.resolveProject(db, h.required(f, "project"));
+        const pairing = str(f, "pairing") ?? "all-pairs";
+        if (!PAIRINGS.includes(pairing as Pairing)) throw h.usageError(`--pairing is ${PAIRINGS.join(" or ")}`);
+        const samples = h.intFlag(f, "samples", 1);
+        const { job } = createGenerateJob(db, {
+          projectId,
+          promptsFile: h.required(f, "prompts"),
+          generators: h
+            .required(f, "generators")
+            .split(",")
+            .map((g) => g.trim())
+            .filter(Boolean),
+          samples,
+          pairing: pairing as Pairing,
+          temperature: numFlag(h, f, "temperature"),
+          topP: numFlag(h, f, "top-p"),
+          topK: f["top-k"] === undefined ? undefined : h.intFlag(f, "top-k", 0),
+          maxTokens: f["max-tokens"] === undefined ? undefined : h.intFlag(f, "max-tokens", 0),
+          seed: f.seed === undefined ? undefined : h.intFlag(f, "seed", 0),
+          system: str(f, "system"),
+          stop: str(f, "stop") === undefined ? undefined : [str(f, "stop") as string],
+          concurrency: f.concurrency === undefined ? undefined : h.intFlag(f, "concurrency", 0),
+        });
+        return generateResult(db, job.id, wait);
+      },
+    },
+    "generate:failures": {
+      summary: "the failure list of a sampling job: one JSON line per failed prompt (line, id, error, attempts)",
+      usage: "generate:failures --job ID",
+      options: { job: { type: "string" } },
+      async run(db, f) {
+        const jobId = h.intFlag(f, "job", 0);
+        getRoundForJob(db, jobId);
+        const failures = listGenerationFailures(db, jobId);
+        return { json: { job: jobId, failures }, text: failures.map((x) => JSON.stringify(x)).join("\n") || "no failures" };
       },
     },
   };

@@ -20,6 +20,7 @@ import { createContext } from "@/server/api/trpc";
 import { CLIENT_ADDRESS_HEADER, getRequestUser } from "@/server/auth";
 import { type Db, getDb, restrictFileModes } from "@/server/db";
 import { readEnv, resolveAuthSecret } from "@/server/env";
+import { GenerateRunner } from "@/server/jobs/generate";
 import { JobRunner } from "@/server/jobs/runner";
 import { authorizeRoute, findRouteRule, requestPath } from "@/server/route-roles";
 import { contentSecurityPolicy, securityHeaders } from "@/server/security-headers";
@@ -111,6 +112,9 @@ async function main() {
   // Marks jobs a dead process left "running" failed, then trains queued jobs one at a time.
   const runner = new JobRunner(db);
   runner.start();
+  // Sampling jobs (issue #14): their own runner, so generating never waits for a training job.
+  const generation = new GenerateRunner(db);
+  generation.start();
 
   let handleNext: (req: http.IncomingMessage, res: http.ServerResponse) => unknown = (_req, res) =>
     refuse(res, 404, "this server runs in API-only mode (ARBITER_API_ONLY=1): no pages");
@@ -195,7 +199,7 @@ async function main() {
 
   const shutdown = () => {
     // The trainer checkpoints and the runner records it before the database closes.
-    void runner.stop().then(() =>
+    void Promise.all([runner.stop(), generation.stop()]).then(() =>
       server.close(() => {
         db.$client.close();
         process.exit(0);

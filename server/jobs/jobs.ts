@@ -315,6 +315,12 @@ export function recoverJobs(db: Db): { resumed: number[]; failed: number[] } {
     .filter((j) => !runnerAlive(j));
   const result = { resumed: [] as number[], failed: [] as number[] };
   for (const job of stale) {
+    if (job.kind === "generate") {
+      // Sampling jobs keep their progress per prompt (generation_prompts): the next run samples what is pending.
+      db.update(jobs).set({ state: "queued", pid: null }).where(eq(jobs.id, job.id)).run();
+      result.resumed.push(job.id);
+      continue;
+    }
     if (job.pid && isTrainer(job.pid)) signalTrainer(job.pid, "SIGKILL");
     const checkpoint = latestCheckpoint(job);
     // Counted "in a row": a run that saved a newer checkpoint than it resumed from made progress.

@@ -13,7 +13,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import readline from "node:readline";
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, ne, sql } from "drizzle-orm";
 import { jobEvents, jobs, models, projects } from "@/db/schema";
 import { type Db, transaction } from "@/server/db";
 import { bootId, finishJob, getJob, type Job, recoverJobs, signalTrainer } from "@/server/jobs/jobs";
@@ -124,7 +124,12 @@ export class JobRunner {
   private claim(): Job | null {
     return transaction(this.db, () => {
       recoverJobs(this.db);
-      const running = this.db.select({ id: jobs.id }).from(jobs).where(eq(jobs.state, "running")).get();
+      // Sampling jobs run in their own runner (server/jobs/generate.ts) and do not hold the trainer's slot.
+      const running = this.db
+        .select({ id: jobs.id })
+        .from(jobs)
+        .where(and(eq(jobs.state, "running"), ne(jobs.kind, "generate")))
+        .get();
       if (running) return null;
       const conds = [eq(jobs.state, "queued"), eq(jobs.kind, "train")];
       if (this.opts.only) conds.push(eq(jobs.id, this.opts.only));

@@ -38,6 +38,18 @@ function pathOf(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), "");
 }
 
+/** zod's "Invalid input" for the text-or-messages union becomes the branch that fits what was given. */
+function explain(issue: z.core.$ZodIssue, field: string, value: Record<string, unknown>): { field: string; message: string } {
+  if (issue.code !== "invalid_union") return { field, message: issue.message };
+  const given = issue.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k], value);
+  if (Array.isArray(given)) {
+    const inner = issue.errors[1]?.[0];
+    const suffix = inner?.path.map((k) => (typeof k === "number" ? `[${k}]` : `.${String(k)}`)).join("") ?? "";
+    if (inner) return { field: `${field}${suffix}`, message: inner.message };
+  }
+  return { field, message: "expected text or a list of {role, content} messages" };
+}
+
 /**
  * Reads and validates a prompts file. Returns the prompts and the file's sha256, or throws BAD_INPUT
  * whose message is the first problem (`FILE, line N, field F: why (and M more)`) with all of them attached.
@@ -60,9 +72,12 @@ export function readPromptsFile(file: string, label = file): { prompts: PromptRo
     }
     const parsed = zPromptLine.safeParse(raw.value);
     if (!parsed.success) {
+      const fields = new Set<string>(); // one problem per field: the first says what to fix
       for (const i of parsed.error.issues) {
-        const field = pathOf(i.path) || (i.code === "unrecognized_keys" ? i.keys.join(", ") : "(line)");
-        issues.push({ line: line.lineNo, field, message: i.message });
+        const issue = explain(i, pathOf(i.path) || (i.code === "unrecognized_keys" ? i.keys.join(", ") : "(line)"), raw.value);
+        if (fields.has(issue.field)) continue;
+        fields.add(issue.field);
+        issues.push({ line: line.lineNo, ...issue });
       }
       continue;
     }

@@ -142,6 +142,13 @@ export function getGenerator(db: Db, ref: number | string): Generator {
   return row;
 }
 
+/** A generator row by id, removed or not: a job keeps sampling from the generators its round recorded. */
+export function getGeneratorRecord(db: Db, id: number): Generator {
+  const row = db.select().from(generators).where(eq(generators.id, id)).get();
+  if (!row) throw new AppError("NOT_FOUND", `no generator ${id}`);
+  return row;
+}
+
 /** What a browser or the CLI may see of a generator: the key's variable name, and whether it is set. */
 export function publicGenerator(g: Generator) {
   return {

@@ -1,0 +1,397 @@
+/**
+ * Sampling jobs and rounds. `createGenerateJob` validates the prompts file (nothing is written when a
+ * line is bad), then in one transaction queues a `generate` job, opens the project's next round and
+ * writes one `generation_prompts` row per prompt with its plan. The runner (server/jobs/generate.ts)
+ * samples the pending prompts and hands each prompt's responses to `recordPromptSuccess`, which
+ * stores its item(s) and marks the prompt done in one transaction: a prompt is never half an item,
+ * and a job resumed after a crash never generates a done prompt again.
+ */
+import { and, asc, count, desc, eq, inArray, max, sql } from "drizzle-orm";
+import { z } from "zod";
+import { type Content, generationPrompts, items, jobs, projects, responses, rounds } from "@/db/schema";
+import { type Db, transaction } from "@/server/db";
+import { recordAuditEvent } from "@/server/domain/audit";
+import { AppError, parseInput } from "@/server/domain/errors";
+import { allocateQueuePositions, getProject } from "@/server/domain/projects";
+import { zId } from "@/server/domain/schemas";
+import { PAIRINGS, planPrompt } from "./plan";
+import { readPromptsFile } from "./prompts";
+import { getGenerator } from "./registry";
+
+export const zSamplingParams = z.object({
+  temperature: z.number().min(0).max(2).default(1),
+  topP: z.number().gt(0).max(1).default(1),
+  topK: z.number().int().min(1).max(1000).optional(),
+  maxTokens: z.number().int().min(1).max(32_768).default(512),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(0),
+  stop: z.array(z.string().min(1).max(100)).max(8).optional(),
+  system: z.string().max(20_000).optional(),
+});
+export type SamplingParams = z.infer<typeof zSamplingParams>;
+
+export const zGenerateParams = zSamplingParams.extend({
+  projectId: zId,
+  promptsFile: z.string().min(1, "name the prompts file"),
+  generators: z
+    .array(z.union([zId, z.string().trim().min(1)]))
+    .min(1, "name at least one generator")
+    .max(16),
+  samples: z.number().int().min(1).max(16),
+  pairing: z.enum(PAIRINGS).default("all-pairs"),
+  /** Prompts in flight at once (each samples all its responses concurrently). */
+  concurrency: z.number().int().min(1).max(64).default(4),
+});
+export type GenerateParams = z.input<typeof zGenerateParams>;
+
+/** What the job config records about each generator (the round keeps the same list). */
+export type RoundGenerator = {
+  id: number;
+  name: string;
+  kind: "local" | "external";
+  model: string;
+  url: string | null;
+  version: string | null;
+};
+
+export type GenerateConfig = Omit<z.infer<typeof zGenerateParams>, "generators"> & {
+  generators: RoundGenerator[];
+  round: number;
+  promptsSha256: string;
+};
+
+export type Job = typeof jobs.$inferSelect;
+export type Round = typeof rounds.$inferSelect;
+
+/**
+ * Queues a sampling job as the project's next round. The prompts file is read and checked first:
+ * a bad line throws BAD_INPUT (`FILE, line N, field F: why`) and nothing is written.
+ */
+export function createGenerateJob(db: Db, input: GenerateParams, opts: { actorId?: number; promptsLabel?: string } = {}) {
+  const params = parseInput(zGenerateParams, input, "generate");
+  const project = getProject(db, params.projectId);
+  const gens = params.generators.map((ref) => getGenerator(db, ref));
+  if (new Set(gens.map((g) => g.id)).size !== gens.length)
+    throw new AppError("BAD_INPUT", "generators: a generator is named twice", [{ field: "generators", message: "duplicate" }]);
+  const ids = gens.map((g) => g.id);
+  // Shape errors (K samples vs several generators) before reading the file.
+  planPrompt({ generators: ids, samples: params.samples, pairing: params.pairing, seed: params.seed, promptIndex: 0 });
+  const { prompts, sha256 } = readPromptsFile(params.promptsFile, opts.promptsLabel ?? params.promptsFile);
+  const roundGenerators: RoundGenerator[] = gens.map((g) => ({
+    id: g.id,
+    name: g.name,
+    kind: g.kind,
+    model: g.model,
+    url: g.url,
+    version: g.version,
+  }));
+  return transaction(db, () => {
+    const last = db
+      .select({ n: max(rounds.number) })
+      .from(rounds)
+      .where(eq(rounds.projectId, project.id))
+      .get();
+    const number = (last?.n ?? 0) + 1;
+    const config: GenerateConfig = { ...params, generators: roundGenerators, round: number, promptsSha256: sha256 };
+    const job = db
+      .insert(jobs)
+      .values({
+        projectId: project.id,
+        kind: "generate",
+        config,
+        createdBy: opts.actorId ?? null,
+        progress: { total: prompts.length, done: 0, failed: 0 },
+      })
+      .returning()
+      .get();
+    const { projectId: _p, promptsFile: _f, generators: _g, concurrency: _c, ...sampling } = params;
+    const round = db
+      .insert(rounds)
+      .values({
+        projectId: project.id,
+        number,
+        jobId: job.id,
+        generators: roundGenerators,
+        params: { ...sampling, prompts_file: opts.promptsLabel ?? params.promptsFile },
+        promptsSha256: sha256,
+        promptCount: prompts.length,
+        createdBy: opts.actorId ?? null,
+      })
+      .returning()
+      .get();
+    const insert = db.$client.prepare(
+      "INSERT INTO generation_prompts (job_id, line, external_id, prompt, metadata, plan, groups) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    );
+    prompts.forEach((p, i) => {
+      const plan = planPrompt({ generators: ids, samples: params.samples, pairing: params.pairing, seed: params.seed, promptIndex: i });
+      insert.run(
+        job.id,
+        p.line,
+        p.id,
+        JSON.stringify(p.prompt),
+        JSON.stringify(p.metadata),
+        JSON.stringify(plan.plan),
+        JSON.stringify(plan.groups),
+      );
+    });
+    recordAuditEvent(db, {
+      actorId: opts.actorId ?? null,
+      action: "job.create",
+      projectId: project.id,
+      detail: { job: job.id, kind: "generate", round: number, prompts: prompts.length, generators: roundGenerators.map((g) => g.name) },
+    });
+    return { job, round };
+  });
+}
+
+/** The messages a prompt is sent as: a plain prompt is one user turn; the job's system prompt goes first. */
+export function messagesFor(prompt: Content, system?: string): { role: "system" | "user" | "assistant"; content: string }[] {
+  const msgs = typeof prompt === "string" ? [{ role: "user" as const, content: prompt }] : prompt;
+  if (system && msgs[0]?.role !== "system") return [{ role: "system", content: system }, ...msgs];
+  return msgs;
+}
+
+/** The per-request seed of a slot: fixed by (job seed, prompt line, slot), so a rerun samples the same. */
+export function slotSeed(seed: number, line: number, slot: number, slots: number): number {
+  return (seed + (line - 1) * slots + slot) % 2 ** 31;
+}
+
+export type GenerationPrompt = typeof generationPrompts.$inferSelect;
+
+export function listPendingPrompts(db: Db, jobId: number): GenerationPrompt[] {
+  return db
+    .select()
+    .from(generationPrompts)
+    .where(and(eq(generationPrompts.jobId, jobId), eq(generationPrompts.state, "pending")))
+    .orderBy(asc(generationPrompts.line))
+    .all();
+}
+
+export function getRoundForJob(db: Db, jobId: number): Round {
+  const round = db.select().from(rounds).where(eq(rounds.jobId, jobId)).get();
+  if (!round) throw new AppError("NOT_FOUND", `job ${jobId} has no round`);
+  return round;
+}
+
+export type SampleOutcome = {
+  text: string;
+  finishReason: string | null;
+  promptTokens: number;
+  completionTokens: number;
+  latencyMs: number;
+  seed: number;
+};
+
+/**
+ * Stores a prompt's responses as its item(s) and marks it done, in one transaction. A prompt that
+ * is no longer pending (done by a previous run) is left alone and null is returned.
+ */
+export function recordPromptSuccess(db: Db, params: { promptId: number; samples: SampleOutcome[]; attempts: number }) {
+  return transaction(db, () => {
+    const p = db.select().from(generationPrompts).where(eq(generationPrompts.id, params.promptId)).get();
+    if (!p || p.state !== "pending") return null;
+    if (params.samples.length !== p.plan.length)
+      throw new Error(`prompt ${p.id}: ${params.samples.length} samples for a plan of ${p.plan.length}`);
+    const round = getRoundForJob(db, p.jobId);
+    const project = getProject(db, round.projectId);
+    const names = new Map(round.generators.map((g) => [g.id, g.name]));
+    const itemIds: number[] = [];
+    let queuePos = allocateQueuePositions(db, project.id, p.groups.length);
+    for (const [gi, group] of p.groups.entries()) {
+      const externalId = `r${round.number}:${p.externalId}${p.groups.length > 1 ? `:${gi + 1}` : ""}`;
+      const metadata = {
+        ...p.metadata,
+        generation: {
+          round: round.number,
+          job: p.jobId,
+          prompt_id: p.externalId,
+          samples: group.map((slot) => {
+            const s = params.samples[slot] as SampleOutcome;
+            const plan = p.plan[slot] as { generator: number; sample: number };
+            return {
+              generator: names.get(plan.generator) ?? String(plan.generator),
+              sample: plan.sample,
+              seed: s.seed,
+              finish_reason: s.finishReason,
+              completion_tokens: s.completionTokens,
+              latency_ms: Math.round(s.latencyMs),
+            };
+          }),
+        },
+      };
+      const item = db
+        .insert(items)
+        .values({
+          projectId: project.id,
+          externalId,
+          prompt: p.prompt,
+          metadata,
+          k: group.length,
+          queuePos: queuePos++,
+          openSlots: project.overlap,
+          roundId: round.id,
+        })
+        .returning({ id: items.id })
+        .get();
+      db.insert(responses)
+        .values(
+          group.map((slot, idx) => ({
+            itemId: item.id,
+            idx,
+            model: names.get((p.plan[slot] as { generator: number }).generator) ?? "unknown",
+            content: (params.samples[slot] as SampleOutcome).text,
+          })),
+        )
+        .run();
+      itemIds.push(item.id);
+    }
+    db.update(projects)
+      .set({ itemCount: sql`${projects.itemCount} + ${itemIds.length}` })
+      .where(eq(projects.id, project.id))
+      .run();
+    const tokens = params.samples.reduce((n, s) => n + s.completionTokens, 0);
+    db.update(generationPrompts)
+      .set({ state: "done", itemIds, tokens, attempts: params.attempts, error: null, updatedAt: Math.floor(Date.now() / 1000) })
+      .where(eq(generationPrompts.id, p.id))
+      .run();
+    return { itemIds, tokens };
+  });
+}
+
+/** Records that a prompt failed after its retries, with the reason; the job goes on. */
+export function recordPromptFailure(db: Db, params: { promptId: number; error: string; attempts: number }) {
+  db.update(generationPrompts)
+    .set({ state: "failed", error: params.error.slice(0, 2000), attempts: params.attempts, updatedAt: Math.floor(Date.now() / 1000) })
+    .where(and(eq(generationPrompts.id, params.promptId), eq(generationPrompts.state, "pending")))
+    .run();
+}
+
+/** Counts of a job's prompts, items and responses. */
+export function generationSummary(db: Db, jobId: number) {
+  const byState = db
+    .select({ state: generationPrompts.state, n: count(), tokens: sql<number>`coalesce(sum(${generationPrompts.tokens}), 0)` })
+    .from(generationPrompts)
+    .where(eq(generationPrompts.jobId, jobId))
+    .groupBy(generationPrompts.state)
+    .all();
+  const n = (s: string) => byState.find((r) => r.state === s)?.n ?? 0;
+  const round = db.select({ id: rounds.id }).from(rounds).where(eq(rounds.jobId, jobId)).get();
+  const made = round
+    ? db
+        .select({ items: sql<number>`count(distinct ${items.id})`, responses: count(responses.id) })
+        .from(items)
+        .innerJoin(responses, eq(responses.itemId, items.id))
+        .where(eq(items.roundId, round.id))
+        .get()
+    : undefined;
+  return {
+    total: byState.reduce((a, r) => a + r.n, 0),
+    done: n("done"),
+    failed: n("failed"),
+    pending: n("pending"),
+    tokens: byState.reduce((a, r) => a + Number(r.tokens), 0),
+    items: Number(made?.items ?? 0),
+    responses: Number(made?.responses ?? 0),
+  };
+}
+
+/** The failure list of a job (what the page offers as a download): one row per failed prompt. */
+export function listGenerationFailures(db: Db, jobId: number) {
+  return db
+    .select({
+      line: generationPrompts.line,
+      id: generationPrompts.externalId,
+      error: generationPrompts.error,
+      attempts: generationPrompts.attempts,
+    })
+    .from(generationPrompts)
+    .where(and(eq(generationPrompts.jobId, jobId), eq(generationPrompts.state, "failed")))
+    .orderBy(asc(generationPrompts.line))
+    .all();
+}
+
+/**
+ * Queues a failed or cancelled sampling job again; its done prompts stay done. With `retryFailed`
+ * the prompts that failed are tried again too.
+ */
+export function resumeGenerateJob(db: Db, jobId: number, opts: { actorId?: number; retryFailed?: boolean } = {}): Job {
+  return transaction(db, () => {
+    const job = db.select().from(jobs).where(eq(jobs.id, jobId)).get();
+    if (!job || job.kind !== "generate") throw new AppError("NOT_FOUND", `no sampling job ${jobId}`);
+    if (job.state !== "failed" && job.state !== "cancelled")
+      throw new AppError("CONFLICT", `job ${jobId} is ${job.state}; only a failed or cancelled job can be resumed`);
+    if (opts.retryFailed)
+      db.update(generationPrompts)
+        .set({ state: "pending", error: null })
+        .where(and(eq(generationPrompts.jobId, jobId), eq(generationPrompts.state, "failed")))
+        .run();
+    recordAuditEvent(db, { actorId: opts.actorId ?? null, action: "job.resume", projectId: job.projectId, detail: { job: jobId } });
+    return db
+      .update(jobs)
+      .set({ state: "queued", error: null, pid: null, finishedAt: null, progress: { ...(job.progress ?? {}), cancel_requested: false } })
+      .where(eq(jobs.id, jobId))
+      .returning()
+      .get();
+  });
+}
+
+/** A project's rounds, newest first, with how many items each produced. */
+export function listRounds(db: Db, projectId: number) {
+  const rows = db.select().from(rounds).where(eq(rounds.projectId, projectId)).orderBy(desc(rounds.number)).all();
+  if (rows.length === 0) return [];
+  const counts = new Map(
+    db
+      .select({ roundId: items.roundId, n: count() })
+      .from(items)
+      .where(
+        inArray(
+          items.roundId,
+          rows.map((r) => r.id),
+        ),
+      )
+      .groupBy(items.roundId)
+      .all()
+      .map((r) => [r.roundId, r.n]),
+  );
+  const states = new Map(
+    db
+      .select({ id: jobs.id, state: jobs.state })
+      .from(jobs)
+      .where(
+        inArray(
+          jobs.id,
+          rows.map((r) => r.jobId),
+        ),
+      )
+      .all()
+      .map((j) => [j.id, j.state]),
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    number: r.number,
+    jobId: r.jobId,
+    state: states.get(r.jobId) ?? null,
+    generators: r.generators.map((g) => ({ name: g.name, kind: g.kind, model: g.model, version: g.version })),
+    params: r.params,
+    rewardModelId: r.rewardModelId,
+    promptsSha256: r.promptsSha256,
+    promptCount: r.promptCount,
+    items: counts.get(r.id) ?? 0,
+    createdAt: r.createdAt,
+  }));
+}
+
+/** A round by project and number (for `--round N` filters). */
+export function getRound(db: Db, projectId: number, number: number): Round {
+  const r = db
+    .select()
+    .from(rounds)
+    .where(and(eq(rounds.projectId, projectId), eq(rounds.number, number)))
+    .get();
+  if (!r) throw new AppError("NOT_FOUND", `project ${projectId} has no round ${number}`, [{ field: "round", message: "no such round" }]);
+  return r;
+}
