@@ -47,3 +47,63 @@ export function resolveAuthSecret(env: Env): string {
   }
   return fs.readFileSync(file, "utf8").trim();
 }
+
+// What a worker or trainer process may inherit: the system basics, the ML stack's own settings
+// (Hugging Face, CUDA, torch and its thread pools, NCCL for distributed runs) and Arbiter's settings.
+const CHILD_ENV_NAMES = new Set([
+  "PATH",
+  "HOME",
+  "USER",
+  "LOGNAME",
+  "LANG",
+  "LANGUAGE",
+  "TZ",
+  "TMPDIR",
+  "TEMP",
+  "TMP",
+  "LD_LIBRARY_PATH",
+  "VIRTUAL_ENV",
+  "XDG_CACHE_HOME",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+]);
+const CHILD_ENV_PREFIXES = [
+  "LC_",
+  "HF_",
+  "HUGGINGFACE_",
+  "TRANSFORMERS_",
+  "TOKENIZERS_",
+  "CUDA_",
+  "NVIDIA_",
+  "TORCH_",
+  "PYTORCH_",
+  "NCCL_",
+  "OMP_",
+  "MKL_",
+  "OPENBLAS_",
+  "PYTHON",
+  "ACCELERATE_",
+  "ARBITER_",
+];
+// Never passed on, whatever the prefix: the session secret, keys, passwords and tokens (HF_TOKEN
+// excepted: it is the trainer's own credential for gated Hub models).
+const SECRET_NAME = /SECRET|PASSWORD|PASSWD|API_KEY|PRIVATE|PSEUDONYM_KEY|(^|_)TOKEN$|(^|_)KEY$/;
+
+/**
+ * The environment for a worker or trainer subprocess: an allow-list of the parent's variables (no
+ * NEXTAUTH_SECRET, no *_API_KEY, no ARBITER_* secret), plus `extra` (PYTHONPATH, or the one key a
+ * generator needs, named by its caller).
+ */
+export function childProcessEnv(
+  extra: Record<string, string> = {},
+  source: Record<string, string | undefined> = process.env,
+): NodeJS.ProcessEnv {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(source)) {
+    if (value === undefined) continue;
+    const allowed = CHILD_ENV_NAMES.has(name) || CHILD_ENV_PREFIXES.some((p) => name.startsWith(p));
+    if (allowed && (name === "HF_TOKEN" || !SECRET_NAME.test(name))) env[name] = value;
+  }
+  // NodeJS.ProcessEnv as Next's types declare it insists on NODE_ENV, which a Python worker has no use for.
+  return { ...env, ...extra } as NodeJS.ProcessEnv;
+}

@@ -26,8 +26,8 @@ function trpcData<T>(body: string): T {
 }
 
 async function next(port: number, a: Annotator, projectId: number): Promise<void> {
-  const input = encodeURIComponent(JSON.stringify({ projectId }));
-  const r = await request(port, "GET", `/api/trpc/annotate.next?input=${input}`, { headers: { cookie: a.cookie } });
+  // annotate.next leases: a mutation, POSTed.
+  const r = await request(port, "POST", "/api/trpc/annotate.next", { body: JSON.stringify({ projectId }), headers: { cookie: a.cookie } });
   if (r.status !== 200) throw new Error(`annotate.next: ${r.status} ${r.body}`);
   a.lease = trpcData<{ lease: Lease }>(r.body).lease;
 }

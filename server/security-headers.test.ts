@@ -4,6 +4,7 @@ import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDb } from "@/server/db";
+import { childProcessEnv } from "@/server/env";
 import { tempDir } from "@/server/testing/fixtures";
 import { freePort, request, startApiServer, stopServer, type TestServer } from "@/server/testing/http-server";
 import { contentSecurityPolicy, securityHeaders } from "./security-headers";
@@ -113,5 +114,50 @@ describe("the server's own answers (security round 2)", () => {
     expect(child.stderr).not.toContain("secret");
     expect(fs.existsSync("postgres:")).toBe(false);
     expect(() => openDb("postgres://x/y")).toThrow(/postgres:\/\/ databases are not supported/);
+  });
+});
+
+describe("childProcessEnv (security round 2)", () => {
+  it("passes the allow-list to workers and trainers and never a secret", () => {
+    const env = childProcessEnv(
+      { PYTHONPATH: "/t" },
+      {
+        PATH: "/usr/bin",
+        HOME: "/root",
+        LANG: "C.UTF-8",
+        HF_HOME: "/hf",
+        HF_TOKEN: "hf_abc",
+        CUDA_VISIBLE_DEVICES: "0",
+        TORCH_HOME: "/torch",
+        ARBITER_TRAIN_NPROC: "2",
+        NEXTAUTH_SECRET: "s3cret",
+        OPENAI_API_KEY: "sk-1",
+        ARBITER_PSEUDONYM_KEY: "pk",
+        ARBITER_ADMIN_PASSWORD: "pw",
+        ARBITER_API_KEY: "k",
+        AWS_SECRET_ACCESS_KEY: "aws",
+        DATABASE_URL: "postgres://u:p@h/d",
+        NODE_OPTIONS: "--inspect",
+      },
+    );
+    expect(env).toEqual({
+      PATH: "/usr/bin",
+      HOME: "/root",
+      LANG: "C.UTF-8",
+      HF_HOME: "/hf",
+      HF_TOKEN: "hf_abc",
+      CUDA_VISIBLE_DEVICES: "0",
+      TORCH_HOME: "/torch",
+      ARBITER_TRAIN_NPROC: "2",
+      PYTHONPATH: "/t",
+    });
+  });
+
+  it("is what the trainer, scoring and generation workers are spawned with", () => {
+    for (const file of ["server/jobs/runner.ts", "server/jobs/scoring.ts", "server/jobs/doctor.ts", "server/generation/worker-pool.ts"]) {
+      const src = fs.readFileSync(file, "utf8");
+      expect(src, file).not.toMatch(/\.\.\.process\.env/);
+      for (const call of src.match(/spawn\([^;]*?\{[\s\S]*?\}\s*\)/g) ?? []) expect(call, file).toMatch(/env: childProcessEnv\(/);
+    }
   });
 });

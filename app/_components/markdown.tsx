@@ -39,9 +39,18 @@ function remarkNewlineBreaks() {
   };
 }
 
+/**
+ * Images in model text are never loaded: `![x](/api/…)` would make the reader's browser request a URL
+ * of the model's choosing, with the reader's cookies. An image shows as its alt text.
+ */
+function ImageAsText({ alt }: { alt?: string }) {
+  return <span className="text-slate-500">[image{alt ? `: ${alt}` : ""}]</span>;
+}
+
 // Boxes that scroll sideways take focus, so keyboard users can scroll them too (axe's
 // scrollable-region-focusable, WCAG 2.1.1).
-const SCROLLABLE: Components = {
+const COMPONENTS: Components = {
+  img: ({ alt }) => <ImageAsText alt={alt} />,
   // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling code block must be reachable by keyboard
   pre: ({ node: _node, ...props }) => <pre tabIndex={0} {...props} />,
   // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling table must be reachable by keyboard
@@ -55,7 +64,7 @@ export function Markdown({ text }: { text: string }) {
       <ReactMarkdown
         remarkPlugins={[remarkGfm, remarkHtmlAsText, remarkNewlineBreaks]}
         rehypePlugins={[rehypeSanitize]}
-        components={SCROLLABLE}
+        components={COMPONENTS}
       >
         {text}
       </ReactMarkdown>

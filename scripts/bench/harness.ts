@@ -115,8 +115,8 @@ export function appTarget(port: number, projectId: number, sockets: number): Tar
   const request = makeClient(port, sockets);
   return {
     async next(w) {
-      const input = encodeURIComponent(JSON.stringify({ projectId }));
-      const r = await request("GET", `/api/trpc/annotate.next?input=${input}`, undefined, { cookie: w.cookie });
+      // annotate.next leases: a mutation, POSTed.
+      const r = await request("POST", "/api/trpc/annotate.next", JSON.stringify({ projectId }), { cookie: w.cookie });
       if (r.status !== 200) throw new Error(`next: ${r.status} ${r.body.slice(0, 200)}`);
       takeLease(w, JSON.parse(r.body).result.data);
     },

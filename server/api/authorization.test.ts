@@ -74,6 +74,29 @@ describe("authorization", () => {
     });
   }
 
+  it("no query changes state: reading anything (a GET, an image in model text) leaves the database as it was", async () => {
+    const db = memoryDb();
+    const project = seedProject(db, 3, { overlap: 1 });
+    // research.doctor reads no database (it asks the trainer's Python what it has) and takes seconds.
+    const queries = procedures.filter(([k, p]) => p._def.type === "query" && k !== "research.doctor");
+    expect(queries.length).toBeGreaterThan(5);
+    // Leasing is a mutation, POSTed: a GET link or <img src> must never take an item.
+    expect(procedures.find(([k]) => k === "annotate.next")?.[1]._def.type).toBe("mutation");
+    const inputs = [{}, { projectId: project.id }, { judgmentId: 1 }];
+    for (const role of ["annotator", "admin", "researcher"] as const) {
+      const id = addAnnotator(db, `reader-${role}`);
+      const caller = createCaller({ db, user: { id, email: `reader-${role}@test.local`, name: role, role } });
+      const before = databaseChecksum(db);
+      for (const [path] of queries) {
+        for (const input of inputs) {
+          const fn = path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], caller);
+          await (fn as (input: unknown) => Promise<unknown>)(input).catch(() => undefined);
+        }
+        expect(databaseChecksum(db), `${role} ${path}`).toBe(before);
+      }
+    }
+  });
+
   it("a procedure with no declared role is denied even to a signed-in user", async () => {
     const router = createTRPCRouter({ open: undeclaredProcedureForTests.query(() => "leak") });
     const caller = createCallerFactory(router)({ db: memoryDb(), user: { id: 1, email: "a@b.c", name: "a", role: "admin" } });

@@ -36,10 +36,10 @@ describe("gold items", () => {
     // Gold answer "a" on every item: the judge got 3 of 5 (a, a, b, a, tie).
     for (const itemId of itemIds) markGold(db, { itemId, accepted: ["a"], explanation: "x cites its source" });
     const js = db.select().from(judgments).all();
-    expect(getGoldFeedback(db, { userId: judge, judgmentId: js[0]?.id ?? 0 })).toEqual({ gold: true, correct: true });
+    // A hit on a gold item reads like any item: nothing tells an annotator which items are gold.
+    expect(getGoldFeedback(db, { userId: judge, judgmentId: js[0]?.id ?? 0 })).toEqual({ missed: false });
     expect(getGoldFeedback(db, { userId: judge, judgmentId: js[2]?.id ?? 0 })).toEqual({
-      gold: true,
-      correct: false,
+      missed: true,
       explanation: "x cites its source",
     });
     expect(() => getGoldFeedback(db, { userId: judge + 1, judgmentId: js[0]?.id ?? 0 })).toThrow(/not one of yours/);
@@ -50,9 +50,9 @@ describe("gold items", () => {
     expect(a?.gold_ci?.[1]).toBeCloseTo(0.8824, 4);
     // Strength-qualified answers: only a strength-4 "a" is accepted now.
     markGold(db, { itemId: itemIds[0] ?? 0, accepted: ["a:4"], explanation: "decisively x" });
-    expect(getGoldFeedback(db, { userId: judge, judgmentId: js[0]?.id ?? 0 })).toMatchObject({ correct: false });
+    expect(getGoldFeedback(db, { userId: judge, judgmentId: js[0]?.id ?? 0 })).toMatchObject({ missed: true });
     unmarkGold(db, { itemId: itemIds[0] ?? 0 });
-    expect(getGoldFeedback(db, { userId: judge, judgmentId: js[0]?.id ?? 0 })).toEqual({ gold: false });
+    expect(getGoldFeedback(db, { userId: judge, judgmentId: js[0]?.id ?? 0 })).toEqual({ missed: false });
     expect(
       db
         .select()

@@ -83,12 +83,14 @@ export function unmarkGold(db: Db, input: { itemId: number; actorId?: number | n
   });
 }
 
-export type GoldFeedback = { gold: false } | { gold: true; correct: true } | { gold: true; correct: false; explanation: string };
-
 /**
- * Feedback on one of the caller's own judgments: whether it was a gold item and, after a miss, the
- * explanation. Another annotator's judgment reads as NOT_FOUND, so nobody learns about others' answers.
+ * Feedback on one of the caller's own judgments. A correct answer on a gold item reads exactly like
+ * an ordinary item (`missed: false`), so nothing an annotator can call tells which items are gold;
+ * only a miss carries the explanation (which the submit's answer showed already).
  */
+export type GoldFeedback = { missed: false } | { missed: true; explanation: string };
+
+/** Another annotator's judgment reads as NOT_FOUND, so nobody learns about others' answers. */
 export function getGoldFeedback(db: Db, params: { userId: number; judgmentId: number }): GoldFeedback {
   const j = db
     .select({ itemId: judgments.itemId, outcome: judgments.outcome, strength: judgments.strength, ranking: judgments.ranking })
@@ -98,8 +100,8 @@ export function getGoldFeedback(db: Db, params: { userId: number; judgmentId: nu
   if (!j)
     throw new AppError("NOT_FOUND", `judgment ${params.judgmentId} is not one of yours`, [{ field: "judgmentId", message: "not found" }]);
   const g = db.select().from(gold).where(eq(gold.itemId, j.itemId)).get();
-  if (!g) return { gold: false };
-  return isGoldCorrect(j, g.accepted) ? { gold: true, correct: true } : { gold: true, correct: false, explanation: g.explanation };
+  if (!g || isGoldCorrect(j, g.accepted)) return { missed: false };
+  return { missed: true, explanation: g.explanation };
 }
 
 export const zQualityRates = z.object({

@@ -12,6 +12,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import net from "node:net";
 import readline from "node:readline";
 import { z } from "zod";
+import { childProcessEnv } from "@/server/env";
 import { trainerDir, trainerPython } from "@/server/jobs/runner";
 import { GenerationClient, GenerationError } from "./client";
 
@@ -70,7 +71,7 @@ class LocalWorker {
     args.push("--device", this.spec.device);
     const child = spawn(trainerPython(), args, {
       cwd: trainerDir(),
-      env: { ...process.env, PYTHONPATH: trainerDir(), PYTHONUNBUFFERED: "1" },
+      env: childProcessEnv({ PYTHONPATH: trainerDir(), PYTHONUNBUFFERED: "1" }),
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;

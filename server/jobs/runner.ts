@@ -16,6 +16,7 @@ import readline from "node:readline";
 import { and, asc, eq, ne, sql } from "drizzle-orm";
 import { jobEvents, jobs, models, projects } from "@/db/schema";
 import { type Db, transaction } from "@/server/db";
+import { childProcessEnv } from "@/server/env";
 import { bootId, finishJob, getJob, type Job, recoverJobs, signalTrainer } from "@/server/jobs/jobs";
 import { parseTrainLine, type TrainLine } from "@/server/jobs/protocol";
 
@@ -173,7 +174,7 @@ export class JobRunner {
     const nproc = trainerProcesses();
     const child = spawn(trainerPython(), trainerArgs(configFile, nproc, nproc > 1 ? await freePort() : 0), {
       cwd: trainerDir(),
-      env: { ...process.env, PYTHONPATH: trainerDir(), PYTHONUNBUFFERED: "1" },
+      env: childProcessEnv({ PYTHONPATH: trainerDir(), PYTHONUNBUFFERED: "1" }),
       stdio: ["ignore", "pipe", "pipe"],
       detached: true, // its own process group: cancel and recovery signal torchrun and every rank at once
     });

@@ -16,6 +16,7 @@ import type { Db } from "@/server/db";
 import { AppError, isAppError } from "@/server/domain/errors";
 import { getProject } from "@/server/domain/projects";
 import { getScoringModel, type ScoreFn, type ScoreScope, scoreProjectResponses } from "@/server/domain/scoring/project-scores";
+import { childProcessEnv } from "@/server/env";
 import { finishJob, getJob, type Job } from "@/server/jobs/jobs";
 import { parseServeLine, type Score, type ServeReady } from "@/server/jobs/protocol";
 import { trainerDir, trainerPython } from "@/server/jobs/runner";
@@ -62,7 +63,7 @@ class Worker {
     if (opts.device) args.push("--device", opts.device);
     this.child = spawn(trainerPython(), args, {
       cwd: trainerDir(),
-      env: { ...process.env, PYTHONPATH: trainerDir(), PYTHONUNBUFFERED: "1" },
+      env: childProcessEnv({ PYTHONPATH: trainerDir(), PYTHONUNBUFFERED: "1" }),
       stdio: ["pipe", "pipe", "pipe"],
     });
     let markReady: (r: ServeReady) => void = () => {};

@@ -41,7 +41,11 @@ export function AnnotateScreen({ projectId, reviseId }: { projectId: number; rev
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const project = useQuery(trpc.annotate.project.queryOptions({ projectId }));
-  const first = useQuery({ ...trpc.annotate.next.queryOptions({ projectId }), staleTime: Number.POSITIVE_INFINITY, gcTime: 0 });
+  // Leasing is a mutation (no GET changes state): ask for the current or next item once on mount.
+  const first = useMutation(trpc.annotate.next.mutationOptions());
+  const leaseNext = first.mutateAsync;
+  const reloadLease = useCallback(() => void leaseNext({ projectId }).catch(() => undefined), [leaseNext, projectId]);
+  useEffect(() => reloadLease(), [reloadLease]);
   const [state, dispatch] = useReducer(reducer, { phase: "loading" } as State);
   const [progress, setProgress] = useState<Progress | null>(null);
 
@@ -95,13 +99,9 @@ export function AnnotateScreen({ projectId, reviseId }: { projectId: number; rev
     void startRevision(reviseId);
   }, [reviseId, first.data, startRevision]);
 
-  // The current lease comes back as it was (a reload shows the same item); load it explicitly, since
-  // an unchanged answer keeps the same query data and would not re-run the loading effect.
-  const cancelRevision = useCallback(() => {
-    void first.refetch().then((r) => {
-      if (r.data) load(r.data.lease, r.data.progress);
-    });
-  }, [first, load]);
+  // The current lease comes back as it was (a reload shows the same item); each answer is new data,
+  // so the loading effect runs again.
+  const cancelRevision = reloadLease;
   const strengthScale = project.data?.strengthScale ?? true;
   const rationalePolicy = project.data?.rationalePolicy ?? "optional";
   const settings: Settings = useMemo(() => ({ strengthScale, rationalePolicy }), [strengthScale, rationalePolicy]);
@@ -167,7 +167,7 @@ export function AnnotateScreen({ projectId, reviseId }: { projectId: number; rev
           onError: (e) => {
             const code = e instanceof TRPCClientError ? (e.data as { appCode?: string } | undefined)?.appCode : undefined;
             if (code === "LEASE_EXPIRED") {
-              first.refetch();
+              reloadLease();
               return;
             }
             // Same submission id on retry: the server stores it at most once.
@@ -176,7 +176,7 @@ export function AnnotateScreen({ projectId, reviseId }: { projectId: number; rev
         },
       );
     },
-    [projectId, settings, submit, revise, load, first],
+    [projectId, settings, submit, revise, load, reloadLease],
   );
 
   const onSkip = () => {

@@ -1,10 +1,17 @@
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { assignments } from "@/db/schema";
 import { createCaller } from "@/server/api/root";
+import { CHECK_BATCH } from "@/server/domain/quality/my-progress";
 import { addAnnotator, memoryDb, seedProject } from "@/server/testing/fixtures";
 
 function annotatorCaller(db: ReturnType<typeof memoryDb>, name: string) {
   const id = addAnnotator(db, name);
   return { id, caller: createCaller({ db, user: { id, email: `${name}@test.local`, name, role: "annotator" } }) };
+}
+
+function itemIdOf(db: ReturnType<typeof memoryDb>, assignmentId: number): number {
+  return db.select({ itemId: assignments.itemId }).from(assignments).where(eq(assignments.id, assignmentId)).get()?.itemId ?? 0;
 }
 
 describe("annotate router: gold items and my progress", () => {
@@ -43,7 +50,40 @@ describe("annotate router: gold items and my progress", () => {
     expect(await other.caller.annotate.myProgress()).toEqual([]);
     const mine = await me.caller.annotate.myProgress();
     expect(mine).toHaveLength(1);
-    expect(mine[0]).toMatchObject({ projectId: project.id, judged: 2, checks: 1, checksCorrect: 0, accuracy: 0 });
+    // Check figures move only in whole batches: after 2 judgments they cover none yet.
+    expect(mine[0]).toMatchObject({ projectId: project.id, judged: 2, checks: 0, checksThrough: 0, checksCorrect: 0, accuracy: null });
     expect(mine[0]?.misses.map((m) => m.explanation)).toEqual(["x is right"]);
+  });
+
+  it("check-item figures on /me change only at batch boundaries, never right after a gold judgment", async () => {
+    const db = memoryDb();
+    const project = seedProject(db, CHECK_BATCH + 5, { overlap: 1, strengthScale: false });
+    const admin = addAnnotator(db, "boss");
+    const adminCaller = createCaller({ db, user: { id: admin, email: "boss@test.local", name: "boss", role: "admin" } });
+    const me = annotatorCaller(db, "me");
+    let lease = (await me.caller.annotate.next({ projectId: project.id })).lease;
+    const seen: { checks: number; checksCorrect: number }[] = [];
+    for (let i = 0; i < CHECK_BATCH + 3; i++) {
+      if (lease.status !== "item") throw new Error("ran dry");
+      // Every second item becomes a check item just before it is judged (answer "a" accepted).
+      if (i % 2 === 0)
+        await adminCaller.quality.markGold({
+          itemId: itemIdOf(db, lease.item.assignmentId),
+          accepted: ["a", "b", "tie"],
+          explanation: "any",
+        });
+      const res = await me.caller.annotate.submit({
+        projectId: project.id,
+        submission: { assignmentId: lease.item.assignmentId, clientSubmissionId: `me-${i}`, outcome: "tie" },
+      });
+      lease = res.lease;
+      const [p] = await me.caller.annotate.myProgress();
+      seen.push({ checks: p?.checks ?? -1, checksCorrect: p?.checksCorrect ?? -1 });
+    }
+    const before = seen.slice(0, CHECK_BATCH - 1);
+    expect(new Set(before.map((s) => s.checks))).toEqual(new Set([0]));
+    expect(seen[CHECK_BATCH - 1]).toEqual({ checks: CHECK_BATCH / 2, checksCorrect: CHECK_BATCH / 2 });
+    // The gold judgments after the boundary do not show until the next batch is complete.
+    expect(seen.slice(CHECK_BATCH).map((s) => s.checks)).toEqual([CHECK_BATCH / 2, CHECK_BATCH / 2, CHECK_BATCH / 2]);
   });
 });

@@ -24,8 +24,11 @@ export const annotateRouter = createTRPCRouter({
 
   project: annotatorProcedure.input(zProjectInput).query(({ ctx, input }) => getAnnotatorProject(ctx.db, input.projectId)),
 
-  /** The annotator's current item (a reload shows the same one) or the next one, with progress. */
-  next: annotatorProcedure.input(zProjectInput).query(({ ctx, input }) => ({
+  /**
+   * The annotator's current item (a reload shows the same one) or the next one, with progress. A
+   * mutation, since it leases: a GET (a cross-site link, an image in model text) must never take an item.
+   */
+  next: annotatorProcedure.input(zProjectInput).mutation(({ ctx, input }) => ({
     lease: leaseNextItem(ctx.db, { projectId: input.projectId, userId: ctx.user.id }),
     progress: progress(ctx.db, ctx.user.id, input.projectId),
   })),

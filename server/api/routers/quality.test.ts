@@ -50,11 +50,14 @@ describe("quality router", () => {
       .where(eq(judgments.annotatorId, j1?.id ?? 0))
       .get();
     const asJ1 = createCaller({ db, user: { id: j1?.id ?? 0, email: "j1@t", name: "j1", role: "annotator" } });
-    expect(await asJ1.quality.goldFeedback({ judgmentId: own?.id ?? 0 })).toEqual({
-      gold: true,
-      correct: false,
-      explanation: "y is right",
-    });
+    // j1 said "a" on the first item: a miss, with the explanation.
+    expect(await asJ1.quality.goldFeedback({ judgmentId: own?.id ?? 0 })).toEqual({ missed: true, explanation: "y is right" });
+    // A correct gold judgment answers exactly like an ordinary item's: nothing says "gold".
+    await adminCaller.quality.markGold({ itemId: item?.id ?? 0, accepted: ["a"], explanation: "x is right" });
+    const hit = await asJ1.quality.goldFeedback({ judgmentId: own?.id ?? 0 });
+    await adminCaller.quality.unmarkGold({ itemId: item?.id ?? 0 });
+    expect(await asJ1.quality.goldFeedback({ judgmentId: own?.id ?? 0 })).toEqual(hit);
+    expect(hit).toEqual({ missed: false });
     const other = db
       .select()
       .from(judgments)

@@ -1,6 +1,9 @@
 /**
  * An annotator's own progress: per project, the items they judged and how they did on check (gold)
  * items so far. Only the caller's own judgments are read, so nobody sees anyone else's figures.
+ * Check figures move in batches of CHECK_BATCH judgments (they cover the first `checksThrough`
+ * items), never at the moment of one judgment: a counter that ticked right after a submit would
+ * tell which item was a check item.
  */
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { assignments, gold, judgments, projects } from "@/db/schema";
@@ -8,13 +11,17 @@ import type { Db } from "@/server/db";
 import { isGoldCorrect } from "./gold-answer";
 import { computeWilsonInterval } from "./project-stats";
 
+export const CHECK_BATCH = 10;
+
 export type MyProjectProgress = {
   projectId: number;
   project: string;
   /** Items judged (swapped repeats are not new items and are not counted). */
   judged: number;
-  /** Check items judged and answered within their accepted set. */
+  /** Check items among the first `checksThrough` judged, and those answered within their accepted set. */
   checks: number;
+  /** How many of the judged items the check figures cover: `judged` rounded down to a multiple of CHECK_BATCH. */
+  checksThrough: number;
   checksCorrect: number;
   /** checksCorrect / checks, null before the first check item. */
   accuracy: number | null;
@@ -51,6 +58,8 @@ export function getMyProgress(db: Db, userId: number): MyProjectProgress[] {
     .orderBy(judgments.projectId, judgments.id)
     .all();
   const byProject = new Map<number, MyProjectProgress>();
+  const judgedIn = new Map<number, number>();
+  for (const r of rows) judgedIn.set(r.projectId, (judgedIn.get(r.projectId) ?? 0) + 1);
   for (const r of rows) {
     let p = byProject.get(r.projectId);
     if (!p) {
@@ -59,6 +68,7 @@ export function getMyProgress(db: Db, userId: number): MyProjectProgress[] {
         project: r.project,
         judged: 0,
         checks: 0,
+        checksThrough: Math.floor((judgedIn.get(r.projectId) ?? 0) / CHECK_BATCH) * CHECK_BATCH,
         checksCorrect: 0,
         accuracy: null,
         accuracyCi: null,
@@ -68,9 +78,13 @@ export function getMyProgress(db: Db, userId: number): MyProjectProgress[] {
     }
     p.judged += 1;
     if (r.accepted) {
-      p.checks += 1;
-      if (isGoldCorrect(r, r.accepted)) p.checksCorrect += 1;
-      else p.misses.unshift({ judgmentId: r.id, explanation: r.explanation ?? "", at: r.createdAt });
+      const correct = isGoldCorrect(r, r.accepted);
+      // A miss was shown with its explanation at submit time already: listing it reveals nothing new.
+      if (!correct) p.misses.unshift({ judgmentId: r.id, explanation: r.explanation ?? "", at: r.createdAt });
+      if (p.judged <= p.checksThrough) {
+        p.checks += 1;
+        if (correct) p.checksCorrect += 1;
+      }
     }
   }
   return [...byProject.values()].map((p) => ({
