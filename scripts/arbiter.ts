@@ -26,6 +26,11 @@ import { scoringCommands } from "./scoring-commands";
 
 class UsageError extends Error {}
 
+function initFlag(v: unknown): "pretrained" | "random" {
+  if (v === undefined || v === "pretrained" || v === "random") return v ?? "pretrained";
+  throw new UsageError("--init is pretrained or random");
+}
+
 type Flags = Record<string, string | boolean | undefined>;
 
 type Command = {
@@ -239,10 +244,11 @@ const COMMANDS: Record<string, Command> = {
   train: {
     summary: "train a reward model on a project's judgments (queued for the server's runner; --wait runs it here)",
     usage:
-      "train --project ID [--base tiny|PATH] [--epochs N] [--loss bt|bt-ties] [--lr X] [--snapshot ID | --ties keep|drop --both-bad drop|keep --kway all-pairs|best-vs-rest --aggregate all|majority --min-votes N --criterion C --margin --exclude-annotators ID,ID] [--wait]\n       train --resume JOB [--wait]   (a failed or cancelled job, from its newest checkpoint)",
+      "train --project ID [--base tiny|FOLDER|OWNER/NAME] [--init pretrained|random] [--epochs N] [--loss bt|bt-ties] [--lr X] [--snapshot ID | --ties keep|drop --both-bad drop|keep --kway all-pairs|best-vs-rest --aggregate all|majority --min-votes N --criterion C --margin --exclude-annotators ID,ID] [--wait]\n       train --resume JOB [--wait]   (a failed or cancelled job, from its newest checkpoint)",
     options: {
       project: { type: "string" },
       base: { type: "string" },
+      init: { type: "string" },
       epochs: { type: "string" },
       loss: { type: "string" },
       lr: { type: "string" },
@@ -273,6 +279,7 @@ const COMMANDS: Record<string, Command> = {
       const job = createTrainJob(db, {
         projectId: resolveProject(db, required(f, "project")),
         base: typeof f.base === "string" ? f.base : "tiny",
+        init: initFlag(f.init),
         epochs,
         loss,
         lr,
@@ -294,6 +301,7 @@ const COMMANDS: Record<string, Command> = {
         `torch ${r?.torch ?? "missing"}, transformers ${r?.transformers ?? "missing"}, peft ${r?.peft ?? "missing"}`,
         `CUDA: ${r?.cuda_available ? JSON.stringify(r.devices) : "none (training and scoring run on the CPU)"}`,
         `trainer processes per job: ${d.train_processes}${d.train_processes > 1 ? " (DDP under torchrun)" : ""} (ARBITER_TRAIN_NPROC)`,
+        `bases (--base): tiny, any Hub id owner/name${d.bases.map((b) => `, ${b.id} (${b.source})`).join("")}${d.bases_error ? ` — ${d.bases_error}` : ""}`,
         ...(d.missing.length ? ["missing:", ...d.missing.map((m) => `  - ${m}`)] : ["nothing missing"]),
       ].join("\n");
       return { json: { ...d }, text };

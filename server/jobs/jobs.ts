@@ -13,11 +13,15 @@ import { recordAuditEvent } from "@/server/domain/audit";
 import { AppError } from "@/server/domain/errors";
 import { getProject } from "@/server/domain/projects";
 import { zId } from "@/server/domain/schemas";
+import { validateBaseSpec } from "@/server/domain/training/bases";
 import { writeTrainingFile, zTrainingSource } from "@/server/domain/training/training-data";
 
 export const zTrainParams = z.object({
   projectId: zId,
-  base: z.string().trim().min(1).default("tiny"),
+  /** "tiny", a model folder under ARBITER_MODELS_DIR or the HF cache, or a Hub id (validateBaseSpec). */
+  base: z.string().trim().min(1).max(1000).default("tiny"),
+  /** "random" initialises the base's architecture with random weights (benchmarks); never implicit. */
+  init: z.enum(["pretrained", "random"]).default("pretrained"),
   epochs: z.number().int().min(1).max(100).default(1),
   loss: z.enum(["bt", "bt-ties"]).default("bt"),
   lr: z.number().positive().nullable().default(null),
@@ -48,6 +52,7 @@ export function jobsRoot(db: Db): string {
 export function createTrainJob(db: Db, input: TrainParams, opts: { actorId?: number; root?: string } = {}): Job {
   const params = zTrainParams.parse(input);
   const project = getProject(db, params.projectId);
+  const base = validateBaseSpec(params.base);
   const root = opts.root ?? jobsRoot(db);
   return transaction(db, () => {
     const job = db
@@ -95,7 +100,8 @@ export function createTrainJob(db: Db, input: TrainParams, opts: { actorId?: num
     const config = {
       train_file: trainFile,
       output_dir: path.join(dir, "model"),
-      base: params.base,
+      base: base.base,
+      init: params.init,
       epochs: params.epochs,
       loss: params.loss,
       lr: params.lr,
@@ -110,7 +116,15 @@ export function createTrainJob(db: Db, input: TrainParams, opts: { actorId?: num
       actorId: opts.actorId ?? null,
       action: "job.create",
       projectId: project.id,
-      detail: { job: job.id, base: params.base, epochs: params.epochs, loss: params.loss, rows: data.rows, data: params.data },
+      detail: {
+        job: job.id,
+        base: base.base,
+        init: params.init,
+        epochs: params.epochs,
+        loss: params.loss,
+        rows: data.rows,
+        data: params.data,
+      },
     });
     return db.update(jobs).set({ config, snapshotId: snapshot.id }).where(eq(jobs.id, job.id)).returning().get();
   });

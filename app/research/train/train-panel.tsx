@@ -24,7 +24,14 @@ export function TrainPanel() {
   const projects = useQuery(trpc.projects.list.queryOptions());
   const jobs = useQuery({ ...trpc.research.jobs.queryOptions(), refetchInterval: 1000 });
   const doctor = useQuery(trpc.research.doctor.queryOptions());
-  const [form, setForm] = useState({ projectId: 0, base: "tiny", epochs: 1, loss: "bt" as "bt" | "bt-ties", lr: "" });
+  const [form, setForm] = useState({
+    projectId: 0,
+    base: "tiny",
+    init: "pretrained" as "pretrained" | "random",
+    epochs: 1,
+    loss: "bt" as "bt" | "bt-ties",
+    lr: "",
+  });
   const [data, setData] = useState<DataSource>(DEFAULT_FILTERS);
   const [selected, setSelected] = useState<number | null>(null);
   const train = useMutation(
@@ -56,6 +63,7 @@ export function TrainPanel() {
           train.mutate({
             projectId,
             base: form.base,
+            init: form.init,
             epochs: form.epochs,
             loss: form.loss,
             lr: form.lr ? Number(form.lr) : null,
@@ -85,10 +93,38 @@ export function TrainPanel() {
           Base model
           <input
             data-testid="train-base"
-            className="w-40 rounded border px-2 py-1"
+            className="w-64 rounded border px-2 py-1"
+            list="train-base-options"
+            placeholder="tiny, a cached model or owner/name"
             value={form.base}
             onChange={(e) => setForm({ ...form, base: e.target.value })}
           />
+          <datalist id="train-base-options" data-testid="train-base-options">
+            <option value="tiny">built-in tiny byte-level model</option>
+            {doctor.data?.bases.map((b) => (
+              <option key={`${b.source}:${b.id}`} value={b.id}>
+                {`${b.source === "hf-cache" ? "HF cache" : "ARBITER_MODELS_DIR"} · ${b.architecture ?? "unknown architecture"}${b.has_chat_template ? " · chat template" : ""}`}
+              </option>
+            ))}
+          </datalist>
+          <span className="text-xs text-slate-500" data-testid="train-base-hint">
+            {doctor.data
+              ? `${doctor.data.bases.length} local base${doctor.data.bases.length === 1 ? "" : "s"} found`
+              : "looking for local bases…"}
+            {" · or type a Hub id (owner/name)"}
+          </span>
+        </label>
+        <label className="flex flex-col gap-1">
+          Weights
+          <select
+            data-testid="train-init"
+            className="rounded border px-2 py-1"
+            value={form.init}
+            onChange={(e) => setForm({ ...form, init: e.target.value as "pretrained" | "random" })}
+          >
+            <option value="pretrained">the base's trained weights</option>
+            <option value="random">random init (benchmarks)</option>
+          </select>
         </label>
         <label className="flex flex-col gap-1">
           Epochs

@@ -47,6 +47,15 @@ describe("research router", () => {
     await expect(caller.research.train({ projectId: p.id, data: { source: "snapshot", snapshotId: 999 } })).rejects.toThrow(
       /snapshot 999 is not in project/,
     );
+
+    // Bases: a Hub id and random init go to the trainer as given; a folder outside the model roots is refused.
+    const hub = await caller.research.train({ projectId: p.id, base: "Qwen/Qwen2.5-0.5B-Instruct", init: "random" });
+    expect(hub.config).toMatchObject({ base: "Qwen/Qwen2.5-0.5B-Instruct", init: "random" });
+    await expect(caller.research.train({ projectId: p.id, base: "/etc" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/base "\/etc": .*outside the allowed model folders/),
+    });
+    await expect(caller.research.train({ projectId: p.id, base: "not a model" })).rejects.toThrow(/not a Hub id/);
     delete process.env.ARBITER_JOBS_DIR;
   });
 });
