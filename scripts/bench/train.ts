@@ -2,7 +2,7 @@
  * bench:train — reward-model training throughput: a TRL-style padded baseline against the trainer's
  * own loop, in one Python process on the same data, init and optimizer.
  *
- *   npm run bench:train [-- --json] [--model tiny|qwen2-mini|qwen2-0.5b] [--keep-model DIR] [--pairs N] [--min-len 128] [--max-len 1024]
+ *   npm run bench:train [-- --json] [--model tiny|qwen2-mini|qwen2-0.5b] [--chat-template] [--keep-model DIR] [--pairs N] [--min-len 128] [--max-len 1024]
  *                       [--epochs 2] [--batch-tokens N] [--baseline-batch-pairs N] [--device auto|cpu|cuda]
  *
  * The benchmark itself is server/trainer/arbiter_trainer/bench.py (its docstring defines every number);

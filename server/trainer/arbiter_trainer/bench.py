@@ -5,6 +5,7 @@ Run (from server/trainer, or through `npm run bench:train -- …` from the repos
     /usr/bin/python3 -m arbiter_trainer.bench --json                # one JSON object on stdout
     python3 -m arbiter_trainer.bench --model qwen2-0.5b --pairs 4000 --min-len 128 --max-len 2048   # GPU
     python3 -m arbiter_trainer.bench --model qwen2-mini --lr 3e-4                                # HF path on a CPU
+    python3 -m arbiter_trainer.bench --model qwen2-mini --chat-template --lr 3e-4                # … with a chat template
 
 One process, one synthetic HH-like data set (whole sequences log-uniform over --min-len..--max-len
 tokens; the chosen response ends with a helpful closing, the rejected one with an unhelpful one, so
@@ -21,6 +22,13 @@ optimizer (AdamW, warmup + cosine, clipping) and held-out split. Two arms:
             models on sdpa/eager attention with transformers >= 5; one-row varlen rows with flash-attn).
 
 Both arms are then scored by the trainer's evaluate() on the same held-out pairs.
+
+--chat-template (HF presets): the base gets a real tokenizer instead of the byte ids — a `tokenizers` byte-level
+BPE trained offline on the benchmark's own words (the preset's vocabulary size), with a ChatML chat template —
+so every pair is the HH prompt split into turns plus the response, rendered by apply_chat_template (chat.py).
+Both arms train on those same rendered token ids (the baseline pads prompt+chosen and prompt+rejected as TRL
+does with conversational data); ours shares the template's prompt tokens between the two responses. Lengths
+(--min-len/--max-len) are then in characters: BPE makes the sequences a few times shorter in tokens.
 
 Counts (per arm, summed over all epochs):
   pair_tokens          real tokens of the pairs as a padded trainer sees them: prompt+chosen plus
@@ -64,7 +72,7 @@ from .config import TrainConfig, config_from_dict
 from .data import Element, collate, make_batches
 from .losses import bradley_terry_loss
 from .model import HFRewardModel, TinyRewardModel, build_model, row_cap, transformers_available
-from .tokenizer import ByteTokenizer
+from .tokenizer import Tokenizer
 from .train import (DistInfo, _autocast, _load_data, _make_optimizer, evaluate, lr_at, pick_device, seed_everything,
                     set_threads, train, use_bf16, MIN_LR_RATIO)
 
@@ -319,7 +327,7 @@ def our_batches(cfg: TrainConfig, layout: str, train_el: list[Element]) -> list[
     return [b for e in range(cfg.epochs) for b in make_batches(costs, cfg.batch_tokens, cfg.seed, e)]
 
 
-def run_ours(s: Setup, layout: str, row_tokens: int | None, non_emb: int) -> dict:
+def run_ours(s: Setup, layout: str, row_tokens: int | None, non_emb: int, tok: Tokenizer) -> dict:
     cfg, device = s.cfg, s.device
     with PeakMemory(device) as mem:
         with contextlib.redirect_stdout(sys.stderr):  # its protocol lines become log lines here
@@ -328,8 +336,7 @@ def run_ours(s: Setup, layout: str, row_tokens: int | None, non_emb: int) -> dic
         raise RuntimeError(f"train() ended with {result.get('status')}")
     metrics = result["metrics"]
     # Replay the batch construction (pure functions, no model run) to count pads and computed tokens.
-    tok = ByteTokenizer()  # build_model's tokenizer for "tiny" and for a bare HF config
-    train_el, _ = _load_data(cfg, tok)
+    train_el, _ = _load_data(cfg, tok)  # tok: build_model's, as train() encodes
     counts = {"computed_tokens": 0, "computed_real_tokens": 0}
     for idx in our_batches(cfg, layout, train_el):
         b = collate([train_el[i] for i in idx], layout, tok.pad_id, row_tokens)
@@ -367,6 +374,25 @@ def _arm_result(s: Setup, non_emb: int, train_el: list[Element], counts: dict, s
 
 # ---- main ----------------------------------------------------------------------------------------
 
+CHATML = ("{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + "
+          "'<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}")
+
+
+def chat_tokenizer(rows: list[dict], vocab_size: int):
+    """A byte-level BPE (`tokenizers`, trained offline on the rows' text) with Qwen2's ChatML specials and template."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tk = Tokenizer(models.BPE())
+    tk.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tk.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    tk.train_from_iterator((t for r in rows for t in (r["prompt"], r["chosen"], r["rejected"])), trainer=trainer)
+    return PreTrainedTokenizerFast(tokenizer_object=tk, eos_token="<|im_end|>", pad_token="<|endoftext|>",
+                                   chat_template=CHATML)
+
+
 
 def build_setup(args: argparse.Namespace, work: str) -> tuple[Setup, dict]:
     rows = synthetic_pairs(args.pairs, args.min_len, args.max_len, args.seed)
@@ -380,6 +406,8 @@ def build_setup(args: argparse.Namespace, work: str) -> tuple[Setup, dict]:
     if args.batch_tokens is not None:
         raw["batch_tokens"] = args.batch_tokens
     if args.model == "tiny":
+        if args.chat_template:
+            raise BenchError("--chat-template: needs an HF model (--model qwen2-mini or qwen2-0.5b); tiny reads bytes")
         raw["tiny"] = {"d_model": args.d_model, "n_layers": args.layers, "n_heads": args.heads, "d_ff": args.d_ff}
         label = f"tiny byte-level (d_model {args.d_model}, {args.layers} layers)"
     else:
@@ -392,6 +420,11 @@ def build_setup(args: argparse.Namespace, work: str) -> tuple[Setup, dict]:
         folder = os.path.join(work, args.model)
         preset, label = HF_PRESETS[args.model]
         cfg_args = {k: v for k, v in preset.items() if k not in ("model_type", "architectures")}
+        if args.chat_template:
+            tok = chat_tokenizer(rows, int(cfg_args["vocab_size"]))
+            tok.save_pretrained(folder)
+            cfg_args.update(pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)
+            label += ", BPE tokenizer with a ChatML chat template"
         AutoConfig.for_model("qwen2", **cfg_args).save_pretrained(folder)
         raw["base"] = folder
         raw["init"] = "random"  # a benchmark of throughput: random weights on purpose
@@ -421,6 +454,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--heads", type=int, default=4)
     p.add_argument("--d-ff", type=int, default=512)
+    p.add_argument("--chat-template", action="store_true",
+                   help="HF presets: a BPE tokenizer with a ChatML chat template instead of byte ids (see the docstring)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--keep-model", metavar="DIR", default=None,
                    help="copy ours' trained model directory here (e.g. for `npm run bench:score -- --model-dir DIR`)")
@@ -473,7 +508,7 @@ def run(args: argparse.Namespace, work: str) -> dict:
     if device.type == "cuda":
         torch.cuda.empty_cache()
     print("ours: train.train() …", file=sys.stderr)
-    ours = run_ours(setup, layout, row_tokens, non_emb)
+    ours = run_ours(setup, layout, row_tokens, non_emb, tok)
     if args.keep_model:
         shutil.copytree(cfg.output_dir, args.keep_model, ignore=shutil.ignore_patterns("checkpoints"),
                         dirs_exist_ok=True)
@@ -486,7 +521,8 @@ def run(args: argparse.Namespace, work: str) -> dict:
         "cpu_count": os.cpu_count(),
         "torch": torch.__version__,
         "bf16": setup.bf16,
-        "model": {"name": args.model, "label": setup.label, "params": params, "non_embedding_params": non_emb},
+        "model": {"name": args.model, "label": setup.label, "params": params, "non_embedding_params": non_emb,
+                  "chat_template": bool(args.chat_template)},
         "data": {**data, "train_pairs": len(train_el), "eval_pairs": len(eval_el), "epochs": cfg.epochs,
                  "seq_tokens_p5_p50_p95_max": [int(np.percentile(seq, q)) for q in (5, 50, 95)] + [int(seq.max())]},
         "optimizer": {"lr": cfg.learning_rate, "warmup_ratio": cfg.warmup_ratio, "weight_decay": cfg.weight_decay,

@@ -199,3 +199,31 @@ def test_byte_tokenizer_folders_load_with_autotokenizer(tmp_path, base, capsys):
         (raw,) = score_texts(model, ours, [("plain question", "plain answer")], max_length=info["max_length"],
                              batch_tokens=4096, device=CPU)
         assert rm.score(h[0, -1]).item() == pytest.approx(raw, abs=1e-4)
+
+
+def test_without_a_template_the_plain_rendering_equals_transformers(tmp_path, capsys):
+    """A real BPE base without a chat template: tok(prompt_text + response + eos) and .logits, as the README says."""
+    base = build_tiny_chat_model(tmp_path / "base", chat_template=None)
+    out = _train(tmp_path, base, capsys)
+    tok = transformers.AutoTokenizer.from_pretrained(out)
+    assert not tok.chat_template
+    rm = transformers.AutoModelForSequenceClassification.from_pretrained(out).eval()
+    stats = json.load(open(os.path.join(out, "reward_stats.json")))
+    theirs = []
+    for prompt, response in ITEMS:
+        ids = tok(prompt_text(prompt) + response + tok.eos_token, return_tensors="pt")["input_ids"][:, -96:]
+        with torch.no_grad():
+            theirs.append((rm(input_ids=ids).logits[0, 0].item() - stats["mean"]) / stats["std"])
+    assert _ours(out, ITEMS) == pytest.approx(theirs, abs=1e-3)
+
+
+def test_the_serve_worker_gives_the_transformers_rewards(tmp_path, capsys):
+    base = build_tiny_chat_model(tmp_path / "base")
+    out = _train(tmp_path, base, capsys)
+    stdin = "".join(json.dumps({"id": i, "prompt": p, "response": r}) + "\n" for i, (p, r) in enumerate(ITEMS))
+    proc = run_cli("serve", "--model", out, "--device", "cpu", input=stdin, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = protocol_lines(proc.stdout)
+    assert lines[0]["type"] == "ready"
+    served = [line["reward"] for line in sorted(lines[1:], key=lambda x: x["id"])]
+    assert served == pytest.approx(_hf_rewards(out, ITEMS), abs=1e-3)
