@@ -53,6 +53,16 @@ export class GeneratorClients {
     };
   }
 
+  /**
+   * Starts a local generator's worker (and waits until its model is loaded), so a model that cannot
+   * load fails the job once with the worker's reason instead of failing every prompt. External: no-op.
+   */
+  async warm(g: GeneratorRef): Promise<void> {
+    if (g.kind !== "local") return;
+    const lease = await this.pool.lease({ model: g.model, device: g.device });
+    lease.release();
+  }
+
   /** The probe of `generator:test` and the Test button: one short request, streamed (so time to first token shows). */
   probeFor(g: GeneratorRef): ProbeSampler {
     const sample = this.samplerFor(g);

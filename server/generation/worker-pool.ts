@@ -9,7 +9,6 @@
  * The pool is a cache of processes, not state: two server instances each keep their own.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import net from "node:net";
 import readline from "node:readline";
 import { z } from "zod";
 import { childProcessEnv } from "@/server/env";
@@ -31,17 +30,6 @@ export type WorkerPoolOptions = {
 };
 
 const STDERR_TAIL = 4000;
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no free port"))));
-    });
-  });
-}
 
 class LocalWorker {
   readonly ready: Promise<{ baseURL: string; model: string }>;
@@ -65,9 +53,9 @@ class LocalWorker {
     this.ready.catch(() => {}); // reported to whoever awaits it
   }
 
-  private async start(markClosed: () => void): Promise<{ baseURL: string; model: string }> {
-    const port = await freePort();
-    const args = ["-m", "arbiter_trainer", "openai-serve", "--model", this.spec.model, "--port", String(port), "--host", "127.0.0.1"];
+  private start(markClosed: () => void): Promise<{ baseURL: string; model: string }> {
+    // Port 0: the worker binds a free port and says which in its ready line (no race for a port).
+    const args = ["-m", "arbiter_trainer", "openai-serve", "--model", this.spec.model, "--port", "0", "--host", "127.0.0.1"];
     args.push("--device", this.spec.device);
     const child = spawn(trainerPython(), args, {
       cwd: trainerDir(),
@@ -78,7 +66,7 @@ class LocalWorker {
     child.stderr?.on("data", (b: Buffer) => {
       this.stderr = (this.stderr + b.toString("utf8")).slice(-STDERR_TAIL);
     });
-    return await new Promise((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       let startError: string | null = null;
       let isReady = false;
       const timer = setTimeout(() => {

@@ -139,9 +139,15 @@ export class GenerateRunner {
 
     const samplers = new Map<number, SampleFn>();
     try {
-      for (const g of config.generators) samplers.set(g.id, this.clients.samplerFor(getGeneratorRecord(db, g.id)));
+      for (const g of config.generators) {
+        const record = getGeneratorRecord(db, g.id);
+        samplers.set(g.id, this.clients.samplerFor(record));
+        if (record.kind === "local") this.appendLog(job.id, `[arbiter] loading ${record.model} for generator ${record.name}\n`);
+        await this.clients.warm(record);
+      }
     } catch (e) {
-      finishJob(db, job.id, "failed", (e as Error).message);
+      this.abort = null;
+      finishJob(db, job.id, "failed", `generator not ready: ${(e as Error).message}`);
       return getJob(db, job.id);
     }
 
