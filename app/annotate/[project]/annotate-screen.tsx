@@ -450,7 +450,7 @@ function Judging({
           >
             <h2 className="mb-2 flex items-center justify-between text-xs font-semibold uppercase tracking-wide text-slate-500">
               <span>Response {letter(r.position)}</span>
-              {k > 2 && <span className="normal-case text-slate-400">rank {draft.ranking.indexOf(r.position) + 1}</span>}
+              {k > 2 && <span className="normal-case text-slate-500">rank {draft.ranking.indexOf(r.position) + 1}</span>}
             </h2>
             <ContentView content={r.content} />
           </section>
@@ -458,13 +458,13 @@ function Judging({
       </div>
 
       <section
-        className="sticky bottom-0 z-10 max-h-[45vh] space-y-3 overflow-y-auto rounded-lg border border-slate-200 bg-white/95 p-3 shadow-lg backdrop-blur sm:p-4"
+        className="sticky bottom-0 z-10 max-h-[45vh] space-y-3 overflow-y-auto rounded-lg border border-slate-200 bg-white p-3 shadow-lg sm:p-4"
         data-testid="judgment-panel"
         aria-label="Your judgment"
         data-folded={folded}
       >
         <div className="flex items-center justify-between gap-2">
-          <h2 className="text-xs font-semibold uppercase tracking-wide text-slate-500">Your judgment</h2>
+          <h2 className="text-xs font-semibold uppercase tracking-wide text-slate-600">Your judgment</h2>
           <button
             type="button"
             data-testid="fold-panel"
@@ -503,7 +503,7 @@ function Judging({
                     data-testid={`strength-${i + 1}`}
                     aria-pressed={draft.strength === i + 1}
                     onClick={() => dispatch({ type: "strength", strength: i + 1 })}
-                    className={`rounded-md border px-2.5 py-1 text-sm ${draft.strength === i + 1 ? "border-emerald-600 bg-emerald-600 text-white" : "border-slate-300 hover:bg-slate-50"}`}
+                    className={`rounded-md border px-2.5 py-1 text-sm ${draft.strength === i + 1 ? "border-emerald-700 bg-emerald-700 text-white" : "border-slate-300 hover:bg-slate-50"}`}
                   >
                     <kbd className="mr-1 text-xs opacity-60">{i + 1}</kbd>
                     {label}
@@ -560,7 +560,7 @@ function Judging({
             data-testid="submit"
             onClick={onSubmit}
             disabled={state.phase === "submitting"}
-            className="rounded-md bg-emerald-600 px-4 py-2 text-sm font-medium text-white hover:bg-emerald-700 disabled:opacity-50"
+            className="rounded-md bg-emerald-700 px-4 py-2 text-sm font-medium text-white hover:bg-emerald-800 disabled:opacity-50"
           >
             {state.phase === "submitting" ? "Saving…" : state.phase === "confirming" ? "Yes, submit this order" : "Submit ⏎"}
           </button>
@@ -583,7 +583,7 @@ function Judging({
               {state.error}
             </span>
           )}
-          <span className="ml-auto hidden text-xs text-slate-400 md:inline">
+          <span className="ml-auto hidden text-xs text-slate-500 md:inline">
             {k === 2 ? "1–4 choose · then 1–4 strength · Enter submit · Esc clear" : "letter selects · ↑/↓ move · Enter submit"}
           </span>
         </div>
@@ -623,7 +623,7 @@ function RankingPanel({ state, dispatch }: { state: WorkingState; dispatch: (a: 
             data-testid={`rank-${i + 1}`}
             className={`flex cursor-grab items-center gap-2 rounded border px-3 py-1.5 text-sm ${draft.selected === pos ? "border-sky-400 bg-sky-50" : "border-slate-200 bg-white"}`}
           >
-            <span className="w-6 text-slate-400">{i + 1}.</span>
+            <span className="w-6 text-slate-500">{i + 1}.</span>
             <button
               type="button"
               className="flex min-w-0 flex-1 items-baseline gap-2 text-left"

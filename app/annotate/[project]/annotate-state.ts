@@ -129,7 +129,8 @@ export function reducer(state: State, action: Action): State {
   const edit = (draft: Draft): State => ({ ...state, phase: "judging", draft, error: undefined });
   switch (action.type) {
     case "outcome":
-      return edit({ ...d, outcome: action.outcome, strength: action.outcome === "a" || action.outcome === "b" ? d.strength : undefined });
+      // A different winner asks for its strength again (the next 1–4 picks it), as on a first choice.
+      return edit({ ...d, outcome: action.outcome, strength: action.outcome === d.outcome ? d.strength : undefined });
     case "strength":
       return edit({ ...d, strength: action.strength });
     case "clear":

@@ -16,7 +16,7 @@ export function ContentView({ content }: { content: Content }) {
       {content.map((m, i) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: messages are a fixed transcript; order is identity
         <li key={i} className={`rounded-lg border p-3 ${ROLE_STYLE[m.role]}`}>
-          <div className="mb-1 text-xs font-medium uppercase tracking-wide text-slate-500">{m.role}</div>
+          <div className="mb-1 text-xs font-medium uppercase tracking-wide text-slate-600">{m.role}</div>
           <Markdown text={m.content} />
         </li>
       ))}

@@ -43,18 +43,53 @@ function pathOf(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), "");
 }
 
+export const JSONL_HINT = "the file must hold one whole JSON object per line (JSONL), not a pretty-printed object or a JSON array";
+
+/** A line that is a piece of a pretty-printed object or array: `{`, `},`, `"prompt": "…",`, `[`. */
+function looksLikeFragment(text: string): boolean {
+  const t = text.trim();
+  return /^[[\]{}],?$/.test(t) || /^"[^"]*"\s*:/.test(t) || /^[\]}]\s*,?\s*$/.test(t);
+}
+
 /** One JSONL line as a JSON object, or the `(line)` issue every import format reports for it. */
 export function parseJsonObject(text: string): { ok: true; value: Record<string, unknown> } | { ok: false; issues: FieldIssue[] } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    return { ok: false, issues: [{ field: "(line)", message: `invalid JSON: ${(e as Error).message}` }] };
+    const message = looksLikeFragment(text)
+      ? `not a whole JSON object: ${JSONL_HINT}`
+      : `invalid JSON (${(e as Error).message}); ${JSONL_HINT}`;
+    return { ok: false, issues: [{ field: "(line)", message }] };
   }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    return { ok: false, issues: [{ field: "(line)", message: "expected a JSON object" }] };
+  if (Array.isArray(raw)) return { ok: false, issues: [{ field: "(line)", message: `a JSON array: ${JSONL_HINT}` }] };
+  if (typeof raw !== "object" || raw === null) {
+    return { ok: false, issues: [{ field: "(line)", message: `expected a JSON object; ${JSONL_HINT}` }] };
   }
   return { ok: true, value: raw as Record<string, unknown> };
+}
+
+/** The value at a zod issue's path in the parsed line (undefined when the field is absent). */
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = root;
+  for (const key of path) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
+/**
+ * zod's message in words a person importing a file acts on: a missing field says it is missing
+ * ("expected array, received undefined" and a bare "Invalid input" did not).
+ */
+export function readableIssue(issue: z.core.$ZodIssue, line: unknown): string {
+  if ((issue.code === "invalid_type" || issue.code === "invalid_union") && valueAt(line, issue.path) === undefined) {
+    const kind = issue.code === "invalid_type" ? (issue.expected === "array" ? " (a list)" : ` (a ${issue.expected})`) : "";
+    return `missing: this field is required${kind}`;
+  }
+  if (issue.code === "unrecognized_keys") return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+  return issue.message;
 }
 
 /** Parses and validates one line. Returns the item, or every issue found (without the line number). */
@@ -65,7 +100,7 @@ export function parseImportLine(text: string): { ok: true; value: ImportLine } |
   if (!parsed.success) {
     return {
       ok: false,
-      issues: parsed.error.issues.map((i) => ({ field: pathOf(i.path) || "(line)", message: i.message })),
+      issues: parsed.error.issues.map((i) => ({ field: pathOf(i.path) || "(line)", message: readableIssue(i, raw.value) })),
     };
   }
   const item = parsed.data;

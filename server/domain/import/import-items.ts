@@ -4,6 +4,7 @@
  * database is exactly as before. The file is streamed, so its size is bounded by disk, not memory.
  */
 import fs from "node:fs";
+import path from "node:path";
 import { and, eq, sql } from "drizzle-orm";
 import { items, type Outcome, projects } from "@/db/schema";
 import { type Db, statementsFor, transaction } from "@/server/db";
@@ -251,6 +252,35 @@ export function importItems(db: Db, params: ImportParams): ImportResult {
     db.$client.pragma(`cache_size = ${cacheSize}`);
   }
   return result;
+}
+
+/**
+ * A refused import leaves nothing in the project but does leave a trace in the audit log: who tried
+ * which file, how many problems it had and the first one. importItems itself stays side-effect free
+ * on failure (its callers decide: the browser's import run records it).
+ */
+export function recordFailedImport(
+  db: Db,
+  params: {
+    projectId: number;
+    actorId?: number | null;
+    format?: ImportFormat;
+    file: string;
+    result: Pick<ImportResult, "errors" | "errorCount">;
+  },
+): void {
+  const first = params.result.errors[0];
+  recordAuditEvent(db, {
+    actorId: params.actorId,
+    action: "project.import_failed",
+    projectId: params.projectId,
+    detail: {
+      format: params.format ?? "arbiter",
+      file: path.basename(params.file),
+      problems: params.result.errorCount,
+      first: first ? formatIssue(first) : "",
+    },
+  });
 }
 
 /** Throws the import's first problem as an AppError (for callers that want an exception). */

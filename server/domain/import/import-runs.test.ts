@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { describe, expect, it } from "vitest";
+import { listAuditEvents } from "@/server/domain/audit";
 import { createProject, getProjectStatus } from "@/server/domain/projects";
 import { memoryDb, pairItem, writeJsonl } from "@/server/testing/fixtures";
 import { getImportRun, type ImportRun, startImportRun } from "./import-runs";
@@ -31,6 +32,27 @@ function start(db: ReturnType<typeof memoryDb>, projectId: number, file: string,
 }
 
 describe("browser import runs", () => {
+  it("a refused file (the README's example pretty-printed) is explained and lands in the audit log", async () => {
+    const db = memoryDb();
+    const p = createProject(db, { name: "refused" });
+    const file = writeJsonl(JSON.stringify(pairItem(1), null, 2).split("\n"));
+    const { run } = start(db, p.id, file);
+    const { run: done } = await finish(p.id, run.id);
+    expect(done.result?.items).toBe(0);
+    expect(done.result?.errors[0]).toMatchObject({
+      line: 1,
+      field: "(line)",
+      message: expect.stringMatching(/one whole JSON object per line \(JSONL\)/),
+    });
+    const [event] = listAuditEvents(db, { limit: 5, actionPrefix: "project.import" });
+    expect(event).toMatchObject({
+      action: "project.import_failed",
+      projectId: p.id,
+      detail: { format: "arbiter", file: "upload.jsonl", problems: done.result?.errorCount },
+    });
+    expect(String(event?.detail.first)).toMatch(/^line 1, field \(line\): not a whole JSON object/);
+  });
+
   it("checks the file with progress (lines parsed), then writes everything and cleans up", async () => {
     const db = memoryDb();
     const p = createProject(db, { name: "runs" });

@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "@/server/db";
 import { AppError, type FieldIssue, isAppError } from "@/server/domain/errors";
-import { checkImportFile, type ImportFormat, importItems } from "./import-items";
+import { checkImportFile, type ImportFormat, importItems, recordFailedImport } from "./import-items";
 
 export type ImportRunPhase = "checking" | "writing" | "done" | "failed";
 
@@ -86,6 +86,13 @@ async function executeRun(db: Db, run: ImportRun, params: StartImportParams): Pr
     });
     run.itemsChecked = checked.items;
     if (checked.errorCount > 0) {
+      recordFailedImport(db, {
+        projectId: params.projectId,
+        actorId: params.actorId,
+        format: params.format,
+        file: params.fileName,
+        result: checked,
+      });
       run.result = { items: 0, responses: 0, judgments: 0, errors: checked.errors, errorCount: checked.errorCount };
       run.phase = "done";
       return;
@@ -94,6 +101,15 @@ async function executeRun(db: Db, run: ImportRun, params: StartImportParams): Pr
     // One event-loop turn so a waiting poll can see the writing phase before the transaction blocks.
     await new Promise((resolve) => setImmediate(resolve));
     const r = importItems(db, { projectId: params.projectId, file: params.file, format: params.format, actorId: params.actorId });
+    if (r.errorCount > 0) {
+      recordFailedImport(db, {
+        projectId: params.projectId,
+        actorId: params.actorId,
+        format: params.format,
+        file: params.fileName,
+        result: r,
+      });
+    }
     run.result = { items: r.items, responses: r.responses, judgments: r.judgments, errors: r.errors, errorCount: r.errorCount };
     run.phase = "done";
   } catch (e) {
