@@ -1,4 +1,5 @@
 export * from "./audit";
+export * from "./conversations";
 export * from "./generation";
 export * from "./jobs";
 export * from "./judgments";

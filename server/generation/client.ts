@@ -147,12 +147,12 @@ export class GenerationClient {
   async complete(
     messages: ChatMessage[],
     params: SampleParams = {},
-    opts: { stream?: boolean; signal?: AbortSignal } = {},
+    opts: { stream?: boolean; signal?: AbortSignal; onDelta?: (text: string) => void } = {},
   ): Promise<Completion> {
     const what = `${this.model} at ${this.baseURL}`;
     const started = performance.now();
     try {
-      if (opts.stream) return await this.completeStreaming(messages, params, started, opts.signal);
+      if (opts.stream) return await this.completeStreaming(messages, params, started, opts.signal, opts.onDelta);
       const res = await this.openai.chat.completions.create(
         this.body(messages, params, 1) as unknown as ChatCompletionCreateParamsNonStreaming,
         { signal: opts.signal },
@@ -177,7 +177,13 @@ export class GenerationClient {
     }
   }
 
-  private async completeStreaming(messages: ChatMessage[], params: SampleParams, started: number, signal?: AbortSignal) {
+  private async completeStreaming(
+    messages: ChatMessage[],
+    params: SampleParams,
+    started: number,
+    signal?: AbortSignal,
+    onDelta?: (text: string) => void,
+  ) {
     const what = `${this.model} at ${this.baseURL}`;
     const stream = await this.openai.chat.completions.create(
       {
@@ -200,6 +206,7 @@ export class GenerationClient {
       if (delta) {
         ttftMs ??= performance.now() - started;
         text += delta;
+        onDelta?.(delta);
       }
       if (choice?.finish_reason) finishReason = choice.finish_reason;
       if (chunk.usage) {
