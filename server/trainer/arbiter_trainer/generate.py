@@ -197,22 +197,34 @@ class SamplingParams:
     stop: tuple[str, ...] = ()
 
 
+def sample_rows(logits: torch.Tensor, params: list[SamplingParams], gens: list[torch.Generator | None]) -> list[int]:
+    """One token per row of `logits` [rows, vocab] (on the model's device): greedy at temperature 0, else
+    temperature, top-k, top-p, then a draw from the row's own generator. Filtering is batched; the draws are
+    per row so that a row's tokens depend on its own seed only, never on its neighbours in the batch."""
+    logits = logits.float()
+    out = torch.argmax(logits, dim=-1)
+    rows = [r for r, p in enumerate(params) if p.temperature > 0]
+    if rows:
+        idx = torch.tensor(rows, device=logits.device)
+        temps = torch.tensor([params[r].temperature for r in rows], device=logits.device)
+        scaled, order = torch.sort(logits.index_select(0, idx) / temps[:, None], dim=-1, descending=True)
+        vocab = scaled.shape[-1]
+        ks = torch.tensor([params[r].top_k if 0 < params[r].top_k < vocab else vocab for r in rows],
+                          device=logits.device)
+        rank = torch.arange(vocab, device=logits.device)[None, :]
+        scaled = scaled.masked_fill(rank >= ks[:, None], float("-inf"))
+        probs = torch.softmax(scaled, dim=-1)
+        top_p = torch.tensor([params[r].top_p for r in rows], device=logits.device)
+        # Keep the smallest prefix whose mass reaches top_p (the first token always stays).
+        probs = probs.masked_fill(torch.cumsum(probs, dim=-1) - probs > top_p[:, None], 0.0)
+        picks = torch.cat([torch.multinomial(probs[j], 1, generator=gens[r]) for j, r in enumerate(rows)])
+        out = out.index_copy(0, idx, order.gather(1, picks[:, None]).squeeze(1))
+    return out.tolist()
+
+
 def sample_next(logits: torch.Tensor, params: SamplingParams, gen: torch.Generator | None) -> int:
-    """One token from one row's logits (fp32): greedy at temperature 0, else top-k, then top-p."""
-    if params.temperature <= 0:
-        return int(torch.argmax(logits))
-    logits = logits / params.temperature
-    if params.top_k and 0 < params.top_k < logits.shape[-1]:
-        kth = torch.topk(logits, params.top_k).values[-1]
-        logits = logits.masked_fill(logits < kth, float("-inf"))
-    probs = torch.softmax(logits, dim=-1)
-    if params.top_p < 1.0:
-        sorted_probs, order = torch.sort(probs, descending=True)
-        cum = torch.cumsum(sorted_probs, dim=-1)
-        drop = cum - sorted_probs > params.top_p  # keep the smallest prefix whose mass reaches top_p
-        sorted_probs = sorted_probs.masked_fill(drop, 0.0)
-        probs = torch.zeros_like(probs).scatter_(0, order, sorted_probs)
-    return int(torch.multinomial(probs, 1, generator=gen))
+    """One token from one row's logits (see sample_rows)."""
+    return sample_rows(logits[None, :], [params], [gen])[0]
 
 
 # ---- requests ------------------------------------------------------------------------------------
@@ -329,7 +341,7 @@ class Engine:
         for i, p in enumerate(choices):
             gen = None
             if p.temperature > 0:
-                gen = torch.Generator(device="cpu")
+                gen = torch.Generator(device=self.m.device)
                 # One seed per request: choice i draws from seed + i, so n samples differ and each is
                 # reproducible; no seed -> fresh randomness.
                 gen.manual_seed((p.seed + i) if p.seed is not None else secrets.randbits(63))
@@ -346,8 +358,8 @@ class Engine:
             while not self.stop_flag.is_set():
                 self._drop_cancelled()
                 admitted = self._admit(block=not self.rows)
-                if admitted:
-                    self._prefill(admitted)
+                for chunk in self._prefill_chunks(admitted):
+                    self._prefill(chunk)
                 if self.rows:
                     self._decode()
         except Exception as e:  # a bug or an OOM: fail every open request rather than hang them
@@ -409,6 +421,17 @@ class Engine:
             layer.values = layer.values.index_select(0, idx)[:, :, lead:]
         self.mask = self.mask[:, lead:]
 
+    def _prefill_chunks(self, seqs: list[_Seq]) -> list[list[_Seq]]:
+        """Admitted sequences sorted by length, cut where the padded batch would pass the token budget:
+        prompts of similar length are prefilled together, so left padding wastes little compute."""
+        chunks: list[list[_Seq]] = []
+        for s in sorted(seqs, key=lambda s: len(s.prompt)):
+            if chunks and (len(chunks[-1]) + 1) * len(s.prompt) <= self.prefill_tokens:
+                chunks[-1].append(s)
+            else:
+                chunks.append([s])
+        return chunks
+
     @torch.no_grad()
     def _prefill(self, seqs: list[_Seq]) -> None:
         from transformers import DynamicCache
@@ -425,7 +448,7 @@ class Engine:
         cache = DynamicCache(config=self.m.model.config)
         out = self.m.model(input_ids=ids.to(dev), attention_mask=mask.to(dev), position_ids=positions.to(dev),
                            past_key_values=cache, use_cache=True, logits_to_keep=1)
-        logits = out.logits[:, -1, :].float().cpu()
+        logits = out.logits[:, -1, :]
         for r, s in enumerate(seqs):
             s.real_len = len(s.prompt)
         with self.lock:
@@ -461,20 +484,20 @@ class Engine:
         positions = torch.tensor([[s.real_len] for s in self.rows], device=dev)
         self.mask = torch.cat([self.mask, torch.ones((len(self.rows), 1), dtype=self.mask.dtype, device=dev)], 1)
         out = self.m.model(input_ids=ids, attention_mask=self.mask, position_ids=positions,
-                           past_key_values=self.cache, use_cache=True)
+                           past_key_values=self.cache, use_cache=True, logits_to_keep=1)
         self.cache = out.past_key_values
         for s in self.rows:
             s.real_len += 1
         with self.lock:
             self.stats["steps_total"] += 1
-        self._after_step(self.rows, out.logits[:, -1, :].float().cpu())
+        self._after_step(self.rows, out.logits[:, -1, :])
 
     def _after_step(self, seqs: list[_Seq], logits: torch.Tensor) -> None:
         """Sample each row's next token, stream its text, and retire rows that are done."""
         done: set[int] = set()
         new_tokens = 0
-        for r, s in enumerate(seqs):
-            tok = sample_next(logits[r], s.params, s.gen)
+        sampled = sample_rows(logits, [s.params for s in seqs], [s.gen for s in seqs])
+        for s, tok in zip(seqs, sampled):
             s.count += 1
             new_tokens += 1
             reason = None

@@ -139,6 +139,7 @@ def parse_chat_request(body: Any, served_name: str) -> tuple[list[dict[str, str]
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 1024  # listen backlog: the default 5 resets bursts of concurrent clients
 
     def __init__(self, address, engine: Engine, served_name: str) -> None:
         super().__init__(address, Handler)
@@ -314,6 +315,9 @@ class Handler(BaseHTTPRequestHandler):
 def openai_serve(spec: str, *, host: str = "127.0.0.1", port: int = 8000, device: str = "auto",
                  max_batch: int = 32, served_name: str | None = None, max_model_len: int | None = None) -> int:
     """Load the model, listen, print the ready line, serve until SIGTERM/SIGINT. Returns the exit status."""
+    from .train import set_threads
+
+    set_threads(False)  # ARBITER_TORCH_THREADS, else all cores: the engine is the one busy thread
     loaded = load_generator(spec, device=device, max_model_len=max_model_len)
     engine = Engine(loaded, max_batch=max_batch)
     engine.start()
