@@ -5,6 +5,7 @@ import type { Db } from "@/server/db";
 import { exportSnapshot } from "@/server/domain/export/export-snapshot";
 import { addGenerator } from "@/server/domain/generation/registry";
 import { createProject, getProjectStatus } from "@/server/domain/projects";
+import { computeProjectStats } from "@/server/domain/quality/project-stats";
 import { GenerationClient } from "@/server/generation/client";
 import { startOpenAITestServer, type TestServer } from "@/server/generation/openai-test-server";
 import { addAnnotator, memoryDb, tempDir } from "@/server/testing/fixtures";
@@ -224,5 +225,56 @@ describe("arena battles", () => {
       { position: 1, name: beta.name },
     ]);
     expect(getConversationView(db, { conversationId: c.id, userId: u }).reveal).toEqual(voted.reveal);
+  });
+
+  it("exports FastChat battle rows (export --format arena) and feeds the leaderboard", async () => {
+    const db = memoryDb();
+    const { project, alpha, beta } = liveProject(db, "arena");
+    const u = addAnnotator(db, "ann");
+    const votes = ["a", "a", "b", "tie", "both_bad"] as const;
+    for (const [i, vote] of votes.entries()) {
+      const c = startConversation(db, { projectId: project.id, userId: u, random: () => (i % 2 ? 0.9 : 0) });
+      const t = await say(db, u, c.id, `prompt ${i}`);
+      judge(db, u, t.turn.id, vote, vote === "a" || vote === "b" ? 2 : undefined);
+      endConversation(db, { conversationId: c.id, userId: u });
+    }
+    const out = path.join(tempDir(), "arena.jsonl");
+    const r = await exportSnapshot(db, { projectId: project.id, format: "arena", policies: { ties: "keep", bothBad: "keep" }, out });
+    expect(r.rows).toBe(5);
+    const rows = fs
+      .readFileSync(out, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const row of rows) {
+      expect(Object.keys(row)).toEqual(
+        expect.arrayContaining([
+          "model_a",
+          "model_b",
+          "winner",
+          "conversation_a",
+          "conversation_b",
+          "turn",
+          "anony",
+          "language",
+          "tstamp",
+          "judge",
+        ]),
+      );
+      expect([row.model_a, row.model_b].sort()).toEqual([alpha.name, beta.name].sort());
+      expect(row.turn).toBe(1);
+      expect(row.anony).toBe(true);
+    }
+    // Battle 0: alpha left and responses[0], voted A → model_a (alpha) wins. Battle 1: sides swapped, A = alpha = responses[1].
+    expect(rows[0]).toMatchObject({ model_a: alpha.name, model_b: beta.name, winner: "model_a" });
+    expect(rows[1]).toMatchObject({ model_a: beta.name, model_b: alpha.name, winner: "model_b" });
+    expect(rows.map((x) => x.winner).slice(3)).toEqual(["tie", "tie (bothbad)"]);
+    expect((rows[0]?.conversation_a as unknown[]).at(-1)).toEqual({ role: "assistant", content: `echo: prompt 0 #${alpha.id}` });
+    const stats = computeProjectStats(db, { projectId: project.id, resamples: 10 });
+    const byName = new Map(stats.models.map((m) => [m.model, m]));
+    expect(byName.get(alpha.name)?.battles).toBe(5);
+    expect(byName.get(beta.name)?.battles).toBe(5);
+    // alpha won battles 0 and 1, lost 2 (B = beta, left in an unswapped battle), tie and both bad.
+    expect(byName.get(alpha.name)?.bt_rating).toBeGreaterThan(byName.get(beta.name)?.bt_rating ?? Number.POSITIVE_INFINITY);
   });
 });

@@ -138,7 +138,8 @@ function arenaRecord(row: PairRow, ctx: WriterContext): Record<string, unknown> 
     conversation_a: [...messages, ...assistant(a.content)],
     conversation_b: [...messages, ...assistant(b.content)],
     turn: messages.filter((m) => m.role === "user").length,
-    anony: true,
+    anony: row.item.metadata.live === undefined ? true : (row.item.metadata.live as { anony?: boolean }).anony !== false,
+    language: typeof row.item.metadata.language === "string" ? row.item.metadata.language : "unknown",
     tstamp: row.judgment ? row.judgment.createdAt : null,
     ...softColumns(row),
   };
