@@ -1,5 +1,5 @@
-import { expect, test } from "@playwright/test";
 import { signIn } from "../fixtures/auth";
+import { expect, test } from "../fixtures/axe";
 import { projectId, queryE2eDb } from "../fixtures/db";
 import { E2E_USERS } from "../fixtures/users";
 
@@ -42,5 +42,40 @@ test("a broken file shows the line and field of each problem and imports nothing
   await expect(errors).toContainText("line 4, field");
   await expect(page.getByTestId("project-status")).toContainText("Items0");
   const id = projectId("e2e import broken");
+  expect(queryE2eDb<{ n: number }>("SELECT count(*) AS n FROM items WHERE project_id = ?", id)[0]?.n).toBe(0);
+});
+
+test("a pretty-printed file is explained (one JSON object per line), the list scrolls, and the refusal is audited", async ({ page }) => {
+  await newProject(page, "e2e import pretty");
+  // The README's example item, pretty-printed as people paste it, and a line missing its responses.
+  const item = {
+    id: "ext-42",
+    prompt: "Solve the system:\n5x + 3y = 61\n5x − 2y = 26",
+    responses: [
+      { model: "m1", text: "x = 8, y = 7" },
+      { model: "m2", text: "x = 7, y = 8" },
+    ],
+    judgments: [{ annotator: "judge-x", winner: "a", strength: 3 }],
+  };
+  const file = `${JSON.stringify(item, null, 2)}\n${JSON.stringify({ prompt: "no responses" })}\n`;
+  await page.getByTestId("import-file").setInputFiles({ name: "pretty.json", mimeType: "application/json", buffer: Buffer.from(file) });
+  await page.getByTestId("import-submit").click();
+  const errors = page.getByTestId("import-errors");
+  await expect(errors).toContainText(
+    "line 1, field (line): not a whole JSON object: the file must hold one whole JSON object per line (JSONL)",
+  );
+  await expect(errors).toContainText("field responses: missing: this field is required");
+  await expect(errors).not.toContainText("received undefined");
+  const list = errors.locator("ul");
+  expect(await list.evaluate((el) => getComputedStyle(el).overflowY)).toBe("auto");
+  expect(await list.evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true);
+  await page.screenshot({ path: ".tmp/screenshots/import-errors-1440.png" });
+
+  await page.getByTestId("nav-audit").click();
+  const row = page.getByTestId("audit-row").filter({ hasText: "Import refused" }).first();
+  await expect(row).toContainText("e2e import pretty");
+  await expect(row).toContainText("pretty.json");
+  await expect(row).toContainText("not a whole JSON object");
+  const id = projectId("e2e import pretty");
   expect(queryE2eDb<{ n: number }>("SELECT count(*) AS n FROM items WHERE project_id = ?", id)[0]?.n).toBe(0);
 });

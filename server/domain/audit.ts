@@ -1,5 +1,5 @@
 import { and, desc, eq, like, lt } from "drizzle-orm";
-import { auditEvents, users } from "@/db/schema";
+import { auditEvents, projects, users } from "@/db/schema";
 import type { Db } from "@/server/db";
 
 export type AuditInput = {
@@ -27,6 +27,8 @@ export type AuditRow = {
   action: string;
   actor: string | null;
   projectId: number | null;
+  /** The project's name, for people reading the log (null for events outside a project). */
+  project: string | null;
   detail: Record<string, unknown>;
 };
 
@@ -44,10 +46,12 @@ export function listAuditEvents(db: Db, params: { limit: number; beforeId?: numb
       actor: users.email,
       actorName: users.name,
       projectId: auditEvents.projectId,
+      project: projects.name,
       detail: auditEvents.detail,
     })
     .from(auditEvents)
     .leftJoin(users, eq(users.id, auditEvents.actorId))
+    .leftJoin(projects, eq(projects.id, auditEvents.projectId))
     .where(conditions.length ? and(...conditions) : undefined)
     .orderBy(desc(auditEvents.id))
     .limit(params.limit)

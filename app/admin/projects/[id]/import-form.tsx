@@ -143,6 +143,7 @@ export function ImportForm({ projectId }: { projectId: number }) {
           name="file"
           accept=".jsonl,.json,.txt,application/jsonl"
           required
+          aria-label="JSONL file to import"
           data-testid="import-file"
           className="block text-sm"
         />
@@ -195,7 +196,14 @@ export function ImportForm({ projectId }: { projectId: number }) {
             Nothing was imported: {state.result.errorCount.toLocaleString("en")} problem{state.result.errorCount === 1 ? "" : "s"} in{" "}
             {state.fileName}.
           </p>
-          <ul className="mt-1 max-h-64 list-disc overflow-y-auto pl-5">
+          <p className="mt-1 text-slate-700">
+            Each line of the file must be one whole JSON object (JSONL); an item of the arbiter format looks like{" "}
+            <code className="break-all rounded bg-slate-100 px-1">
+              {'{"prompt": "…", "responses": [{"model": "m1", "text": "…"}, {"model": "m2", "text": "…"}]}'}
+            </code>
+          </p>
+          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling list of problems must be reachable by keyboard */}
+          <ul className="mt-1 max-h-64 list-disc overflow-y-auto pl-5" tabIndex={0} aria-label="Problems, by line">
             {state.result.errors.map((e) => (
               <li key={`${e.line ?? ""}:${e.field}:${e.message}`}>{issueText(e)}</li>
             ))}

@@ -160,60 +160,67 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
         </div>
       )}
 
-      <table className="w-full text-left text-sm" data-testid="snapshot-list">
-        <thead className="text-slate-500">
-          <tr>
-            <th className="py-1">Snapshot</th>
-            <th>Format</th>
-            <th>Policies</th>
-            <th className="text-right">Rows</th>
-            <th>sha256</th>
-            <th>Created</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {list.isPending && (
+      {/* Every cell padded so headers never run together ("Rowssha256"); scrolls sideways on a phone. */}
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a table that scrolls sideways must be reachable by keyboard */}
+      <div className="max-w-full overflow-x-auto rounded-lg border border-slate-200 bg-white" tabIndex={0}>
+        <table
+          className="w-full text-left text-sm [&_td]:px-3 [&_td]:py-1.5 [&_th]:whitespace-nowrap [&_th]:px-3 [&_th]:py-2"
+          data-testid="snapshot-list"
+        >
+          <thead className="bg-slate-50 text-slate-600">
             <tr>
-              <td colSpan={7} className="py-2 text-slate-500">
-                Loading…
-              </td>
+              <th scope="col">Snapshot</th>
+              <th>Format</th>
+              <th>Policies</th>
+              <th className="text-right">Rows</th>
+              <th>sha256</th>
+              <th>Created</th>
+              <th />
             </tr>
-          )}
-          {!list.isPending && snapshots.length === 0 && (
-            <tr>
-              <td colSpan={7} className="py-2 text-slate-500">
-                No exports yet.
-              </td>
-            </tr>
-          )}
-          {snapshots.map((s) => (
-            <tr key={s.id} className="border-t border-slate-200" data-testid={`snapshot-${s.id}`}>
-              <td className="py-1">#{s.id}</td>
-              <td>{s.format}</td>
-              <td className="font-mono text-xs">
-                {Object.entries(s.policies)
-                  .map(([k, v]) => `${k}=${String(v)}`)
-                  .join(" ")}
-              </td>
-              <td className="text-right tabular-nums">{s.rowCount.toLocaleString("en")}</td>
-              <td className="font-mono text-xs" title={s.sha256}>
-                {s.sha256.slice(0, 12)}…
-              </td>
-              <td>{new Date(s.createdAt * 1000).toLocaleString()}</td>
-              <td className="text-right">
-                {s.downloadable ? (
-                  <a href={`/api/exports/${s.id}`} className="text-blue-700 hover:underline" data-testid={`download-${s.id}`}>
-                    Download
-                  </a>
-                ) : (
-                  <span className="text-slate-400">CLI export</span>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {list.isPending && (
+              <tr>
+                <td colSpan={7} className="py-2 text-slate-500">
+                  Loading…
+                </td>
+              </tr>
+            )}
+            {!list.isPending && snapshots.length === 0 && (
+              <tr>
+                <td colSpan={7} className="py-2 text-slate-500">
+                  No exports yet.
+                </td>
+              </tr>
+            )}
+            {snapshots.map((s) => (
+              <tr key={s.id} className="border-t border-slate-200" data-testid={`snapshot-${s.id}`}>
+                <td className="py-1">#{s.id}</td>
+                <td>{s.format}</td>
+                <td className="font-mono text-xs">
+                  {Object.entries(s.policies)
+                    .map(([k, v]) => `${k}=${String(v)}`)
+                    .join(" ")}
+                </td>
+                <td className="text-right tabular-nums">{s.rowCount.toLocaleString("en")}</td>
+                <td className="font-mono text-xs" title={s.sha256}>
+                  {s.sha256.slice(0, 12)}…
+                </td>
+                <td>{new Date(s.createdAt * 1000).toLocaleString()}</td>
+                <td className="text-right">
+                  {s.downloadable ? (
+                    <a href={`/api/exports/${s.id}`} className="text-blue-700 hover:underline" data-testid={`download-${s.id}`}>
+                      Download
+                    </a>
+                  ) : (
+                    <span className="text-slate-500">CLI export</span>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
 
       {snapshots.length > 1 && (
         <div className="space-y-2 rounded-lg border border-slate-200 bg-white p-4" data-testid="snapshot-diff">
