@@ -5,7 +5,7 @@
  * skipped, and says so, where it is not built.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
@@ -84,7 +84,10 @@ describe.skipIf(!hasHf)("CLI generator:serve with the HF worker", () => {
       { cwd: path.resolve("server/trainer/tests"), encoding: "utf8" },
     );
     expect(built.status, built.stderr).toBe(0);
-    server = cli(["generator:serve", "--model", folder, "--port", "0", "--device", "cpu", "--json"], { ARBITER_PYTHON: HF_PYTHON });
+    server = cli(["generator:serve", "--model", folder, "--port", "0", "--device", "cpu", "--json"], {
+      ARBITER_PYTHON: HF_PYTHON,
+      ARBITER_MODELS_DIR: path.dirname(folder),
+    });
     ready = JSON.parse(await firstLine(server));
   }, 180_000);
 
@@ -121,10 +124,8 @@ describe.skipIf(!hasHf)("CLI generator:serve with the HF worker", () => {
   });
 });
 
-it("a model that cannot load is exit 1 with one error line", { timeout: 120_000 }, async () => {
-  const child = cli(["generator:serve", "--model", path.join(tempDir(), "no-such-model"), "--port", "0"], {
-    ARBITER_PYTHON: hasHf ? HF_PYTHON : "/usr/bin/python3",
-  });
+async function failure(args: string[], env: Record<string, string>) {
+  const child = cli(args, env);
   let stderr = "";
   let stdout = "";
   child.stderr?.on("data", (b: Buffer) => {
@@ -133,11 +134,30 @@ it("a model that cannot load is exit 1 with one error line", { timeout: 120_000 
   child.stdout?.on("data", (b: Buffer) => {
     stdout += b.toString();
   });
-  expect(await exited(child)).toBe(1);
-  expect(stdout).toBe("");
+  const status = await exited(child);
   const errors = stderr.split("\n").filter((l) => l.startsWith("error: "));
-  expect(errors).toHaveLength(1);
-  expect(errors[0]).toMatch(/generator:serve: the worker for .*no-such-model could not start: .*(no-such-model|transformers)/);
+  return { status, stdout, errors };
+}
+
+it("a model outside the allow-list, or one the worker cannot load, is exit 1 with one error line", { timeout: 120_000 }, async () => {
+  const outside = await failure(["generator:serve", "--model", tempDir(), "--port", "0"], { ARBITER_MODELS_DIR: tempDir() });
+  expect(outside).toMatchObject({ status: 1, stdout: "" });
+  expect(outside.errors).toHaveLength(1);
+  expect(outside.errors[0]).toMatch(/outside the allowed model folders/);
+  const tiny = await failure(["generator:serve", "--model", "tiny"], {});
+  expect(tiny.status).toBe(1);
+  expect(tiny.errors[0]).toMatch(/tiny model scores, it does not generate/);
+  // Allowed (it is under ARBITER_MODELS_DIR) but not a model: the worker itself says why.
+  const root = tempDir();
+  const empty = path.join(root, "empty-model");
+  mkdirSync(empty);
+  const broken = await failure(["generator:serve", "--model", empty, "--port", "0"], {
+    ARBITER_PYTHON: hasHf ? HF_PYTHON : "/usr/bin/python3",
+    ARBITER_MODELS_DIR: root,
+  });
+  expect(broken).toMatchObject({ status: 1, stdout: "" });
+  expect(broken.errors).toHaveLength(1);
+  expect(broken.errors[0]).toMatch(/generator:serve: the worker for .*empty-model could not start: .*(no config.json|transformers)/);
 });
 
 it("bad flags are usage errors (exit 2)", { timeout: 60_000 }, async () => {

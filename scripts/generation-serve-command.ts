@@ -3,14 +3,16 @@
  * server (`ARBITER_PYTHON -m arbiter_trainer openai-serve`, see server/trainer/arbiter_trainer/openai_server.py),
  * for other tools to use a local model. It runs in the foreground: once the worker listens it prints the
  * base URL (with --json one object `{url, model, port, device}`), forwards SIGINT/SIGTERM to the worker and
- * exits with the worker's status. A worker that cannot start (bad model, will not fit in memory, no
- * transformers in ARBITER_PYTHON) is a user error: `error: …`, exit 1.
+ * exits with the worker's status. The model passes the allow-list of training bases (validateBaseSpec: a
+ * Hub id, or a folder under ARBITER_MODELS_DIR or the HF cache). A worker that cannot start (bad model, will
+ * not fit in memory, no transformers in ARBITER_PYTHON) is a user error: `error: …`, exit 1.
  */
 import { spawn } from "node:child_process";
 import readline from "node:readline";
 import { z } from "zod";
 import type { Db } from "@/server/db";
 import { AppError } from "@/server/domain/errors";
+import { validateBaseSpec } from "@/server/domain/training/bases";
 import { trainerDir, trainerPython } from "@/server/jobs/runner";
 
 type Flags = Record<string, string | boolean | undefined>;
@@ -116,8 +118,8 @@ export function generationServeCommands(h: ServeCliHelpers): Record<string, Comm
         "served-model-name": { type: "string" },
       },
       async run(_db, f) {
-        const model = h.required(f, "model").trim();
-        if (!model) throw h.usageError("--model is a model folder or a Hugging Face Hub id");
+        const spec = h.required(f, "model").trim();
+        if (!spec) throw h.usageError("--model is a model folder or a Hugging Face Hub id");
         const port = h.intFlag(f, "port", 8000);
         if (port < 0 || port > 65535) throw h.usageError("--port is 0 (any free port) to 65535");
         const maxBatch = h.intFlag(f, "max-batch", 32);
@@ -126,6 +128,10 @@ export function generationServeCommands(h: ServeCliHelpers): Record<string, Comm
         if (device !== "auto" && device !== "cpu" && device !== "cuda") throw h.usageError("--device is auto, cpu or cuda");
         const host = typeof f.host === "string" ? f.host : "127.0.0.1";
         const servedName = typeof f["served-model-name"] === "string" ? f["served-model-name"] : undefined;
+        // The allow-list training bases go through: a Hub id, or a folder under ARBITER_MODELS_DIR / the HF cache.
+        const base = validateBaseSpec(spec);
+        if (base.kind === "tiny") throw new AppError("BAD_INPUT", "--model tiny: the built-in tiny model scores, it does not generate");
+        const model = base.base;
         const code = await serveWorker({ model, host, port, device, maxBatch, servedName }, (r) => {
           // Printed as soon as it listens (the command runs until Ctrl-C): one JSON object with --json.
           process.stdout.write(
