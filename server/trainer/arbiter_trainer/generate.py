@@ -22,6 +22,7 @@ wrongly.
 
 from __future__ import annotations
 
+import collections
 import json
 import queue
 import secrets
@@ -297,11 +298,15 @@ def _stop_at(text: str, stops: tuple[str, ...], search_from: int) -> int:
 class Engine:
     """The scheduler thread and its batch. Thread-safe `submit`; everything else runs on the thread."""
 
-    def __init__(self, loaded: LoadedModel, *, max_batch: int = 32, prefill_tokens: int = 8192) -> None:
+    def __init__(self, loaded: LoadedModel, *, max_batch: int = 32, prefill_tokens: int = 8192,
+                 kv_budget_tokens: int | None = None) -> None:
         self.m = loaded
         self.max_batch = max_batch
         self.prefill_tokens = prefill_tokens
+        # Admission keeps the padded KV cache (rows x longest prompt + max_tokens) within what memory holds.
+        self.kv_budget = kv_budget_tokens if kv_budget_tokens is not None else default_kv_budget(loaded)
         self.waiting: queue.Queue[_Seq] = queue.Queue()
+        self.held: collections.deque[_Seq] = collections.deque()  # taken from `waiting`, not admitted yet
         self.rows: list[_Seq] = []
         self.cache = None
         self.mask: torch.Tensor | None = None  # [rows, physical length], 1 = real token
@@ -356,13 +361,17 @@ class Engine:
     def _loop(self) -> None:
         try:
             while not self.stop_flag.is_set():
-                self._drop_cancelled()
-                admitted = self._admit(block=not self.rows)
-                for chunk in self._prefill_chunks(admitted):
-                    self._prefill(chunk)
-                if self.rows:
-                    self._decode()
-        except Exception as e:  # a bug or an OOM: fail every open request rather than hang them
+                admitted: list[_Seq] = []
+                try:
+                    self._drop_cancelled()
+                    admitted = self._admit(block=not self.rows)
+                    for chunk in self._prefill_chunks(admitted):
+                        self._prefill(chunk)
+                    if self.rows:
+                        self._decode()
+                except OOM_ERRORS as e:
+                    self._out_of_memory(e, admitted)
+        except Exception as e:  # a bug: fail every open request rather than hang them
             import traceback
 
             traceback.print_exc()
@@ -378,12 +387,31 @@ class Engine:
                 if s is not None:
                     s.request.queue.put(Finished(s.index, "error", "", 0, message=self.fatal))
 
+    def _out_of_memory(self, e: BaseException, admitted: list[_Seq]) -> None:
+        """Fail the sequences in flight (their clients get an error), free the cache, halve the batch, go on."""
+        victims = {id(s): s for s in [*self.rows, *admitted]}
+        message = (f"out of memory on {self.m.device} with {len(victims)} sequences in the batch ({e}); "
+                   f"the worker now batches at most {max(1, self.max_batch // 2)}")
+        protocol.log(f"openai-serve: {message}")
+        for s in victims.values():
+            s.request.queue.put(Finished(s.index, "error", s.text, s.count, message=message))
+        self.rows, self.cache, self.mask = [], None, None
+        self.max_batch = max(1, self.max_batch // 2)
+        if self.m.device.type == "cuda":
+            torch.cuda.empty_cache()
+
+    def _next_waiting(self, timeout: float | None) -> _Seq | None:
+        if self.held:
+            return self.held.popleft()
+        return self.waiting.get(timeout=timeout) if timeout else self.waiting.get_nowait()
+
     def _admit(self, block: bool) -> list[_Seq]:
         out: list[_Seq] = []
         tokens = 0
+        reserve = max((len(s.prompt) + s.params.max_tokens for s in self.rows), default=0)
         while len(self.rows) + len(out) < self.max_batch:
             try:
-                s = self.waiting.get(timeout=0.5) if block and not out else self.waiting.get_nowait()
+                s = self._next_waiting(0.5 if block and not out else None)
             except queue.Empty:
                 break
             if s is None:  # stop()
@@ -391,6 +419,16 @@ class Engine:
             if s.request.cancelled.is_set():
                 s.request.queue.put(Finished(s.index, "abort", "", 0))
                 continue
+            need = max(reserve, len(s.prompt) + s.params.max_tokens)
+            if (len(self.rows) + len(out) + 1) * need > self.kv_budget:
+                if self.rows or out:
+                    self.held.appendleft(s)  # waits until rows leave
+                    break
+                s.request.queue.put(Finished(s.index, "error", "", 0, message=(
+                    f"{len(s.prompt)} prompt + {s.params.max_tokens} completion tokens need more KV cache than the "
+                    f"{self.kv_budget} tokens that fit in memory; ask for fewer max_tokens")))
+                continue
+            reserve = need
             out.append(s)
             tokens += len(s.prompt)
             if tokens >= self.prefill_tokens:
@@ -539,6 +577,20 @@ class Engine:
         if end > s.emitted:
             s.request.queue.put(Delta(s.index, s.text[s.emitted:end]))
             s.emitted = end
+
+
+OOM_ERRORS: tuple[type[BaseException], ...] = (MemoryError,) + (
+    (torch.OutOfMemoryError,) if hasattr(torch, "OutOfMemoryError") else ())
+
+
+def default_kv_budget(loaded: LoadedModel) -> int:
+    """KV-cache tokens that fit in 80% of the memory free after loading (half the available RAM on a CPU)."""
+    per_token = kv_bytes_per_token(loaded.model.config, loaded.dtype)
+    if loaded.device.type == "cuda":
+        free = torch.cuda.mem_get_info(loaded.device)[0] * 0.8
+    else:
+        free = (_mem_available_cpu() or 8 << 30) * 0.5
+    return max(loaded.max_model_len, int(free // per_token))
 
 
 def model_card(loaded: LoadedModel, served_name: str) -> dict[str, Any]:

@@ -195,3 +195,47 @@ def test_load_errors_name_the_model(tmp_path):
     no_template = build_tiny_chat_model(tmp_path / "plain", chat_template=None)
     with pytest.raises(GenerateError, match="no chat template"):
         load_generator(no_template, device="cpu")
+
+
+def test_kv_budget_queues_what_does_not_fit_and_refuses_what_never_will(loaded):
+    prompts = [prompt(loaded, i) for i in range(4)]
+    greedy = SamplingParams(max_tokens=10, temperature=0.0)
+    longest = max(len(p) for p in prompts) + 10
+    e = Engine(loaded, max_batch=8, kv_budget_tokens=2 * longest)  # room for two rows at a time
+    e.start()
+    try:
+        reqs = [e.submit(p, [greedy]) for p in prompts]
+        got = [finish(r)[0].token_ids for r in reqs]
+        too_big = e.submit(prompts[0], [SamplingParams(max_tokens=3 * longest, temperature=0.0)])
+        (err,) = list(too_big.events(timeout=30))
+    finally:
+        e.stop()
+    assert got == [hf_generate(loaded, p, 10)[: len(g)] for p, g in zip(prompts, got)]
+    assert e.stats["steps_total"] >= 2 * 9  # at most two rows decoded together: at least two rounds of steps
+    assert err.reason == "error" and "need more KV cache than the" in err.message
+
+
+def test_out_of_memory_fails_the_batch_and_the_worker_goes_on(loaded):
+    class OomOnce(torch.nn.Module):
+        """The real model, except that its third forward pass runs out of memory."""
+
+        def __init__(self, model) -> None:
+            super().__init__()
+            self.inner, self.calls, self.config = model, 0, model.config
+
+        def forward(self, **kw):
+            self.calls += 1
+            if self.calls == 3:
+                raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+            return self.inner(**kw)
+
+    e = Engine(type(loaded)(**{**loaded.__dict__, "model": OomOnce(loaded.model)}), max_batch=8)
+    e.start()
+    try:
+        hit = e.submit(prompt(loaded, 1), [SamplingParams(max_tokens=10, temperature=0.0)])
+        (err,) = [ev for ev in hit.events(timeout=30) if isinstance(ev, Finished)]
+        after = finish(e.submit(prompt(loaded, 1), [SamplingParams(max_tokens=10, temperature=0.0)]))[0]
+    finally:
+        e.stop()
+    assert err.reason == "error" and "out of memory" in err.message and e.max_batch == 4
+    assert after.token_ids == hf_generate(loaded, prompt(loaded, 1), 10)[: len(after.token_ids)]
