@@ -62,20 +62,26 @@ test("a pretty-printed file is explained (one JSON object per line), the list sc
   await page.getByTestId("import-submit").click();
   const errors = page.getByTestId("import-errors");
   await expect(errors).toContainText(
-    "line 1, field (line): not a whole JSON object: the file must hold one whole JSON object per line (JSONL)",
+    "lines 1–21, field (line): not a whole JSON object: the file must hold one whole JSON object per line (JSONL)",
   );
   await expect(errors).toContainText("field responses: missing: this field is required");
   await expect(errors).not.toContainText("received undefined");
   const list = errors.locator("ul");
   expect(await list.evaluate((el) => getComputedStyle(el).overflowY)).toBe("auto");
-  expect(await list.evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true);
   await page.screenshot({ path: ".tmp/screenshots/import-errors-1440.png" });
+  // Many different problems: the list scrolls inside its box.
+  const mixed = Array.from({ length: 30 }, (_, i) => (i % 2 ? "{oops" : JSON.stringify({ prompt: `p${i}` }))).join("\n");
+  await page.getByTestId("import-file").setInputFiles({ name: "mixed.jsonl", mimeType: "application/jsonl", buffer: Buffer.from(mixed) });
+  await page.getByTestId("import-submit").click();
+  await expect(errors).toContainText("Nothing was imported: 30 problems in mixed.jsonl");
+  expect(await list.evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true);
 
   await page.getByTestId("nav-audit").click();
-  const row = page.getByTestId("audit-row").filter({ hasText: "Import refused" }).first();
+  const row = page.getByTestId("audit-row").filter({ hasText: "Import refused" }).filter({ hasText: "pretty.json" });
+  await expect(row).toHaveCount(1);
   await expect(row).toContainText("e2e import pretty");
-  await expect(row).toContainText("pretty.json");
   await expect(row).toContainText("not a whole JSON object");
+  await expect(page.getByTestId("audit-row").filter({ hasText: "Import refused" }).filter({ hasText: "mixed.jsonl" })).toHaveCount(1);
   const id = projectId("e2e import pretty");
   expect(queryE2eDb<{ n: number }>("SELECT count(*) AS n FROM items WHERE project_id = ?", id)[0]?.n).toBe(0);
 });

@@ -596,7 +596,8 @@ function Judging({
 function excerpt(content: Item["responses"][number]["content"]): string {
   const text = typeof content === "string" ? content : (content[content.length - 1]?.content ?? "");
   const flat = text
-    .replace(/[#*_`>]+/g, "")
+    .replace(/```[\w-]*/g, " ")
+    .replace(/[#*`>]+/g, "")
     .replace(/\s+/g, " ")
     .trim();
   if (flat === "") return "(empty response)";
@@ -626,12 +627,12 @@ function RankingPanel({ state, dispatch }: { state: WorkingState; dispatch: (a: 
             <span className="w-6 text-slate-500">{i + 1}.</span>
             <button
               type="button"
-              className="flex min-w-0 flex-1 items-baseline gap-2 text-left"
+              className="flex min-w-0 flex-1 flex-col text-left sm:flex-row sm:items-baseline sm:gap-2"
               aria-label={`Response ${letter(pos)}, rank ${i + 1}: select to move`}
               onClick={() => dispatch({ type: "select", position: pos })}
             >
               <span className="shrink-0 font-medium">Response {letter(pos)}</span>
-              <span className="truncate text-slate-500" data-testid={`excerpt-${letter(pos)}`}>
+              <span className="truncate text-xs text-slate-600 sm:text-sm" data-testid={`excerpt-${letter(pos)}`}>
                 {excerpt(state.item.responses[pos]?.content ?? "")}
               </span>
             </button>

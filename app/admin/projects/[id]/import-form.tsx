@@ -74,6 +74,21 @@ function issueText(e: Issue): string {
   return `${e.line !== undefined ? `line ${e.line}, ` : ""}field ${e.field}: ${e.message}`;
 }
 
+/** Consecutive lines with the same problem (a pretty-printed object: one per line) as one entry, "lines 1–14". */
+function groupIssues(issues: Issue[]): { key: string; text: string }[] {
+  const out: { key: string; text: string; first: Issue; last: number }[] = [];
+  for (const e of issues) {
+    const prev = out[out.length - 1];
+    if (prev && e.line !== undefined && prev.last + 1 === e.line && prev.first.field === e.field && prev.first.message === e.message) {
+      prev.last = e.line;
+      prev.text = `lines ${prev.first.line}–${e.line}, field ${e.field}: ${e.message}`;
+      continue;
+    }
+    out.push({ key: `${e.line ?? ""}:${e.field}:${e.message}`, text: issueText(e), first: e, last: e.line ?? Number.NaN });
+  }
+  return out.map(({ key, text }) => ({ key, text }));
+}
+
 export function ImportForm({ projectId }: { projectId: number }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -204,8 +219,8 @@ export function ImportForm({ projectId }: { projectId: number }) {
           </p>
           {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling list of problems must be reachable by keyboard */}
           <ul className="mt-1 max-h-64 list-disc overflow-y-auto pl-5" tabIndex={0} aria-label="Problems, by line">
-            {state.result.errors.map((e) => (
-              <li key={`${e.line ?? ""}:${e.field}:${e.message}`}>{issueText(e)}</li>
+            {groupIssues(state.result.errors).map((e) => (
+              <li key={e.key}>{e.text}</li>
             ))}
           </ul>
         </div>

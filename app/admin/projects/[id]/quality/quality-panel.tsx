@@ -19,7 +19,11 @@ import {
   YAxis,
   ZAxis,
 } from "recharts";
+import { axisTitle, ChartEmpty, niceTicks, TITLED_MARGIN } from "@/app/_components/charts";
 import { useTRPC } from "@/app/_components/trpc";
+
+/** Fewer pairwise comparisons than this make ratings and win rates noise: the charts wait for them. */
+const MIN_BATTLES = 20;
 
 const fmt = (v: number | null | undefined, digits = 1) => (v === null || v === undefined ? "—" : v.toFixed(digits));
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? "—" : `${(100 * v).toFixed(0)}%`);
@@ -79,6 +83,12 @@ export function QualityPanel({ projectId }: { projectId: number }) {
   const flips = s.annotators
     .filter((a) => a.flip_rate !== null)
     .map((a) => ({ annotator: a.annotator, flip_rate: 100 * (a.flip_rate ?? 0), label: `${a.flips}/${a.repeats}` }));
+
+  const ratingAxis = niceTicks(
+    Math.min(...leaderboard.map((m) => m.range[0] ?? m.rating)),
+    Math.max(...leaderboard.map((m) => m.range[1] ?? m.rating)),
+  );
+  const enoughBattles = s.battles >= MIN_BATTLES && leaderboard.length >= 2;
 
   return (
     <div className="space-y-6">
@@ -155,56 +165,103 @@ export function QualityPanel({ projectId }: { projectId: number }) {
 
       <div className="grid gap-6 lg:grid-cols-2">
         <Card title="Leaderboard: Bradley-Terry rating (Elo scale); bars span the bootstrap 95% CI" testId="leaderboard-chart">
-          <ResponsiveContainer width="100%" height={260}>
-            <BarChart data={leaderboard} layout="vertical" margin={{ left: 40, right: 60 }}>
-              <CartesianGrid strokeDasharray="3 3" />
-              <XAxis type="number" domain={["dataMin - 50", "dataMax + 50"]} tickFormatter={(v: number) => String(Math.round(v))} />
-              <YAxis type="category" dataKey="model" width={140} />
-              <Tooltip formatter={(v) => (Array.isArray(v) ? `${Math.round(v[0])} – ${Math.round(v[1])}` : String(v))} />
-              <Bar dataKey="range" name="95% CI" fill="#a5b4fc" isAnimationActive={false}>
-                <LabelList dataKey="rating" position="right" />
-              </Bar>
-            </BarChart>
-          </ResponsiveContainer>
+          {!enoughBattles ? (
+            <ChartEmpty have={s.battles} need={MIN_BATTLES} unit="pairwise comparisons">
+              Ratings need two or more models and at least {MIN_BATTLES} comparisons between them.
+            </ChartEmpty>
+          ) : (
+            <ResponsiveContainer width="100%" height={260}>
+              <BarChart data={leaderboard} layout="vertical" margin={{ ...TITLED_MARGIN, right: 60 }}>
+                <CartesianGrid strokeDasharray="3 3" />
+                <XAxis
+                  type="number"
+                  domain={ratingAxis.domain}
+                  ticks={ratingAxis.ticks}
+                  label={axisTitle("Bradley-Terry rating (Elo scale)", "x")}
+                />
+                <YAxis type="category" dataKey="model" width={140} />
+                <Tooltip formatter={(v) => (Array.isArray(v) ? `${Math.round(v[0])} – ${Math.round(v[1])}` : String(v))} />
+                <Bar dataKey="range" name="95% CI" fill="#a5b4fc" isAnimationActive={false}>
+                  <LabelList dataKey="rating" position="right" />
+                </Bar>
+              </BarChart>
+            </ResponsiveContainer>
+          )}
         </Card>
         <Card title={`Win rate vs ${s.baseline ?? "baseline"} (tie = ½) ± standard error`} testId="winrate-chart">
-          <ResponsiveContainer width="100%" height={260}>
-            <BarChart data={winRates} layout="vertical" margin={{ left: 40, right: 20 }}>
-              <CartesianGrid strokeDasharray="3 3" />
-              <XAxis type="number" domain={[0, 100]} unit="%" />
-              <YAxis type="category" dataKey="model" width={140} />
-              <Tooltip />
-              <Bar dataKey="win_rate" fill="#10b981" isAnimationActive={false}>
-                <ErrorBar dataKey="se" width={6} strokeWidth={2} stroke="#1e293b" direction="x" />
-              </Bar>
-            </BarChart>
-          </ResponsiveContainer>
+          {!enoughBattles || winRates.length === 0 ? (
+            <ChartEmpty have={s.battles} need={MIN_BATTLES} unit="pairwise comparisons" />
+          ) : (
+            <ResponsiveContainer width="100%" height={260}>
+              <BarChart data={winRates} layout="vertical" margin={TITLED_MARGIN}>
+                <CartesianGrid strokeDasharray="3 3" />
+                <XAxis type="number" domain={[0, 100]} ticks={[0, 25, 50, 75, 100]} unit="%" label={axisTitle("win rate", "x")} />
+                <YAxis type="category" dataKey="model" width={140} />
+                <Tooltip />
+                <Bar dataKey="win_rate" fill="#10b981" isAnimationActive={false}>
+                  <ErrorBar dataKey="se" width={6} strokeWidth={2} stroke="#1e293b" direction="x" />
+                </Bar>
+              </BarChart>
+            </ResponsiveContainer>
+          )}
         </Card>
         <Card title="Agreement over time (cumulative)" testId="agreement-over-time">
-          <ResponsiveContainer width="100%" height={220}>
-            <LineChart data={s.agreement.over_time} margin={{ right: 20 }}>
-              <CartesianGrid strokeDasharray="3 3" />
-              <XAxis dataKey="judgments" label={{ value: "judgments", position: "insideBottomRight", offset: -4 }} />
-              <YAxis domain={[0, 1]} />
-              <Tooltip />
-              <Line dataKey="krippendorff_alpha" name="α" stroke="#6366f1" isAnimationActive={false} />
-            </LineChart>
-          </ResponsiveContainer>
+          {s.agreement.over_time.length < 2 ? (
+            <ChartEmpty have={s.agreement.over_time.length} need={2} unit="points">
+              Agreement needs items judged by two or more annotators; a point is added as judgments arrive.
+            </ChartEmpty>
+          ) : (
+            <ResponsiveContainer width="100%" height={240}>
+              <LineChart data={s.agreement.over_time} margin={TITLED_MARGIN}>
+                <CartesianGrid strokeDasharray="3 3" />
+                <XAxis
+                  type="number"
+                  dataKey="judgments"
+                  domain={niceTicks(s.agreement.over_time[0]?.judgments ?? 0, s.agreement.over_time.at(-1)?.judgments ?? 1).domain}
+                  ticks={niceTicks(s.agreement.over_time[0]?.judgments ?? 0, s.agreement.over_time.at(-1)?.judgments ?? 1).ticks}
+                  label={axisTitle("judgments", "x")}
+                />
+                <YAxis domain={[0, 1]} ticks={[0, 0.25, 0.5, 0.75, 1]} width={56} label={axisTitle("Krippendorff's α", "y")} />
+                <Tooltip />
+                <Line dataKey="krippendorff_alpha" name="α" stroke="#6366f1" isAnimationActive={false} />
+              </LineChart>
+            </ResponsiveContainer>
+          )}
         </Card>
         <Card title={`Annotators: ${scatterMeasure} vs median seconds per item`} testId="annotator-scatter">
-          {scatter.length === 0 && (
-            <p className="text-sm text-slate-500">No annotator has timed judgments yet (imported judgments carry no time).</p>
+          {scatter.length === 0 ? (
+            <ChartEmpty have={0} need={1} unit="annotators with timed judgments">
+              Imported judgments carry no time; judgments made in the annotate screen do.
+            </ChartEmpty>
+          ) : (
+            <ResponsiveContainer width="100%" height={240}>
+              <ScatterChart margin={TITLED_MARGIN}>
+                <CartesianGrid strokeDasharray="3 3" />
+                <XAxis
+                  type="number"
+                  dataKey="seconds"
+                  name="median s"
+                  unit="s"
+                  domain={niceTicks(0, Math.max(...scatter.map((a) => a.seconds))).domain}
+                  ticks={niceTicks(0, Math.max(...scatter.map((a) => a.seconds))).ticks}
+                  label={axisTitle("median seconds per item", "x")}
+                />
+                <YAxis
+                  type="number"
+                  dataKey="accuracy"
+                  name={scatterMeasure}
+                  unit="%"
+                  domain={[0, 100]}
+                  ticks={[0, 25, 50, 75, 100]}
+                  width={56}
+                  label={axisTitle(scatterMeasure, "y")}
+                />
+                <ZAxis type="number" dataKey="judgments" range={[40, 200]} name="judgments" />
+                <Tooltip />
+                <Scatter data={scatter} fill="#f59e0b" isAnimationActive={false} />
+              </ScatterChart>
+            </ResponsiveContainer>
           )}
-          <ResponsiveContainer width="100%" height={220}>
-            <ScatterChart margin={{ right: 20 }}>
-              <CartesianGrid strokeDasharray="3 3" />
-              <XAxis type="number" dataKey="seconds" name="median s" unit="s" />
-              <YAxis type="number" dataKey="accuracy" name={scatterMeasure} unit="%" domain={[0, 100]} />
-              <ZAxis type="number" dataKey="judgments" range={[40, 200]} name="judgments" />
-              <Tooltip />
-              <Scatter data={scatter} fill="#f59e0b" isAnimationActive={false} />
-            </ScatterChart>
-          </ResponsiveContainer>
         </Card>
       </div>
 
@@ -215,9 +272,9 @@ export function QualityPanel({ projectId }: { projectId: number }) {
           </p>
         ) : (
           <ResponsiveContainer width="100%" height={Math.max(120, 28 * flips.length + 40)}>
-            <BarChart data={flips} layout="vertical" margin={{ left: 40, right: 40 }}>
+            <BarChart data={flips} layout="vertical" margin={{ ...TITLED_MARGIN, right: 40 }}>
               <CartesianGrid strokeDasharray="3 3" />
-              <XAxis type="number" domain={[0, 100]} unit="%" />
+              <XAxis type="number" domain={[0, 100]} ticks={[0, 25, 50, 75, 100]} unit="%" label={axisTitle("flip rate", "x")} />
               <YAxis type="category" dataKey="annotator" width={120} />
               <Tooltip />
               <Bar dataKey="flip_rate" name="flip rate %" fill="#ef4444" isAnimationActive={false}>

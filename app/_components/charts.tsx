@@ -1,0 +1,101 @@
+"use client";
+/**
+ * What every chart in the app shares: round axis ticks, axis titles that are not clipped, an empty
+ * state that says how much data is needed instead of an empty frame, and the training accuracy curve
+ * (smoothed line, faint raw points, the 50 % chance line). Pages pass plain arrays.
+ */
+import type { ReactNode } from "react";
+import {
+  CartesianGrid,
+  ComposedChart,
+  type LabelProps,
+  Line,
+  ReferenceLine,
+  ResponsiveContainer,
+  Scatter,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
+
+/** Round ticks covering [lo, hi]: steps of 1, 2 or 5 × 10^k, about `count` of them (543/793/1043 → 500/750/1000…). */
+export function niceTicks(lo: number, hi: number, count = 5): { domain: [number, number]; ticks: number[] } {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return { domain: [0, 1], ticks: [0, 1] };
+  if (lo === hi) {
+    const pad = Math.abs(lo) > 0 ? Math.abs(lo) * 0.1 : 1;
+    return niceTicks(lo - pad, hi + pad, count);
+  }
+  const raw = (hi - lo) / Math.max(1, count - 1);
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) ?? 10 * magnitude) as number;
+  const start = Math.floor(lo / step) * step;
+  const end = Math.ceil(hi / step) * step;
+  const ticks: number[] = [];
+  for (let v = start; v <= end + step / 2; v += step) ticks.push(Number(v.toPrecision(12)));
+  return { domain: [start, end], ticks };
+}
+
+/** Exponential moving average (TensorBoard's smoothing): a readable trend through noisy per-step values. */
+export function smoothEma(values: readonly number[], weight = 0.8): number[] {
+  const out: number[] = [];
+  let last: number | undefined;
+  for (const v of values) {
+    last = last === undefined ? v : weight * last + (1 - weight) * v;
+    out.push(last);
+  }
+  return out;
+}
+
+/** In place of a chart without enough data: what it will show and how much more it needs. */
+export function ChartEmpty({ have, need, unit, children }: { have: number; need: number; unit: string; children?: ReactNode }) {
+  return (
+    <div
+      className="flex min-h-32 flex-col items-center justify-center rounded border border-dashed border-slate-300 p-4 text-center text-sm text-slate-600"
+      data-testid="chart-empty"
+    >
+      <p>
+        Not enough data yet: {have.toLocaleString()} {unit} so far, this chart needs at least {need.toLocaleString()}.
+      </p>
+      {children && <p className="mt-1 text-xs">{children}</p>}
+    </div>
+  );
+}
+
+/** Axis title props for recharts (`label={axisTitle("judgments", "x")}`), placed outside the ticks. */
+export function axisTitle(value: string, axis: "x" | "y"): LabelProps {
+  return axis === "x"
+    ? { value, position: "insideBottom", offset: -12, fill: "#475569", fontSize: 12 }
+    : { value, angle: -90, position: "insideLeft", style: { textAnchor: "middle" }, fill: "#475569", fontSize: 12 };
+}
+
+/** Margins that leave room for the axis titles above. */
+export const TITLED_MARGIN = { top: 8, right: 24, bottom: 24, left: 16 };
+
+/**
+ * Training accuracy per step: raw values as faint points (a batch's accuracy jumps between 0 and 1),
+ * their moving average as the line, and the 50 % a coin flip scores on pairs.
+ */
+export function AccuracyCurve({ points, height = 240 }: { points: { step: number; accuracy: number }[]; height?: number }) {
+  if (points.length < 2) return <ChartEmpty have={points.length} need={2} unit="training steps" />;
+  const smoothed = smoothEma(points.map((p) => p.accuracy));
+  const data = points.map((p, i) => ({ step: p.step, raw: 100 * p.accuracy, smoothed: 100 * (smoothed[i] ?? p.accuracy) }));
+  const x = niceTicks(points[0]?.step ?? 0, points[points.length - 1]?.step ?? 1);
+  return (
+    <ResponsiveContainer width="100%" height={height}>
+      <ComposedChart data={data} margin={TITLED_MARGIN}>
+        <CartesianGrid strokeDasharray="3 3" />
+        <XAxis type="number" dataKey="step" domain={x.domain} ticks={x.ticks} label={axisTitle("step", "x")} />
+        <YAxis domain={[0, 100]} ticks={[0, 25, 50, 75, 100]} unit="%" width={56} label={axisTitle("accuracy", "y")} />
+        <Tooltip formatter={(v) => `${Number(v).toFixed(1)}%`} />
+        <ReferenceLine
+          y={50}
+          stroke="#94a3b8"
+          strokeDasharray="6 4"
+          label={{ value: "chance", position: "insideTopRight", fill: "#475569", fontSize: 11 }}
+        />
+        <Scatter dataKey="raw" name="per step" fill="#0ea5e9" fillOpacity={0.25} isAnimationActive={false} />
+        <Line dataKey="smoothed" name="smoothed" stroke="#0369a1" strokeWidth={2} dot={false} isAnimationActive={false} />
+      </ComposedChart>
+    </ResponsiveContainer>
+  );
+}
