@@ -461,13 +461,20 @@ class Engine:
 
     def _prefill_chunks(self, seqs: list[_Seq]) -> list[list[_Seq]]:
         """Admitted sequences sorted by length, cut where the padded batch would pass the token budget:
-        prompts of similar length are prefilled together, so left padding wastes little compute."""
+        prompts of similar length are prefilled together, so left padding wastes little compute. The n
+        choices of one request stay together and cost one prompt's prefill (see _prefill)."""
         chunks: list[list[_Seq]] = []
-        for s in sorted(seqs, key=lambda s: len(s.prompt)):
-            if chunks and (len(chunks[-1]) + 1) * len(s.prompt) <= self.prefill_tokens:
+        rows = 0
+        last: Request | None = None
+        for s in sorted(seqs, key=lambda s: (len(s.prompt), id(s.request), s.index)):
+            new_row = s.request is not last
+            last = s.request
+            if chunks and (not new_row or (rows + 1) * len(s.prompt) <= self.prefill_tokens):
+                rows += new_row
                 chunks[-1].append(s)
             else:
                 chunks.append([s])
+                rows = 1
         return chunks
 
     @torch.no_grad()
@@ -475,23 +482,36 @@ class Engine:
         from transformers import DynamicCache
 
         dev = self.m.device
-        width = max(len(s.prompt) for s in seqs)
+        # One prefill row per request: its n choices share the prompt's KV cache (copied below).
+        firsts: dict[int, int] = {}
+        unique: list[_Seq] = []
+        for s in seqs:
+            if id(s.request) not in firsts:
+                firsts[id(s.request)] = len(unique)
+                unique.append(s)
+        width = max(len(s.prompt) for s in unique)
         pad = self.m.tokenizer.pad_token_id if self.m.tokenizer.pad_token_id is not None else 0
-        ids = torch.full((len(seqs), width), pad, dtype=torch.long)
-        mask = torch.zeros((len(seqs), width), dtype=torch.long)
-        for r, s in enumerate(seqs):
+        ids = torch.full((len(unique), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(unique), width), dtype=torch.long)
+        for r, s in enumerate(unique):
             ids[r, width - len(s.prompt):] = torch.tensor(s.prompt)
             mask[r, width - len(s.prompt):] = 1
         positions = (mask.cumsum(1) - 1).clamp(min=0)
         cache = DynamicCache(config=self.m.model.config)
         out = self.m.model(input_ids=ids.to(dev), attention_mask=mask.to(dev), position_ids=positions.to(dev),
                            past_key_values=cache, use_cache=True, logits_to_keep=1)
-        logits = out.logits[:, -1, :]
-        for r, s in enumerate(seqs):
+        cache, logits, mask = out.past_key_values, out.logits[:, -1, :], mask.to(dev)
+        if len(unique) < len(seqs):
+            rows = torch.tensor([firsts[id(s.request)] for s in seqs], device=dev)
+            for layer in cache.layers:
+                layer.keys = layer.keys.index_select(0, rows)
+                layer.values = layer.values.index_select(0, rows)
+            logits, mask = logits.index_select(0, rows), mask.index_select(0, rows)
+        for s in seqs:
             s.real_len = len(s.prompt)
         with self.lock:
-            self.stats["prompt_tokens_total"] += sum(len(s.prompt) for s in seqs)
-        self._merge(seqs, out.past_key_values, mask.to(dev))
+            self.stats["prompt_tokens_total"] += sum(len(s.prompt) for s in unique)
+        self._merge(seqs, cache, mask)
         self._after_step(seqs, logits)
 
     def _merge(self, seqs: list[_Seq], cache, mask: torch.Tensor) -> None:

@@ -19,7 +19,8 @@ max_completion_tokens, temperature, top_p, top_k (an extra body field, as in vLL
 stop (a string or up to 4), n, stream, stream_options. Errors: {"error":{"message","type","param","code"}}
 with 400 (bad parameters, a prompt longer than the context), 404 (unknown model or route, as vLLM and
 OpenAI answer), 500 (the engine failed). A streaming client that disconnects cancels its request: its
-rows leave the batch at the next decode step.
+rows leave the batch at the next decode step; so does a plain request's client that closes its connection
+while it waits (a client-side timeout).
 """
 
 from __future__ import annotations
@@ -220,7 +221,10 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError(404, f"no route POST {path}", type="NotFoundError", code="not_found")
             self._chat(self._read_body())
         except ApiError as e:
-            self._error(e)
+            if e.status == 499:  # nobody left to answer
+                protocol.log(f"openai-serve: {self.address_string()} closed the connection; request cancelled")
+            else:
+                self._error(e)
         except GenerateError as e:
             self._error(ApiError(500, str(e), type="server_error"))
 
@@ -244,6 +248,10 @@ class Handler(BaseHTTPRequestHandler):
                        f"{len(prompt) + params.max_tokens} tokens ({len(prompt)} in the messages, "
                        f"{params.max_tokens} in the completion). Please reduce the length of the messages or "
                        "completion.", "max_tokens", "context_length_exceeded")
+        if len(prompt) + params.max_tokens > engine.kv_budget:
+            raise _bad(f"{len(prompt)} prompt + {params.max_tokens} completion tokens need more KV cache than the "
+                       f"{engine.kv_budget} tokens that fit in this worker's memory; ask for fewer max_tokens",
+                       "max_tokens", "context_length_exceeded")
         n = opts["n"]
         req = engine.submit(prompt, [params] * n, stream_text=opts["stream"])
         rid = f"chatcmpl-{uuid.uuid4().hex}"
@@ -254,7 +262,7 @@ class Handler(BaseHTTPRequestHandler):
         texts = [""] * n
         reasons = ["length"] * n
         tokens = 0
-        for ev in req.events():
+        for ev in self._events_while_connected(req):
             if isinstance(ev, Finished):
                 if ev.reason == "error":
                     raise ApiError(500, f"generation failed: {ev.message}", type="server_error")
@@ -267,6 +275,28 @@ class Handler(BaseHTTPRequestHandler):
             "usage": {"prompt_tokens": len(prompt), "completion_tokens": tokens, "total_tokens": len(prompt) + tokens},
             "system_fingerprint": None,
         })
+
+    def _events_while_connected(self, req):
+        """The request's events; a client that hangs up while it waits cancels the request (its rows leave
+        the batch), as a streaming client's broken pipe does."""
+        import queue
+        import select
+        import socket
+
+        left = len(req.choices)
+        while left:
+            try:
+                ev = req.queue.get(timeout=0.25)
+            except queue.Empty:
+                readable, _, _ = select.select([self.connection], [], [], 0)
+                if readable and not self.connection.recv(1, socket.MSG_PEEK):
+                    req.cancel()
+                    self.close_connection = True
+                    raise ApiError(499, "the client closed the connection", type="client_closed") from None
+                continue
+            if isinstance(ev, Finished):
+                left -= 1
+            yield ev
 
     def _stream(self, req, rid: str, created: int, name: str, prompt_tokens: int, n: int, include_usage: bool) -> None:
         self.send_response(200)

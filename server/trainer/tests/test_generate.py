@@ -239,3 +239,15 @@ def test_out_of_memory_fails_the_batch_and_the_worker_goes_on(loaded):
         e.stop()
     assert err.reason == "error" and "out of memory" in err.message and e.max_batch == 4
     assert after.token_ids == hf_generate(loaded, prompt(loaded, 1), 10)[: len(after.token_ids)]
+
+
+def test_n_choices_share_one_prefill(loaded, engine):
+    p = prompt(loaded, 6)
+    greedy = SamplingParams(max_tokens=12, temperature=0.0)
+    alone = finish(engine.submit(p, [greedy]))[0].token_ids
+    before = engine.stats["prompt_tokens_total"]
+    choices = finish(engine.submit(p, [greedy] * 4))
+    assert engine.stats["prompt_tokens_total"] - before == len(p)  # one prefill for the four choices
+    assert [c.token_ids for c in choices] == [alone] * 4
+    sampled = finish(engine.submit(p, [SamplingParams(max_tokens=12, temperature=1.0, seed=3)] * 4))
+    assert len({tuple(c.token_ids) for c in sampled}) == 4

@@ -232,3 +232,18 @@ def test_hub_id_from_the_hf_cache(tmp_path, server):
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) == 0
         proc.stdout.close()
+
+
+def test_client_timeout_on_a_plain_request_stops_generation(client, server):
+    quick = client.with_options(timeout=0.3, max_retries=0)
+    before = metrics(server)["arbiter:generation_tokens_total"]
+    with pytest.raises(openai.APITimeoutError):
+        quick.chat.completions.create(model=MODEL, messages=user(3), max_tokens=480, n=16, temperature=0)
+    deadline = time.time() + 30
+    while time.time() < deadline and metrics(server)["arbiter:num_requests_running"] > 0:
+        time.sleep(0.05)
+    m = metrics(server)
+    assert m["arbiter:num_requests_running"] == 0
+    assert m["arbiter:generation_tokens_total"] - before < 16 * 480  # cancelled, not run to max_tokens
+    time.sleep(0.5)
+    assert metrics(server)["arbiter:generation_tokens_total"] == m["arbiter:generation_tokens_total"]
