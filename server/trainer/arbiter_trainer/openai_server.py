@@ -166,6 +166,8 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _error(self, e: ApiError) -> None:
+        if e.status in (411, 413):  # the body was not read: the connection cannot carry another request
+            self.close_connection = True
         self._send_json(e.status, e.body())
 
     def _chunk(self, data: bytes) -> None:
@@ -350,9 +352,12 @@ def openai_serve(spec: str, *, host: str = "127.0.0.1", port: int = 8000, device
     set_threads(False)  # ARBITER_TORCH_THREADS, else all cores: the engine is the one busy thread
     loaded = load_generator(spec, device=device, max_model_len=max_model_len)
     engine = Engine(loaded, max_batch=max_batch)
-    engine.start()
     name = served_name or spec
-    server = Server((host, port), engine, name)
+    try:
+        server = Server((host, port), engine, name)
+    except OSError as e:
+        raise GenerateError(f"cannot listen on {host}:{port}: {e.strerror or e}") from e
+    engine.start()
     stopping = threading.Event()
 
     def on_signal(signum, _frame) -> None:

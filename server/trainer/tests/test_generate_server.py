@@ -247,3 +247,12 @@ def test_client_timeout_on_a_plain_request_stops_generation(client, server):
     assert m["arbiter:generation_tokens_total"] - before < 16 * 480  # cancelled, not run to max_tokens
     time.sleep(0.5)
     assert metrics(server)["arbiter:generation_tokens_total"] == m["arbiter:generation_tokens_total"]
+
+
+def test_a_port_in_use_is_a_clear_error(server):
+    proc = subprocess.run([PYTHON, "-m", "arbiter_trainer", "openai-serve", "--model", server["folder"], "--port",
+                           str(server["port"]), "--device", "cpu"], cwd=TRAINER_DIR, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 1
+    (line,) = proc.stdout.splitlines()
+    assert json.loads(line)["message"].startswith(f"cannot listen on 127.0.0.1:{server['port']}: ")
