@@ -567,7 +567,7 @@ class Engine:
                 if s.count >= s.params.max_tokens or s.real_len + 1 >= self.m.max_model_len:
                     reason = "length"
             if s.params.stop or s.request.stream_text or reason:
-                self._update_text(s, reason)
+                s.text = self.m.tokenizer.decode(s.tokens, skip_special_tokens=True)
                 if s.params.stop:
                     at = _stop_at(s.text, s.params.stop, max(0, s.emitted - max(map(len, s.params.stop))))
                     if at >= 0:
@@ -582,9 +582,6 @@ class Engine:
             self.stats["generation_tokens_total"] += new_tokens
         if done:
             self._keep_rows([i for i, s in enumerate(self.rows) if id(s) not in done])
-
-    def _update_text(self, s: _Seq, reason: str | None) -> None:
-        s.text = self.m.tokenizer.decode(s.tokens, skip_special_tokens=True)
 
     def _stream(self, s: _Seq, *, final: bool) -> None:
         end = len(s.text)
