@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import collections
 import json
+import os
 import queue
 import secrets
 import sys
@@ -44,19 +45,33 @@ class GenerateError(Exception):
 # ---- model loading -------------------------------------------------------------------------------
 
 
-def _resolve(spec: str) -> str:
-    """A local folder or a Hub id (through the HF cache, as training bases resolve) -> a loadable folder."""
+def _resolve(spec: str) -> tuple[str, str | None]:
+    """A local folder or a Hub id (through the HF cache, as training bases resolve) -> (a loadable model
+    folder, a PEFT adapter folder or None). A policy trained elsewhere as a LoRA adapter (adapter_config.json,
+    no config.json) is served as its base with the adapter merged in."""
     from .bases import BaseError, check_weights, resolve_base
 
     if spec == "tiny":
         raise GenerateError("model tiny: the built-in tiny model scores, it does not generate; give a causal LM "
                             "folder or a Hub id")
+    adapter = None
     try:
+        local = os.path.abspath(os.path.expanduser(spec))
+        if os.path.isfile(os.path.join(local, "adapter_config.json")) and \
+                not os.path.isfile(os.path.join(local, "config.json")):
+            adapter = local
+            try:
+                with open(os.path.join(local, "adapter_config.json"), encoding="utf-8") as f:
+                    base = json.load(f)["base_model_name_or_path"]
+            except (OSError, ValueError, KeyError, TypeError) as e:
+                raise GenerateError(f"model {spec}: {local}/adapter_config.json names no base_model_name_or_path "
+                                    f"({type(e).__name__}: {e})") from e
+            spec = str(base)
         folder = resolve_base(spec)
         check_weights(spec, folder)
     except BaseError as e:
-        raise GenerateError(str(e)) from e
-    return folder
+        raise GenerateError(str(e) + (f" (the base of the adapter {adapter})" if adapter else "")) from e
+    return folder, adapter
 
 
 def pick_device(device: str) -> torch.device:
@@ -137,7 +152,7 @@ def load_generator(spec: str, *, device: str = "auto", max_model_len: int | None
         raise GenerateError(f"generation needs transformers, which {sys.executable} lacks ({e}); set ARBITER_PYTHON "
                             "to the Python printed by `bash scripts/trainer-hf-env`") from e
 
-    folder = _resolve(spec)
+    folder, adapter = _resolve(spec)
     dev = pick_device(device)
     if dev.type == "cuda":
         dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
@@ -149,14 +164,22 @@ def load_generator(spec: str, *, device: str = "auto", max_model_len: int | None
         raise GenerateError(f"model {spec}: cannot read its config ({e})") from e
     ctx = max_model_len or _context_length(config)
     mem = check_memory(config, dev, dtype, spec=spec, kv_tokens=min(kv_tokens, ctx))
+    has_tokenizer = adapter and any(os.path.isfile(os.path.join(adapter, f))
+                                    for f in ("tokenizer.json", "tokenizer_config.json"))
     try:
-        tok = AutoTokenizer.from_pretrained(folder)
+        tok = AutoTokenizer.from_pretrained(adapter if has_tokenizer else folder)
     except Exception as e:
         raise GenerateError(f"model {spec}: cannot load its tokenizer ({e})") from e
     if not getattr(tok, "chat_template", None):
         raise GenerateError(f"model {spec}: the tokenizer has no chat template (tokenizer_config.json chat_template)")
     t0 = time.perf_counter()
-    model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype).to(dev)
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype, device_map=str(dev))
+    if adapter:
+        try:
+            from peft import PeftModel
+        except ImportError as e:
+            raise GenerateError(f"model {spec}: a LoRA adapter needs peft, which {sys.executable} lacks") from e
+        model = PeftModel.from_pretrained(model, adapter).merge_and_unload()
     model.eval()
     protocol.log(f"openai-serve: loaded {spec} ({mem['params'] / 1e6:.1f}M parameters, {dtype}) on {dev} "
                  f"in {time.perf_counter() - t0:.1f}s; context {ctx} tokens")
@@ -167,7 +190,7 @@ def load_generator(spec: str, *, device: str = "auto", max_model_len: int | None
             eos.add(value)
         elif isinstance(value, (list, tuple)):
             eos.update(int(v) for v in value)
-    return LoadedModel(model, tok, dev, dtype, spec, folder, ctx, frozenset(eos), mem["params"])
+    return LoadedModel(model, tok, dev, dtype, spec, adapter or folder, ctx, frozenset(eos), mem["params"])
 
 
 def _context_length(config) -> int:

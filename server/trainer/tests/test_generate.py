@@ -251,3 +251,29 @@ def test_n_choices_share_one_prefill(loaded, engine):
     assert [c.token_ids for c in choices] == [alone] * 4
     sampled = finish(engine.submit(p, [SamplingParams(max_tokens=12, temperature=1.0, seed=3)] * 4))
     assert len({tuple(c.token_ids) for c in sampled}) == 4
+
+
+def test_a_lora_adapter_is_served_merged_into_its_base(loaded, tmp_path):
+    peft = pytest.importorskip("peft")
+    base = transformers.AutoModelForCausalLM.from_pretrained(loaded.folder)
+    torch.manual_seed(1)
+    lora = peft.get_peft_model(base, peft.LoraConfig(r=4, lora_alpha=16, target_modules=["q_proj", "v_proj", "down_proj"],
+                                                     init_lora_weights=False))
+    lora.save_pretrained(str(tmp_path / "policy"))  # adapter_config.json names the base folder
+    served = load_generator(str(tmp_path / "policy"), device="cpu")
+    merged = lora.merge_and_unload()
+    p = prompt(loaded, 2)
+    e = Engine(served, max_batch=4)
+    e.start()
+    try:
+        got = finish(e.submit(p, [SamplingParams(max_tokens=12, temperature=0.0)]))[0].token_ids
+    finally:
+        e.stop()
+    want = merged.generate(torch.tensor([p]), max_new_tokens=12, do_sample=False, eos_token_id=sorted(loaded.eos_ids),
+                           pad_token_id=loaded.tokenizer.pad_token_id)[0, len(p):].tolist()
+    assert got == want[: len(got)] and len(got) > 0
+    assert got != hf_generate(loaded, p, 12)[: len(got)]  # the adapter changed what the base says
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "adapter_config.json").write_text("{}")
+    with pytest.raises(GenerateError, match="names no base_model_name_or_path"):
+        load_generator(str(tmp_path / "broken"), device="cpu")
