@@ -9,7 +9,7 @@ want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   # `npm install`, not `npm ci`: npm 11 writes lock files without other platforms' optional
   # packages (biome, swc, oxide binaries), and `npm ci` then refuses the lock as out of sync.
-  echo "setup: installing npm dependencies…" >&2
+  echo "setup: installing npm dependencies from package-lock.json (~330 packages; 2–3 minutes the first time)…" >&2
   npm install --no-audit --no-fund --loglevel=error
   sha256sum package-lock.json | cut -d' ' -f1 > "$stamp"
 fi

@@ -8,12 +8,16 @@
  *             with 50 and 200 annotators, then an open loop at a fixed 300 judgments/s
  *   bare      node:http + better-sqlite3 doing the same lease and insert transactions, no framework
  * then checks acknowledged vs stored judgments (equal) and duplicates (none).
- * Usage: npm run bench:annotate [-- --seconds 15 --open-seconds 30 --rate 300]
+ * Then the browser part (annotate-browser.ts): Chromium, 50 keyboard judgments, Enter → next item
+ * painted p50/p95, and the annotate page's first-load JavaScript in kB gzip.
+ * Usage: npm run bench:annotate [-- --seconds 15 --open-seconds 30 --rate 300 --browser-judgments 50]
+ *        [--browser-only | --no-browser]
  */
 import { execSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
+import { benchBrowser } from "./annotate-browser";
 import {
   ANNOTATORS,
   acknowledged,
@@ -37,6 +41,9 @@ const { values: args } = parseArgs({
     seconds: { type: "string", default: "15" },
     "open-seconds": { type: "string", default: "30" },
     rate: { type: "string", default: "300" },
+    "browser-judgments": { type: "string", default: "50" },
+    "browser-only": { type: "boolean", default: false },
+    "no-browser": { type: "boolean", default: false },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -53,6 +60,7 @@ async function main() {
   const t0 = performance.now();
   const { projectId, userIds } = seedTemplate();
   log(`  seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  if (args["browser-only"]) return printBrowser(await benchBrowser(projectId, Number(args["browser-judgments"])));
   const rows: Row[] = [];
   const checks: { name: string; result: ReturnType<typeof verify> }[] = [];
   const APP_PORT = 3411;
@@ -133,6 +141,13 @@ async function main() {
       `  ${c.name.padEnd(42)} acknowledged ${r.acknowledged}  stored ${r.stored}  lost ${r.lost}  duplicates ${r.duplicates}  over-overlap items ${r.overfull}`,
     );
   }
+  if (!args["no-browser"]) printBrowser(await benchBrowser(projectId, Number(args["browser-judgments"])));
+}
+
+function printBrowser(r: Awaited<ReturnType<typeof benchBrowser>>) {
+  console.log(`\nbrowser (Chromium, 1440 × 900, ${r.judgments} keyboard judgments): Enter → next item painted`);
+  console.log(`  p50 ${r.p50.toFixed(1)} ms   p95 ${r.p95.toFixed(1)} ms   max ${r.max.toFixed(1)} ms   (target p95 < 150 ms)`);
+  console.log(`  annotate page first-load JavaScript: ${r.firstLoadJsKbGzip.toFixed(1)} kB gzip in ${r.scripts} scripts (target ≤ 200 kB)`);
 }
 
 main().catch((e) => {

@@ -359,7 +359,7 @@ export function QualityPanel({ projectId }: { projectId: number }) {
                 <tr key={a.annotator_id} className="border-t border-slate-100" data-testid="annotator-row">
                   <td className="py-1 pr-3">
                     {a.annotator}
-                    {a.external && <span className="ml-1 text-xs text-slate-400">external</span>}
+                    {a.external && <span className="ml-1 text-xs text-slate-500">external</span>}
                   </td>
                   <td className="pr-3">{a.judgments}</td>
                   <td className={`pr-3 ${a.position_p_value !== null && a.position_p_value < 0.05 ? "text-red-700" : ""}`}>

@@ -1,0 +1,28 @@
+import { signIn } from "../fixtures/auth";
+import { expect, test } from "../fixtures/axe";
+import { E2E_USERS } from "../fixtures/users";
+
+/** The header of every role: each page of the role is one click away, the current one marked. */
+const PAGES = {
+  annotator: ["Annotate", "My progress"],
+  admin: ["Annotate", "My progress", "Projects", "Users", "Audit log"],
+  researcher: ["Annotate", "My progress", "Projects", "Audit log", "Train", "Models", "Playground"],
+} as const;
+
+for (const role of ["annotator", "admin", "researcher"] as const) {
+  test(`the ${role}'s header links every page of the role and marks the current one; no sideways scrolling at 390 px`, async ({ page }) => {
+    const user = role === "annotator" ? E2E_USERS.annotator2 : E2E_USERS[role];
+    const home = role === "researcher" ? "/research/train" : role === "admin" ? "/admin" : "/me";
+    await signIn(page, user, home);
+    const nav = page.getByRole("navigation", { name: "Main" });
+    const names = (await nav.getByRole("link").allTextContents()).map((t) => t.trim());
+    expect(names).toEqual([...PAGES[role]]);
+    await expect(nav.locator('[aria-current="page"]')).toHaveCount(1);
+    await page.screenshot({ path: `.tmp/screenshots/role-${role}-1440.png` });
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
+    await page.getByRole("button", { name: "Menu" }).click();
+    await expect(page.getByRole("button", { name: "Sign out" })).toBeInViewport();
+    await page.screenshot({ path: `.tmp/screenshots/role-${role}-390.png` });
+  });
+}
