@@ -126,7 +126,9 @@ def test_finish_reasons_eos_length_and_stop_strings(loaded):
         ref = finish(e.submit(p, [SamplingParams(max_tokens=30, temperature=0.0)]))[0]
         assert ref.reason == "length" and ref.completion_tokens == 30
         text = ref.text
-        stop = text[len(text) // 2: len(text) // 2 + 3]
+        # A 3-character stop string from the middle, free of U+FFFD (a half-decoded byte could read otherwise
+        # while the text is still growing).
+        stop = next(text[i:i + 3] for i in range(len(text) // 2, len(text) - 3) if "\ufffd" not in text[i:i + 3])
         cut = finish(e.submit(p, [SamplingParams(max_tokens=30, temperature=0.0, stop=("zzz-never", stop))]))[0]
         assert cut.reason == "stop"
         assert cut.text == text[: text.index(stop)]

@@ -134,7 +134,9 @@ def test_seed_reproducible_n_samples_and_top_k(client):
 def test_stop_strings(client):
     ref = client.chat.completions.create(model=MODEL, messages=user(5), max_tokens=30, temperature=0)
     text = ref.choices[0].message.content
-    stop = text[10:13]
+    # A 3-character stop string from the middle, free of U+FFFD (a half-decoded byte could read otherwise
+    # while the text is still growing).
+    stop = next(text[i:i + 3] for i in range(10, len(text) - 3) if "\ufffd" not in text[i:i + 3])
     r = client.chat.completions.create(model=MODEL, messages=user(5), max_tokens=30, temperature=0, stop=[stop, "@@@"])
     assert r.choices[0].finish_reason == "stop"
     assert r.choices[0].message.content == text[: text.index(stop)]
