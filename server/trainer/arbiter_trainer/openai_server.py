@@ -16,7 +16,8 @@ Routes:
   GET  /metrics               Prometheus text: arbiter:num_requests_running, arbiter:generation_tokens_total, …
 Request fields: messages (system/user/assistant; content a string or text parts), model, max_tokens /
 max_completion_tokens, temperature, top_p, top_k (an extra body field, as in vLLM; -1 or 0 = off), seed,
-stop (a string or up to 4), n, stream, stream_options. Errors: {"error":{"message","type","param","code"}}
+stop (a string or up to 16), n, stream, stream_options; penalties, logit_bias, min_p and JSON response formats
+are refused (400) rather than ignored. Errors: {"error":{"message","type","param","code"}}
 with 400 (bad parameters, a prompt longer than the context), 404 (unknown model or route, as vLLM and
 OpenAI answer), 500 (the engine failed). A streaming client that disconnects cancels its request: its
 rows leave the batch at the next decode step; so does a plain request's client that closes its connection
@@ -107,6 +108,15 @@ def parse_chat_request(body: Any, served_name: str) -> tuple[list[dict[str, str]
             raise _bad(f"{key} are not supported by the built-in worker", key)
     if body.get("logprobs"):
         raise _bad("logprobs are not supported by the built-in worker", "logprobs")
+    # Sampling controls we do not implement are refused, not silently ignored (the samples would be wrong).
+    for key, neutral in (("presence_penalty", 0), ("frequency_penalty", 0), ("repetition_penalty", 1), ("min_p", 0)):
+        if body.get(key) not in (None, neutral):
+            raise _bad(f"{key} is not supported by the built-in worker (serve the model with vLLM for it)", key)
+    if body.get("logit_bias"):
+        raise _bad("logit_bias is not supported by the built-in worker", "logit_bias")
+    fmt = body.get("response_format")
+    if fmt not in (None, {"type": "text"}):
+        raise _bad("response_format other than text is not supported by the built-in worker", "response_format")
     messages = _messages(body)
     max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
     if max_tokens is not None and (isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1):

@@ -167,6 +167,10 @@ def test_errors_are_openai_errors(client):
     assert "messages[0].role" in e.value.message
     with pytest.raises(openai.BadRequestError):
         client.chat.completions.create(model=MODEL, messages=user(1), max_tokens=0)
+    with pytest.raises(openai.BadRequestError) as e:
+        client.chat.completions.create(model=MODEL, messages=user(1), max_tokens=2, frequency_penalty=0.5)
+    assert e.value.param == "frequency_penalty"
+    client.chat.completions.create(model=MODEL, messages=user(1), max_tokens=2, frequency_penalty=0)  # neutral: fine
     with pytest.raises(openai.NotFoundError):
         client.completions.create(model=MODEL, prompt="hi", max_tokens=2)
     # Still serving after all of that.
