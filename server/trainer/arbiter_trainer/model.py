@@ -405,7 +405,17 @@ def save_model_dir(model: nn.Module, tok: Tokenizer, out_dir: str, *, max_length
 
 
 def load_reward_model(model_dir: str, device: torch.device) -> tuple[nn.Module, Tokenizer, dict[str, Any]]:
-    """(model in eval mode, tokenizer, info with max_length / model_type / reward mean and std)."""
+    """(model in eval mode, tokenizer, info with max_length / model_type / reward mean and std).
+
+    `model_dir` may also be a Hub id of a sequence-classification reward model, resolved through the HF cache
+    (bases.resolve_base); without reward_stats.json its rewards are not normalized (mean 0, std 1)."""
+    from .bases import BaseError, is_hub_id, resolve_base
+
+    if not os.path.isdir(model_dir) and is_hub_id(model_dir):
+        try:
+            model_dir = resolve_base(model_dir)
+        except BaseError as e:
+            raise ModelDirError(str(e)) from None
     if not os.path.isdir(model_dir):
         raise ModelDirError(f"model directory {model_dir} does not exist")
     config_path = os.path.join(model_dir, "config.json")

@@ -1,6 +1,7 @@
 """Long-lived scoring worker: JSON lines in on stdin, JSON lines out on stdout.
 
     /usr/bin/python3 -m arbiter_trainer serve --model out/rm [--batch-tokens 16384] [--device cpu]
+    python3 -m arbiter_trainer serve --model owner/reward-model      # a Hub id through the HF cache (bases.py)
 
 Requests (one per line):
     {"id": 7, "prompt": "…", "response": "…"}                      -> {"id": 7, "reward": r, "reward_raw": x}
@@ -115,7 +116,7 @@ def serve(model_dir: str, *, batch_tokens: int = 16384, device: str = "auto", st
         protocol.error(str(e))
         return 1
     set_threads(model.model_type == "arbiter-tiny")
-    protocol.ready(model_dir=os.path.abspath(model_dir), model_type=info["model_type"],
+    protocol.ready(model_dir=os.path.abspath(model_dir) if os.path.isdir(model_dir) else model_dir, model_type=info["model_type"],
                    max_length=info["max_length"], device=str(dev))
     mean, std = info["reward_mean"], info["reward_std"]
 

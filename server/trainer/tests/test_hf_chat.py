@@ -152,6 +152,13 @@ def test_hub_id_from_an_offline_cache(tmp_path):
     assert line["type"] == "error" and line["message"].startswith("base acme/not-cached: ") and "HF_HUB_OFFLINE" in line["message"]
     listed = run_cli("bases", "--json", env=env)
     assert [b["id"] for b in json.loads(listed.stdout)["bases"]] == ["acme/tiny-chat"]
+    # a trained reward model published under a Hub id scores through the same cache
+    hub_cache_layout(tmp_path / "hf", "acme/tiny-rm", tmp_path / "model")
+    stdin = json.dumps({"id": 1, "prompt": "plain question", "response": "good"}) + "\n"
+    by_id = run_cli("serve", "--model", "acme/tiny-rm", "--device", "cpu", input=stdin, env=env, timeout=300)
+    by_dir = run_cli("serve", "--model", str(tmp_path / "model"), "--device", "cpu", input=stdin, timeout=300)
+    assert by_id.returncode == 0, by_id.stderr
+    assert protocol_lines(by_id.stdout)[1]["reward"] == pytest.approx(protocol_lines(by_dir.stdout)[1]["reward"], abs=1e-6)
 
 
 @pytest.mark.parametrize("damage", ["truncate", "missing"])
