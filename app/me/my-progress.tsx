@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { Bar, BarChart, CartesianGrid, ErrorBar, LabelList, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { axisTitle, TITLED_MARGIN } from "@/app/_components/charts";
 import { Markdown } from "@/app/_components/markdown";
 import { useTRPC } from "@/app/_components/trpc";
 
@@ -40,10 +41,10 @@ export function MyProgress() {
         <div className="grid gap-4 lg:grid-cols-2">
           <section className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
             <h2 className="mb-3 font-medium">Items judged</h2>
-            <ResponsiveContainer width="100%" height={Math.max(120, 32 * chart.length + 40)}>
-              <BarChart data={chart} layout="vertical" margin={{ left: 40, right: 40 }}>
+            <ResponsiveContainer width="100%" height={Math.max(140, 32 * chart.length + 64)}>
+              <BarChart data={chart} layout="vertical" margin={{ ...TITLED_MARGIN, right: 40 }}>
                 <CartesianGrid strokeDasharray="3 3" />
-                <XAxis type="number" allowDecimals={false} />
+                <XAxis type="number" allowDecimals={false} label={axisTitle("items judged", "x")} />
                 <YAxis type="category" dataKey="project" width={140} />
                 <Tooltip />
                 <Bar dataKey="judged" fill="#0ea5e9" isAnimationActive={false}>
@@ -57,10 +58,10 @@ export function MyProgress() {
             {accuracy.length === 0 ? (
               <p className="text-sm text-slate-500">No check items answered yet.</p>
             ) : (
-              <ResponsiveContainer width="100%" height={Math.max(120, 32 * accuracy.length + 40)}>
-                <BarChart data={accuracy} layout="vertical" margin={{ left: 40, right: 50 }}>
+              <ResponsiveContainer width="100%" height={Math.max(140, 32 * accuracy.length + 64)}>
+                <BarChart data={accuracy} layout="vertical" margin={{ ...TITLED_MARGIN, right: 50 }}>
                   <CartesianGrid strokeDasharray="3 3" />
-                  <XAxis type="number" domain={[0, 100]} unit="%" />
+                  <XAxis type="number" domain={[0, 100]} ticks={[0, 25, 50, 75, 100]} unit="%" label={axisTitle("accuracy", "x")} />
                   <YAxis type="category" dataKey="project" width={140} />
                   <Tooltip />
                   <Bar dataKey="accuracy" fill="#10b981" isAnimationActive={false}>

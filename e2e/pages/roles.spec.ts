@@ -19,6 +19,15 @@ for (const role of ["annotator", "admin", "researcher"] as const) {
     expect(names).toEqual([...PAGES[role]]);
     await expect(nav.locator('[aria-current="page"]')).toHaveCount(1);
     await page.screenshot({ path: `.tmp/screenshots/role-${role}-1440.png` });
+    // Keyboard focus is visible: the first links take a solid outline.
+    for (let i = 0; i < 3; i++) {
+      await page.keyboard.press("Tab");
+      const outline = await page.evaluate(() => {
+        const el = document.activeElement;
+        return el && el !== document.body ? getComputedStyle(el).outlineStyle : "none";
+      });
+      expect(outline).toBe("solid");
+    }
     await page.setViewportSize({ width: 390, height: 844 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
     await page.getByRole("button", { name: "Menu" }).click();

@@ -14,7 +14,7 @@ import { freshCopy, log, startServer, stop } from "./harness";
 export type BrowserResult = { judgments: number; p50: number; p95: number; max: number; firstLoadJsKbGzip: number; scripts: number };
 
 const EMAIL = "browser-bench@bench.local";
-const PASSWORD = "browser-bench-pass-2026";
+const PASSWORD = "keyboard-timing-pass-2026";
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
