@@ -1,6 +1,7 @@
 import { annotateRouter } from "@/server/api/routers/annotate";
 import { auditRouter } from "@/server/api/routers/audit";
 import { exportsRouter } from "@/server/api/routers/exports";
+import { generationRouter } from "@/server/api/routers/generation";
 import { meRouter } from "@/server/api/routers/me";
 import { projectsRouter } from "@/server/api/routers/projects";
 import { qualityRouter } from "@/server/api/routers/quality";
@@ -12,6 +13,7 @@ import { createCallerFactory, createTRPCRouter } from "@/server/api/trpc";
 export const appRouter = createTRPCRouter({
   annotate: annotateRouter,
   exports: exportsRouter,
+  generation: generationRouter,
   audit: auditRouter,
   invites: invitesRouter,
   me: meRouter,

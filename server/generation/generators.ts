@@ -73,3 +73,14 @@ export class GeneratorClients {
     return this.pool.close();
   }
 }
+
+const globalForClients = globalThis as unknown as { arbiterGeneratorClients?: GeneratorClients };
+
+/**
+ * The process's clients and local worker pool: the sampling runner and the Test button share it, so a
+ * local model is loaded once per process, not once per caller.
+ */
+export function sharedGeneratorClients(): GeneratorClients {
+  globalForClients.arbiterGeneratorClients ??= new GeneratorClients();
+  return globalForClients.arbiterGeneratorClients;
+}

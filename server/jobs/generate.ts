@@ -26,7 +26,7 @@ import {
   slotSeed,
 } from "@/server/domain/generation/sampling";
 import { GenerationError, withBackoff } from "@/server/generation/client";
-import { GeneratorClients, type SampleFn } from "@/server/generation/generators";
+import { type GeneratorClients, type SampleFn, sharedGeneratorClients } from "@/server/generation/generators";
 import { bootId, finishJob, getJob, type Job, recoverJobs } from "@/server/jobs/jobs";
 
 export type GenerateRunnerOptions = {
@@ -54,8 +54,9 @@ export class GenerateRunner {
     private readonly db: Db,
     private readonly opts: GenerateRunnerOptions = {},
   ) {
+    // The shared pool is closed with the runner (its workers must not outlive this process).
     this.ownsClients = !opts.clients;
-    this.clients = opts.clients ?? new GeneratorClients();
+    this.clients = opts.clients ?? sharedGeneratorClients();
   }
 
   start(): void {
