@@ -269,7 +269,10 @@ describe("arena battles", () => {
     expect(rows[0]).toMatchObject({ model_a: alpha.name, model_b: beta.name, winner: "model_a" });
     expect(rows[1]).toMatchObject({ model_a: beta.name, model_b: alpha.name, winner: "model_b" });
     expect(rows.map((x) => x.winner).slice(3)).toEqual(["tie", "tie (bothbad)"]);
-    expect((rows[0]?.conversation_a as unknown[]).at(-1)).toEqual({ role: "assistant", content: `echo: prompt 0 #${alpha.id}` });
+    expect((rows[0]?.conversation_a as unknown[] | undefined)?.at(-1)).toEqual({
+      role: "assistant",
+      content: `echo: prompt 0 #${alpha.id}`,
+    });
     const stats = computeProjectStats(db, { projectId: project.id, resamples: 10 });
     const byName = new Map(stats.models.map((m) => [m.model, m]));
     expect(byName.get(alpha.name)?.battles).toBe(5);
