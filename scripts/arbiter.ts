@@ -19,6 +19,16 @@ import { createUser } from "@/server/domain/users";
 import { runDoctor } from "@/server/jobs/doctor";
 import { createTrainJob, getJob, getModelForJob, resumeJob } from "@/server/jobs/jobs";
 import { JobRunner } from "@/server/jobs/runner";
+import {
+  applyLiveProjectFlags,
+  conversationCommands,
+  LIVE_EXPORT_OPTIONS,
+  LIVE_EXPORT_USAGE,
+  LIVE_PROJECT_OPTIONS,
+  LIVE_PROJECT_USAGE,
+  prepareLiveProjectFlags,
+  runLiveExport,
+} from "./conversation-commands";
 import { generationCommands } from "./generation-commands";
 import { generationServeCommands } from "./generation-serve-command";
 import { progressBar } from "./progress";
@@ -156,8 +166,7 @@ const COMMANDS: Record<string, Command> = {
   },
   "project:create": {
     summary: "create a project",
-    usage:
-      "project:create --name N [--overlap 3] [--criteria helpful,harmless] [--instructions TEXT] [--rationale off|optional|required] [--no-strength] [--gold-rate 0.05] [--repeat-rate 0.05]",
+    usage: `project:create --name N [--overlap 3] [--criteria helpful,harmless] [--instructions TEXT] [--rationale off|optional|required] [--no-strength] [--gold-rate 0.05] [--repeat-rate 0.05] ${LIVE_PROJECT_USAGE}`,
     options: {
       name: { type: "string" },
       overlap: { type: "string" },
@@ -167,6 +176,7 @@ const COMMANDS: Record<string, Command> = {
       "no-strength": { type: "boolean" },
       "gold-rate": { type: "string" },
       "repeat-rate": { type: "string" },
+      ...LIVE_PROJECT_OPTIONS,
     },
     async run(db, f) {
       const rate = (name: string) => {
@@ -176,6 +186,7 @@ const COMMANDS: Record<string, Command> = {
         if (typeof v !== "string" || !Number.isFinite(n)) throw new UsageError(`--${name} takes a share between 0 and 1`);
         return n;
       };
+      const live = prepareLiveProjectFlags(db, f, { usageError: (m) => new UsageError(m), required, resolveProject });
       const rationale = typeof f.rationale === "string" ? f.rationale : "optional";
       if (!(RATIONALE_POLICIES as readonly string[]).includes(rationale)) throw new UsageError("--rationale is off, optional or required");
       const p = createProject(db, {
@@ -194,6 +205,7 @@ const COMMANDS: Record<string, Command> = {
         goldRate: rate("gold-rate"),
         repeatRate: rate("repeat-rate"),
       });
+      applyLiveProjectFlags(db, p.id, live);
       return { json: { id: p.id }, text: `created project "${p.name}" (id ${p.id}, overlap ${p.overlap})` };
     },
   },
@@ -361,7 +373,7 @@ const COMMANDS: Record<string, Command> = {
   },
   export: {
     summary: "export a project's judgments as a dataset file and record a snapshot",
-    usage: `export --project ID --format ${EXPORT_FORMATS.join("|")} --out F [--ties drop|keep] [--both-bad drop|keep] [--aggregate all|majority|soft|dawid-skene] [--kway all-pairs|best-vs-rest] [--min-votes N] [--criterion NAME] [--margin]`,
+    usage: `export --project ID --format ${EXPORT_FORMATS.join("|")} --out F [--ties drop|keep] [--both-bad drop|keep] [--aggregate all|majority|soft|dawid-skene] [--kway all-pairs|best-vs-rest] [--min-votes N] [--criterion NAME] [--margin] ${LIVE_EXPORT_USAGE}`,
     options: {
       project: { type: "string" },
       format: { type: "string" },
@@ -373,8 +385,11 @@ const COMMANDS: Record<string, Command> = {
       "min-votes": { type: "string" },
       criterion: { type: "string" },
       margin: { type: "boolean" },
+      ...LIVE_EXPORT_OPTIONS,
     },
     async run(db, f) {
+      const live = runLiveExport(db, f, { usageError: (m) => new UsageError(m), required, resolveProject });
+      if (live) return live;
       const format = required(f, "format") as ExportFormat;
       if (!EXPORT_FORMATS.includes(format)) throw new UsageError(`--format is one of ${EXPORT_FORMATS.join(", ")}`);
       const parsed = zExportPolicies.safeParse({
@@ -414,6 +429,7 @@ const COMMANDS: Record<string, Command> = {
   ...scoringCommands({ usageError: (m) => new UsageError(m), required, intFlag, resolveProject }),
   ...generationCommands({ usageError: (m) => new UsageError(m), required, intFlag, resolveProject }),
   ...generationServeCommands({ usageError: (m) => new UsageError(m), required, intFlag }),
+  ...conversationCommands({ usageError: (m) => new UsageError(m), required, resolveProject }),
 };
 
 function help(): string {
