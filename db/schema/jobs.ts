@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { judgments } from "./judgments";
 import { projects } from "./projects";
 import { snapshots } from "./snapshots";
 import { users } from "./users";
@@ -45,6 +46,27 @@ export const jobEvents = sqliteTable(
     createdAt: integer("created_at").notNull().default(sql`(unixepoch())`),
   },
   (t) => [index("job_events_job_idx").on(t.jobId, t.id)],
+);
+
+export const JOB_SPLITS = ["train", "eval"] as const;
+
+/**
+ * Exactly which judgments a training job trained on (`train`) and held out (`eval`): the server decides
+ * the split (whole items in one split, seeded) and writes it on every training row, so the held-out
+ * numbers a model shows are on judgments it never saw.
+ */
+export const jobJudgments = sqliteTable(
+  "job_judgments",
+  {
+    jobId: integer("job_id")
+      .notNull()
+      .references(() => jobs.id),
+    judgmentId: integer("judgment_id")
+      .notNull()
+      .references(() => judgments.id),
+    split: text("split", { enum: JOB_SPLITS }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.judgmentId] }), index("job_judgments_judgment_idx").on(t.judgmentId)],
 );
 
 /** A trained reward model: a directory in Hugging Face sequence-classification layout. */

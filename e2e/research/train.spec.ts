@@ -16,7 +16,7 @@ test("a researcher trains a tiny reward model in the browser and watches it succ
   await page.getByTestId("train-ties").selectOption("drop");
   const view = await launch(page);
   await expect(view.getByTestId("job-state")).toHaveText("succeeded", { timeout: 90_000 });
-  await expect(view.getByTestId("job-metrics")).toContainText("eval accuracy");
+  await expect(view.getByTestId("job-metrics")).toContainText("held-out accuracy");
   await expect(view.getByTestId("job-data")).toContainText(/filters \(ties drop, .*\) · \d+ rows from \d+ judgments/);
   // the loss/accuracy chart drew a curve from the persisted progress events
   await expect(view.locator(".recharts-line-curve").first()).toBeVisible();

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { and, asc, desc, eq, gt } from "drizzle-orm";
 import { z } from "zod";
-import { jobEvents, jobs, models, snapshotJudgments, snapshots } from "@/db/schema";
+import { jobEvents, jobJudgments, jobs, models, snapshotJudgments, snapshots } from "@/db/schema";
 import { type Db, transaction } from "@/server/db";
 import { recordAuditEvent } from "@/server/domain/audit";
 import { AppError } from "@/server/domain/errors";
@@ -65,7 +65,8 @@ export function createTrainJob(db: Db, input: TrainParams, opts: { actorId?: num
     const trainFile = path.join(dir, "train.jsonl");
     let data: ReturnType<typeof writeTrainingFile>;
     try {
-      data = writeTrainingFile(db, project.id, trainFile, params.data);
+      // The split is decided here, whole items at a time, and recorded below (job_judgments).
+      data = writeTrainingFile(db, project.id, trainFile, params.data, { evalFraction: params.evalFraction, seed: params.seed });
     } catch (e) {
       fs.rmSync(dir, { recursive: true, force: true });
       throw e;
@@ -77,8 +78,19 @@ export function createTrainJob(db: Db, input: TrainParams, opts: { actorId?: num
         { field: params.data.source === "snapshot" ? "data.snapshotId" : "projectId", message: "no usable judgments" },
       ]);
     }
-    const { judgmentIds, ...summary } = data;
-    const dataRecord = { ...summary, judgments: judgmentIds.length };
+    const { judgmentIds, split, ...summary } = data;
+    const dataRecord = {
+      ...summary,
+      judgments: judgmentIds.length,
+      split: split && {
+        eval_fraction: split.evalFraction,
+        seed: split.seed,
+        train_items: split.trainItems,
+        eval_items: split.evalItems,
+        train_judgments: split.trainJudgmentIds.length,
+        eval_judgments: split.evalJudgmentIds.length,
+      },
+    };
     const snapshot = db
       .insert(snapshots)
       .values({
@@ -96,6 +108,16 @@ export function createTrainJob(db: Db, input: TrainParams, opts: { actorId?: num
       db.insert(snapshotJudgments)
         .values(judgmentIds.slice(i, i + 500).map((judgmentId) => ({ snapshotId: snapshot.id, judgmentId })))
         .run();
+    }
+    for (const [name, ids] of [
+      ["train", split?.trainJudgmentIds ?? []],
+      ["eval", split?.evalJudgmentIds ?? []],
+    ] as const) {
+      for (let i = 0; i < ids.length; i += 500) {
+        db.insert(jobJudgments)
+          .values(ids.slice(i, i + 500).map((judgmentId) => ({ jobId: job.id, judgmentId, split: name })))
+          .run();
+      }
     }
     const config = {
       train_file: trainFile,

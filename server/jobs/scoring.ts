@@ -11,7 +11,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import readline from "node:readline";
 import { eq } from "drizzle-orm";
-import { jobs } from "@/db/schema";
+import { type Content, jobs } from "@/db/schema";
 import type { Db } from "@/server/db";
 import { AppError, isAppError } from "@/server/domain/errors";
 import { getProject } from "@/server/domain/projects";
@@ -21,7 +21,8 @@ import { finishJob, getJob, type Job } from "@/server/jobs/jobs";
 import { parseServeLine, type Score, type ServeReady } from "@/server/jobs/protocol";
 import { trainerDir, trainerPython } from "@/server/jobs/runner";
 
-export type ScoreInput = { prompt: string; response: string };
+/** `prompt` as stored (text or chat messages): the worker renders it exactly as training did. */
+export type ScoreInput = { prompt: Content; response: string };
 export type ScoredItem = { reward: number; reward_raw: number };
 export type ModelRef = { id: number; dir: string };
 

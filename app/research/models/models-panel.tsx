@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useTRPC } from "@/app/_components/trpc";
+import { VerdictNote } from "@/app/research/models/[id]/humans/humans-panel";
 import { describeData } from "@/app/research/train/data-source-fields";
 
 const METRICS = ["eval_accuracy", "eval_loss", "ece"] as const;
@@ -37,7 +38,7 @@ export function ModelsPanel() {
             <th>Base</th>
             <th>Data</th>
             <th>Epochs · loss</th>
-            <th>Eval accuracy</th>
+            <th>Held-out accuracy</th>
             <th>Eval loss</th>
             <th>ECE</th>
             <th>Tokens/s</th>
@@ -58,7 +59,18 @@ export function ModelsPanel() {
               <td>
                 {String(m.config.epochs ?? "?")} · {String(m.config.loss ?? "?")}
               </td>
-              <td>{num(m.metrics.eval_accuracy)?.toFixed(3) ?? "–"}</td>
+              <td>
+                {num(m.metrics.eval_accuracy)?.toFixed(3) ?? "–"}
+                {(m.verdict.level === "below" || m.verdict.level === "uncertain") && (
+                  <span
+                    data-testid={`model-verdict-${m.id}`}
+                    title={m.verdict.message}
+                    className={`ml-2 rounded px-1.5 py-0.5 text-xs ${m.verdict.level === "below" ? "bg-red-100 text-red-800" : "bg-amber-100 text-amber-900"}`}
+                  >
+                    {m.verdict.level === "below" ? "at or below chance" : "not clearly above chance"}
+                  </span>
+                )}
+              </td>
               <td>{num(m.metrics.eval_loss)?.toFixed(3) ?? "–"}</td>
               <td>{num(m.metrics.ece)?.toFixed(3) ?? "–"}</td>
               <td>{num(m.metrics.tokens_per_s)?.toFixed(0) ?? "–"}</td>
@@ -71,6 +83,14 @@ export function ModelsPanel() {
           ))}
         </tbody>
       </table>
+      {list
+        .filter((m) => m.verdict.level === "below")
+        .map((m) => (
+          <div key={m.id} className="space-y-1">
+            <p className="text-sm font-medium">{m.name}</p>
+            <VerdictNote verdict={m.verdict} testId={`model-verdict-note-${m.id}`} />
+          </div>
+        ))}
       {chosen.length > 0 && (
         <div className="grid gap-4 md:grid-cols-2">
           <section className="h-72 rounded border border-slate-200 bg-white p-4" data-testid="model-compare">

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useState } from "react";
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useTRPC } from "@/app/_components/trpc";
+import { VerdictNote } from "@/app/research/models/[id]/humans/humans-panel";
 import { type DataSource, DataSourceFields, DEFAULT_FILTERS, describeData } from "./data-source-fields";
 
 const ACTIVE = new Set(["queued", "running"]);
@@ -298,7 +299,7 @@ function JobView({ jobId }: { jobId: number }) {
         <span>ETA {job.state === "running" ? eta(p.eta_s) : "–"}</span>
         {job.metrics && (
           <span data-testid="job-metrics">
-            eval accuracy {fmt(job.metrics.eval_accuracy)} · eval loss {fmt(job.metrics.eval_loss)} · ECE {fmt(job.metrics.ece)}
+            held-out accuracy {fmt(job.metrics.eval_accuracy)} · eval loss {fmt(job.metrics.eval_loss)} · ECE {fmt(job.metrics.ece)}
           </span>
         )}
         {ACTIVE.has(job.state) && (
@@ -328,6 +329,7 @@ function JobView({ jobId }: { jobId: number }) {
         {typeof p.resumed_at_step === "number" && ` · resumed from step ${p.resumed_at_step}`}
       </p>
       {job.error && <p className="text-red-700">{job.error}</p>}
+      <VerdictNote verdict={job.verdict} testId="job-verdict" />
       {resume.error && <p className="text-red-700">{resume.error.message}</p>}
       <div className="grid gap-4 md:grid-cols-2" data-testid="job-chart">
         <div className="h-56">

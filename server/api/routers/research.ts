@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { createTRPCRouter, researcherProcedure } from "@/server/api/trpc";
 import { zId } from "@/server/domain/schemas";
+import { verdictFromMetrics } from "@/server/domain/training/held-out";
 import { runDoctor } from "@/server/jobs/doctor";
 import {
   cancelJob,
@@ -24,8 +25,9 @@ export const researchRouter = createTRPCRouter({
   job: researcherProcedure.input(z.object({ jobId: zId, afterId: z.number().int().min(0).default(0) })).query(({ ctx, input }) => {
     const { log, ...job } = getJob(ctx.db, input.jobId);
     const checkpoint = job.state === "failed" || job.state === "cancelled" ? latestCheckpoint(job) : null;
+    const verdict = job.state === "succeeded" ? verdictFromMetrics(job.metrics, job.config) : null;
     return {
-      job: { ...job, logTail: log.slice(-4000), resumableFromStep: checkpoint?.step ?? null },
+      job: { ...job, logTail: log.slice(-4000), resumableFromStep: checkpoint?.step ?? null, verdict },
       events: listJobEvents(ctx.db, input.jobId, input.afterId),
     };
   }),
@@ -37,5 +39,8 @@ export const researchRouter = createTRPCRouter({
   /** Queues a failed or cancelled job again, continuing from its newest checkpoint. */
   resume: researcherProcedure.input(z.object({ jobId: zId })).mutation(({ ctx, input }) => resumeJob(ctx.db, input.jobId, ctx.user.id)),
 
-  models: researcherProcedure.query(({ ctx }) => listModels(ctx.db)),
+  /** Models with the held-out verdict of their training run (at or below chance is flagged). */
+  models: researcherProcedure.query(({ ctx }) =>
+    listModels(ctx.db).map((m) => ({ ...m, verdict: verdictFromMetrics(m.metrics, m.config) })),
+  ),
 });

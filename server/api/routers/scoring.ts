@@ -12,6 +12,7 @@ import {
   scoreProjectResponses,
 } from "@/server/domain/scoring/project-scores";
 import { QUEUE_STRATEGIES } from "@/server/domain/scoring/queue-order";
+import { computeHeldOutAgreement } from "@/server/domain/training/held-out";
 import { scorerFor, startProjectScoring } from "@/server/jobs/scoring";
 
 const zCandidate = zContent.refine(
@@ -45,7 +46,9 @@ export const scoringRouter = createTRPCRouter({
       const result = computeModelVsHumans(ctx.db, input);
       const stats = computeProjectStats(ctx.db, { projectId: input.projectId, resamples: 0 });
       const { krippendorff_alpha, percent_agreement, items } = stats.agreement;
-      return { ...result, humanHuman: { krippendorff_alpha, percent_agreement, items } };
+      // Headline: judgments the model never trained on; trained-on ones apart (they flatter it).
+      const heldOut = computeHeldOutAgreement(ctx.db, input);
+      return { ...result, heldOut, humanHuman: { krippendorff_alpha, percent_agreement, items } };
     }),
 
   /** Scores the open items with the model(s), then rewrites the queue order; returns the next items. */

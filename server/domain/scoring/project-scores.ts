@@ -22,7 +22,7 @@ import { loadItemsContent, type PlaygroundItem } from "./playground";
 import { orderQueue, type QueuePlacement, type QueueStrategy } from "./queue-order";
 import { itemMargin, modelDisagreement } from "./rewards";
 
-export type ScoreInput = { prompt: string; response: string };
+export type ScoreInput = { prompt: Content; response: string };
 export type ScoreResult = { reward: number; reward_raw: number };
 /** Rewards for rendered texts, in order; `onProgress(done, total)` as they come back. */
 export type ScoreFn = (inputs: ScoreInput[], onProgress?: (done: number, total: number) => void) => Promise<ScoreResult[]>;

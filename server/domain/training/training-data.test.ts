@@ -2,12 +2,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { annotatorExclusions, judgments, snapshotJudgments, users } from "@/db/schema";
+import { annotatorExclusions, type Content, judgments, snapshotJudgments, users } from "@/db/schema";
 import { exportSnapshot } from "@/server/domain/export/export-snapshot";
 import { importItems } from "@/server/domain/import/import-items";
 import { createProject } from "@/server/domain/projects";
 import {
   buildTrainingRows,
+  heldOutItems,
   renderContent,
   renderPrompt,
   type TrainingPoliciesInput,
@@ -63,15 +64,15 @@ function setup() {
 }
 
 describe("training data", () => {
-  it("renders chat as User/Assistant text", () => {
+  it("passes prompts through as stored (the trainer renders them); responses are text", () => {
     expect(renderContent("plain")).toBe("plain");
-    expect(
-      renderPrompt([
-        { role: "user", content: "Hi" },
-        { role: "assistant", content: "Yo" },
-        { role: "user", content: "More" },
-      ]),
-    ).toBe("User: Hi\nAssistant: Yo\nUser: More\nAssistant:");
+    const chat = [
+      { role: "user" as const, content: "Hi" },
+      { role: "assistant" as const, content: "Yo" },
+      { role: "user" as const, content: "More" },
+    ];
+    expect(renderPrompt(chat)).toEqual(chat);
+    expect(renderPrompt("plain")).toBe("plain");
   });
 
   it("turns judgments into pairs and rankings, drops both-bad, excluded annotators and superseded rows", () => {
@@ -91,20 +92,44 @@ describe("training data", () => {
       .run();
 
     const { rows, summary } = buildTrainingRows(db, project.id);
+    const one = expect.any(Number);
     expect(rows).toEqual([
-      { prompt: "Plain?", chosen: "second", rejected: "first", tie: false, margin: 0, strength: 3, criteria: ["helpful"] },
-      { prompt: "Plain?", chosen: "first", rejected: "second", tie: true, margin: 0, strength: null, criteria: ["helpful"] },
       {
-        prompt: "System: Be brief.\nUser: Hi\nAssistant:",
+        prompt: "Plain?",
+        chosen: "second",
+        rejected: "first",
+        tie: false,
+        margin: 0,
+        strength: 3,
+        criteria: ["helpful"],
+        judgment_ids: [one],
+      },
+      {
+        prompt: "Plain?",
+        chosen: "first",
+        rejected: "second",
+        tie: true,
+        margin: 0,
+        strength: null,
+        criteria: ["helpful"],
+        judgment_ids: [one],
+      },
+      {
+        prompt: [
+          { role: "system", content: "Be brief." },
+          { role: "user", content: "Hi" },
+        ],
         chosen: "Hey",
         rejected: "Hello",
         tie: false,
         margin: 0,
         strength: null,
         criteria: [],
+        judgment_ids: [one],
       },
-      { prompt: "Rank", ranking: ["r2", "r0", "r1"] },
+      { prompt: "Rank", ranking: ["r2", "r0", "r1"], judgment_ids: [one] },
     ]);
+    expect(new Set(rows.flatMap((r) => r.judgment_ids))).toEqual(new Set(summary.judgmentIds));
     expect(summary).toMatchObject({
       source: "filters",
       rows: 4,
@@ -117,7 +142,7 @@ describe("training data", () => {
     // Policies: ties dropped, and an extra excluded annotator.
     const j1 = db.select().from(users).where(eq(users.name, "j1")).get()?.id ?? 0;
     const strict = buildTrainingRows(db, project.id, { source: "filters", policies: { ties: "drop", excludeAnnotators: [j1] } });
-    expect(strict.rows).toEqual([{ prompt: "Rank", ranking: ["r2", "r0", "r1"] }]);
+    expect(strict.rows).toEqual([{ prompt: "Rank", ranking: ["r2", "r0", "r1"], judgment_ids: [one] }]);
     expect(strict.summary.dropped.excluded_annotator).toBe(4);
   });
 
@@ -217,13 +242,64 @@ function votesProject() {
 }
 
 /** Every pair a row trains on, better first (a ranking's C(K,2) pairs). */
-function expandPairs(rows: TrainingRow[]): { prompt: string; chosen: string; rejected: string }[] {
+function expandPairs(rows: TrainingRow[]): { prompt: Content; chosen: string; rejected: string }[] {
   return rows.flatMap((r) => {
     if ("chosen" in r) return [{ prompt: r.prompt, chosen: r.chosen, rejected: r.rejected }];
-    const out: { prompt: string; chosen: string; rejected: string }[] = [];
+    const out: { prompt: Content; chosen: string; rejected: string }[] = [];
     r.ranking.forEach((better, i) => {
       for (const worse of r.ranking.slice(i + 1)) out.push({ prompt: r.prompt, chosen: better, rejected: worse });
     });
     return out;
   });
 }
+
+describe("train / held-out split", () => {
+  it("holds out whole items, seeded: every row carries its split and the ids partition the judgments", () => {
+    const db = memoryDb();
+    const project = createProject(db, { name: "split" });
+    const lines = Array.from({ length: 40 }, (_, i) => ({
+      id: `s${i}`,
+      prompt: `q${i}?`,
+      responses: [
+        { model: "x", text: `a${i}` },
+        { model: "y", text: `b${i}` },
+      ],
+      judgments: [
+        { annotator: "j1", winner: "a" },
+        { annotator: "j2", winner: i % 3 ? "a" : "b" },
+      ],
+    }));
+    expect(importItems(db, { projectId: project.id, file: writeJsonl(lines) }).errorCount).toBe(0);
+    const opts = { evalFraction: 0.25, seed: 7 };
+    const a = buildTrainingRows(db, project.id, { source: "filters" }, opts);
+    const split = a.summary.split;
+    if (!split) throw new Error("no split");
+    expect(split).toMatchObject({ evalItems: 10, trainItems: 30 });
+    expect(split.evalJudgmentIds).toHaveLength(20);
+    expect([...split.trainJudgmentIds, ...split.evalJudgmentIds].sort((x, y) => x - y)).toEqual(a.summary.judgmentIds);
+    // Whole items: a prompt is in one split only.
+    const splitsOfPrompt = new Map<string, Set<string>>();
+    for (const r of a.rows) {
+      expect(r.split).toMatch(/^(train|eval)$/);
+      const set = splitsOfPrompt.get(String(r.prompt)) ?? new Set();
+      set.add(String(r.split));
+      splitsOfPrompt.set(String(r.prompt), set);
+    }
+    for (const set of splitsOfPrompt.values()) expect(set.size).toBe(1);
+    // Seeded: the same seed gives the same split, another seed another one.
+    expect(buildTrainingRows(db, project.id, { source: "filters" }, opts).summary.split).toEqual(split);
+    expect(buildTrainingRows(db, project.id, { source: "filters" }, { ...opts, seed: 8 }).summary.split?.evalJudgmentIds).not.toEqual(
+      split.evalJudgmentIds,
+    );
+    // Without a split the rows carry none.
+    expect(buildTrainingRows(db, project.id).rows.every((r) => r.split === undefined)).toBe(true);
+  });
+
+  it("heldOutItems: none with fewer than two items or fraction 0, at least one otherwise, never all", () => {
+    expect(heldOutItems([5], { evalFraction: 0.5, seed: 0 }).size).toBe(0);
+    expect(heldOutItems([1, 2, 3], { evalFraction: 0, seed: 0 }).size).toBe(0);
+    expect(heldOutItems([1, 2, 3], { evalFraction: 0.01, seed: 0 }).size).toBe(1);
+    expect(heldOutItems([1, 2], { evalFraction: 0.5, seed: 0 }).size).toBe(1);
+    expect(heldOutItems([1, 2, 3, 4], { evalFraction: 0.5, seed: 3 }).size).toBe(2);
+  });
+});

@@ -8,6 +8,10 @@
  *   - a snapshot: exactly the judgments an earlier export recorded, under that export's policies.
  * A K > 2 ranking whose C(K,2) pairs all survive the policies stays one ranking row, so the trainer's
  * K-wise loss sees them as one element (InstructGPT); the pairs are the ones the export selects.
+ * The prompt goes to the trainer as stored (text or chat messages: the trainer renders it, with the base's
+ * chat template when it has one). Every row carries its `judgment_ids`; a job's rows also carry `split`
+ * ("train" | "eval"), decided here, whole items at a time and seeded, so the job can record exactly which
+ * judgments it held out.
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -19,6 +23,7 @@ import {
   type Content,
   gold,
   items,
+  type JOB_SPLITS,
   judgments,
   responses,
   snapshotJudgments,
@@ -35,9 +40,11 @@ import {
   zExportPolicies,
 } from "@/server/domain/export/policies";
 import { zId } from "@/server/domain/schemas";
+import { createRng } from "@/server/domain/stats/random";
 
+export type Split = (typeof JOB_SPLITS)[number];
 export type PairRow = {
-  prompt: string;
+  prompt: Content;
   chosen: string;
   rejected: string;
   tie: boolean;
@@ -45,8 +52,10 @@ export type PairRow = {
   strength: number | null;
   /** Criteria on which this judgment's winner also won (the trainer reports accuracy by criterion). */
   criteria: string[];
+  judgment_ids: number[];
+  split?: Split;
 };
-export type RankingRow = { prompt: string; ranking: string[] };
+export type RankingRow = { prompt: Content; ranking: string[]; judgment_ids: number[]; split?: Split };
 export type TrainingRow = PairRow | RankingRow;
 
 /**
@@ -82,7 +91,36 @@ export type TrainingDataSummary = {
   /** Judgments read but not used, by reason; `by_policy` covers ties, both-bad, min votes, criterion. */
   dropped: { superseded: number; excluded_annotator: number; swapped_repeat: number; by_policy: number };
   judgmentIds: number[];
+  /** With a split: the judgments of the training rows and of the held-out rows, and their item counts. */
+  split: {
+    evalFraction: number;
+    seed: number;
+    trainJudgmentIds: number[];
+    evalJudgmentIds: number[];
+    trainItems: number;
+    evalItems: number;
+  } | null;
 };
+
+/** How a job splits its data: about `evalFraction` of the items (at least one when there are two or more) held out. */
+export type SplitOptions = { evalFraction: number; seed: number };
+
+/**
+ * The items held out for evaluation: a seeded shuffle of the item ids, the first round(n·fraction) of it
+ * (at least 1 when fraction > 0 and n ≥ 2, never all). Whole items, so no prompt is in both splits.
+ */
+export function heldOutItems(itemIds: readonly number[], options: SplitOptions): Set<number> {
+  const ids = [...new Set(itemIds)].sort((a, b) => a - b);
+  const n = ids.length;
+  if (options.evalFraction <= 0 || n < 2) return new Set();
+  const count = Math.min(n - 1, Math.max(1, Math.round(n * options.evalFraction)));
+  const rng = createRng(options.seed);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.nextInt(i + 1);
+    [ids[i], ids[j]] = [ids[j] as number, ids[i] as number];
+  }
+  return new Set(ids.slice(0, count));
+}
 
 const ROLE_NAMES: Record<string, string> = { user: "User", assistant: "Assistant", system: "System" };
 
@@ -100,10 +138,12 @@ export function renderResponse(content: Content): string {
   return rest.length ? `${first.content}\n${renderContent(rest)}` : first.content;
 }
 
-/** The prompt followed by the cue the response completes: chat prompts end with "Assistant:". */
-export function renderPrompt(prompt: Content): string {
-  if (typeof prompt === "string") return prompt;
-  return `${renderContent(prompt)}\nAssistant:`;
+/**
+ * The prompt as the trainer and the scoring service take it: as stored (text or chat messages). The
+ * Python side renders it, with the base's chat template when it has one, the same way in train and score.
+ */
+export function renderPrompt(prompt: Content): Content {
+  return prompt;
 }
 
 /** The outcome letter a pairwise judgment gives the response at `idx` when it wins. */
@@ -115,7 +155,7 @@ const LETTER = ["a", "b"] as const;
  */
 export function trainingRowsForItem(item: ExportItem, policies: TrainingPolicies): { rows: TrainingRow[]; judgmentIds: number[] } {
   const selected = pairRowsForItem(item, policies);
-  const prompt = renderPrompt(item.prompt);
+  const prompt = item.prompt;
   const text = new Map(item.responses.map((r) => [r.idx, renderResponse(r.content)]));
   const at = (idx: number) => text.get(idx) ?? "";
   const rows: TrainingRow[] = [];
@@ -140,7 +180,7 @@ export function trainingRowsForItem(item: ExportItem, policies: TrainingPolicies
   for (const row of selected) {
     const j = row.judgment;
     if (j && wholeRankings.has(j.id)) {
-      if (row === byRanking.get(j.id)?.[0]) rows.push({ prompt, ranking: (j.ranking ?? []).map(at) });
+      if (row === byRanking.get(j.id)?.[0]) rows.push({ prompt, ranking: (j.ranking ?? []).map(at), judgment_ids: [j.id] });
       ids.add(j.id);
       continue;
     }
@@ -158,6 +198,7 @@ export function trainingRowsForItem(item: ExportItem, policies: TrainingPolicies
       margin: 0,
       strength: tie ? null : row.strength,
       criteria,
+      judgment_ids: [...row.judgmentIds],
     });
     for (const id of row.judgmentIds) ids.add(id);
   }
@@ -283,6 +324,7 @@ export function buildTrainingRows(
   db: Db,
   projectId: number,
   sourceInput: TrainingSourceInput = { source: "filters" },
+  splitOptions: SplitOptions | null = null,
 ): { rows: TrainingRow[]; summary: TrainingDataSummary } {
   const source = zTrainingSource.parse(sourceInput);
   const dropped = { superseded: 0, excluded_annotator: 0, swapped_repeat: 0, by_policy: 0 };
@@ -311,11 +353,36 @@ export function buildTrainingRows(
   const rows: TrainingRow[] = [];
   const used: number[] = [];
   let considered = 0;
+  const perItem: { itemId: number; rows: TrainingRow[] }[] = [];
   for (const item of itemsIn) {
     considered += currentJudgments(item.judgments).length;
     const r = trainingRowsForItem(item, policies);
+    if (r.rows.length) perItem.push({ itemId: item.id, rows: r.rows });
     rows.push(...r.rows);
     used.push(...r.judgmentIds);
+  }
+  let split: TrainingDataSummary["split"] = null;
+  if (splitOptions) {
+    const held = heldOutItems(
+      perItem.map((p) => p.itemId),
+      splitOptions,
+    );
+    const ids = { train: new Set<number>(), eval: new Set<number>() };
+    for (const p of perItem) {
+      const s: Split = held.has(p.itemId) ? "eval" : "train";
+      for (const row of p.rows) {
+        row.split = s;
+        for (const id of row.judgment_ids) ids[s].add(id);
+      }
+    }
+    const sorted = (set: Set<number>) => [...set].sort((a, b) => a - b);
+    split = {
+      ...splitOptions,
+      trainJudgmentIds: sorted(ids.train),
+      evalJudgmentIds: sorted(ids.eval),
+      trainItems: perItem.length - held.size,
+      evalItems: held.size,
+    };
   }
   dropped.by_policy = considered - new Set(used).size;
   const pairs = rows.filter((r): r is PairRow => "chosen" in r);
@@ -331,6 +398,7 @@ export function buildTrainingRows(
       rankings: rows.length - pairs.length,
       dropped,
       judgmentIds: [...new Set(used)].sort((a, b) => a - b),
+      split,
     },
   };
 }
@@ -341,8 +409,9 @@ export function writeTrainingFile(
   projectId: number,
   file: string,
   source: TrainingSourceInput = { source: "filters" },
+  splitOptions: SplitOptions | null = null,
 ): TrainingDataSummary & { sha256: string } {
-  const { rows, summary } = buildTrainingRows(db, projectId, source);
+  const { rows, summary } = buildTrainingRows(db, projectId, source, splitOptions);
   const body = rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length ? "\n" : "");
   fs.writeFileSync(file, body);
   return { ...summary, sha256: createHash("sha256").update(body).digest("hex") };

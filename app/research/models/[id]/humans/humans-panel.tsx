@@ -27,6 +27,30 @@ function Tile({ label, value, sub, testId }: { label: string; value: string; sub
   );
 }
 
+type Verdict = { level: "below" | "uncertain" | "above" | "unknown"; message: string; tips: string[] };
+
+/** The held-out verdict: a model at or below chance says so, with what to try. */
+export function VerdictNote({ verdict, testId }: { verdict: Verdict | null | undefined; testId: string }) {
+  if (!verdict || verdict.level === "above" || verdict.level === "unknown") return null;
+  const below = verdict.level === "below";
+  return (
+    <div
+      role={below ? "alert" : "status"}
+      data-testid={testId}
+      data-level={verdict.level}
+      className={`rounded border p-3 text-sm ${below ? "border-red-300 bg-red-50 text-red-900" : "border-amber-300 bg-amber-50 text-amber-900"}`}
+    >
+      <p className="font-medium">{verdict.message}</p>
+      <p className="mt-1">What to try:</p>
+      <ul className="ml-5 list-disc">
+        {verdict.tips.map((t) => (
+          <li key={t}>{t}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 export function HumansPanel({ modelId }: { modelId: number }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
@@ -89,6 +113,41 @@ export function HumansPanel({ modelId }: { modelId: number }) {
             {d.scoredItems} of {d.judgedItems} judged items scored; {d.overall.n} decisive human preferences, {d.overall.ties} ties or
             both-bad (not compared).
           </p>
+          <section className="space-y-3" data-testid="humans-held-out">
+            <h2 className="text-sm font-medium">Judgments the model never trained on (the honest number)</h2>
+            <div className="grid gap-4 md:grid-cols-4">
+              <Tile
+                testId="tile-held-out"
+                label="Model agrees, not trained on"
+                value={pct(d.heldOut.notTrainedOn.agreement)}
+                sub={`${d.heldOut.notTrainedOn.n} decisive votes: held-out split + judgments outside its data`}
+              />
+              <Tile
+                label="Held-out split"
+                value={pct(d.heldOut.heldOut.agreement)}
+                sub={`${d.heldOut.heldOut.n} votes the job set aside`}
+              />
+              <Tile
+                label="Outside its training data"
+                value={pct(d.heldOut.outsideData.agreement)}
+                sub={`${d.heldOut.outsideData.n} votes (newer, or left out by its policies)`}
+              />
+              <Tile
+                testId="tile-trained-on"
+                label="Trained on (flatters the model)"
+                value={pct(d.heldOut.trainedOn.agreement)}
+                sub={`${d.heldOut.trainedOn.n} votes it was trained on`}
+              />
+            </div>
+            {!d.heldOut.recorded && (
+              <p className="text-sm text-amber-800" data-testid="humans-split-unknown">
+                This model's training job recorded no train / held-out split (it predates split recording): which judgments it saw is
+                unknown, so every vote is counted as outside its data.
+              </p>
+            )}
+            <VerdictNote verdict={d.heldOut.verdict} testId="humans-verdict" />
+          </section>
+          <h2 className="text-sm font-medium">All judged items (trained-on included)</h2>
           <div className="grid gap-4 md:grid-cols-4">
             <Tile
               testId="tile-model"
