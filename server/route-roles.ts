@@ -25,6 +25,8 @@ export const ROUTE_RULES: readonly RouteRule[] = [
   // Sign-in, sign-out, session and CSRF token: next-auth's own endpoints must be reachable signed out.
   { route: "/api/auth/[...nextauth]", servedBy: "next", methods: { GET: "public", POST: "public" } },
   { route: "/api/exports/[id]", servedBy: "next", methods: { GET: ["admin", "researcher"] } },
+  // A turn's two answers, streamed (NDJSON) to the annotator who owns the conversation (checked in the handler).
+  { route: "/api/conversations/turns/[id]/stream", servedBy: "next", methods: { POST: ["annotator", "admin", "researcher"] } },
   { route: "/api/health", servedBy: "main", methods: { GET: "public" } },
   // Each procedure declares its own roles (tRPC meta); the router refuses the rest.
   { route: "/api/trpc/[...procedure]", servedBy: "main", methods: { GET: "public", POST: "public" } },

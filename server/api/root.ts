@@ -1,5 +1,6 @@
 import { annotateRouter } from "@/server/api/routers/annotate";
 import { auditRouter } from "@/server/api/routers/audit";
+import { conversationsRouter } from "@/server/api/routers/conversations";
 import { exportsRouter } from "@/server/api/routers/exports";
 import { generationRouter } from "@/server/api/routers/generation";
 import { meRouter } from "@/server/api/routers/me";
@@ -12,6 +13,7 @@ import { createCallerFactory, createTRPCRouter } from "@/server/api/trpc";
 
 export const appRouter = createTRPCRouter({
   annotate: annotateRouter,
+  conversations: conversationsRouter,
   exports: exportsRouter,
   generation: generationRouter,
   audit: auditRouter,

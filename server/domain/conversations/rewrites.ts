@@ -43,7 +43,7 @@ export function submitRewrite(db: Db, params: { userId: number; judgmentId: numb
       .get();
     if (!j || j.annotatorId !== params.userId) throw new AppError("NOT_FOUND", `judgment ${params.judgmentId} is not yours`);
     const settings = getLiveSettings(db, j.projectId);
-    if (!settings.rewrites && settings.kind === "pairwise") throw new AppError("FORBIDDEN", "this project does not take rewrites");
+    if (!settings.rewrites && settings.kind === "pairwise") throw new AppError("CONFLICT", "this project does not take rewrites");
     if (j.outcome !== "a" && j.outcome !== "b")
       throw new AppError("BAD_INPUT", "outcome: choose the better response before improving it", [
         { field: "outcome", message: "no winner" },
@@ -115,7 +115,7 @@ export function writePrompt(db: Db, params: { projectId: number; userId: number;
   );
   const settings = getLiveSettings(db, params.projectId);
   getProject(db, params.projectId);
-  if (!settings.promptWriting) throw new AppError("FORBIDDEN", "this project does not ask for prompts");
+  if (!settings.promptWriting) throw new AppError("CONFLICT", "this project does not ask for prompts");
   return db.insert(writtenPrompts).values({ projectId: params.projectId, userId: params.userId, prompt }).returning().get();
 }
 
