@@ -33,6 +33,7 @@ import { generationCommands } from "./generation-commands";
 import { generationServeCommands } from "./generation-serve-command";
 import { progressBar } from "./progress";
 import { scoringCommands } from "./scoring-commands";
+import { trainingCommands } from "./training-commands";
 
 class UsageError extends Error {}
 
@@ -427,6 +428,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   ...scoringCommands({ usageError: (m) => new UsageError(m), required, intFlag, resolveProject }),
+  ...trainingCommands({ usageError: (m) => new UsageError(m), required, intFlag }),
   ...generationCommands({ usageError: (m) => new UsageError(m), required, intFlag, resolveProject }),
   ...generationServeCommands({ usageError: (m) => new UsageError(m), required, intFlag }),
   ...conversationCommands({ usageError: (m) => new UsageError(m), required, resolveProject }),
