@@ -1,5 +1,6 @@
 import { requireRole } from "@/app/_components/session";
-import { AnnotateScreen, ProjectUnavailable } from "./annotate-screen";
+import { ProjectUnavailable } from "./annotate-screen";
+import { ProjectModeScreen } from "./project-mode-screen";
 
 export default async function AnnotatePage({
   params,
@@ -14,5 +15,5 @@ export default async function AnnotatePage({
   const projectId = Number(project);
   if (!/^\d+$/.test(project) || !Number.isSafeInteger(projectId) || projectId <= 0) return <ProjectUnavailable />;
   const reviseId = revise !== undefined && /^\d+$/.test(revise) ? Number(revise) : undefined;
-  return <AnnotateScreen projectId={projectId} reviseId={reviseId} />;
+  return <ProjectModeScreen projectId={projectId} reviseId={reviseId} />;
 }

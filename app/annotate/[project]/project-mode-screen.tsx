@@ -1,0 +1,28 @@
+"use client";
+import { useQuery } from "@tanstack/react-query";
+import { useTRPC } from "@/app/_components/trpc";
+import { AnnotateScreen } from "./annotate-screen";
+import { ArenaScreen } from "./arena-screen";
+import { ConversationScreen } from "./conversation-screen";
+
+/** Picks the annotate screen by the project's kind: pairwise items, a live conversation or an arena battle. */
+export function ProjectModeScreen({ projectId, reviseId }: { projectId: number; reviseId?: number }) {
+  const trpc = useTRPC();
+  const mode = useQuery(trpc.conversations.projectMode.queryOptions({ projectId }));
+  if (mode.isPending) return <p className="p-4">Loading…</p>;
+  // Errors (no such project, no access) are shown by the pairwise screen as before.
+  if (!mode.data || mode.data.kind === "pairwise") return <AnnotateScreen projectId={projectId} reviseId={reviseId} />;
+  const { project, rewrites } = mode.data;
+  if (mode.data.paused) return <p className="p-4">Live generation is paused for this project. Please come back later.</p>;
+  const settings = {
+    instructions: project.instructions,
+    criteria: project.criteria,
+    rationalePolicy: project.rationalePolicy,
+    strengthScale: project.strengthScale,
+  };
+  return mode.data.kind === "arena" ? (
+    <ArenaScreen projectId={projectId} settings={settings} rewrites={rewrites} />
+  ) : (
+    <ConversationScreen projectId={projectId} kind="conversation" settings={settings} rewrites={rewrites} />
+  );
+}
