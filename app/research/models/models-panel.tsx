@@ -1,5 +1,5 @@
 "use client";
-import { useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
@@ -12,6 +12,102 @@ const COLORS = ["#2563eb", "#dc2626"];
 
 function num(v: unknown): number | null {
   return typeof v === "number" ? v : null;
+}
+
+const pct = (a: number | null) => (a === null ? "–" : `${(100 * a).toFixed(1)}%`);
+
+/** Accuracy of a model on an uploaded preference file (RewardBench's rule), per subset when asked. */
+function EvaluatePanel({ models }: { models: { id: number; name: string }[] }) {
+  const trpc = useTRPC();
+  const evaluate = useMutation(trpc.research.evaluate.mutationOptions());
+  const [error, setError] = useState<string | null>(null);
+  if (models.length === 0) return null;
+  return (
+    <section className="space-y-3 rounded border border-slate-200 bg-white p-4 text-sm" data-testid="evaluate-panel">
+      <h2 className="font-medium">Evaluate on a preference file</h2>
+      <p className="text-slate-600">
+        JSONL with prompt / chosen / rejected (TRL standard or conversational), implicit-prompt rows (chosen / rejected only) or HH text. A
+        row counts as right when reward(chosen) &gt; reward(rejected); a tie counts as wrong (RewardBench&apos;s rule).
+      </p>
+      <form
+        className="flex flex-wrap items-end gap-3"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setError(null);
+          const f = new FormData(e.currentTarget);
+          const file = f.get("file");
+          if (!(file instanceof File) || file.size === 0) return setError("choose a file");
+          const subsetField = String(f.get("subsetField") ?? "").trim();
+          evaluate.mutate({
+            modelId: Number(f.get("modelId")),
+            fileName: file.name,
+            content: await file.text(),
+            ...(subsetField ? { subsetField } : {}),
+          });
+        }}
+      >
+        <label className="flex flex-col gap-1">
+          Model
+          <select name="modelId" data-testid="evaluate-model" className="rounded border px-2 py-1">
+            {models.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="flex flex-col gap-1">
+          File
+          <input name="file" type="file" accept=".jsonl,.json,application/jsonl" data-testid="evaluate-file" />
+        </label>
+        <label className="flex flex-col gap-1">
+          Subset field (optional)
+          <input name="subsetField" placeholder="subset" data-testid="evaluate-subset-field" className="w-28 rounded border px-2 py-1" />
+        </label>
+        <button
+          type="submit"
+          data-testid="evaluate-submit"
+          disabled={evaluate.isPending}
+          className="rounded bg-slate-900 px-3 py-1.5 text-white disabled:opacity-50"
+        >
+          {evaluate.isPending ? "Scoring…" : "Evaluate"}
+        </button>
+      </form>
+      {(error ?? evaluate.error?.message) && (
+        <p className="text-red-700" data-testid="evaluate-error">
+          {error ?? evaluate.error?.message}
+        </p>
+      )}
+      {evaluate.data && (
+        <div data-testid="evaluate-result">
+          <p>
+            Accuracy <strong data-testid="evaluate-accuracy">{pct(evaluate.data.accuracy)}</strong> on {evaluate.data.n} pairs (
+            {evaluate.data.ties} ties counted wrong)
+          </p>
+          {Object.keys(evaluate.data.subsets).length > 0 && (
+            <table className="mt-2 text-left">
+              <thead className="text-slate-500">
+                <tr>
+                  <th className="pr-4">Subset</th>
+                  <th className="pr-4">Accuracy</th>
+                  <th>Pairs</th>
+                </tr>
+              </thead>
+              <tbody>
+                {Object.entries(evaluate.data.subsets).map(([name, s]) => (
+                  <tr key={name}>
+                    <td className="pr-4">{name}</td>
+                    <td className="pr-4">{pct(s.accuracy)}</td>
+                    <td>{s.n}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+      )}
+    </section>
+  );
 }
 
 export function ModelsPanel() {
@@ -83,6 +179,7 @@ export function ModelsPanel() {
           ))}
         </tbody>
       </table>
+      <EvaluatePanel models={list} />
       {list
         .filter((m) => m.verdict.level === "below")
         .map((m) => (

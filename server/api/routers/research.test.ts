@@ -1,10 +1,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { models } from "@/db/schema";
 import { createCaller } from "@/server/api/root";
 import { importItems } from "@/server/domain/import/import-items";
 import { createProject } from "@/server/domain/projects";
+import { getScoringPool } from "@/server/jobs/scoring";
 import { addAnnotator, memoryDb, tempDir, writeJsonl } from "@/server/testing/fixtures";
+import { writeTinyModel } from "@/server/testing/tiny-model";
 
 describe("research router", () => {
   it("queues a training job, lists it, and cancels it while queued", async () => {
@@ -57,5 +60,36 @@ describe("research router", () => {
     });
     await expect(caller.research.train({ projectId: p.id, base: "not a model" })).rejects.toThrow(/not a Hub id/);
     delete process.env.ARBITER_JOBS_DIR;
+  });
+
+  it("evaluates an uploaded preference file for researchers only; errors name the upload, not a server path", {
+    timeout: 120_000,
+  }, async () => {
+    const db = memoryDb();
+    const dir = writeTinyModel(path.join(tempDir(), "model"));
+    const model = db.insert(models).values({ name: "m", base: "tiny", dir }).returning().get();
+    const ids = { researcher: addAnnotator(db, "researcher"), annotator: addAnnotator(db, "annotator") };
+    const as = (role: "researcher" | "annotator") =>
+      createCaller({ db, user: { id: ids[role], email: `${role}@test.local`, name: role, role } });
+    const content = [
+      { prompt: "q1", chosen: "a", rejected: "b", subset: "s1" },
+      { chosen: "\n\nHuman: q2\n\nAssistant: yes", rejected: "\n\nHuman: q2\n\nAssistant: no", subset: "s2" },
+    ]
+      .map((r) => JSON.stringify(r))
+      .join("\n");
+    try {
+      const r = await as("researcher").research.evaluate({ modelId: model.id, fileName: "mine.jsonl", content, subsetField: "subset" });
+      expect(r.n).toBe(2);
+      expect(Object.keys(r.subsets)).toEqual(["s1", "s2"]);
+      expect(r.accuracy === 0 || r.accuracy === 0.5 || r.accuracy === 1).toBe(true);
+      await expect(
+        as("researcher").research.evaluate({ modelId: model.id, fileName: "mine.jsonl", content: '{"prompt": "p", "chosen": "a"}' }),
+      ).rejects.toThrow(/^mine\.jsonl, line 1, field rejected/);
+      await expect(as("annotator").research.evaluate({ modelId: model.id, fileName: "x.jsonl", content })).rejects.toMatchObject({
+        code: "FORBIDDEN",
+      });
+    } finally {
+      await getScoringPool().close();
+    }
   });
 });

@@ -1,6 +1,11 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { z } from "zod";
 import { createTRPCRouter, researcherProcedure } from "@/server/api/trpc";
 import { zId } from "@/server/domain/schemas";
+import { getScoringModel } from "@/server/domain/scoring/project-scores";
+import { evaluatePreferenceFile } from "@/server/domain/training/evaluate";
 import { verdictFromMetrics } from "@/server/domain/training/held-out";
 import { runDoctor } from "@/server/jobs/doctor";
 import {
@@ -14,6 +19,7 @@ import {
   resumeJob,
   zTrainParams,
 } from "@/server/jobs/jobs";
+import { scorerFor } from "@/server/jobs/scoring";
 
 export const researchRouter = createTRPCRouter({
   doctor: researcherProcedure.query(() => runDoctor()),
@@ -38,6 +44,36 @@ export const researchRouter = createTRPCRouter({
 
   /** Queues a failed or cancelled job again, continuing from its newest checkpoint. */
   resume: researcherProcedure.input(z.object({ jobId: zId })).mutation(({ ctx, input }) => resumeJob(ctx.db, input.jobId, ctx.user.id)),
+
+  /**
+   * RewardBench-style accuracy of a model on an uploaded preference file (TRL standard or conversational,
+   * HH, implicit prompt): reward(chosen) > reward(rejected), ties wrong, per subset when asked.
+   */
+  evaluate: researcherProcedure
+    .input(
+      z.object({
+        modelId: zId,
+        fileName: z.string().trim().min(1).max(200),
+        content: z.string().min(1, "the file is empty").max(6_000_000, "at most 6 MB here; use the CLI (evaluate) for bigger files"),
+        subsetField: z.string().trim().min(1).max(100).optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const model = getScoringModel(ctx.db, input.modelId);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-evaluate-"));
+      try {
+        const file = path.join(dir, "upload.jsonl");
+        fs.writeFileSync(file, input.content);
+        return await evaluatePreferenceFile({
+          file,
+          name: input.fileName,
+          subsetField: input.subsetField ?? null,
+          score: scorerFor(model),
+        });
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }),
 
   /** Models with the held-out verdict of their training run (at or below chance is flagged). */
   models: researcherProcedure.query(({ ctx }) =>

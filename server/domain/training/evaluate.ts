@@ -55,21 +55,23 @@ function parseRow(text: string, lineNo: number, file: string, subsetField: strin
 /** Reads every row first (all or nothing), then scores chosen and rejected of each with `score`. */
 export async function evaluatePreferenceFile(params: {
   file: string;
+  /** The file's name in error messages (an upload's own name rather than its temp path); default `file`. */
+  name?: string;
   subsetField?: string | null;
   score: ScoreFn;
   onProgress?: (done: number, total: number) => void;
 }): Promise<EvaluationResult> {
   const subsetField = params.subsetField ?? null;
+  const name = params.name ?? params.file;
   const rows: EvalRow[] = [];
   for (const line of readLinesSync(params.file, MAX_LINE_BYTES)) {
     if ("error" in line) {
-      throw new AppError("BAD_INPUT", formatIssue({ line: line.lineNo, field: "(line)", message: line.error }, params.file));
+      throw new AppError("BAD_INPUT", formatIssue({ line: line.lineNo, field: "(line)", message: line.error }, name));
     }
     if (!line.text.trim()) continue;
-    rows.push(parseRow(line.text, line.lineNo, params.file, subsetField));
+    rows.push(parseRow(line.text, line.lineNo, name, subsetField));
   }
-  if (rows.length === 0)
-    throw new AppError("BAD_INPUT", `${params.file}: no preference rows to evaluate`, [{ field: "file", message: "empty" }]);
+  if (rows.length === 0) throw new AppError("BAD_INPUT", `${name}: no preference rows to evaluate`, [{ field: "file", message: "empty" }]);
   const scores = await params.score(
     rows.flatMap((r) => [r.chosen, r.rejected]),
     params.onProgress,
