@@ -19,7 +19,9 @@ for (const role of ["annotator", "admin", "researcher"] as const) {
     expect(names).toEqual([...PAGES[role]]);
     await expect(nav.locator('[aria-current="page"]')).toHaveCount(1);
     await page.screenshot({ path: `.tmp/screenshots/role-${role}-1440.png` });
-    // Keyboard focus is visible: the first links take a solid outline.
+    // Keyboard focus is visible: the first links take a solid outline (once the page has settled, so a
+    // late render does not drop the focus).
+    await page.goto(home, { waitUntil: "networkidle" });
     for (let i = 0; i < 3; i++) {
       await page.keyboard.press("Tab");
       const outline = await page.evaluate(() => {
