@@ -16,6 +16,12 @@ export default async function ResearchLayout({ children }: { children: ReactNode
         <Link href="/research/playground" className="hover:text-slate-900" data-testid="nav-playground">
           Playground
         </Link>
+        <Link href="/research/generators" className="hover:text-slate-900" data-testid="nav-generators">
+          Generators
+        </Link>
+        <Link href="/research/generate" className="hover:text-slate-900" data-testid="nav-generate">
+          Generate
+        </Link>
       </nav>
       {children}
     </div>

@@ -1,0 +1,5 @@
+import { GeneratePanel } from "./generate-panel";
+
+export default function GeneratePage() {
+  return <GeneratePanel />;
+}

@@ -1,0 +1,5 @@
+import { GeneratorsPanel } from "./generators-panel";
+
+export default function GeneratorsPage() {
+  return <GeneratorsPanel />;
+}
