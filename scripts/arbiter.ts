@@ -31,6 +31,7 @@ import {
 } from "./conversation-commands";
 import { generationCommands } from "./generation-commands";
 import { generationServeCommands } from "./generation-serve-command";
+import { membershipCommands } from "./membership-commands";
 import { progressBar } from "./progress";
 import { scoringCommands } from "./scoring-commands";
 import { trainingCommands } from "./training-commands";
@@ -167,7 +168,7 @@ const COMMANDS: Record<string, Command> = {
   },
   "project:create": {
     summary: "create a project",
-    usage: `project:create --name N [--overlap 3] [--criteria helpful,harmless] [--instructions TEXT] [--rationale off|optional|required] [--no-strength] [--gold-rate 0.05] [--repeat-rate 0.05] ${LIVE_PROJECT_USAGE}`,
+    usage: `project:create --name N [--overlap 3] [--criteria helpful,harmless] [--instructions TEXT] [--rationale off|optional|required] [--no-strength] [--gold-rate 0.05] [--repeat-rate 0.05] ${LIVE_PROJECT_USAGE} [--access open|members]`,
     options: {
       name: { type: "string" },
       overlap: { type: "string" },
@@ -178,8 +179,11 @@ const COMMANDS: Record<string, Command> = {
       "gold-rate": { type: "string" },
       "repeat-rate": { type: "string" },
       ...LIVE_PROJECT_OPTIONS,
+      access: { type: "string" },
     },
     async run(db, f) {
+      const access = typeof f.access === "string" ? f.access : "open";
+      if (access !== "open" && access !== "members") throw new UsageError("--access is open or members");
       const rate = (name: string) => {
         const v = f[name];
         if (v === undefined) return 0;
@@ -205,6 +209,7 @@ const COMMANDS: Record<string, Command> = {
         strengthScale: f["no-strength"] !== true,
         goldRate: rate("gold-rate"),
         repeatRate: rate("repeat-rate"),
+        access,
       });
       applyLiveProjectFlags(db, p.id, live);
       return { json: { id: p.id }, text: `created project "${p.name}" (id ${p.id}, overlap ${p.overlap})` };
@@ -432,6 +437,7 @@ const COMMANDS: Record<string, Command> = {
   ...generationCommands({ usageError: (m) => new UsageError(m), required, intFlag, resolveProject }),
   ...generationServeCommands({ usageError: (m) => new UsageError(m), required, intFlag }),
   ...conversationCommands({ usageError: (m) => new UsageError(m), required, resolveProject }),
+  ...membershipCommands({ usageError: (m) => new UsageError(m), required, resolveProject }),
 };
 
 function help(): string {

@@ -3,6 +3,7 @@ export * from "./conversations";
 export * from "./generation";
 export * from "./jobs";
 export * from "./judgments";
+export * from "./membership";
 export * from "./projects";
 export * from "./scores";
 export * from "./snapshots";

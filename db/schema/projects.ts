@@ -1,7 +1,11 @@
 import { sql } from "drizzle-orm";
 import { type AnySQLiteColumn, index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { rounds } from "./generation";
-import { users } from "./users";
+import { annotatorGroups, users } from "./users";
+
+/** `open`: every annotator may work on it; `members`: only its members (project_members) may see it. */
+export const PROJECT_ACCESS = ["open", "members"] as const;
+export type ProjectAccess = (typeof PROJECT_ACCESS)[number];
 
 export const RATIONALE_POLICIES = ["off", "optional", "required"] as const;
 export type RationalePolicy = (typeof RATIONALE_POLICIES)[number];
@@ -27,6 +31,9 @@ export const projects = sqliteTable(
     leaseSeconds: integer("lease_seconds").notNull().default(900),
     /** How long after submitting an annotator may still revise a judgment (minutes; 0 = never). */
     revisionMinutes: integer("revision_minutes").notNull().default(1440),
+    access: text("access", { enum: PROJECT_ACCESS }).notNull().default("open"),
+    /** Only annotators of this group may work on the project (null: any group, or none). */
+    requiredGroupId: integer("required_group_id").references(() => annotatorGroups.id),
     // Counters kept by the import and judgment transactions so progress never needs a scan.
     queueSeq: integer("queue_seq").notNull().default(0),
     itemCount: integer("item_count").notNull().default(0),

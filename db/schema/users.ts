@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { type AnySQLiteColumn, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const ROLES = ["annotator", "admin", "researcher"] as const;
 export type Role = (typeof ROLES)[number];
@@ -20,6 +20,12 @@ export const users = sqliteTable(
     disabledAt: integer("disabled_at"),
     /** Raised to end every session at once (sign-out, disabling); a session token carries the version it was issued under. */
     sessionVersion: integer("session_version").notNull().default(0),
+    /** The annotator group an admin put this person in (one at most, so statistics split cleanly). */
+    groupId: integer("group_id").references((): AnySQLiteColumn => annotatorGroups.id),
+    // Optional, self-described on /me: what the person says about themselves, never required.
+    language: text("language"),
+    expertise: text("expertise"),
+    region: text("region"),
     createdAt: integer("created_at").notNull().default(sql`(unixepoch())`),
   },
   (t) => [
@@ -47,4 +53,20 @@ export const invites = sqliteTable(
     usedBy: integer("used_by").references(() => users.id),
   },
   (t) => [uniqueIndex("invites_token_hash_unique").on(t.tokenHash)],
+);
+
+/**
+ * An admin-defined annotator group ("medical experts", "zh-native"): statistics and exports split by
+ * it, and a project may require it, so a dataset can say whose preferences it holds.
+ */
+export const annotatorGroups = sqliteTable(
+  "annotator_groups",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    createdBy: integer("created_by").references((): AnySQLiteColumn => users.id),
+    createdAt: integer("created_at").notNull().default(sql`(unixepoch())`),
+  },
+  (t) => [uniqueIndex("annotator_groups_name_unique").on(t.name)],
 );

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { Role } from "@/db/schema";
 import { appRouter, createCaller } from "@/server/api/root";
 import { createCallerFactory, createTRPCRouter, undeclaredProcedureForTests } from "@/server/api/trpc";
+import { setProjectAccess, updateProjectMembers } from "@/server/domain/membership";
 import { databaseChecksum } from "@/server/testing/checksum";
 import { addAnnotator, memoryDb, seedProject } from "@/server/testing/fixtures";
 
@@ -142,5 +143,110 @@ describe("authorization", () => {
     // Alice's lease is untouched: she can still judge it.
     const mine = { assignmentId: theirs, clientSubmissionId: "alice-1", outcome: "tie" as const };
     expect((await alice.annotate.submit({ projectId: p1.id, submission: mine })).result.duplicate).toBe(false);
+  });
+
+  describe("members-only projects: every project-scoped procedure checks membership", () => {
+    type ProcDef = AnyProcedure & { _def: { inputs: { shape?: Record<string, unknown> }[] } };
+    const takesProject = (p: AnyProcedure) => (p as ProcDef)._def.inputs.some((i) => i.shape && "projectId" in i.shape);
+    const annotatorCallable = (p: AnyProcedure) => p._def.meta?.roles?.includes("annotator") === true;
+    /**
+     * Every procedure an annotator can call that names a project, with an input a member gets past the
+     * access check with (its answer may still be BAD_REQUEST for the rest of the input). A new one
+     * without a case fails the first test below.
+     */
+    const MEMBER_CASES: Record<string, (projectId: number) => unknown> = {
+      "annotate.project": (projectId) => ({ projectId }),
+      "annotate.next": (projectId) => ({ projectId }),
+      "annotate.submit": (projectId) => ({ projectId, submission: { assignmentId: 999_999, clientSubmissionId: "x", outcome: "tie" } }),
+      "annotate.skip": (projectId) => ({ projectId, assignmentId: 999_999 }),
+      "annotate.recent": (projectId) => ({ projectId }),
+      "annotate.revise": (projectId) => ({ projectId, revision: {} }),
+      "conversations.projectMode": (projectId) => ({ projectId }),
+      "conversations.start": (projectId) => ({ projectId }),
+      "conversations.writePrompt": (projectId) => ({ projectId, prompt: "x" }),
+    };
+    /** Annotator procedures that name no project, and why that is safe. */
+    const NOT_PROJECT_SCOPED: Record<string, string> = {
+      "annotate.projects": "lists only the projects the caller may work on (tested below)",
+      "annotate.myProgress": "the caller's own judgments only",
+      "annotate.judgment": "the caller's own judgment only",
+      "quality.goldFeedback": "the caller's own judgment only",
+      "me.whoami": "the caller",
+      "me.profile": "the caller",
+      "me.setAttributes": "the caller",
+      "conversations.view": "the caller's own conversation only (server/domain/conversations checks the owner)",
+      "conversations.send": "the caller's own conversation only",
+      "conversations.regenerate": "the caller's own conversation only",
+      "conversations.judge": "the caller's own conversation's turn only",
+      "conversations.end": "the caller's own conversation only",
+      "conversations.rewrite": "the caller's own judgment only",
+      "conversations.myRewrite": "the caller's own judgment only",
+    };
+
+    function setup() {
+      const db = memoryDb();
+      const project = seedProject(db, 3, { overlap: 2 });
+      setProjectAccess(db, { projectId: project.id, access: "members" });
+      const as = (name: string, role: Role) => {
+        const id = addAnnotator(db, name);
+        return { id, caller: createCaller({ db, user: { id, email: `${name}@test.local`, name, role } }) };
+      };
+      const member = as("member", "annotator");
+      const outsider = as("outsider", "annotator");
+      updateProjectMembers(db, { projectId: project.id, add: ["member@test.local"] });
+      return { db, project, member, outsider, admin: as("staff-admin", "admin"), researcher: as("staff-researcher", "researcher") };
+    }
+    const call = (caller: ReturnType<typeof createCaller>, path: string, input: unknown) => {
+      const fn = path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], caller);
+      return codeOf(() => (fn as (input: unknown) => Promise<unknown>)(input));
+    };
+
+    it("every annotator procedure is classified: project-scoped with a case, or not project-scoped with a reason", () => {
+      const scoped = procedures.filter(([, p]) => annotatorCallable(p) && takesProject(p)).map(([k]) => k);
+      const unscoped = procedures.filter(([, p]) => annotatorCallable(p) && !takesProject(p)).map(([k]) => k);
+      expect(scoped.sort()).toEqual(Object.keys(MEMBER_CASES).sort());
+      expect(unscoped.sort()).toEqual(Object.keys(NOT_PROJECT_SCOPED).sort());
+    });
+
+    it("member, non-member and staff on each project-scoped procedure", async () => {
+      const { db, project, member, outsider, admin, researcher } = setup();
+      for (const [path, p] of procedures.filter(([, p]) => takesProject(p))) {
+        const input = MEMBER_CASES[path]?.(project.id) ?? { projectId: project.id };
+        // A non-member learns nothing: the answer is a missing project's (or FORBIDDEN where the role is not declared).
+        expect(await call(outsider.caller, path, input), `non-member ${path}`).toBe(annotatorCallable(p) ? "NOT_FOUND" : "FORBIDDEN");
+        expect(await call(outsider.caller, path, { ...(input as object), projectId: 424_242 }), `missing ${path}`).toBe(
+          annotatorCallable(p) ? "NOT_FOUND" : "FORBIDDEN",
+        );
+        for (const staff of [admin, researcher]) {
+          const code = await call(staff.caller, path, input);
+          expect(code, `staff ${path}`).not.toBe("UNAUTHORIZED");
+          if (code === "NOT_FOUND") expect(MEMBER_CASES[path], `staff ${path}`).toBeDefined(); // a bogus assignment id, not the project
+        }
+      }
+      for (const [path, build] of Object.entries(MEMBER_CASES)) {
+        const code = await call(member.caller, path, build(project.id));
+        if (path === "annotate.submit" || path === "annotate.skip")
+          expect(code, `member ${path}`).toBe("NOT_FOUND"); // the bogus assignment
+        else expect(code, `member ${path}`).not.toMatch(/NOT_FOUND|FORBIDDEN|UNAUTHORIZED/);
+      }
+      // The member gets an item; the non-member neither sees the project nor gets its items.
+      const lease = await member.caller.annotate.next({ projectId: project.id });
+      expect(lease.lease.status).toBe("item");
+      expect((await member.caller.annotate.projects()).map((p) => p.id)).toContain(project.id);
+      expect((await outsider.caller.annotate.projects()).map((p) => p.id)).not.toContain(project.id);
+      expect((await admin.caller.annotate.projects()).map((p) => p.id)).toContain(project.id);
+    });
+
+    it("a project that requires a group admits only annotators of that group", async () => {
+      const { db, project, member, outsider } = setup();
+      setProjectAccess(db, { projectId: project.id, access: "open" });
+      expect((await outsider.caller.annotate.next({ projectId: project.id })).lease.status).toBe("item");
+      const { createGroup, setUserGroup } = await import("@/server/domain/membership");
+      createGroup(db, { name: "zh-native" });
+      setProjectAccess(db, { projectId: project.id, access: "open", requiredGroup: "zh-native" });
+      setUserGroup(db, { userId: member.id, group: "zh-native" });
+      expect(await codeOf(() => outsider.caller.annotate.next({ projectId: project.id }))).toBe("NOT_FOUND");
+      expect((await member.caller.annotate.next({ projectId: project.id })).lease.status).toBe("item");
+    });
   });
 });

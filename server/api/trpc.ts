@@ -5,6 +5,8 @@
  *      issues; anything else is logged and reaches the browser only as a generic message.
  *   3. Procedures: every procedure declares the roles that may call it in `meta.roles`; the one
  *      middleware denies a call whose procedure declares none. There is no public procedure.
+ *      A second middleware checks project access for every procedure whose input names a project
+ *      (`projectId`): members-only projects and required groups (server/domain/membership.ts).
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { initTRPC, TRPCError } from "@trpc/server";
@@ -13,6 +15,7 @@ import type { Role } from "@/db/schema";
 import { getRequestUser } from "@/server/auth";
 import type { Db } from "@/server/db";
 import { type AppErrorCode, type FieldIssue, isAppError } from "@/server/domain/errors";
+import { assertProjectAccess, isStaff } from "@/server/domain/membership";
 import type { SessionUser } from "@/server/domain/users";
 
 // 1. Context ------------------------------------------------------------------------------------
@@ -85,7 +88,24 @@ const authorized = t.middleware(({ ctx, meta, next }) => {
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
 
-const base = t.procedure.use(errorMapping).use(authorized);
+/**
+ * Project access, once for every procedure: when the raw input names a project (`projectId`), a
+ * caller who may not work on it gets NOT_FOUND, the same answer as for a project that does not
+ * exist. Read from the raw input, before the procedure's own parsing, so no procedure can forget
+ * it; staff reach every project. server/api/authorization.test.ts enumerates every procedure.
+ */
+const projectAccess = t.middleware(async ({ ctx, getRawInput, next }) => {
+  if (ctx.user && !isStaff(ctx.user.role)) {
+    const raw = await getRawInput();
+    if (raw !== null && typeof raw === "object" && "projectId" in raw) {
+      const id = Number((raw as { projectId: unknown }).projectId);
+      if (Number.isInteger(id) && id > 0) assertProjectAccess(ctx.db, ctx.user, id);
+    }
+  }
+  return next();
+});
+
+const base = t.procedure.use(errorMapping).use(authorized).use(projectAccess);
 
 const publicOnly = t.middleware(({ meta, next }) => {
   if (meta?.public !== true) throw new TRPCError({ code: "FORBIDDEN", message: "This procedure declares no role." });

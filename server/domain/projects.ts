@@ -3,6 +3,7 @@ import { items, judgments, projects, responses } from "@/db/schema";
 import { type Db, statementsFor, transaction } from "@/server/db";
 import { recordAuditEvent } from "./audit";
 import { AppError, parseInput } from "./errors";
+import { type AccessUser, canAccessProject } from "./membership";
 import { type ProjectSettingsInput, zProjectSettings } from "./schemas";
 
 export type Project = typeof projects.$inferSelect;
@@ -101,8 +102,12 @@ export function getProjectStatus(db: Db, projectId: number) {
   };
 }
 
-/** Projects an annotator can work on, with how much of each they and everyone have done. */
-export function listAnnotatorProjects(db: Db, userId: number) {
+/**
+ * Projects the user can work on (open ones, members-only ones they are a member of, and only those
+ * whose required group they are in; staff: all), with how much of each they and everyone have done.
+ */
+export function listAnnotatorProjects(db: Db, user: AccessUser) {
+  const userId = user.id;
   const mine = new Map(
     db
       .select({ projectId: judgments.projectId, n: count() })
@@ -113,7 +118,7 @@ export function listAnnotatorProjects(db: Db, userId: number) {
       .map((r) => [r.projectId, r.n]),
   );
   return listProjects(db)
-    .filter((p) => p.items > 0)
+    .filter((p) => p.items > 0 && canAccessProject(db, user, p.id))
     .map((p) => ({ ...p, mine: mine.get(p.id) ?? 0 }));
 }
 

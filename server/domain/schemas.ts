@@ -1,6 +1,6 @@
 /** Zod schemas shared by every boundary (tRPC inputs, CLI flags, imported lines). */
 import { z } from "zod";
-import { RATIONALE_POLICIES, ROLES } from "@/db/schema";
+import { PROJECT_ACCESS, RATIONALE_POLICIES, ROLES } from "@/db/schema";
 
 export const zMessage = z.object({
   role: z.enum(["system", "user", "assistant"]),
@@ -32,6 +32,8 @@ export const zProjectSettings = z.object({
   goldRate: z.number().min(0).max(1).default(0),
   repeatRate: z.number().min(0).max(0.5).default(0),
   leaseSeconds: z.number().int().min(30).max(86_400).default(900),
+  /** `open`: every annotator; `members`: the project's members only (server/domain/membership.ts). */
+  access: z.enum(PROJECT_ACCESS).default("open"),
 });
 export type ProjectSettings = z.infer<typeof zProjectSettings>;
 export type ProjectSettingsInput = z.input<typeof zProjectSettings>;

@@ -20,7 +20,7 @@ function progress(db: Db, userId: number, projectId: number) {
 const zProjectInput = z.object({ projectId: zId });
 
 export const annotateRouter = createTRPCRouter({
-  projects: annotatorProcedure.query(({ ctx }) => listAnnotatorProjects(ctx.db, ctx.user.id)),
+  projects: annotatorProcedure.query(({ ctx }) => listAnnotatorProjects(ctx.db, ctx.user)),
 
   project: annotatorProcedure.input(zProjectInput).query(({ ctx, input }) => getAnnotatorProject(ctx.db, input.projectId)),
 

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { adminProcedure, createTRPCRouter, staffProcedure } from "@/server/api/trpc";
 import { IMPORT_FORMATS } from "@/server/domain/import/import-items";
 import { getImportRun, startImportRun } from "@/server/domain/import/import-runs";
+import { getProjectAccess, setProjectAccess, updateProjectMembers, zAccessInput, zMembersInput } from "@/server/domain/membership";
 import { createProject, getProject, getProjectStatus, listProjects } from "@/server/domain/projects";
 import { zId, zProjectSettings } from "@/server/domain/schemas";
 
@@ -68,6 +69,16 @@ export const projectsRouter = createTRPCRouter({
       cleanup,
     });
   }),
+
+  /** Open or members-only, the required group, and the members (admin page /admin/projects/[id]/members). */
+  access: staffProcedure.input(z.object({ projectId: zId })).query(({ ctx, input }) => getProjectAccess(ctx.db, input.projectId)),
+
+  setAccess: adminProcedure.input(zAccessInput).mutation(({ ctx, input }) => setProjectAccess(ctx.db, { ...input, actorId: ctx.user.id })),
+
+  /** Adds and removes members by email (all or nothing); returns the members afterwards. */
+  setMembers: adminProcedure
+    .input(zMembersInput)
+    .mutation(({ ctx, input }) => updateProjectMembers(ctx.db, { ...input, actorId: ctx.user.id })),
 
   importStatus: adminProcedure
     .input(z.object({ projectId: zId, importId: z.string().uuid() }))

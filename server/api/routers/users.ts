@@ -9,6 +9,7 @@ import {
   setUserRole,
   zInviteInput,
 } from "@/server/domain/accounts";
+import { createGroup, listGroups, setUserGroup, zGroupInput } from "@/server/domain/membership";
 import { zId, zRole } from "@/server/domain/schemas";
 
 export const usersRouter = createTRPCRouter({
@@ -17,6 +18,11 @@ export const usersRouter = createTRPCRouter({
   setRole: adminProcedure.input(z.object({ userId: zId, role: zRole })).mutation(({ ctx, input }) => {
     setUserRole(ctx.db, ctx.user.id, input.userId, input.role);
   }),
+  groups: adminProcedure.query(({ ctx }) => listGroups(ctx.db)),
+  createGroup: adminProcedure.input(zGroupInput).mutation(({ ctx, input }) => createGroup(ctx.db, { ...input, actorId: ctx.user.id })),
+  setGroup: adminProcedure
+    .input(z.object({ userId: zId, group: z.string().trim().min(1).max(80).nullable() }))
+    .mutation(({ ctx, input }) => setUserGroup(ctx.db, { ...input, actorId: ctx.user.id })),
   setDisabled: adminProcedure.input(z.object({ userId: zId, disabled: z.boolean() })).mutation(({ ctx, input }) => {
     setUserDisabled(ctx.db, ctx.user.id, input.userId, input.disabled);
   }),
