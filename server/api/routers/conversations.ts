@@ -14,10 +14,10 @@ import {
   startConversation,
   zTurnJudgment,
 } from "@/server/domain/conversations/conversations";
-import { getLiveSettings, setLiveSettings, zLiveSettings } from "@/server/domain/conversations/live-settings";
+import { createLiveProject, getLiveSettings, setLiveSettings, zLiveSettings } from "@/server/domain/conversations/live-settings";
 import { countMyPrompts, getRewrite, submitRewrite, writePrompt } from "@/server/domain/conversations/rewrites";
 import { getAnnotatorProject } from "@/server/domain/projects";
-import { zId } from "@/server/domain/schemas";
+import { zId, zProjectSettings } from "@/server/domain/schemas";
 
 const zConversation = z.object({ conversationId: zId });
 
@@ -86,4 +86,11 @@ export const conversationsRouter = createTRPCRouter({
   setSettings: adminProcedure
     .input(z.object({ projectId: zId, settings: zLiveSettings }))
     .mutation(({ ctx, input }) => setLiveSettings(ctx.db, { projectId: input.projectId, settings: input.settings, actorId: ctx.user.id })),
+
+  /** The admin form's create: the project and its live settings together (a bad generator creates nothing). */
+  createProject: adminProcedure
+    .input(z.object({ project: zProjectSettings, live: zLiveSettings.optional() }))
+    .mutation(({ ctx, input }) => ({
+      id: createLiveProject(ctx.db, { project: input.project, live: input.live, actorId: ctx.user.id }).project.id,
+    })),
 });

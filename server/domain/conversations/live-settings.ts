@@ -6,11 +6,12 @@
 import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { PROJECT_KINDS, projectLiveSettings } from "@/db/schema";
-import type { Db } from "@/server/db";
+import { type Db, transaction } from "@/server/db";
 import { recordAuditEvent } from "@/server/domain/audit";
 import { AppError, parseInput } from "@/server/domain/errors";
 import { getGenerator } from "@/server/domain/generation/registry";
-import { getProject } from "@/server/domain/projects";
+import { createProject, getProject, type Project } from "@/server/domain/projects";
+import type { ProjectSettingsInput } from "@/server/domain/schemas";
 
 export type LiveSettings = typeof projectLiveSettings.$inferSelect;
 
@@ -83,4 +84,18 @@ export function setLiveSettings(db: Db, params: { projectId: number; settings: L
     detail: { ...rest, kind, generators: generatorIds },
   });
   return row;
+}
+
+/** A project and its live settings in one transaction: a bad generator name leaves no project behind. */
+export function createLiveProject(
+  db: Db,
+  params: { project: ProjectSettingsInput; live?: LiveSettingsInput; actorId?: number },
+): { project: Project; live: LiveSettings } {
+  return transaction(db, () => {
+    const project = createProject(db, params.project, params.actorId);
+    const live = params.live
+      ? setLiveSettings(db, { projectId: project.id, settings: params.live, actorId: params.actorId })
+      : getLiveSettings(db, project.id);
+    return { project, live };
+  });
 }

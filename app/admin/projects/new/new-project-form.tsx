@@ -10,6 +10,8 @@ export function NewProjectForm() {
   const trpc = useTRPC();
   const router = useRouter();
   const create = useMutation(trpc.projects.create.mutationOptions());
+  const createLive = useMutation(trpc.conversations.createProject.mutationOptions());
+  const [kind, setKind] = useState<"pairwise" | "conversation" | "arena">("pairwise");
   const [error, setError] = useState<string | null>(null);
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
@@ -20,23 +22,43 @@ export function NewProjectForm() {
       .map((c) => c.trim().toLowerCase())
       .filter(Boolean);
     setError(null);
-    create.mutate(
-      {
-        name: String(f.get("name") ?? ""),
-        instructions: String(f.get("instructions") ?? ""),
-        criteria,
-        overlap: Number(f.get("overlap")),
-        rationalePolicy: String(f.get("rationalePolicy")) as "off" | "optional" | "required",
-        strengthScale: f.get("strengthScale") === "on",
+    const settings = {
+      name: String(f.get("name") ?? ""),
+      instructions: String(f.get("instructions") ?? ""),
+      criteria,
+      overlap: Number(f.get("overlap")),
+      rationalePolicy: String(f.get("rationalePolicy")) as "off" | "optional" | "required",
+      strengthScale: f.get("strengthScale") === "on",
+    };
+    const handlers = {
+      onSuccess: (p: { id: number }) => router.push(`/admin/projects/${p.id}`),
+      onError: (err: { message: string; data?: unknown }) => {
+        const issues = (err.data as { issues?: { field: string; message: string }[] } | undefined)?.issues ?? [];
+        setError(issues.length ? issues.map((i) => `${i.field}: ${i.message}`).join("; ") : err.message);
       },
-      {
-        onSuccess: (p) => router.push(`/admin/projects/${p.id}`),
-        onError: (err) => {
-          const issues = (err.data as { issues?: { field: string; message: string }[] } | undefined)?.issues ?? [];
-          setError(issues.length ? issues.map((i) => `${i.field}: ${i.message}`).join("; ") : err.message);
-        },
-      },
-    );
+    };
+    const rewrites = f.get("rewrites") === "on";
+    const promptWriting = f.get("promptWriting") === "on";
+    if (kind === "pairwise" && !rewrites && !promptWriting) {
+      create.mutate(settings, handlers);
+      return;
+    }
+    const live = {
+      kind,
+      rewrites,
+      promptWriting,
+      ...(kind === "pairwise"
+        ? {}
+        : {
+            generators: String(f.get("generators") ?? "")
+              .split(",")
+              .map((g) => g.trim())
+              .filter(Boolean),
+            maxTurns: Number(f.get("maxTurns")),
+            systemPrompt: String(f.get("systemPrompt") ?? "").trim() || null,
+          }),
+    };
+    createLive.mutate({ project: settings, live }, handlers);
   }
 
   return (
@@ -70,6 +92,41 @@ export function NewProjectForm() {
       <label className="flex items-center gap-2 text-sm">
         <input name="strengthScale" type="checkbox" defaultChecked /> Ask for strength (slight … decisive)
       </label>
+      <fieldset className="space-y-3 rounded border border-slate-200 p-3">
+        <legend className="px-1 text-sm font-medium">Live generation</legend>
+        <label className="block text-sm">
+          Kind
+          <select name="kind" value={kind} onChange={(e) => setKind(e.target.value as typeof kind)} className={input}>
+            <option value="pairwise">pairwise (imported or sampled items)</option>
+            <option value="conversation">conversation (annotators chat with two blinded generators)</option>
+            <option value="arena">arena (blind battles, names after the vote)</option>
+          </select>
+        </label>
+        {kind !== "pairwise" && (
+          <>
+            <label className="block text-sm">
+              Generators (comma-separated names, at least two)
+              <input name="generators" required className={input} placeholder="policy-r1, policy-r2" />
+            </label>
+            <div className="grid grid-cols-2 gap-4">
+              <label className="block text-sm">
+                Max messages per conversation
+                <input name="maxTurns" type="number" min={1} max={100} defaultValue={10} className={input} />
+              </label>
+              <label className="block text-sm">
+                System prompt (optional)
+                <input name="systemPrompt" className={input} />
+              </label>
+            </div>
+          </>
+        )}
+        <label className="flex items-center gap-2 text-sm">
+          <input name="rewrites" type="checkbox" /> Annotators may improve the chosen answer (rewrites)
+        </label>
+        <label className="flex items-center gap-2 text-sm">
+          <input name="promptWriting" type="checkbox" /> Annotators write prompts
+        </label>
+      </fieldset>
       {error && (
         <p role="alert" className="text-sm text-red-600">
           {error}
@@ -77,7 +134,7 @@ export function NewProjectForm() {
       )}
       <button
         type="submit"
-        disabled={create.isPending}
+        disabled={create.isPending || createLive.isPending}
         data-testid="create-project"
         className="rounded bg-slate-900 px-4 py-2 text-white hover:bg-slate-700 disabled:opacity-50"
       >
