@@ -11,7 +11,7 @@ import { AppError, formatIssue, isAppError } from "@/server/domain/errors";
 import { exportSnapshot } from "@/server/domain/export/export-snapshot";
 import { EXPORT_FORMATS, type ExportFormat } from "@/server/domain/export/formats";
 import { zExportPolicies } from "@/server/domain/export/policies";
-import { IMPORT_FORMATS, type ImportFormat, importItems } from "@/server/domain/import/import-items";
+import { IMPORT_FORMATS, type ImportFormat, importItems, recordFailedImport } from "@/server/domain/import/import-items";
 import { createProject, getProjectStatus, listProjects } from "@/server/domain/projects";
 import { computeProjectStats } from "@/server/domain/quality/project-stats";
 import { type TrainingSourceInput, zTrainingPolicies } from "@/server/domain/training/training-data";
@@ -367,6 +367,7 @@ const COMMANDS: Record<string, Command> = {
       bar.stop();
       const json = { items: result.items, responses: result.responses, judgments: result.judgments, errors: result.errors };
       if (result.errorCount > 0) {
+        recordFailedImport(db, { projectId, format, file, result }); // the audit log keeps refused imports too
         const lines = result.errors.slice(0, 20).map((e) => formatIssue(e, file));
         const more = result.errorCount > lines.length ? `\n… and ${result.errorCount - lines.length} more` : "";
         throw Object.assign(new AppError("BAD_INPUT", `${lines.join("\nerror: ")}${more}\nnothing was imported`), { json });

@@ -6,6 +6,7 @@
 import type { ReadStream } from "node:fs";
 import { createCaller } from "@/server/api/root";
 import type { Context } from "@/server/api/trpc";
+import { recordAuditEvent } from "@/server/domain/audit";
 import { openSnapshotFile } from "@/server/domain/export/snapshots";
 
 export type ExportDownload = { filename: string; format: string; size: number; stream: ReadStream };
@@ -13,5 +14,8 @@ export type ExportDownload = { filename: string; format: string; size: number; s
 /** Throws the procedure's TRPCError (UNAUTHORIZED / FORBIDDEN / NOT_FOUND) when the caller may not have it. */
 export async function openExportDownload(ctx: Context, snapshotId: number): Promise<ExportDownload> {
   const meta = await createCaller(ctx).exports.download({ snapshotId });
-  return { filename: meta.filename, format: meta.format, size: meta.size, stream: openSnapshotFile(ctx.db, snapshotId) };
+  const stream = openSnapshotFile(ctx.db, snapshotId);
+  // Who took a copy of the data out, and when (the role check above passed, so ctx.user is set).
+  recordAuditEvent(ctx.db, { actorId: ctx.user?.id, action: "export.download", detail: { snapshot: snapshotId, file: meta.filename } });
+  return { filename: meta.filename, format: meta.format, size: meta.size, stream };
 }

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
@@ -104,5 +105,21 @@ describe("membership", () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr.trim()).toBe("error: add: no user with email ghost@test.local");
     expect(run("project:create", "--name", "x", "--access", "secret").status).toBe(2);
+  });
+});
+
+describe("audit of imports refused on the CLI", () => {
+  it("a refused CLI import leaves a project.import_failed event", () => {
+    const dir = tempDir("arbiter-import-audit-");
+    const db = path.join(dir, "a.db");
+    const bad = path.join(dir, "bad.jsonl");
+    fs.writeFileSync(bad, '{"prompt": "p", "responses": []}\n');
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ["--import", "tsx", "scripts/arbiter.ts", ...args, "--db", db], { encoding: "utf8" });
+    expect(run("project:create", "--name", "p").status).toBe(0);
+    expect(run("import", "--project", "1", "--file", bad).status).toBe(1);
+    const events = openDb(db).select().from(auditEvents).where(eq(auditEvents.action, "project.import_failed")).all();
+    expect(events).toHaveLength(1);
+    expect(events[0]?.detail).toMatchObject({ file: "bad.jsonl", problems: 1 });
   });
 });

@@ -1,7 +1,9 @@
 import fs from "node:fs";
 import type { Readable } from "node:stream";
 import { TRPCError } from "@trpc/server";
+import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { auditEvents } from "@/db/schema";
 import { openExportDownload } from "@/server/api/export-download";
 import { createCaller } from "@/server/api/root";
 import { importItems } from "@/server/domain/import/import-items";
@@ -80,6 +82,9 @@ describe("exports router", () => {
     await expect(openExportDownload({ db, user: null }, first.snapshot)).rejects.toMatchObject({ code: "UNAUTHORIZED" });
     await expect(admin.exports.download({ snapshotId: 999 })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(openExportDownload({ db, user: adminUser(adminId) }, 999)).rejects.toMatchObject({ code: "NOT_FOUND" });
+    // Each download that went through is in the audit log (refused ones are not downloads).
+    const downloads = db.select().from(auditEvents).where(eq(auditEvents.action, "export.download")).all();
+    expect(downloads.map((d) => [d.actorId, d.detail.snapshot])).toEqual([[adminId, first.snapshot]]);
   });
 
   it("exports.progress follows a page's export run while exports.create is pending", async () => {
