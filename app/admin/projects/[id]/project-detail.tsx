@@ -59,6 +59,13 @@ export function ProjectDetail({ projectId }: { projectId: number }) {
         >
           Exports
         </Link>
+        <Link
+          href={`/admin/projects/${p.id}/members`}
+          className="rounded border border-slate-300 px-3 py-1.5 text-sm hover:bg-white"
+          data-testid="members-link"
+        >
+          Members
+        </Link>
         <Link href={`/annotate/${p.id}`} className="rounded border border-slate-300 px-3 py-1.5 text-sm hover:bg-white">
           Judge items
         </Link>

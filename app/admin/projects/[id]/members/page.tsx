@@ -1,0 +1,8 @@
+import { requireRole } from "@/app/_components/session";
+import { MembersPanel } from "./members-panel";
+
+export default async function MembersPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  const me = await requireRole(["admin", "researcher"], `/admin/projects/${id}/members`);
+  return <MembersPanel projectId={Number(id)} canEdit={me.role === "admin"} />;
+}
