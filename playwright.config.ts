@@ -1,6 +1,11 @@
+import os from "node:os";
+import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
 
 const PORT = 3217;
+/** The transformers venv of scripts/trainer-hf-env (ARBITER_HF_PYTHON overrides), for local generators. */
+const HF_PYTHON =
+  process.env.ARBITER_HF_PYTHON ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "arbiter/hf-venv/bin/python");
 
 /**
  * e2e against the production build (`next build` first; npm test does it) served by the real
@@ -28,6 +33,13 @@ export default defineConfig({
     url: `http://localhost:${PORT}/api/health`,
     timeout: 120_000,
     reuseExistingServer: false,
-    env: { ARBITER_DB: ".tmp/e2e-db/e2e.db", PORT: String(PORT), NEXTAUTH_URL: `http://localhost:${PORT}` },
+    env: {
+      ARBITER_DB: ".tmp/e2e-db/e2e.db",
+      PORT: String(PORT),
+      NEXTAUTH_URL: `http://localhost:${PORT}`,
+      // Local generators (e2e/research/generate.spec.ts): the HF venv's Python and the folder its tiny model is built in.
+      ARBITER_GENERATE_PYTHON: HF_PYTHON,
+      ARBITER_MODELS_DIR: ".tmp/e2e-models",
+    },
   },
 });

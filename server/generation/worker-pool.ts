@@ -31,6 +31,11 @@ export type WorkerPoolOptions = {
 
 const STDERR_TAIL = 4000;
 
+/** The generation worker's interpreter: ARBITER_GENERATE_PYTHON (a transformers venv), else the trainer's. */
+export function workerPython(): string {
+  return process.env.ARBITER_GENERATE_PYTHON || trainerPython();
+}
+
 class LocalWorker {
   readonly ready: Promise<{ baseURL: string; model: string }>;
   readonly closed: Promise<void>;
@@ -57,7 +62,7 @@ class LocalWorker {
     // Port 0: the worker binds a free port and says which in its ready line (no race for a port).
     const args = ["-m", "arbiter_trainer", "openai-serve", "--model", this.spec.model, "--port", "0", "--host", "127.0.0.1"];
     args.push("--device", this.spec.device);
-    const child = spawn(trainerPython(), args, {
+    const child = spawn(workerPython(), args, {
       cwd: trainerDir(),
       env: childProcessEnv({ PYTHONPATH: trainerDir(), PYTHONUNBUFFERED: "1" }),
       stdio: ["ignore", "pipe", "pipe"],

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useSession } from "next-auth/react";
 import { ProgressBar } from "@/app/_components/progress-bar";
 import { useTRPC } from "@/app/_components/trpc";
+import { RoundsTable } from "@/app/research/generate/rounds-table";
 import { ImportForm } from "./import-form";
 
 export function ProjectDetail({ projectId }: { projectId: number }) {
@@ -94,6 +95,7 @@ export function ProjectDetail({ projectId }: { projectId: number }) {
         </dl>
       </div>
 
+      <RoundsTable projectId={p.id} />
       {session?.user?.role === "admin" && <ImportForm projectId={p.id} />}
     </div>
   );
