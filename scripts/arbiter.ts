@@ -13,6 +13,7 @@ import { EXPORT_FORMATS, type ExportFormat } from "@/server/domain/export/format
 import { zExportPolicies } from "@/server/domain/export/policies";
 import { IMPORT_FORMATS, type ImportFormat, importItems, recordFailedImport } from "@/server/domain/import/import-items";
 import { createProject, getProjectStatus, listProjects } from "@/server/domain/projects";
+import { computeGroupStats } from "@/server/domain/quality/group-stats";
 import { computeProjectStats } from "@/server/domain/quality/project-stats";
 import { type TrainingSourceInput, zTrainingPolicies } from "@/server/domain/training/training-data";
 import { createUser } from "@/server/domain/users";
@@ -72,6 +73,27 @@ function resolveProject(db: Db, ref: string): number {
   const found = listProjects(db).find((p) => p.name === ref);
   if (!found) throw new AppError("NOT_FOUND", `no project named "${ref}"`);
   return found.id;
+}
+
+/** `stats --by-group`: each annotator group's leaderboard and agreement, and agreement between groups. */
+function groupStatsOutput(db: Db, f: Flags) {
+  const s = computeGroupStats(db, {
+    projectId: resolveProject(db, required(f, "project")),
+    baseline: typeof f.baseline === "string" ? f.baseline : undefined,
+    criterion: typeof f.criterion === "string" ? f.criterion : undefined,
+    resamples: intFlag(f, "resamples", 100),
+  });
+  const fmt = (v: number | null, d = 1) => (v === null ? "—" : v.toFixed(d));
+  const text = [
+    ...s.groups.flatMap((g) => [
+      `${g.group}: ${g.annotators} annotators, ${g.judgments} judgments; α ${fmt(g.agreement.krippendorff_alpha, 3)}, ${fmt(g.agreement.percent_agreement)}% agreement`,
+      ...g.models.map(
+        (m) => `  ${m.model.padEnd(28)} win ${fmt(m.win_rate).padStart(5)} ± ${fmt(m.standard_error)}  BT ${fmt(m.bt_rating, 0)}`,
+      ),
+    ]),
+    `between ${s.between.groups} groups: α ${fmt(s.between.krippendorff_alpha, 3)}, ${fmt(s.between.percent_agreement)}% over ${s.between.items} items`,
+  ].join("\n");
+  return { json: s, text };
 }
 
 /** Runs the job in this process (or waits for whichever runner claimed it); a progress bar on a TTY. */
@@ -217,15 +239,17 @@ const COMMANDS: Record<string, Command> = {
   },
   stats: {
     summary: "agreement, model leaderboard (win rate vs baseline, Bradley-Terry) and annotator diagnostics",
-    usage: "stats --project ID [--baseline MODEL] [--criterion C] [--resamples N] [--posteriors]",
+    usage: "stats --project ID [--baseline MODEL] [--criterion C] [--resamples N] [--posteriors] [--by-group]",
     options: {
       project: { type: "string" },
       baseline: { type: "string" },
       criterion: { type: "string" },
       resamples: { type: "string" },
       posteriors: { type: "boolean" },
+      "by-group": { type: "boolean" },
     },
     async run(db, f) {
+      if (f["by-group"] === true) return groupStatsOutput(db, f);
       const s = computeProjectStats(db, {
         projectId: resolveProject(db, required(f, "project")),
         baseline: typeof f.baseline === "string" ? f.baseline : undefined,

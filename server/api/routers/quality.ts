@@ -2,6 +2,7 @@ import { z } from "zod";
 import { adminProcedure, annotatorProcedure, createTRPCRouter, staffProcedure } from "@/server/api/trpc";
 import { getGoldFeedback, listGoldCandidates, markGold, setQualityRates, unmarkGold, zQualityRates } from "@/server/domain/gold";
 import { setAnnotatorExclusion } from "@/server/domain/quality/exclusions";
+import { computeGroupStats } from "@/server/domain/quality/group-stats";
 import { computeProjectStats } from "@/server/domain/quality/project-stats";
 import { zId } from "@/server/domain/schemas";
 
@@ -15,6 +16,17 @@ export const qualityRouter = createTRPCRouter({
       }),
     )
     .query(({ ctx, input }) => computeProjectStats(ctx.db, input)),
+
+  /** The same figures per annotator group, and agreement between groups ("whose preferences?"). */
+  groupStats: staffProcedure
+    .input(
+      z.object({
+        projectId: zId,
+        baseline: z.string().trim().min(1).max(200).optional(),
+        criterion: z.string().trim().min(1).max(200).optional(),
+      }),
+    )
+    .query(({ ctx, input }) => computeGroupStats(ctx.db, input)),
 
   setExclusion: adminProcedure
     .input(z.object({ projectId: zId, userId: zId, excluded: z.boolean(), reason: z.string().max(500).optional() }))

@@ -1,0 +1,102 @@
+/**
+ * Statistics split by annotator group ("whose preferences?"): each group's win rates, Bradley-Terry
+ * leaderboard and agreement within the group, and agreement between groups. Nothing is computed
+ * anew: the project's loaded judgments are filtered (or turned into one coder per group) and fed to
+ * the same computeStatsFromData the project statistics use.
+ */
+import { eq, isNotNull } from "drizzle-orm";
+import { annotatorGroups, users } from "@/db/schema";
+import type { Db } from "@/server/db";
+import { AppError } from "@/server/domain/errors";
+import { getProject } from "@/server/domain/projects";
+import { loadQualityData, type QualityJudgment } from "./load-judgments";
+import { type computeProjectStats, computeStatsFromData, type ProjectStats } from "./project-stats";
+
+/** Annotators in no group (external judges, people not yet put in one) form this pseudo-group. */
+export const NO_GROUP = "(no group)";
+
+export type GroupStats = {
+  group: string;
+  annotators: number;
+  judgments: number;
+  agreement: ProjectStats["agreement"];
+  models: ProjectStats["models"];
+};
+
+export type ProjectGroupStats = {
+  groups: GroupStats[];
+  /** Each group as one coder answering its majority answer per item; agreement across those coders. */
+  between: { krippendorff_alpha: number | null; percent_agreement: number | null; items: number; groups: number };
+};
+
+/** user id → group name, for every user in a group. */
+export function loadUserGroups(db: Db): Map<number, string> {
+  return new Map(
+    db
+      .select({ id: users.id, group: annotatorGroups.name })
+      .from(users)
+      .innerJoin(annotatorGroups, eq(annotatorGroups.id, users.groupId))
+      .where(isNotNull(users.groupId))
+      .all()
+      .map((r) => [r.id, r.group]),
+  );
+}
+
+function answerKey(j: QualityJudgment): string {
+  return JSON.stringify([j.outcome, j.ranking]);
+}
+
+export function computeGroupStats(db: Db, options: Parameters<typeof computeProjectStats>[1]): ProjectGroupStats {
+  const project = getProject(db, options.projectId);
+  if (options.criterion !== undefined && !project.criteria.includes(options.criterion)) {
+    throw new AppError("BAD_INPUT", `criterion "${options.criterion}" is not one of project ${project.id}'s criteria`, [
+      { field: "criterion", message: "unknown criterion" },
+    ]);
+  }
+  const meta = { id: project.id, name: project.name, criteria: project.criteria };
+  const data = loadQualityData(db, project.id);
+  const groupOf = loadUserGroups(db);
+  const byGroup = new Map<string, QualityJudgment[]>();
+  for (const j of data.judgments) {
+    const g = groupOf.get(j.annotatorId) ?? NO_GROUP;
+    byGroup.set(g, [...(byGroup.get(g) ?? []), j]);
+  }
+  const names = [...byGroup.keys()].sort();
+  const groups = names.map((group): GroupStats => {
+    const judgments = byGroup.get(group) ?? [];
+    const s = computeStatsFromData({ ...data, judgments }, { ...options, project: meta });
+    return {
+      group,
+      annotators: new Set(judgments.map((j) => j.annotatorId)).size,
+      judgments: s.judgments,
+      agreement: s.agreement,
+      models: s.models,
+    };
+  });
+
+  // Between groups: per (item, group) the group's most common first-time answer, as one coder.
+  const coders: QualityJudgment[] = [];
+  names.forEach((group, g) => {
+    const perItem = new Map<number, Map<string, QualityJudgment[]>>();
+    for (const j of byGroup.get(group) ?? []) {
+      if (j.repeatOf !== null) continue;
+      const answers = perItem.get(j.itemId) ?? new Map<string, QualityJudgment[]>();
+      answers.set(answerKey(j), [...(answers.get(answerKey(j)) ?? []), j]);
+      perItem.set(j.itemId, answers);
+    }
+    for (const answers of perItem.values()) {
+      const [first] = [...answers.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+      if (first) coders.push({ ...first, annotatorId: -(g + 1), annotator: group, external: false });
+    }
+  });
+  const between = computeStatsFromData({ ...data, judgments: coders, excluded: [] }, { ...options, resamples: 1, project: meta }).agreement;
+  return {
+    groups,
+    between: {
+      krippendorff_alpha: between.krippendorff_alpha,
+      percent_agreement: between.percent_agreement,
+      items: between.items,
+      groups: names.length,
+    },
+  };
+}
