@@ -5,7 +5,7 @@
  */
 import type { Db } from "@/server/db";
 import { AppError } from "@/server/domain/errors";
-import { PAIRINGS, type Pairing } from "@/server/domain/generation/plan";
+import { KEEP_RULES, type KeepRule, PAIRINGS, type Pairing } from "@/server/domain/generation/plan";
 import {
   addGenerator,
   getGenerator,
@@ -223,7 +223,7 @@ export function generationCommands(h: CliHelpers): Record<string, Command> {
     generate: {
       summary: "sample responses for a project's prompts from generators (a round): K samples of one, or one each of several",
       usage:
-        "generate --project ID --prompts FILE --generators A[,B…] --samples K [--pairing all-pairs|random-pair] [--temperature T] [--top-p P] [--top-k N] [--max-tokens N] [--seed S] [--system TEXT] [--stop S] [--concurrency N] [--wait] | generate --resume JOB [--retry-failed] [--wait]",
+        "generate --project ID --prompts FILE --generators A[,B…] --samples K [--pairing all-pairs|random-pair] [--temperature T] [--top-p P] [--top-k N] [--max-tokens N] [--seed S] [--system TEXT] [--stop S] [--concurrency N] [--select N --reward-model ID [--keep best-worst|top2|most-uncertain]] [--wait] | generate --resume JOB [--retry-failed] [--wait]",
       options: {
         project: { type: "string" },
         prompts: { type: "string" },
@@ -238,6 +238,9 @@ export function generationCommands(h: CliHelpers): Record<string, Command> {
         system: { type: "string" },
         stop: { type: "string" },
         concurrency: { type: "string" },
+        select: { type: "string" },
+        "reward-model": { type: "string" },
+        keep: { type: "string" },
         resume: { type: "string" },
         "retry-failed": { type: "boolean" },
         wait: { type: "boolean" },
@@ -257,7 +260,12 @@ export function generationCommands(h: CliHelpers): Record<string, Command> {
         const projectId = h.resolveProject(db, h.required(f, "project"));
         const pairing = str(f, "pairing") ?? "all-pairs";
         if (!PAIRINGS.includes(pairing as Pairing)) throw h.usageError(`--pairing is ${PAIRINGS.join(" or ")}`);
-        const samples = h.intFlag(f, "samples", 1);
+        const keep = str(f, "keep") ?? "best-worst";
+        if (!KEEP_RULES.includes(keep as KeepRule)) throw h.usageError(`--keep is ${KEEP_RULES.join(", ")}`);
+        const select = f.select === undefined ? undefined : h.intFlag(f, "select", 0);
+        const rewardModelId = f["reward-model"] === undefined ? undefined : h.intFlag(f, "reward-model", 0);
+        if ((select === undefined) !== (rewardModelId === undefined)) throw h.usageError("--select N and --reward-model ID go together");
+        const samples = select ?? h.intFlag(f, "samples", 1);
         const { job } = createGenerateJob(db, {
           projectId,
           promptsFile: h.required(f, "prompts"),
@@ -276,6 +284,9 @@ export function generationCommands(h: CliHelpers): Record<string, Command> {
           system: str(f, "system"),
           stop: str(f, "stop") === undefined ? undefined : [str(f, "stop") as string],
           concurrency: f.concurrency === undefined ? undefined : h.intFlag(f, "concurrency", 0),
+          select,
+          rewardModelId,
+          keep: keep as KeepRule,
         });
         return generateResult(db, job.id, wait);
       },

@@ -117,7 +117,7 @@ class LocalWorker {
         this.onExit(this);
         markClosed();
       };
-      child.on("error", (e) => finish(`cannot run ${trainerPython()}: ${e.message}`));
+      child.on("error", (e) => finish(`cannot run ${workerPython()}: ${e.message}`));
       child.on("close", (code, signal) => finish(signal ? `killed by ${signal}` : `exited with code ${code}`));
     });
   }

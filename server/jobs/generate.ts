@@ -13,6 +13,7 @@ import { setMaxListeners } from "node:events";
 import { and, asc, eq } from "drizzle-orm";
 import { jobEvents, jobs } from "@/db/schema";
 import { type Db, transaction } from "@/server/db";
+import { selectForHumans } from "@/server/domain/generation/plan";
 import { getGeneratorRecord } from "@/server/domain/generation/registry";
 import {
   type GenerateConfig,
@@ -23,11 +24,14 @@ import {
   recordPromptFailure,
   recordPromptSuccess,
   type SampleOutcome,
+  type Selection,
   slotSeed,
 } from "@/server/domain/generation/sampling";
+import { getScoringModel, type ScoreFn } from "@/server/domain/scoring/project-scores";
 import { GenerationError, withBackoff } from "@/server/generation/client";
 import { type GeneratorClients, type SampleFn, sharedGeneratorClients } from "@/server/generation/generators";
 import { bootId, finishJob, getJob, type Job, recoverJobs } from "@/server/jobs/jobs";
+import { scorerFor } from "@/server/jobs/scoring";
 
 export type GenerateRunnerOptions = {
   pollMs?: number;
@@ -40,6 +44,8 @@ export type GenerateRunnerOptions = {
   progressMs?: number;
   /** Give up on the job after this many prompts in a row failed (an endpoint that is down). */
   maxConsecutiveFailures?: number;
+  /** The reward model's scorer for `--select` (default: the scoring service's worker pool). */
+  scorer?: (modelId: number) => ScoreFn;
 };
 
 export class GenerateRunner {
@@ -72,6 +78,10 @@ export class GenerateRunner {
     this.abort?.abort();
     await this.current;
     if (this.ownsClients) await this.clients.close();
+  }
+
+  private scorerFor(modelId: number): ScoreFn {
+    return this.opts.scorer ? this.opts.scorer(modelId) : scorerFor(getScoringModel(this.db, modelId));
   }
 
   tick(): Promise<Job | null> {
@@ -211,7 +221,19 @@ export class GenerateRunner {
           }),
         );
         if (abort.signal.aborted) return;
-        const r = recordPromptSuccess(db, { promptId: p.id, samples, attempts });
+        let selection: Selection | undefined;
+        if (config.select !== undefined && config.rewardModelId !== undefined) {
+          const rewardModelId = config.rewardModelId;
+          const scored = await this.scorerFor(rewardModelId)(samples.map((s) => ({ prompt: p.prompt, response: s.text }))).catch(
+            (e: Error) => {
+              throw new GenerationError("config", `scoring with reward model ${rewardModelId}: ${e.message}`, false);
+            },
+          );
+          const rewards = scored.map((r) => r.reward);
+          selection = { rewardModelId, keep: config.keep, rewards, kept: selectForHumans(rewards, config.keep) };
+        }
+        if (abort.signal.aborted) return;
+        const r = recordPromptSuccess(db, { promptId: p.id, samples, attempts, selection });
         tokensThisRun += r?.tokens ?? 0;
         promptsThisRun++;
         consecutiveFailures = 0;

@@ -61,3 +61,28 @@ export function planPrompt(params: {
     groups: [[0, 1]],
   };
 }
+
+export const KEEP_RULES = ["best-worst", "top2", "most-uncertain"] as const;
+export type KeepRule = (typeof KEEP_RULES)[number];
+
+/**
+ * Which two of N scored samples go to humans (rejection sampling / active selection):
+ * `best-worst` the highest and lowest reward (clear pairs, as in best-of-N); `top2` the two highest
+ * (is the best really best?); `most-uncertain` the two with the closest rewards, where the reward
+ * model's Bradley-Terry P(a > b) is nearest 0.5 and a human label teaches it most. Returns sample
+ * indices, higher reward first; ties go to the earlier sample.
+ */
+export function selectForHumans(rewards: readonly number[], keep: KeepRule): [number, number] {
+  if (rewards.length < 2) throw new Error("selection needs at least 2 scored samples");
+  const order = rewards.map((r, i) => ({ r, i })).sort((a, b) => b.r - a.r || a.i - b.i);
+  const at = (k: number) => (order[k] as { i: number }).i;
+  if (keep === "best-worst") return [at(0), at(order.length - 1)];
+  if (keep === "top2") return [at(0), at(1)];
+  let best = 0;
+  for (let k = 1; k < order.length - 1; k++) {
+    const gap = (order[k] as { r: number }).r - (order[k + 1] as { r: number }).r;
+    const bestGap = (order[best] as { r: number }).r - (order[best + 1] as { r: number }).r;
+    if (gap < bestGap) best = k;
+  }
+  return [at(best), at(best + 1)];
+}

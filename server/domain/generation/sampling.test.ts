@@ -1,13 +1,18 @@
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { models } from "@/db/schema";
 import { leaseNextItem } from "@/server/domain/assignment";
 import { createProject } from "@/server/domain/projects";
+import { getScoringModel } from "@/server/domain/scoring/project-scores";
 import { GeneratorClients } from "@/server/generation/generators";
 import { startOpenAITestServer, type TestServer } from "@/server/generation/openai-test-server";
 import { GenerateRunner } from "@/server/jobs/generate";
 import { cancelJob, getJob } from "@/server/jobs/jobs";
+import { ScoringPool, scorerFor } from "@/server/jobs/scoring";
 import { databaseChecksum } from "@/server/testing/checksum";
-import { addAnnotator, memoryDb, writeJsonl } from "@/server/testing/fixtures";
-import { planPrompt } from "./plan";
+import { addAnnotator, memoryDb, tempDir, writeJsonl } from "@/server/testing/fixtures";
+import { writeTinyModel } from "@/server/testing/tiny-model";
+import { planPrompt, selectForHumans } from "./plan";
 import { addGenerator } from "./registry";
 import { createGenerateJob, generationSummary, listGenerationFailures, listRounds, resumeGenerateJob } from "./sampling";
 
@@ -239,5 +244,85 @@ describe("sampling jobs", () => {
       await slow.close();
     }
     expect(getJob(db, job.id).kind).toBe("generate");
+  });
+});
+
+describe("reward model in the loop", () => {
+  it("selectForHumans keeps best-worst, top2 or the closest pair", () => {
+    const r = [0.1, 2.0, -1.5, 0.3, 1.9];
+    expect(selectForHumans(r, "best-worst")).toEqual([1, 2]);
+    expect(selectForHumans(r, "top2")).toEqual([1, 4]);
+    expect(selectForHumans(r, "most-uncertain")).toEqual([1, 4]); // gap 0.1
+    expect(selectForHumans([0, 5, 0.25, 10], "most-uncertain")).toEqual([2, 0]);
+  });
+
+  it("--select N scores N samples with the reward model, keeps two for humans, and stores all N rewards", {
+    timeout: 120_000,
+  }, async () => {
+    const { db, project } = setup();
+    const modelDir = writeTinyModel(path.join(tempDir(), "rm"));
+    const rm = db.insert(models).values({ name: "rm", base: "tiny", dir: modelDir }).returning().get();
+    const file = writeJsonl([
+      { id: "s1", prompt: "pick the best" },
+      { id: "s2", prompt: [{ role: "user", content: "and here" }] },
+    ]);
+    expect(() => createGenerateJob(db, { projectId: project.id, promptsFile: file, generators: ["A"], samples: 2, select: 4 })).toThrow(
+      /go together/,
+    );
+    expect(() =>
+      createGenerateJob(db, {
+        projectId: project.id,
+        promptsFile: file,
+        generators: ["A", "B"],
+        samples: 1,
+        select: 4,
+        rewardModelId: rm.id,
+      }),
+    ).toThrow(/one generator/);
+    const { job, round } = createGenerateJob(db, {
+      projectId: project.id,
+      promptsFile: file,
+      generators: ["A"],
+      samples: 2,
+      select: 5,
+      rewardModelId: rm.id,
+      keep: "best-worst",
+      seed: 9,
+    });
+    expect(round.rewardModelId).toBe(rm.id);
+    const pool = new ScoringPool({ device: "cpu" });
+    try {
+      const runner = new GenerateRunner(db, {
+        only: job.id,
+        clients: new GeneratorClients(undefined, { maxRetries: 0 }),
+        scorer: (id) => scorerFor(getScoringModel(db, id), pool),
+      });
+      const done = await runner.tick();
+      await runner.stop();
+      expect(done?.state, done?.error ?? "").toBe("succeeded");
+      expect(a.requests.get("pick the best")).toBe(5);
+      const rows = db.$client.prepare("SELECT id, k, metadata FROM items WHERE round_id = ? ORDER BY external_id").all(round.id) as {
+        id: number;
+        k: number;
+        metadata: string;
+      }[];
+      expect(rows.map((r) => r.k)).toEqual([2, 2]);
+      const sel = JSON.parse(rows[0]?.metadata ?? "{}").generation.selection;
+      expect(sel).toMatchObject({ reward_model: rm.id, keep: "best-worst" });
+      expect(sel.samples).toHaveLength(5);
+      const rewards = sel.samples.map((s: { reward: number }) => s.reward);
+      expect(sel.kept).toEqual(selectForHumans(rewards, "best-worst"));
+      // The stored responses are the kept samples, in kept order.
+      const texts = db.$client.prepare("SELECT content FROM responses WHERE item_id = ? ORDER BY idx").pluck().all(rows[0]?.id);
+      expect(texts).toEqual(sel.kept.map((i: number) => JSON.stringify(`echo: pick the best #${sel.samples[i].seed}`)));
+      // Rewards come from the real model: the same text scores the same through the service directly.
+      const direct = await scorerFor(
+        getScoringModel(db, rm.id),
+        pool,
+      )([{ prompt: "pick the best", response: `echo: pick the best #${sel.samples[0].seed}` }]);
+      expect(direct[0]?.reward).toBeCloseTo(rewards[0], 5);
+    } finally {
+      await pool.close();
+    }
   });
 });

@@ -8,13 +8,13 @@
  */
 import { and, asc, count, desc, eq, inArray, max, sql } from "drizzle-orm";
 import { z } from "zod";
-import { type Content, generationPrompts, items, jobs, projects, responses, rounds } from "@/db/schema";
+import { type Content, generationPrompts, items, jobs, models, projects, responses, rounds } from "@/db/schema";
 import { type Db, transaction } from "@/server/db";
 import { recordAuditEvent } from "@/server/domain/audit";
 import { AppError, parseInput } from "@/server/domain/errors";
 import { allocateQueuePositions, getProject } from "@/server/domain/projects";
 import { zId } from "@/server/domain/schemas";
-import { PAIRINGS, planPrompt } from "./plan";
+import { KEEP_RULES, PAIRINGS, planPrompt } from "./plan";
 import { readPromptsFile } from "./prompts";
 import { getGenerator } from "./registry";
 
@@ -45,6 +45,10 @@ export const zGenerateParams = zSamplingParams.extend({
   pairing: z.enum(PAIRINGS).default("all-pairs"),
   /** Prompts in flight at once (each samples all its responses concurrently). */
   concurrency: z.number().int().min(1).max(64).default(4),
+  /** Reward model in the loop: sample `select` per prompt, score them, keep two for humans. */
+  select: z.number().int().min(3).max(32).optional(),
+  rewardModelId: zId.optional(),
+  keep: z.enum(KEEP_RULES).default("best-worst"),
 });
 export type GenerateParams = z.input<typeof zGenerateParams>;
 
@@ -78,6 +82,24 @@ export function createGenerateJob(db: Db, input: GenerateParams, opts: { actorId
   if (new Set(gens.map((g) => g.id)).size !== gens.length)
     throw new AppError("BAD_INPUT", "generators: a generator is named twice", [{ field: "generators", message: "duplicate" }]);
   const ids = gens.map((g) => g.id);
+  if ((params.select === undefined) !== (params.rewardModelId === undefined))
+    throw new AppError("BAD_INPUT", "select: --select N and --reward-model ID go together", [
+      { field: "select", message: "needs rewardModelId" },
+    ]);
+  if (params.select !== undefined) {
+    if (ids.length !== 1)
+      throw new AppError("BAD_INPUT", "select: selection samples N from one generator", [
+        { field: "generators", message: "one generator with select" },
+      ]);
+    const model = db
+      .select({ id: models.id })
+      .from(models)
+      .where(eq(models.id, params.rewardModelId as number))
+      .get();
+    if (!model)
+      throw new AppError("NOT_FOUND", `no reward model ${params.rewardModelId}`, [{ field: "rewardModelId", message: "no such model" }]);
+    params.samples = params.select;
+  }
   // Shape errors (K samples vs several generators) before reading the file.
   planPrompt({ generators: ids, samples: params.samples, pairing: params.pairing, seed: params.seed, promptIndex: 0 });
   const { prompts, sha256 } = readPromptsFile(params.promptsFile, opts.promptsLabel ?? params.promptsFile);
@@ -117,6 +139,7 @@ export function createGenerateJob(db: Db, input: GenerateParams, opts: { actorId
         jobId: job.id,
         generators: roundGenerators,
         params: { ...sampling, prompts_file: opts.promptsLabel ?? params.promptsFile },
+        rewardModelId: params.rewardModelId ?? null,
         promptsSha256: sha256,
         promptCount: prompts.length,
         createdBy: opts.actorId ?? null,
@@ -128,6 +151,8 @@ export function createGenerateJob(db: Db, input: GenerateParams, opts: { actorId
     );
     prompts.forEach((p, i) => {
       const plan = planPrompt({ generators: ids, samples: params.samples, pairing: params.pairing, seed: params.seed, promptIndex: i });
+      // With selection the item is the two kept samples, chosen after scoring (recordPromptSuccess).
+      if (params.select !== undefined) plan.groups = [[0, 1]];
       insert.run(
         job.id,
         p.line,
@@ -190,7 +215,12 @@ export type SampleOutcome = {
  * Stores a prompt's responses as its item(s) and marks it done, in one transaction. A prompt that
  * is no longer pending (done by a previous run) is left alone and null is returned.
  */
-export function recordPromptSuccess(db: Db, params: { promptId: number; samples: SampleOutcome[]; attempts: number }) {
+export type Selection = { rewardModelId: number; keep: string; rewards: number[]; kept: [number, number] };
+
+export function recordPromptSuccess(
+  db: Db,
+  params: { promptId: number; samples: SampleOutcome[]; attempts: number; selection?: Selection },
+) {
   return transaction(db, () => {
     const p = db.select().from(generationPrompts).where(eq(generationPrompts.id, params.promptId)).get();
     if (!p || p.state !== "pending") return null;
@@ -200,9 +230,11 @@ export function recordPromptSuccess(db: Db, params: { promptId: number; samples:
     const project = getProject(db, round.projectId);
     const names = new Map(round.generators.map((g) => [g.id, g.name]));
     const itemIds: number[] = [];
-    let queuePos = allocateQueuePositions(db, project.id, p.groups.length);
-    for (const [gi, group] of p.groups.entries()) {
-      const externalId = `r${round.number}:${p.externalId}${p.groups.length > 1 ? `:${gi + 1}` : ""}`;
+    const sel = params.selection;
+    const groups = sel ? [sel.kept] : p.groups;
+    let queuePos = allocateQueuePositions(db, project.id, groups.length);
+    for (const [gi, group] of groups.entries()) {
+      const externalId = `r${round.number}:${p.externalId}${groups.length > 1 ? `:${gi + 1}` : ""}`;
       const metadata = {
         ...p.metadata,
         generation: {
@@ -221,6 +253,22 @@ export function recordPromptSuccess(db: Db, params: { promptId: number; samples:
               latency_ms: Math.round(s.latencyMs),
             };
           }),
+          ...(sel
+            ? {
+                selection: {
+                  reward_model: sel.rewardModelId,
+                  keep: sel.keep,
+                  kept: sel.kept,
+                  // Every sample's reward, the kept ones and the rest: what the humans' labels are compared with.
+                  samples: sel.rewards.map((reward, i) => ({
+                    sample: i,
+                    seed: params.samples[i]?.seed,
+                    reward,
+                    kept: sel.kept.includes(i),
+                  })),
+                },
+              }
+            : {}),
         },
       };
       const item = db
