@@ -11,6 +11,7 @@ import { AppError, formatIssue, isAppError } from "@/server/domain/errors";
 import { exportSnapshot } from "@/server/domain/export/export-snapshot";
 import { EXPORT_FORMATS, type ExportFormat } from "@/server/domain/export/formats";
 import { zExportPolicies } from "@/server/domain/export/policies";
+import { getRound } from "@/server/domain/generation/sampling";
 import { IMPORT_FORMATS, type ImportFormat, importItems, recordFailedImport } from "@/server/domain/import/import-items";
 import { createProject, getProjectStatus, listProjects } from "@/server/domain/projects";
 import { computeGroupStats } from "@/server/domain/quality/group-stats";
@@ -404,7 +405,7 @@ const COMMANDS: Record<string, Command> = {
   },
   export: {
     summary: "export a project's judgments as a dataset file and record a snapshot",
-    usage: `export --project ID --format ${EXPORT_FORMATS.join("|")} --out F [--ties drop|keep] [--both-bad drop|keep] [--aggregate all|majority|soft|dawid-skene] [--kway all-pairs|best-vs-rest] [--min-votes N] [--criterion NAME] [--margin] ${LIVE_EXPORT_USAGE}`,
+    usage: `export --project ID --format ${EXPORT_FORMATS.join("|")} --out F [--ties drop|keep] [--both-bad drop|keep] [--aggregate all|majority|soft|dawid-skene] [--kway all-pairs|best-vs-rest] [--min-votes N] [--criterion NAME] [--margin] [--round N] ${LIVE_EXPORT_USAGE}`,
     options: {
       project: { type: "string" },
       format: { type: "string" },
@@ -416,6 +417,7 @@ const COMMANDS: Record<string, Command> = {
       "min-votes": { type: "string" },
       criterion: { type: "string" },
       margin: { type: "boolean" },
+      round: { type: "string" },
       ...LIVE_EXPORT_OPTIONS,
     },
     async run(db, f) {
@@ -440,10 +442,13 @@ const COMMANDS: Record<string, Command> = {
       }
       const projectId = resolveProject(db, required(f, "project"));
       const out = required(f, "out");
+      // --round N: only the items that generation round N of the project produced.
+      const roundId = f.round === undefined ? undefined : getRound(db, projectId, intFlag(f, "round", 0)).id;
       const bar = progressBar("exporting [{bar}] {percentage}% | {value}/{total} items");
       const r = await exportSnapshot(db, {
         projectId,
         format,
+        roundId,
         // Unset tie / both-bad flags take the format's default (raw keeps every judgment).
         policies: {
           ...parsed.data,

@@ -28,6 +28,8 @@ export type ExportParams = {
   actorId?: number | null;
   /** Items per page read from SQLite. */
   pageSize?: number;
+  /** Only the items of this generation round (rounds.id; the CLI's `--round N` resolves the number). */
+  roundId?: number;
   onProgress?: (itemsDone: number, itemsTotal: number) => void;
 };
 export type ExportResult = { rows: number; sha256: string; snapshot: number };
@@ -47,7 +49,7 @@ export async function exportSnapshot(db: Db, params: ExportParams): Promise<Expo
   if (policies.aggregate === "dawid-skene") {
     // EM needs every label of the project before the first row can be written: one reading pass first.
     const labels: CategoricalLabel[] = [];
-    for (const page of itemPages(db, project.id, params.pageSize))
+    for (const page of itemPages(db, project.id, params.pageSize, params.roundId))
       for (const item of page) labels.push(...dawidSkeneLabels(item, policies));
     ctx.posteriors = fitPairPosteriors(labels);
   }
@@ -69,7 +71,7 @@ export async function exportSnapshot(db: Db, params: ExportParams): Promise<Expo
   let sha256: string;
   try {
     if (params.format === "parquet") {
-      rows = await writeParquet(itemPages(db, project.id, params.pageSize), ctx, write, async (ids, n) => {
+      rows = await writeParquet(itemPages(db, project.id, params.pageSize, params.roundId), ctx, write, async (ids, n) => {
         for (const id of ids) used.push(id);
         done += n;
         params.onProgress?.(done, total);
@@ -78,7 +80,7 @@ export async function exportSnapshot(db: Db, params: ExportParams): Promise<Expo
     } else {
       const format = params.format;
       if (format === "csv") await write(Buffer.from(csvHeader()));
-      for (const page of itemPages(db, project.id, params.pageSize)) {
+      for (const page of itemPages(db, project.id, params.pageSize, params.roundId)) {
         let chunk = "";
         for (const item of page) {
           const out = textForItem(format, item, ctx);
@@ -108,7 +110,12 @@ export async function exportSnapshot(db: Db, params: ExportParams): Promise<Expo
       .values({
         projectId: project.id,
         format: params.format,
-        filter: { goldRemoved: true, excludedAnnotatorsRemoved: true, criterion: policies.criterion ?? null },
+        filter: {
+          goldRemoved: true,
+          excludedAnnotatorsRemoved: true,
+          criterion: policies.criterion ?? null,
+          ...(params.roundId !== undefined ? { roundId: params.roundId } : {}),
+        },
         policies,
         rowCount: rows,
         sha256,

@@ -114,9 +114,12 @@ class StoredJudgment implements ExportJudgment {
 }
 
 /** Pages of items with their responses and (non-excluded) judgments, in id order. */
-export function* itemPages(db: Db, projectId: number, pageSize = 250): Generator<ExportItem[]> {
+export function* itemPages(db: Db, projectId: number, pageSize = 250, roundId?: number): Generator<ExportItem[]> {
   const client = db.$client;
-  const itemsStmt = client.prepare(ITEMS_SQL).raw(true);
+  // `--round N`: only the items one sampling round generated.
+  const itemsStmt = client
+    .prepare(roundId === undefined ? ITEMS_SQL : ITEMS_SQL.replace("AND id > ?", `AND round_id = ${Number(roundId)} AND id > ?`))
+    .raw(true);
   const responsesStmt = client.prepare(RESPONSES_SQL).raw(true);
   const judgmentsStmt = client.prepare(JUDGMENTS_SQL).raw(true);
   const excluded = new Set(
