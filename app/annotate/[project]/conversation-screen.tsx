@@ -72,8 +72,10 @@ export function ConversationScreen({
   const [message, setMessage] = useState("");
   const [streaming, setStreaming] = useState<string[] | null>(null);
   const [streamError, setStreamError] = useState<string | null>(null);
-  const [outcome, setOutcome] = useState<PairOutcome | null>(null);
-  const [strength, setStrength] = useState<number | null>(null);
+  // One state for outcome and strength, so two quick key presses (1 then 2) never read a stale outcome.
+  const [choice, setChoice] = useState<{ outcome: PairOutcome | null; strength: number | null }>({ outcome: null, strength: null });
+  const { outcome, strength } = choice;
+  const setStrength = (n: number) => setChoice((c) => ({ ...c, strength: n }));
   const [criteria, setCriteria] = useState<Record<string, PairOutcome>>({});
   const [rationale, setRationale] = useState("");
   const [judged, setJudged] = useState<Judged | null>(null);
@@ -96,8 +98,7 @@ export function ConversationScreen({
     async (turnId: number) => {
       setStreaming(["", ""]);
       setStreamError(null);
-      setOutcome(null);
-      setStrength(null);
+      setChoice({ outcome: null, strength: null });
       setCriteria({});
       setRationale("");
       setJudged(null);
@@ -158,17 +159,20 @@ export function ConversationScreen({
     );
   }, [ready, v, outcome, judge, needsStrength, strength, criteria, settings.rationalePolicy, rationale, refresh]);
 
+  const latest = useRef({ judging, onJudge, strengthScale: settings.strengthScale });
+  latest.current = { judging, onJudge, strengthScale: settings.strengthScale };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      const { judging, onJudge, strengthScale } = latest.current;
       if (!judging || isTyping(e.target)) return;
       const n = Number(e.key);
       if (n >= 1 && n <= 4) {
         e.preventDefault();
-        if (needsStrength && strength === null) setStrength(n);
-        else {
-          setOutcome((OUTCOMES[n - 1] as (typeof OUTCOMES)[number]).value);
-          setStrength(null);
-        }
+        setChoice((c) =>
+          strengthScale && (c.outcome === "a" || c.outcome === "b") && c.strength === null
+            ? { ...c, strength: n }
+            : { outcome: (OUTCOMES[n - 1] as (typeof OUTCOMES)[number]).value, strength: null },
+        );
       } else if (e.key === "Enter") {
         e.preventDefault();
         onJudge();
@@ -176,7 +180,7 @@ export function ConversationScreen({
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [judging, needsStrength, strength, onJudge]);
+  }, []);
 
   if (start.error) return <p role="alert">{start.error.message}</p>;
   if (!v) return <p>Starting a conversation…</p>;
@@ -242,8 +246,7 @@ export function ConversationScreen({
                 aria-pressed={outcome === o.value}
                 className={`rounded border px-3 py-1 text-sm ${outcome === o.value ? "bg-slate-800 text-white" : "border-slate-400"}`}
                 onClick={() => {
-                  setOutcome(o.value);
-                  setStrength(null);
+                  setChoice({ outcome: o.value, strength: null });
                 }}
               >
                 {o.label} <kbd>{o.key}</kbd>

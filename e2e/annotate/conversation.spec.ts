@@ -1,0 +1,119 @@
+/**
+ * A live conversation in the browser: two tiny random-init Qwen2 generators (built offline, served by
+ * the built-in worker on CPU through the HF venv) answer each message side by side; the turn is judged
+ * by keyboard (1–4, strength, Enter), the conversation goes on from the chosen answer, and is ended;
+ * then `export --format hh` writes one line per judged turn, the second's prefix holding the first
+ * turn's chosen answer. Skipped, and says so, where the HF venv is not built (scripts/trainer-hf-env).
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { expect, test } from "@playwright/test";
+import { signIn } from "../fixtures/auth";
+import { queryE2eDb } from "../fixtures/db";
+import { E2E_DB, E2E_USERS } from "../fixtures/users";
+
+const HF_PYTHON =
+  process.env.ARBITER_HF_PYTHON ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "arbiter/hf-venv/bin/python");
+const hasHf = fs.existsSync(HF_PYTHON) && spawnSync(HF_PYTHON, ["-c", "import transformers"]).status === 0;
+
+test.skip(!hasHf, `no HF venv at ${HF_PYTHON} (bash scripts/trainer-hf-env builds it)`);
+
+/** The CLI against the e2e server's database (the same ARBITER_MODELS_DIR as the server). */
+function arbiter(...args: string[]): Record<string, unknown> {
+  const out = execFileSync(process.execPath, ["--import", "tsx", "scripts/arbiter.ts", ...args, "--db", E2E_DB, "--json"], {
+    encoding: "utf8",
+    env: { ...process.env, ARBITER_MODELS_DIR: ".tmp/e2e-models" },
+  });
+  return JSON.parse(out) as Record<string, unknown>;
+}
+
+test("a two-turn conversation judged by keyboard and ended, then exported as HH", async ({ page }) => {
+  test.setTimeout(300_000);
+  const folders = ["conv-a", "conv-b"].map((name, seed) => {
+    const folder = path.resolve(`.tmp/e2e-models/${name}`);
+    fs.rmSync(folder, { recursive: true, force: true });
+    const built = spawnSync(
+      HF_PYTHON,
+      [
+        "-c",
+        `import sys; from tiny_hf import build_tiny_chat_model; build_tiny_chat_model(sys.argv[1], arch='qwen2', hidden_size=64, seed=${seed})`,
+        folder,
+      ],
+      { cwd: path.resolve("server/trainer/tests"), encoding: "utf8" },
+    );
+    expect(built.status, built.stderr).toBe(0);
+    return folder;
+  });
+  const suffix = Date.now().toString(36);
+  const names = folders.map((f, i) => {
+    const name = `conv-${i}-${suffix}`;
+    arbiter("generator:add", "--name", name, "--local", f, "--device", "cpu");
+    return name;
+  });
+  const project = arbiter(
+    "project:create",
+    "--name",
+    `e2e conversation ${suffix}`,
+    "--overlap",
+    "1",
+    "--kind",
+    "conversation",
+    "--generators",
+    names.join(","),
+    "--max-turns",
+    "3",
+    "--max-tokens",
+    "16",
+    "--rate-limit",
+    "0",
+  ).id as number;
+
+  await signIn(page, E2E_USERS.researcher, `/annotate/${project}`);
+  const box = page.getByRole("textbox", { name: "Your message" });
+  await expect(box).toBeEnabled({ timeout: 30_000 });
+  // Model names never reach the annotator's page.
+  for (const n of names) await expect(page.locator("body")).not.toContainText(n);
+
+  await box.fill("Hello there");
+  await box.press("Control+Enter");
+  await expect(box).toBeDisabled();
+  const better = page.getByRole("button", { name: /A is better/ });
+  await expect(better).toBeVisible({ timeout: 180_000 });
+  await expect(box).toBeDisabled(); // until the turn is judged
+  await page.keyboard.press("1"); // A
+  await page.keyboard.press("2"); // moderate
+  await page.keyboard.press("Enter");
+  await expect(box).toBeEnabled({ timeout: 30_000 });
+  await expect(page.getByTestId("transcript").locator("li")).toHaveCount(2);
+
+  await box.fill("Tell me more");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(page.getByRole("button", { name: /B is better/ })).toBeVisible({ timeout: 180_000 });
+  await page.keyboard.press("2"); // B
+  await page.keyboard.press("3"); // strong
+  await page.keyboard.press("Enter");
+  await expect(box).toBeEnabled({ timeout: 30_000 });
+  for (const n of names) await expect(page.locator("body")).not.toContainText(n);
+  await page.getByRole("button", { name: "End conversation" }).click();
+  await expect(page.getByText("This conversation has ended")).toBeVisible();
+
+  const out = path.resolve(`.tmp/e2e-conversation-${suffix}.jsonl`);
+  expect(arbiter("export", "--project", String(project), "--format", "hh", "--out", out).rows).toBe(2);
+  const lines = fs
+    .readFileSync(out, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { chosen: string; rejected: string });
+  // The first turn's chosen answer is the one shown on the left (A), from the stored judgment's order.
+  const [first] = queryE2eDb<{ content: string }>(
+    `SELECT r.content FROM judgments j JOIN items i ON i.id = j.item_id JOIN responses r ON r.item_id = i.id
+     AND r.idx = CASE j.outcome WHEN 'a' THEN 0 ELSE 1 END WHERE i.project_id = ? ORDER BY i.id LIMIT 1`,
+    project,
+  );
+  const chosen1 = JSON.parse(first?.content ?? "null") as string;
+  expect(lines[0]?.chosen).toBe(`\n\nHuman: Hello there\n\nAssistant: ${chosen1}`);
+  expect(lines[1]?.chosen.startsWith(`\n\nHuman: Hello there\n\nAssistant: ${chosen1}\n\nHuman: Tell me more\n\nAssistant: `)).toBe(true);
+  expect(lines[1]?.rejected.startsWith(`\n\nHuman: Hello there\n\nAssistant: ${chosen1}\n\nHuman: Tell me more\n\nAssistant: `)).toBe(true);
+});
