@@ -123,7 +123,9 @@ async function waitForJob(db: Db, jobId: number) {
 function trainingSourceFlags(f: Flags): TrainingSourceInput {
   const str = (name: string) => (typeof f[name] === "string" ? (f[name] as string) : undefined);
   const snapshot = str("snapshot");
-  const policyFlags = ["ties", "both-bad", "kway", "aggregate", "min-votes", "criterion", "exclude-annotators"].filter((n) => str(n));
+  const policyFlags = ["ties", "both-bad", "kway", "aggregate", "min-votes", "criterion", "exclude-annotators", "round"].filter((n) =>
+    str(n),
+  );
   if (snapshot !== undefined) {
     if (policyFlags.length || f.margin === true) throw new UsageError("--snapshot uses the snapshot's own policies; drop the policy flags");
     return { source: "snapshot", snapshotId: intFlag(f, "snapshot", 0) };
@@ -137,6 +139,9 @@ function trainingSourceFlags(f: Flags): TrainingSourceInput {
     criterion: str("criterion"),
     margin: f.margin === true,
     excludeAnnotators: str("exclude-annotators")
+      ?.split(",")
+      .map((x) => Number(x.trim())),
+    rounds: str("round")
       ?.split(",")
       .map((x) => Number(x.trim())),
   });
@@ -287,7 +292,7 @@ const COMMANDS: Record<string, Command> = {
   train: {
     summary: "train a reward model on a project's judgments (queued for the server's runner; --wait runs it here)",
     usage:
-      "train --project ID [--base tiny|FOLDER|OWNER/NAME] [--init pretrained|random] [--epochs N] [--loss bt|bt-ties] [--lr X] [--snapshot ID | --ties keep|drop --both-bad drop|keep --kway all-pairs|best-vs-rest --aggregate all|majority --min-votes N --criterion C --margin --exclude-annotators ID,ID] [--wait]\n       train --resume JOB [--wait]   (a failed or cancelled job, from its newest checkpoint)",
+      "train --project ID [--base tiny|FOLDER|OWNER/NAME] [--init pretrained|random] [--epochs N] [--loss bt|bt-ties] [--lr X] [--snapshot ID | --ties keep|drop --both-bad drop|keep --kway all-pairs|best-vs-rest --aggregate all|majority --min-votes N --criterion C --margin --exclude-annotators ID,ID --round N[,N]] [--wait]\n       train --resume JOB [--wait]   (a failed or cancelled job, from its newest checkpoint)",
     options: {
       project: { type: "string" },
       base: { type: "string" },
@@ -304,6 +309,7 @@ const COMMANDS: Record<string, Command> = {
       criterion: { type: "string" },
       margin: { type: "boolean" },
       "exclude-annotators": { type: "string" },
+      round: { type: "string" },
       resume: { type: "string" },
       wait: { type: "boolean" },
     },

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportSnapshot } from "@/server/domain/export/export-snapshot";
 import { importItems } from "@/server/domain/import/import-items";
 import { createProject } from "@/server/domain/projects";
+import { buildTrainingRows } from "@/server/domain/training/training-data";
 import { GeneratorClients } from "@/server/generation/generators";
 import { startOpenAITestServer, type TestServer } from "@/server/generation/openai-test-server";
 import { GenerateRunner } from "@/server/jobs/generate";
@@ -70,5 +71,14 @@ describe("rounds", () => {
     const r2 = await rowsOf(getRound(db, project.id, 2).id);
     expect(r2.prompts).toEqual(["three"]);
     expect(() => getRound(db, project.id, 3)).toThrow(/has no round 3/);
+
+    // Training takes rounds too (train --round N): only those rounds' judged items become rows.
+    const all = buildTrainingRows(db, project.id, { source: "filters" });
+    const r2rows = buildTrainingRows(db, project.id, { source: "filters", policies: { rounds: [2] } });
+    expect(all.rows.length).toBe(4);
+    expect(r2rows.rows.length).toBe(1);
+    expect(JSON.stringify(r2rows.rows[0])).toContain("three");
+    expect(r2rows.summary.policies).toMatchObject({ rounds: [2] });
+    expect(() => buildTrainingRows(db, project.id, { source: "filters", policies: { rounds: [7] } })).toThrow(/has no round 7/);
   });
 });

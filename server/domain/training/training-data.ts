@@ -26,6 +26,7 @@ import {
   type JOB_SPLITS,
   judgments,
   responses,
+  rounds,
   snapshotJudgments,
   snapshots,
 } from "@/db/schema";
@@ -67,6 +68,8 @@ export const zTrainingPolicies = zExportPolicies.pick({ bothBad: true, kway: tru
   ties: z.enum(["drop", "keep"]).default("keep"),
   aggregate: z.enum(["all", "majority"]).default("all"),
   excludeAnnotators: z.array(zId).max(1000).default([]),
+  /** Only items generated in these rounds of the project (round numbers, `train --round N`). */
+  rounds: z.array(z.number().int().positive()).min(1).max(100).optional(),
 });
 export type TrainingPolicies = z.infer<typeof zTrainingPolicies>;
 export type TrainingPoliciesInput = z.input<typeof zTrainingPolicies>;
@@ -320,6 +323,24 @@ function snapshotPolicies(stored: Record<string, unknown>): TrainingPolicies {
   });
 }
 
+/** Ids of the items that the given generation rounds (by number) of a project produced. */
+function itemsInRounds(db: Db, projectId: number, numbers: number[]): Set<number> {
+  const found = db.select({ id: rounds.id, number: rounds.number }).from(rounds).where(eq(rounds.projectId, projectId)).all();
+  const ids = numbers.map((n) => {
+    const r = found.find((f) => f.number === n);
+    if (!r) throw new AppError("NOT_FOUND", `project ${projectId} has no round ${n}`, [{ field: "rounds", message: "no such round" }]);
+    return r.id;
+  });
+  return new Set(
+    db
+      .select({ id: items.id })
+      .from(items)
+      .where(and(eq(items.projectId, projectId), inArray(items.roundId, ids)))
+      .all()
+      .map((r) => r.id),
+  );
+}
+
 export function buildTrainingRows(
   db: Db,
   projectId: number,
@@ -348,6 +369,10 @@ export function buildTrainingRows(
   } else {
     policies = source.policies;
     itemsIn = loadItems(db, projectId, { excludeAnnotators: policies.excludeAnnotators }, dropped);
+    if (policies.rounds) {
+      const inRounds = itemsInRounds(db, projectId, policies.rounds);
+      itemsIn = itemsIn.filter((item) => inRounds.has(item.id));
+    }
   }
 
   const rows: TrainingRow[] = [];
