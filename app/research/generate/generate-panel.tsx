@@ -138,6 +138,13 @@ export function GeneratePanel() {
     seed: 0,
   });
   const [selected, setSelected] = useState<number | null>(null);
+  const models = useQuery(trpc.research.models.queryOptions());
+  const [selection, setSelection] = useState({
+    on: false,
+    n: 8,
+    rewardModelId: 0,
+    keep: "best-worst" as "best-worst" | "top2" | "most-uncertain",
+  });
   const start = useMutation(
     trpc.generation.start.mutationOptions({
       onSuccess: (r) => {
@@ -163,7 +170,11 @@ export function GeneratePanel() {
         onSubmit={(e) => {
           e.preventDefault();
           if (!file) return;
-          start.mutate({ projectId: project, prompts: file.text, promptsName: file.name, generators: chosen, ...form });
+          const select =
+            selection.on && !several
+              ? { select: selection.n, rewardModelId: selection.rewardModelId || models.data?.[0]?.id, keep: selection.keep }
+              : {};
+          start.mutate({ projectId: project, prompts: file.text, promptsName: file.name, generators: chosen, ...form, ...select });
         }}
       >
         <IdSelect label="Project" value={project} onChange={setProjectId} options={projects.data ?? []} testId="generate-project" />
@@ -261,6 +272,48 @@ export function GeneratePanel() {
             onChange={(e) => setForm({ ...form, seed: Number(e.target.value) })}
           />
         </label>
+        {!several && (
+          <fieldset className="flex flex-wrap items-end gap-2 rounded border border-dashed px-2 py-1">
+            <legend className="px-1">Reward model in the loop</legend>
+            <label className="flex items-center gap-2">
+              <input type="checkbox" checked={selection.on} onChange={(e) => setSelection({ ...selection, on: e.target.checked })} />
+              Sample N, keep 2
+            </label>
+            {selection.on && (
+              <>
+                <label className="flex flex-col gap-1">
+                  N
+                  <input
+                    type="number"
+                    min={3}
+                    max={32}
+                    className="w-16 rounded border px-2 py-1"
+                    value={selection.n}
+                    onChange={(e) => setSelection({ ...selection, n: Number(e.target.value) })}
+                  />
+                </label>
+                <IdSelect
+                  label="Reward model"
+                  value={selection.rewardModelId || models.data?.[0]?.id || 0}
+                  onChange={(id) => setSelection({ ...selection, rewardModelId: id })}
+                  options={models.data ?? []}
+                />
+                <label className="flex flex-col gap-1">
+                  Keep
+                  <select
+                    className="rounded border px-2 py-1"
+                    value={selection.keep}
+                    onChange={(e) => setSelection({ ...selection, keep: e.target.value as "top2" })}
+                  >
+                    <option value="best-worst">best and worst</option>
+                    <option value="top2">top two</option>
+                    <option value="most-uncertain">most uncertain pair</option>
+                  </select>
+                </label>
+              </>
+            )}
+          </fieldset>
+        )}
         <button
           type="submit"
           className="rounded bg-slate-900 px-3 py-1 text-white disabled:opacity-50"
