@@ -223,7 +223,7 @@ export function recordPromptSuccess(
 ) {
   return transaction(db, () => {
     const p = db.select().from(generationPrompts).where(eq(generationPrompts.id, params.promptId)).get();
-    if (!p || p.state !== "pending") return null;
+    if (p?.state !== "pending") return null;
     if (params.samples.length !== p.plan.length)
       throw new Error(`prompt ${p.id}: ${params.samples.length} samples for a plan of ${p.plan.length}`);
     const round = getRoundForJob(db, p.jobId);
@@ -369,7 +369,7 @@ export function listGenerationFailures(db: Db, jobId: number) {
 export function resumeGenerateJob(db: Db, jobId: number, opts: { actorId?: number; retryFailed?: boolean } = {}): Job {
   return transaction(db, () => {
     const job = db.select().from(jobs).where(eq(jobs.id, jobId)).get();
-    if (!job || job.kind !== "generate") throw new AppError("NOT_FOUND", `no sampling job ${jobId}`);
+    if (job?.kind !== "generate") throw new AppError("NOT_FOUND", `no sampling job ${jobId}`);
     if (job.state !== "failed" && job.state !== "cancelled")
       throw new AppError("CONFLICT", `job ${jobId} is ${job.state}; only a failed or cancelled job can be resumed`);
     if (opts.retryFailed)
