@@ -1,4 +1,5 @@
 import type { NextConfig } from "next";
+import createNextIntlPlugin from "next-intl/plugin";
 import { securityHeaders } from "./server/security-headers";
 
 const nextConfig: NextConfig = {
@@ -12,4 +13,5 @@ const nextConfig: NextConfig = {
   },
 };
 
-export default nextConfig;
+// next-intl reads its per-request configuration (language, messages) from i18n/request.ts.
+export default createNextIntlPlugin("./i18n/request.ts")(nextConfig);

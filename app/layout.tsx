@@ -1,4 +1,6 @@
 import type { Metadata } from "next";
+import { NextIntlClientProvider } from "next-intl";
+import { getLocale } from "next-intl/server";
 import type { ReactNode } from "react";
 import { Nav } from "./_components/nav";
 import { Providers } from "./_components/providers";
@@ -6,14 +8,18 @@ import "./globals.css";
 
 export const metadata: Metadata = { title: "Arbiter", description: "Human preference annotation and reward models" };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const locale = await getLocale();
   return (
-    <html lang="en">
+    <html lang={locale}>
       <body className="min-h-screen bg-slate-50 text-slate-900 antialiased">
-        <Providers>
-          <Nav />
-          <main className="mx-auto max-w-7xl px-4 py-6">{children}</main>
-        </Providers>
+        {/* Passes the request's language, messages and time zone on to client components. */}
+        <NextIntlClientProvider>
+          <Providers>
+            <Nav />
+            <main className="mx-auto max-w-7xl px-4 py-6">{children}</main>
+          </Providers>
+        </NextIntlClientProvider>
       </body>
     </html>
   );

@@ -2,21 +2,31 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { signOut, useSession } from "next-auth/react";
+import { useTranslations } from "next-intl";
 import { useEffect, useState } from "react";
+import { LanguageSwitcher } from "./language-switcher";
 
 type Role = "annotator" | "admin" | "researcher";
-type NavLink = { href: string; label: string; testId: string; roles: Role[] /** Other paths this entry is current for. */; also?: RegExp };
+/** Keys of messages/*.json "nav". */
+type NavLabel = "annotate" | "me" | "projects" | "users" | "audit" | "train" | "models" | "playground";
+type NavLink = {
+  href: string;
+  label: NavLabel;
+  testId: string;
+  roles: Role[] /** Other paths this entry is current for. */;
+  also?: RegExp;
+};
 
 /** Every page a role can reach from the header (research sub-pages included). */
 const LINKS: NavLink[] = [
-  { href: "/", label: "Annotate", testId: "nav-annotate", roles: ["annotator", "admin", "researcher"], also: /^\/annotate\// },
-  { href: "/me", label: "My progress", testId: "nav-me", roles: ["annotator", "admin", "researcher"] },
-  { href: "/admin", label: "Projects", testId: "nav-admin", roles: ["admin", "researcher"], also: /^\/admin\/projects(\/|$)/ },
-  { href: "/admin/users", label: "Users", testId: "nav-users", roles: ["admin"] },
-  { href: "/admin/audit", label: "Audit log", testId: "nav-audit", roles: ["admin", "researcher"] },
-  { href: "/research/train", label: "Train", testId: "nav-research", roles: ["researcher"] },
-  { href: "/research/models", label: "Models", testId: "nav-research-models", roles: ["researcher"], also: /^\/research\/models\// },
-  { href: "/research/playground", label: "Playground", testId: "nav-research-playground", roles: ["researcher"] },
+  { href: "/", label: "annotate", testId: "nav-annotate", roles: ["annotator", "admin", "researcher"], also: /^\/annotate\// },
+  { href: "/me", label: "me", testId: "nav-me", roles: ["annotator", "admin", "researcher"] },
+  { href: "/admin", label: "projects", testId: "nav-admin", roles: ["admin", "researcher"], also: /^\/admin\/projects(\/|$)/ },
+  { href: "/admin/users", label: "users", testId: "nav-users", roles: ["admin"] },
+  { href: "/admin/audit", label: "audit", testId: "nav-audit", roles: ["admin", "researcher"] },
+  { href: "/research/train", label: "train", testId: "nav-research", roles: ["researcher"] },
+  { href: "/research/models", label: "models", testId: "nav-research-models", roles: ["researcher"], also: /^\/research\/models\// },
+  { href: "/research/playground", label: "playground", testId: "nav-research-playground", roles: ["researcher"] },
 ];
 
 function isCurrent(link: NavLink, path: string): boolean {
@@ -28,6 +38,7 @@ function isCurrent(link: NavLink, path: string): boolean {
  * fold into a Menu button so the bar never runs off screen.
  */
 export function Nav() {
+  const t = useTranslations("nav");
   const { data } = useSession();
   const user = data?.user;
   const path = usePathname() ?? "/";
@@ -42,6 +53,11 @@ export function Nav() {
         <Link href="/" className="font-semibold tracking-tight text-slate-900">
           Arbiter
         </Link>
+        {!user && (
+          <div className="ml-auto">
+            <LanguageSwitcher />
+          </div>
+        )}
         {user && (
           <button
             type="button"
@@ -51,13 +67,13 @@ export function Nav() {
             data-testid="nav-menu"
             onClick={() => setOpen((o) => !o)}
           >
-            Menu
+            {t("menu")}
           </button>
         )}
         {user && (
           <nav
             id="main-nav"
-            aria-label="Main"
+            aria-label={t("main")}
             className={`${open ? "flex" : "hidden"} w-full flex-col gap-1 text-sm text-slate-600 md:flex md:w-auto md:flex-row md:flex-wrap md:gap-4`}
           >
             {links.map((l) => {
@@ -70,7 +86,7 @@ export function Nav() {
                   aria-current={current ? "page" : undefined}
                   className={`rounded px-1 py-1 md:py-0 ${current ? "font-semibold text-slate-900 underline decoration-2 underline-offset-8" : "hover:text-slate-900"}`}
                 >
-                  {l.label}
+                  {t(l.label)}
                 </Link>
               );
             })}
@@ -82,14 +98,15 @@ export function Nav() {
             data-testid="nav-account"
           >
             <span data-testid="nav-user" className="min-w-0 truncate">
-              {user.email} · {user.role}
+              {user.email} · {t(`role.${user.role as Role}`)}
             </span>
+            <LanguageSwitcher />
             <button
               type="button"
               className="shrink-0 rounded border border-slate-300 px-2 py-1 hover:bg-slate-50"
               onClick={() => signOut({ callbackUrl: "/login" })}
             >
-              Sign out
+              {t("signOut")}
             </button>
           </div>
         )}
