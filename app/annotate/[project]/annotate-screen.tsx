@@ -2,12 +2,12 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
 import Link from "next/link";
+import { useFormatter, useTranslations } from "next-intl";
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { Markdown } from "@/app/_components/markdown";
 import { ProgressBar } from "@/app/_components/progress-bar";
 import { useTRPC } from "@/app/_components/trpc";
 import {
-  describeAnswer,
   draftFromAnswer,
   type Feedback,
   type Item,
@@ -20,14 +20,17 @@ import {
   type State,
 } from "./annotate-state";
 import { ContentView } from "./content-view";
+import { ImproveDraft } from "./rewrite-editor";
 
-const OUTCOMES: { value: PairOutcome; label: string; key: string }[] = [
-  { value: "a", label: "A is better", key: "1" },
-  { value: "b", label: "B is better", key: "2" },
-  { value: "tie", label: "Tie", key: "3" },
-  { value: "both_bad", label: "Both bad", key: "4" },
+/** The pairwise outcomes and their keys; labels are messages "annotate.outcome.<value>". */
+const OUTCOMES: { value: PairOutcome; key: string }[] = [
+  { value: "a", key: "1" },
+  { value: "b", key: "2" },
+  { value: "tie", key: "3" },
+  { value: "both_bad", key: "4" },
 ];
-const STRENGTHS = ["slight", "moderate", "strong", "decisive"];
+/** Strength 1–4; labels are messages "annotate.strength.<word>". */
+const STRENGTHS = ["slight", "moderate", "strong", "decisive"] as const;
 
 function newSubmissionId(): string {
   return crypto.randomUUID();
@@ -38,6 +41,8 @@ function isTyping(target: EventTarget | null): boolean {
 }
 
 export function AnnotateScreen({ projectId, reviseId }: { projectId: number; reviseId?: number }) {
+  const t = useTranslations("annotate");
+  const format = useFormatter();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const project = useQuery(trpc.annotate.project.queryOptions({ projectId }));
@@ -49,11 +54,14 @@ export function AnnotateScreen({ projectId, reviseId }: { projectId: number; rev
   const [state, dispatch] = useReducer(reducer, { phase: "loading" } as State);
   const [progress, setProgress] = useState<Progress | null>(null);
 
-  const load = useCallback((lease: { status: "item"; item: Item } | { status: "empty" }, p: Progress) => {
-    setProgress(p);
-    setAnnouncement(lease.status === "item" ? `Next item loaded. You have judged ${p.mine}.` : "Nothing left to judge here.");
-    dispatch({ type: "loaded", item: lease.status === "item" ? lease.item : null, now: Date.now(), submissionId: newSubmissionId() });
-  }, []);
+  const load = useCallback(
+    (lease: { status: "item"; item: Item } | { status: "empty" }, p: Progress) => {
+      setProgress(p);
+      setAnnouncement(lease.status === "item" ? t("announce.next", { mine: p.mine }) : t("announce.empty"));
+      dispatch({ type: "loaded", item: lease.status === "item" ? lease.item : null, now: Date.now(), submissionId: newSubmissionId() });
+    },
+    [t],
+  );
 
   useEffect(() => {
     if (first.data) load(first.data.lease, first.data.progress);
@@ -63,6 +71,10 @@ export function AnnotateScreen({ projectId, reviseId }: { projectId: number; rev
   const submit = useMutation(trpc.annotate.submit.mutationOptions());
   const revise = useMutation(trpc.annotate.revise.mutationOptions());
   const skip = useMutation(trpc.annotate.skip.mutationOptions());
+  // Rewrites (#15): an improved chosen answer waits here until its judgment is stored, then is attached to it.
+  const mode = useQuery(trpc.conversations.projectMode.queryOptions({ projectId }));
+  const saveRewrite = useMutation(trpc.conversations.rewrite.mutationOptions()).mutate;
+  const improvedRef = useRef<{ assignmentId: number; text: string } | null>(null);
   /** The judgment the Undo button brings back: the last one submitted (or revised) on this screen. */
   const [lastJudgment, setLastJudgment] = useState<number | null>(null);
   const [undoError, setUndoError] = useState<string | null>(null);
@@ -74,8 +86,8 @@ export function AnnotateScreen({ projectId, reviseId }: { projectId: number; rev
       setUndoError(null);
       try {
         const j = await queryClient.fetchQuery({ ...trpc.annotate.judgment.queryOptions({ judgmentId }), staleTime: 0 });
-        if (j.projectId !== projectId) throw new Error("That judgment belongs to another project.");
-        if (j.revisableUntil === null) throw new Error("That judgment can no longer be changed.");
+        if (j.projectId !== projectId) throw new Error(t("undo.otherProject"));
+        if (j.revisableUntil === null) throw new Error(t("undo.closed"));
         dispatch({
           type: "revise",
           item: j.item,
@@ -84,12 +96,12 @@ export function AnnotateScreen({ projectId, reviseId }: { projectId: number; rev
           now: Date.now(),
           submissionId: newSubmissionId(),
         });
-        setAnnouncement("Your last judgment is back: change your choices and submit.");
+        setAnnouncement(t("announce.undo"));
       } catch (e) {
         setUndoError(e instanceof Error ? e.message : String(e));
       }
     },
-    [queryClient, trpc, projectId],
+    [queryClient, trpc, projectId, t],
   );
 
   const startedRevision = useRef(false);
@@ -116,7 +128,7 @@ export function AnnotateScreen({ projectId, reviseId }: { projectId: number; rev
       if (s.phase !== "judging" && s.phase !== "confirming") return;
       const k = s.item.responses.length;
       const why = missing(s.draft, k, settings);
-      if (why) return dispatch({ type: "error", message: why });
+      if (why) return dispatch({ type: "error", message: t(`missing.${why}`) });
       if (k > 2 && !s.draft.rankingTouched && !confirmed) return dispatch({ type: "confirm" });
       dispatch({ type: "submitting" });
       const d = s.draft;
@@ -135,7 +147,7 @@ export function AnnotateScreen({ projectId, reviseId }: { projectId: number; rev
             onSuccess: (res) => {
               setLastJudgment(res.result.judgmentId);
               load(res.lease, res.progress);
-              setAnnouncement("Judgment changed. Back to your current item.");
+              setAnnouncement(t("announce.revised"));
             },
             onError: failed,
           },
@@ -159,6 +171,9 @@ export function AnnotateScreen({ projectId, reviseId }: { projectId: number; rev
           onSuccess: (res) => {
             setLastJudgment(res.result.judgmentId);
             setUndoError(null);
+            const improved = improvedRef.current;
+            improvedRef.current = null;
+            if (improved?.assignmentId === s.item.assignmentId) saveRewrite({ judgmentId: res.result.judgmentId, text: improved.text });
             if (res.result.feedback) {
               setProgress(res.progress);
               dispatch({ type: "feedback", feedback: res.result.feedback, next: res.lease.status === "item" ? res.lease.item : null });
@@ -176,7 +191,7 @@ export function AnnotateScreen({ projectId, reviseId }: { projectId: number; rev
         },
       );
     },
-    [projectId, settings, submit, revise, load, reloadLease],
+    [projectId, settings, submit, revise, load, reloadLease, saveRewrite, t],
   );
 
   const onSkip = () => {
@@ -249,12 +264,12 @@ export function AnnotateScreen({ projectId, reviseId }: { projectId: number; rev
         <h1 className="text-xl font-semibold">{project.data?.name ?? "…"}</h1>
         {progress && (
           <div className="flex min-w-64 flex-1 items-center gap-3 text-sm text-slate-600">
-            <span data-testid="progress-mine">You: {progress.mine} judged</span>
+            <span data-testid="progress-mine">{t("progress.mine", { mine: progress.mine })}</span>
             <div className="flex-1">
-              <ProgressBar done={progress.doneSlots} target={progress.targetSlots} label="project progress" />
+              <ProgressBar done={progress.doneSlots} target={progress.targetSlots} label={t("progress.label")} />
             </div>
             <span data-testid="progress-project">
-              {progress.doneSlots.toLocaleString("en")} / {progress.targetSlots.toLocaleString("en")}
+              {format.number(progress.doneSlots)} / {format.number(progress.targetSlots)}
             </span>
           </div>
         )}
@@ -272,7 +287,7 @@ export function AnnotateScreen({ projectId, reviseId }: { projectId: number; rev
               onClick={() => void startRevision(lastJudgment)}
               className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-slate-700 hover:bg-slate-50"
             >
-              Undo last judgment
+              {t("undo.button")}
             </button>
           )}
           {undoError && (
@@ -287,20 +302,20 @@ export function AnnotateScreen({ projectId, reviseId }: { projectId: number; rev
           className="flex flex-wrap items-center gap-3 rounded-lg border border-sky-300 bg-sky-50 p-3 text-sm text-sky-900"
           data-testid="revising"
         >
-          <span>You are changing an earlier judgment. Submitting saves the new answer in its place.</span>
+          <span>{t("revising.note")}</span>
           <button type="button" onClick={cancelRevision} className="rounded border border-sky-400 bg-white px-2 py-1 hover:bg-sky-100">
-            Keep the earlier answer
+            {t("revising.keep")}
           </button>
         </div>
       )}
-      {state.phase === "loading" && <p className="text-slate-500">Loading the next item…</p>}
+      {state.phase === "loading" && <p className="text-slate-500">{t("loading")}</p>}
       {state.phase === "failed" && <p className="text-red-600">{state.message}</p>}
       {state.phase === "empty" && (
         <div className="rounded-lg border border-slate-200 bg-white p-8 text-center" data-testid="queue-empty">
-          <h2 className="text-lg font-medium">Nothing left to judge here</h2>
-          <p className="mt-1 text-slate-600">Every item you can judge in this project is done or taken. Thank you!</p>
+          <h2 className="text-lg font-medium">{t("empty.title")}</h2>
+          <p className="mt-1 text-slate-600">{t("empty.body")}</p>
           <Link href="/" className="mt-4 inline-block text-blue-600 underline">
-            Back to projects
+            {t("empty.back")}
           </Link>
         </div>
       )}
@@ -315,12 +330,31 @@ export function AnnotateScreen({ projectId, reviseId }: { projectId: number; rev
           onSkip={onSkip}
         />
       )}
+      {mode.data?.rewrites &&
+        state.phase === "judging" &&
+        state.revising === undefined &&
+        state.item.responses.length === 2 &&
+        (state.draft.outcome === "a" || state.draft.outcome === "b") && (
+          <ImproveDraft
+            key={`${state.item.assignmentId}-${state.draft.outcome}`}
+            original={chosenText(state.item.responses.find((r) => r.position === (state.draft.outcome === "a" ? 0 : 1))?.content ?? "")}
+            onChange={(text) => {
+              improvedRef.current = text === null ? null : { assignmentId: state.item.assignmentId, text };
+            }}
+          />
+        )}
     </div>
   );
 }
 
+/** The text an annotator improves: a plain response, or the last message of a chat response. */
+function chosenText(content: Item["responses"][number]["content"]): string {
+  return typeof content === "string" ? content : (content.at(-1)?.content ?? "");
+}
+
 /** The project's instructions: open on the first visit and whenever they changed since last shown. */
 function Instructions({ projectId, text }: { projectId: number; text: string }) {
+  const t = useTranslations("annotate");
   const [open, setOpen] = useState(false);
   useEffect(() => {
     const key = `arbiter:instructions:${projectId}`;
@@ -338,7 +372,7 @@ function Instructions({ projectId, text }: { projectId: number; text: string }) 
       onToggle={(e) => setOpen(e.currentTarget.open)}
       data-testid="instructions"
     >
-      <summary className="cursor-pointer font-medium text-slate-700">Instructions</summary>
+      <summary className="cursor-pointer font-medium text-slate-700">{t("instructions")}</summary>
       <div className="mt-2">
         <Markdown text={text} />
       </div>
@@ -358,15 +392,16 @@ function instructionsVersion(text: string): string {
 
 /** A project that does not exist or is not open to this user: one friendly message and a way back. */
 export function ProjectUnavailable() {
+  const t = useTranslations("annotate.unavailable");
   return (
     <div
       className="mx-auto max-w-lg rounded-lg border border-slate-200 bg-white p-8 text-center shadow-sm"
       data-testid="project-unavailable"
     >
-      <h1 className="text-lg font-semibold">This project is not available</h1>
-      <p className="mt-2 text-slate-600">It does not exist, or it is not open to you. Check the link, or pick a project from your list.</p>
+      <h1 className="text-lg font-semibold">{t("title")}</h1>
+      <p className="mt-2 text-slate-600">{t("body")}</p>
       <Link href="/" className="mt-4 inline-block rounded-md bg-slate-900 px-4 py-2 text-sm font-medium text-white hover:bg-slate-700">
-        Back to my projects
+        {t("back")}
       </Link>
     </div>
   );
@@ -374,12 +409,14 @@ export function ProjectUnavailable() {
 
 /** After a missed check item: the item again, the accepted answer and the explanation, then Continue. */
 function FeedbackView({ item, feedback, onContinue }: { item: Item; feedback: Feedback; onContinue: () => void }) {
+  const t = useTranslations("annotate");
+  const describe = useDescribeAnswer();
   return (
     <div className="space-y-4" data-testid="answer-feedback">
       <section className="rounded-lg border border-amber-300 bg-amber-50 p-4" role="status">
-        <h2 className="font-medium text-amber-900">Not quite — this item has an agreed answer</h2>
+        <h2 className="font-medium text-amber-900">{t("feedback.title")}</h2>
         <p className="mt-1 text-sm text-amber-900" data-testid="feedback-accepted">
-          Accepted: {feedback.accepted.map(describeAnswer).join(" or ")}
+          {t("feedback.accepted", { answers: feedback.accepted.map(describe).join(t("feedback.or")) })}
         </p>
         {feedback.explanation && (
           <div className="mt-2 text-sm text-slate-800" data-testid="feedback-explanation">
@@ -392,17 +429,19 @@ function FeedbackView({ item, feedback, onContinue }: { item: Item; feedback: Fe
           onClick={onContinue}
           className="mt-3 rounded-md bg-slate-900 px-4 py-2 text-sm font-medium text-white hover:bg-slate-700"
         >
-          Continue ⏎
+          {t("feedback.continue")} ⏎
         </button>
       </section>
       <section className="rounded-lg border border-slate-200 bg-white p-4 opacity-80">
-        <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">Prompt</h2>
+        <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">{t("prompt")}</h2>
         <ContentView content={item.prompt} />
       </section>
       <div className={`grid grid-cols-1 gap-4 ${item.responses.length === 2 ? "md:grid-cols-2" : "lg:grid-cols-3"}`}>
         {item.responses.map((r) => (
           <section key={r.position} className="min-w-0 rounded-lg border border-slate-200 bg-white p-4 opacity-80">
-            <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">Response {letter(r.position)}</h2>
+            <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">
+              {t("response", { letter: letter(r.position) })}
+            </h2>
             <ContentView content={r.content} />
           </section>
         ))}
@@ -435,10 +474,11 @@ function Judging({
   const cols = k === 2 ? "md:grid-cols-2" : k === 3 ? "lg:grid-cols-3" : "md:grid-cols-2 xl:grid-cols-4";
   const needsStrength = settings.strengthScale && (draft.outcome === "a" || draft.outcome === "b");
   const [folded, setFolded] = useState(false);
+  const t = useTranslations("annotate");
   return (
     <div className="space-y-4" data-testid="item" data-assignment={item.assignmentId}>
       <section className="min-w-0 rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid="prompt">
-        <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">Prompt</h2>
+        <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">{t("prompt")}</h2>
         <ContentView content={item.prompt} />
       </section>
       <div className={`grid grid-cols-1 gap-4 ${cols}`}>
@@ -449,8 +489,8 @@ function Judging({
             className={`min-w-0 rounded-lg border bg-white p-4 shadow-sm transition ${chosen(r.position) ? "border-emerald-500 ring-2 ring-emerald-200" : "border-slate-200"} ${draft.selected === r.position ? "outline outline-2 outline-sky-400" : ""}`}
           >
             <h2 className="mb-2 flex items-center justify-between text-xs font-semibold uppercase tracking-wide text-slate-500">
-              <span>Response {letter(r.position)}</span>
-              {k > 2 && <span className="normal-case text-slate-500">rank {draft.ranking.indexOf(r.position) + 1}</span>}
+              <span>{t("response", { letter: letter(r.position) })}</span>
+              {k > 2 && <span className="normal-case text-slate-500">{t("rank", { rank: draft.ranking.indexOf(r.position) + 1 })}</span>}
             </h2>
             <ContentView content={r.content} />
           </section>
@@ -460,11 +500,11 @@ function Judging({
       <section
         className="sticky bottom-0 z-10 max-h-[45vh] space-y-3 overflow-y-auto rounded-lg border border-slate-200 bg-white p-3 shadow-lg sm:p-4"
         data-testid="judgment-panel"
-        aria-label="Your judgment"
+        aria-label={t("panel.title")}
         data-folded={folded}
       >
         <div className="flex items-center justify-between gap-2">
-          <h2 className="text-xs font-semibold uppercase tracking-wide text-slate-600">Your judgment</h2>
+          <h2 className="text-xs font-semibold uppercase tracking-wide text-slate-600">{t("panel.title")}</h2>
           <button
             type="button"
             data-testid="fold-panel"
@@ -472,7 +512,7 @@ function Judging({
             onClick={() => setFolded((f) => !f)}
             className="rounded border border-slate-300 px-2 py-0.5 text-xs text-slate-600 hover:bg-slate-50"
           >
-            {folded ? "Show controls" : "Fold"}
+            {folded ? t("panel.show") : t("panel.fold")}
           </button>
         </div>
         {folded ? null : k === 2 ? (
@@ -487,7 +527,7 @@ function Judging({
                 className={`rounded-md border px-3 py-1.5 text-sm ${draft.outcome === o.value ? "border-slate-900 bg-slate-900 text-white" : "border-slate-300 hover:bg-slate-50"}`}
               >
                 <kbd className="mr-1 text-xs opacity-60">{o.key}</kbd>
-                {o.label}
+                {t(`outcome.${o.value}`)}
               </button>
             ))}
             {needsStrength && (
@@ -495,10 +535,10 @@ function Judging({
                 className="flex w-full flex-wrap items-center gap-1 sm:ml-2 sm:w-auto sm:border-l sm:border-slate-200 sm:pl-3"
                 data-testid="strength"
               >
-                <span className="mr-1 text-sm text-slate-500">by how much?</span>
-                {STRENGTHS.map((label, i) => (
+                <span className="mr-1 text-sm text-slate-500">{t("strength.question")}</span>
+                {STRENGTHS.map((word, i) => (
                   <button
-                    key={label}
+                    key={word}
                     type="button"
                     data-testid={`strength-${i + 1}`}
                     aria-pressed={draft.strength === i + 1}
@@ -506,7 +546,7 @@ function Judging({
                     className={`rounded-md border px-2.5 py-1 text-sm ${draft.strength === i + 1 ? "border-emerald-700 bg-emerald-700 text-white" : "border-slate-300 hover:bg-slate-50"}`}
                   >
                     <kbd className="mr-1 text-xs opacity-60">{i + 1}</kbd>
-                    {label}
+                    {t(`strength.${word}`)}
                   </button>
                 ))}
               </div>
@@ -532,7 +572,7 @@ function Judging({
                     onClick={() => dispatch({ type: "criterion", name: c, outcome: o })}
                     className={`rounded border px-2 py-0.5 text-xs ${draft.criteria[c] === o ? "border-sky-700 bg-sky-700 text-white" : "border-slate-300 hover:bg-slate-50"}`}
                   >
-                    {o === "both_bad" ? "both bad" : o === "tie" ? "tie" : o.toUpperCase()}
+                    {o === "both_bad" ? t("criterion.both_bad") : o === "tie" ? t("criterion.tie") : o.toUpperCase()}
                   </button>
                 ))}
               </fieldset>
@@ -542,13 +582,11 @@ function Judging({
 
         {!folded && settings.rationalePolicy !== "off" && (
           <textarea
-            aria-label={settings.rationalePolicy === "required" ? "Rationale (required)" : "Rationale (optional)"}
+            aria-label={settings.rationalePolicy === "required" ? t("rationale.required") : t("rationale.optional")}
             data-testid="rationale"
             value={draft.rationale}
             onChange={(e) => dispatch({ type: "rationale", text: e.target.value })}
-            placeholder={
-              settings.rationalePolicy === "required" ? "Why? (required; Ctrl+Enter submits)" : "Why? (optional; Ctrl+Enter submits)"
-            }
+            placeholder={settings.rationalePolicy === "required" ? t("rationale.requiredHint") : t("rationale.optionalHint")}
             rows={2}
             className="w-full rounded border border-slate-300 p-2 text-sm"
           />
@@ -562,7 +600,11 @@ function Judging({
             disabled={state.phase === "submitting"}
             className="rounded-md bg-emerald-700 px-4 py-2 text-sm font-medium text-white hover:bg-emerald-800 disabled:opacity-50"
           >
-            {state.phase === "submitting" ? "Saving…" : state.phase === "confirming" ? "Yes, submit this order" : "Submit ⏎"}
+            {state.phase === "submitting"
+              ? t("submit.saving")
+              : state.phase === "confirming"
+                ? t("submit.confirm")
+                : `${t("submit.button")} ⏎`}
           </button>
           <button
             type="button"
@@ -571,11 +613,11 @@ function Judging({
             disabled={state.phase !== "judging"}
             className="text-sm text-slate-500 underline hover:text-slate-700"
           >
-            Can't judge this one
+            {t("skip")}
           </button>
           {state.phase === "confirming" && (
             <span className="text-sm text-amber-700" data-testid="confirm-ranking">
-              You left the ranking as shown. Submit it anyway? (Enter = yes, Esc = go back)
+              {t("confirmRanking")}
             </span>
           )}
           {state.error && (
@@ -583,9 +625,7 @@ function Judging({
               {state.error}
             </span>
           )}
-          <span className="ml-auto hidden text-xs text-slate-500 md:inline">
-            {k === 2 ? "1–4 choose · then 1–4 strength · Enter submit · Esc clear" : "letter selects · ↑/↓ move · Enter submit"}
-          </span>
+          <span className="ml-auto hidden text-xs text-slate-500 md:inline">{k === 2 ? t("keys.pair") : t("keys.ranking")}</span>
         </div>
       </section>
     </div>
@@ -593,23 +633,24 @@ function Judging({
 }
 
 /** The first words of a response (last message for chats), so ranking rows say which is which. */
-function excerpt(content: Item["responses"][number]["content"]): string {
+function excerpt(content: Item["responses"][number]["content"]): string | null {
   const text = typeof content === "string" ? content : (content[content.length - 1]?.content ?? "");
   const flat = text
     .replace(/```[\w-]*/g, " ")
     .replace(/[#*`>]+/g, "")
     .replace(/\s+/g, " ")
     .trim();
-  if (flat === "") return "(empty response)";
+  if (flat === "") return null;
   return flat.length > 90 ? `${flat.slice(0, 89)}…` : flat;
 }
 
 function RankingPanel({ state, dispatch }: { state: WorkingState; dispatch: (a: Parameters<typeof reducer>[1]) => void }) {
   const { draft } = state;
   const [dragging, setDragging] = useState<number | null>(null);
+  const t = useTranslations("annotate");
   return (
     <div>
-      <p className="mb-2 text-sm text-slate-600">Rank the responses, best first. Drag, use the arrows, or press a letter then ↑/↓.</p>
+      <p className="mb-2 text-sm text-slate-600">{t("ranking.help")}</p>
       <ol className="space-y-1" data-testid="ranking">
         {draft.ranking.map((pos, i) => (
           <li
@@ -628,18 +669,18 @@ function RankingPanel({ state, dispatch }: { state: WorkingState; dispatch: (a: 
             <button
               type="button"
               className="flex min-w-0 flex-1 flex-col text-left sm:flex-row sm:items-baseline sm:gap-2"
-              aria-label={`Response ${letter(pos)}, rank ${i + 1}: select to move`}
+              aria-label={t("ranking.select", { letter: letter(pos), rank: i + 1 })}
               onClick={() => dispatch({ type: "select", position: pos })}
             >
-              <span className="shrink-0 font-medium">Response {letter(pos)}</span>
+              <span className="shrink-0 font-medium">{t("response", { letter: letter(pos) })}</span>
               <span className="truncate text-xs text-slate-600 sm:text-sm" data-testid={`excerpt-${letter(pos)}`}>
-                {excerpt(state.item.responses[pos]?.content ?? "")}
+                {excerpt(state.item.responses[pos]?.content ?? "") ?? t("ranking.emptyResponse")}
               </span>
             </button>
             <span className="ml-auto flex shrink-0 gap-1">
               <button
                 type="button"
-                aria-label={`move ${letter(pos)} up`}
+                aria-label={t("ranking.up", { letter: letter(pos) })}
                 disabled={i === 0}
                 onClick={() => dispatch({ type: "move", position: pos, delta: -1 })}
                 className="rounded border border-slate-300 px-1.5 disabled:opacity-30"
@@ -648,7 +689,7 @@ function RankingPanel({ state, dispatch }: { state: WorkingState; dispatch: (a: 
               </button>
               <button
                 type="button"
-                aria-label={`move ${letter(pos)} down`}
+                aria-label={t("ranking.down", { letter: letter(pos) })}
                 disabled={i === draft.ranking.length - 1}
                 onClick={() => dispatch({ type: "move", position: pos, delta: 1 })}
                 className="rounded border border-slate-300 px-1.5 disabled:opacity-30"
@@ -661,4 +702,20 @@ function RankingPanel({ state, dispatch }: { state: WorkingState; dispatch: (a: 
       </ol>
     </div>
   );
+}
+
+/** An accepted answer in words, in the annotator's shown positions: "A is better (strong)", "Tie", "A > C > B". */
+function useDescribeAnswer(): (answer: string) => string {
+  const t = useTranslations("annotate");
+  return (answer) => {
+    const pair = /^(a|b)(?::([1-4]))?$/.exec(answer);
+    if (pair) {
+      const better = t(`outcome.${pair[1] as "a" | "b"}`);
+      const word = pair[2] ? STRENGTHS[Number(pair[2]) - 1] : undefined;
+      return word ? t("feedback.withStrength", { answer: better, strength: t(`strength.${word}`) }) : better;
+    }
+    if (answer === "tie" || answer === "both_bad") return t(`outcome.${answer}`);
+    if (answer.startsWith("[")) return (JSON.parse(answer) as number[]).map(letter).join(" > ");
+    return answer;
+  };
 }

@@ -159,37 +159,18 @@ export function reducer(state: State, action: Action): State {
 
 export type Settings = { strengthScale: boolean; rationalePolicy: "off" | "optional" | "required" };
 
-/** What still stops the draft from being submitted, or null when it is complete. */
-export function missing(draft: Draft, k: number, settings: Settings): string | null {
+/** What still stops the draft from being submitted (a key of the "annotate.missing" messages), or null when it is complete. */
+export type Missing = "outcome" | "strength" | "rationale";
+export function missing(draft: Draft, k: number, settings: Settings): Missing | null {
   if (k === 2) {
-    if (!draft.outcome) return "Choose A, B, tie or both bad (keys 1–4).";
-    if (settings.strengthScale && (draft.outcome === "a" || draft.outcome === "b") && !draft.strength) {
-      return "How much better? (keys 1–4: slight … decisive)";
-    }
+    if (!draft.outcome) return "outcome";
+    if (settings.strengthScale && (draft.outcome === "a" || draft.outcome === "b") && !draft.strength) return "strength";
   }
-  if (settings.rationalePolicy === "required" && draft.rationale.trim() === "") return "Write a short rationale.";
+  if (settings.rationalePolicy === "required" && draft.rationale.trim() === "") return "rationale";
   return null;
 }
 
 /** The letter a shown position goes by: A, B, C… */
 export function letter(position: number): string {
   return String.fromCharCode(65 + position);
-}
-
-const STRENGTH_WORDS = ["slight", "moderate", "strong", "decisive"];
-
-/** An accepted answer in words, in the annotator's shown positions: "A is better (strong)", "Tie", "A > C > B". */
-export function describeAnswer(answer: string): string {
-  const pair = /^(a|b)(?::([1-4]))?$/.exec(answer);
-  if (pair) {
-    const strength = pair[2] ? ` (${STRENGTH_WORDS[Number(pair[2]) - 1]})` : "";
-    return `${(pair[1] as string).toUpperCase()} is better${strength}`;
-  }
-  if (answer === "tie") return "Tie";
-  if (answer === "both_bad") return "Both bad";
-  if (answer.startsWith("[")) {
-    const ranking = JSON.parse(answer) as number[];
-    return ranking.map(letter).join(" > ");
-  }
-  return answer;
 }

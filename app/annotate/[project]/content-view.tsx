@@ -1,4 +1,5 @@
 "use client";
+import { useTranslations } from "next-intl";
 import { Markdown } from "@/app/_components/markdown";
 import type { Content } from "@/db/schema";
 
@@ -10,13 +11,14 @@ const ROLE_STYLE = {
 
 /** A prompt or response: markdown text, or a chat transcript of markdown messages. */
 export function ContentView({ content }: { content: Content }) {
+  const t = useTranslations("annotate.role");
   if (typeof content === "string") return <Markdown text={content} />;
   return (
     <ol className="space-y-3">
       {content.map((m, i) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: messages are a fixed transcript; order is identity
         <li key={i} className={`rounded-lg border p-3 ${ROLE_STYLE[m.role]}`}>
-          <div className="mb-1 text-xs font-medium uppercase tracking-wide text-slate-600">{m.role}</div>
+          <div className="mb-1 text-xs font-medium uppercase tracking-wide text-slate-600">{t(m.role)}</div>
           <Markdown text={m.content} />
         </li>
       ))}
