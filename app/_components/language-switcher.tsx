@@ -25,6 +25,7 @@ export function LanguageSwitcher() {
         onChange={(e) => {
           const next = e.target.value;
           if (!isLocale(next)) return;
+          // biome-ignore lint/suspicious/noDocumentCookie: one fixed name and a validated value; the Cookie Store API is not in every browser we support
           document.cookie = `${LOCALE_COOKIE}=${next}; path=/; max-age=${60 * 60 * 24 * 365}; samesite=lax`;
           startTransition(() => router.refresh());
         }}
