@@ -1,6 +1,7 @@
 "use client";
 import { useRouter, useSearchParams } from "next/navigation";
 import { signIn } from "next-auth/react";
+import { useTranslations } from "next-intl";
 import { type FormEvent, useState } from "react";
 
 /** The path of an absolute URL on this origin, else "/": never navigate to another host after sign-in. */
@@ -17,6 +18,7 @@ function sameOriginPath(url: string | null): string {
 export function LoginForm() {
   const router = useRouter();
   const params = useSearchParams();
+  const t = useTranslations("login");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -35,7 +37,7 @@ export function LoginForm() {
     setBusy(false);
     if (!res || res.error) {
       // "CredentialsSignin" is next-auth's generic failure; anything else is our own message (lockout).
-      setError(!res || res.error === "CredentialsSignin" ? "Wrong email or password." : res.error);
+      setError(!res || res.error === "CredentialsSignin" ? t("wrong") : res.error);
       return;
     }
     router.push(sameOriginPath(res.url));
@@ -45,7 +47,7 @@ export function LoginForm() {
   return (
     <form onSubmit={onSubmit} className="space-y-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
       <label className="block text-sm">
-        <span className="text-slate-700">Email</span>
+        <span className="text-slate-700">{t("email")}</span>
         <input
           name="email"
           type="email"
@@ -56,7 +58,7 @@ export function LoginForm() {
         />
       </label>
       <label className="block text-sm">
-        <span className="text-slate-700">Password</span>
+        <span className="text-slate-700">{t("password")}</span>
         <input
           name="password"
           type="password"
@@ -77,7 +79,7 @@ export function LoginForm() {
         data-testid="login-submit"
         className="w-full rounded bg-slate-900 py-2 text-white hover:bg-slate-700 disabled:opacity-50"
       >
-        {busy ? "Signing in…" : "Sign in"}
+        {busy ? t("signingIn") : t("signIn")}
       </button>
     </form>
   );
