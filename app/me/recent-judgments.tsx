@@ -2,30 +2,37 @@
 /** The caller's recent judgments (the latest revision of each), each with a Revise link while the project allows it. */
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { useFormatter, useTranslations } from "next-intl";
 import { useTRPC } from "@/app/_components/trpc";
 
-const STRENGTHS = ["slight", "moderate", "strong", "decisive"];
+const STRENGTHS = ["slight", "moderate", "strong", "decisive"] as const;
 
 type Answer = { outcome?: "a" | "b" | "tie" | "both_bad"; ranking?: number[]; strength: number | null };
 
-/** The answer as the annotator saw it: "A is better (strong)", "Tie", "B > A > C". */
-function describeAnswer(a: Answer): string {
-  if (a.ranking) return a.ranking.map((p) => String.fromCharCode(65 + p)).join(" > ");
-  if (a.outcome === "tie") return "Tie";
-  if (a.outcome === "both_bad") return "Both bad";
-  const strength = a.strength ? ` (${STRENGTHS[a.strength - 1]})` : "";
-  return `${(a.outcome ?? "?").toUpperCase()} is better${strength}`;
+/** The answer as the annotator saw it: "A is better (strong)", "Tie", "B > A > C" (words from messages "annotate.*"). */
+function useDescribeAnswer(): (a: Answer) => string {
+  const t = useTranslations("annotate");
+  return (a) => {
+    if (a.ranking) return a.ranking.map((p) => String.fromCharCode(65 + p)).join(" > ");
+    if (!a.outcome) return "?";
+    const said = t(`outcome.${a.outcome}`);
+    const word = a.outcome === "a" || a.outcome === "b" ? STRENGTHS[(a.strength ?? 0) - 1] : undefined;
+    return word ? t("feedback.withStrength", { answer: said, strength: t(`strength.${word}`) }) : said;
+  };
 }
 
 export function RecentJudgments() {
+  const t = useTranslations("me.recent");
+  const format = useFormatter();
+  const describeAnswer = useDescribeAnswer();
   const trpc = useTRPC();
   const recent = useQuery(trpc.annotate.recent.queryOptions({ limit: 30 }));
   return (
     <section className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid="recent-judgments">
-      <h2 className="mb-3 font-medium">Recent judgments</h2>
-      {recent.isPending && <p className="text-sm text-slate-500">Loading…</p>}
+      <h2 className="mb-3 font-medium">{t("title")}</h2>
+      {recent.isPending && <p className="text-sm text-slate-500">{t("loading")}</p>}
       {recent.error && <p className="text-sm text-red-700">{recent.error.message}</p>}
-      {recent.data?.length === 0 && <p className="text-sm text-slate-500">No judgments yet: the ones you give appear here.</p>}
+      {recent.data?.length === 0 && <p className="text-sm text-slate-500">{t("none")}</p>}
       {recent.data && recent.data.length > 0 && (
         <ul className="divide-y divide-slate-100">
           {recent.data.map((j) => (
@@ -36,21 +43,21 @@ export function RecentJudgments() {
               <span className="text-slate-500">{j.project}</span>
               <span className="font-medium" data-testid="recent-answer">
                 {describeAnswer(j.answer)}
-                {j.revised && <span className="ml-1 text-xs font-normal text-slate-500">(revised)</span>}
+                {j.revised && <span className="ml-1 text-xs font-normal text-slate-500">{t("revised")}</span>}
               </span>
               <time className="text-xs text-slate-500" dateTime={new Date(j.createdAt * 1000).toISOString()}>
-                {new Date(j.createdAt * 1000).toLocaleString()}
+                {format.dateTime(new Date(j.createdAt * 1000), { dateStyle: "medium", timeStyle: "short" })}
               </time>
               {j.revisableUntil !== null ? (
                 <Link
                   href={`/annotate/${j.projectId}?revise=${j.judgmentId}`}
                   className="text-blue-700 underline"
-                  aria-label={`Revise your judgment on “${j.excerpt.slice(0, 40)}”`}
+                  aria-label={t("reviseLabel", { excerpt: j.excerpt.slice(0, 40) })}
                 >
-                  Revise
+                  {t("revise")}
                 </Link>
               ) : (
-                <span className="text-xs text-slate-500">final</span>
+                <span className="text-xs text-slate-500">{t("final")}</span>
               )}
             </li>
           ))}
