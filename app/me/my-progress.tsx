@@ -2,6 +2,7 @@
 /** The signed-in annotator's own progress and check-item feedback; the server only ever returns their own rows. */
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { useTranslations } from "next-intl";
 import { Bar, BarChart, CartesianGrid, ErrorBar, LabelList, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { axisTitle, TITLED_MARGIN } from "@/app/_components/charts";
 import { Markdown } from "@/app/_components/markdown";
@@ -10,9 +11,10 @@ import { useTRPC } from "@/app/_components/trpc";
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? "—" : `${Math.round(100 * v)}%`);
 
 export function MyProgress() {
+  const t = useTranslations("me.progress");
   const trpc = useTRPC();
   const mine = useQuery(trpc.annotate.myProgress.queryOptions());
-  if (mine.isPending) return <p className="text-slate-500">Loading…</p>;
+  if (mine.isPending) return <p className="text-slate-500">{t("loading")}</p>;
   if (mine.error) return <p className="text-red-700">{mine.error.message}</p>;
   const rows = mine.data;
   const chart = rows.map((p) => ({ project: p.project, judged: p.judged }));
@@ -27,20 +29,22 @@ export function MyProgress() {
     }));
   return (
     <div className="space-y-4" data-testid="my-progress">
-      <h1 className="text-2xl font-semibold">My progress</h1>
+      <h1 className="text-2xl font-semibold">{t("title")}</h1>
       {rows.length === 0 && (
         <p className="text-slate-600">
-          You have not judged anything yet.{" "}
-          <Link href="/" className="text-blue-700 underline">
-            Pick a project
-          </Link>
-          .
+          {t.rich("nothingYet", {
+            link: (c) => (
+              <Link href="/" className="text-blue-700 underline">
+                {c}
+              </Link>
+            ),
+          })}
         </p>
       )}
       {rows.length > 0 && (
         <div className="grid gap-4 lg:grid-cols-2">
           <section className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
-            <h2 className="mb-3 font-medium">Items judged</h2>
+            <h2 className="mb-3 font-medium">{t("judged")}</h2>
             <ResponsiveContainer width="100%" height={Math.max(140, 32 * chart.length + 64)}>
               <BarChart data={chart} layout="vertical" margin={{ ...TITLED_MARGIN, right: 40 }}>
                 <CartesianGrid strokeDasharray="3 3" />
@@ -54,9 +58,9 @@ export function MyProgress() {
             </ResponsiveContainer>
           </section>
           <section className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid="my-accuracy">
-            <h2 className="mb-3 font-medium">Accuracy on check items (95% interval)</h2>
+            <h2 className="mb-3 font-medium">{t("accuracy")}</h2>
             {accuracy.length === 0 ? (
-              <p className="text-sm text-slate-500">No check items answered yet.</p>
+              <p className="text-sm text-slate-500">{t("noChecks")}</p>
             ) : (
               <ResponsiveContainer width="100%" height={Math.max(140, 32 * accuracy.length + 64)}>
                 <BarChart data={accuracy} layout="vertical" margin={{ ...TITLED_MARGIN, right: 50 }}>
@@ -86,11 +90,11 @@ export function MyProgress() {
           </p>
           {p.misses.length > 0 && (
             <details className="mt-2 text-sm" open>
-              <summary className="cursor-pointer text-slate-700">Check items you missed, with the explanation</summary>
+              <summary className="cursor-pointer text-slate-700">{t("missed")}</summary>
               <ul className="mt-2 space-y-2">
                 {p.misses.map((m) => (
                   <li key={m.judgmentId} className="rounded border border-amber-200 bg-amber-50 p-2" data-testid="my-miss">
-                    {m.explanation ? <Markdown text={m.explanation} /> : <span className="text-slate-500">No explanation given.</span>}
+                    {m.explanation ? <Markdown text={m.explanation} /> : <span className="text-slate-500">{t("noExplanation")}</span>}
                   </li>
                 ))}
               </ul>
