@@ -1,4 +1,5 @@
 import { requireRole } from "@/app/_components/session";
+import { MyAttributes } from "./my-attributes";
 import { MyProgress } from "./my-progress";
 import { RecentJudgments } from "./recent-judgments";
 
@@ -8,6 +9,7 @@ export default async function MyProgressPage() {
     <div className="space-y-6">
       <MyProgress />
       <RecentJudgments />
+      <MyAttributes />
     </div>
   );
 }
