@@ -1,6 +1,7 @@
 /** `arbiter_trainer doctor`, run with the interpreter the runner would use, plus what that means here. */
 import { spawnSync } from "node:child_process";
 import { z } from "zod";
+import { childProcessEnv } from "@/server/env";
 import { type DoctorReport, zDoctorReport } from "@/server/jobs/protocol";
 import { trainerDir, trainerProcesses, trainerPython } from "@/server/jobs/runner";
 
@@ -39,7 +40,7 @@ const zBasesReport = z.object({ bases: z.array(zBaseModel.passthrough()) });
 export function listBaseModels(): { bases: BaseModel[]; error: string | null } {
   const r = spawnSync(trainerPython(), ["-m", "arbiter_trainer", "bases", "--json"], {
     cwd: trainerDir(),
-    env: { ...process.env, PYTHONPATH: trainerDir() },
+    env: childProcessEnv({ PYTHONPATH: trainerDir() }),
     encoding: "utf8",
     timeout: 30_000,
   });
@@ -70,7 +71,7 @@ export function runDoctor(): Doctor {
   } as const;
   const r = spawnSync(interpreter, ["-m", "arbiter_trainer", "doctor"], {
     cwd: trainerDir(),
-    env: { ...process.env, PYTHONPATH: trainerDir() },
+    env: childProcessEnv({ PYTHONPATH: trainerDir() }),
     encoding: "utf8",
     timeout: 60_000,
   });

@@ -100,3 +100,74 @@ export function RewriteEditor({ judgmentId, original, onDone }: { judgmentId: nu
     </section>
   );
 }
+
+/**
+ * "Improve" on a pairwise item before submitting: the chosen response in an editor with the diff; the
+ * text is attached to the judgment when it is submitted (`onChange` gets null when unchanged or
+ * cancelled).
+ */
+export function ImproveDraft({ original, onChange }: { original: string; onChange: (text: string | null) => void }) {
+  const [open, setOpen] = useState(false);
+  const [text, setText] = useState(original);
+  const pieces = useMemo(() => diffWords(original, text).map((p, i) => ({ ...p, key: `${i}-${p.kind}` })), [original, text]);
+  if (!open)
+    return (
+      <button
+        type="button"
+        className="mt-2 rounded border border-slate-400 px-3 py-1 text-sm"
+        onClick={() => {
+          setOpen(true);
+          setText(original);
+        }}
+      >
+        Improve
+      </button>
+    );
+  const update = (t: string) => {
+    setText(t);
+    onChange(t.trim() !== "" && t.trim() !== original.trim() ? t : null);
+  };
+  return (
+    <section
+      aria-label="Improve the chosen answer"
+      className="mt-4 rounded border border-slate-300 bg-white p-3"
+      data-testid="rewrite-editor"
+    >
+      <label className="block text-sm font-medium" htmlFor="improve-draft">
+        Improved answer (saved with your judgment)
+      </label>
+      <textarea
+        id="improve-draft"
+        className="mt-1 h-40 w-full rounded border border-slate-400 p-2 font-mono text-sm"
+        value={text}
+        onChange={(e) => update(e.target.value)}
+      />
+      <h3 className="mt-2 text-sm font-medium">Changes</h3>
+      <p className="whitespace-pre-wrap rounded bg-slate-50 p-2 text-sm" data-testid="rewrite-diff">
+        {pieces.map((p) =>
+          p.kind === "same" ? (
+            <span key={p.key}>{p.text}</span>
+          ) : p.kind === "added" ? (
+            <ins key={p.key} className="bg-green-100 text-green-900">
+              {p.text}
+            </ins>
+          ) : (
+            <del key={p.key} className="bg-red-100 text-red-900">
+              {p.text}
+            </del>
+          ),
+        )}
+      </p>
+      <button
+        type="button"
+        className="mt-2 rounded border border-slate-400 px-3 py-1 text-sm"
+        onClick={() => {
+          setOpen(false);
+          onChange(null);
+        }}
+      >
+        Discard improvement
+      </button>
+    </section>
+  );
+}
