@@ -6,6 +6,7 @@
 import { cookies, headers } from "next/headers";
 import { getRequestConfig } from "next-intl/server";
 import { LOCALE_COOKIE, resolveLocale } from "./locale";
+import { loadMessages } from "./messages";
 
 export default getRequestConfig(async () => {
   const [cookieStore, headerList] = await Promise.all([cookies(), headers()]);
@@ -13,6 +14,6 @@ export default getRequestConfig(async () => {
   return {
     locale,
     timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
-    messages: (await import(`../messages/${locale}.json`)).default,
+    messages: await loadMessages(locale),
   };
 });
