@@ -1,4 +1,4 @@
-import { and, desc, eq, like, lt } from "drizzle-orm";
+import { and, desc, eq, inArray, like, lt } from "drizzle-orm";
 import { auditEvents, projects, users } from "@/db/schema";
 import type { Db } from "@/server/db";
 
@@ -38,7 +38,7 @@ export function listAuditEvents(db: Db, params: { limit: number; beforeId?: numb
     params.beforeId !== undefined ? lt(auditEvents.id, params.beforeId) : undefined,
     params.actionPrefix ? like(auditEvents.action, `${params.actionPrefix.replace(/[%_]/g, "")}%`) : undefined,
   ].filter((c) => c !== undefined);
-  return db
+  const rows = db
     .select({
       id: auditEvents.id,
       at: auditEvents.createdAt,
@@ -57,4 +57,36 @@ export function listAuditEvents(db: Db, params: { limit: number; beforeId?: numb
     .limit(params.limit)
     .all()
     .map(({ actorName, ...r }) => ({ ...r, actor: r.actor ?? actorName }));
+  return namePeople(db, rows);
+}
+
+/** Detail keys that hold user ids (one or a list): the reader sees people, not numbers. */
+const PERSON_KEYS: Record<string, string> = { user: "user", userId: "user", added: "added", removed: "removed" };
+
+/** Replaces the user ids in each event's detail by the person's email (or name); "user #7" for one since deleted. */
+function namePeople(db: Db, rows: AuditRow[]): AuditRow[] {
+  const ids = new Set<number>();
+  const eachId = (v: unknown): number[] => (Array.isArray(v) ? v : [v]).filter((x): x is number => Number.isInteger(x));
+  for (const r of rows)
+    for (const [k, v] of Object.entries(r.detail)) if (Object.hasOwn(PERSON_KEYS, k)) for (const id of eachId(v)) ids.add(id);
+  if (ids.size === 0) return rows;
+  const people = new Map(
+    db
+      .select({ id: users.id, email: users.email, name: users.name })
+      .from(users)
+      .where(inArray(users.id, [...ids]))
+      .all()
+      .map((u) => [u.id, u.email ?? u.name] as const),
+  );
+  const person = (v: unknown) => (Number.isInteger(v) ? (people.get(v as number) ?? `user #${v}`) : v);
+  return rows.map((r) => {
+    if (!Object.keys(r.detail).some((k) => Object.hasOwn(PERSON_KEYS, k))) return r;
+    const detail: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(r.detail)) {
+      const key = PERSON_KEYS[k];
+      if (key === undefined) detail[k] = v;
+      else detail[key] = Array.isArray(v) ? v.map(person) : person(v);
+    }
+    return { ...r, detail };
+  });
 }
