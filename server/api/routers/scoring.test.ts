@@ -37,7 +37,7 @@ describe("scoring router", () => {
     const id = addAnnotator(db, "res");
     const caller = createCaller({ db, user: { id, email: "r@test.local", name: "res", role: "researcher" } });
 
-    const scored = await caller.scoring.score({ modelId: model.id, prompt: "Hi?", responses: ["Hello!", "", "**bold** answer"] });
+    const scored = await caller.scoring.score({ modelId: model.id, prompt: "Hi?", responses: ["Hello!", "Hi.", "**bold** answer"] });
     expect(scored.rewards).toHaveLength(3);
     expect(scored.ranked.map((c) => c.index).sort()).toEqual([0, 1, 2]);
     expect(scored.matrix[1]?.[1]).toBe(0.5);

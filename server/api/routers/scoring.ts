@@ -15,19 +15,32 @@ import { QUEUE_STRATEGIES } from "@/server/domain/scoring/queue-order";
 import { computeHeldOutAgreement } from "@/server/domain/training/held-out";
 import { scorerFor, startProjectScoring } from "@/server/jobs/scoring";
 
-const zCandidate = zContent.refine(
+const zScoredText = zContent.refine(
   (c) => (typeof c === "string" ? c.length : JSON.stringify(c).length) <= 200_000,
   "at most 200,000 characters",
 );
 
+/**
+ * A playground candidate: at least one character once trimmed (a chat: some message with text). The
+ * text itself is scored as written, whitespace included; a blank one has no reward worth showing.
+ */
+export const zCandidate = zScoredText.refine(
+  (c) => (typeof c === "string" ? c.trim().length > 0 : c.some((m) => m.content.trim().length > 0)),
+  "a candidate cannot be empty",
+);
+
+export const zScoreInput = z.object({
+  modelId: zId,
+  prompt: zScoredText,
+  responses: z.array(zCandidate).min(1, "give at least one response").max(32),
+});
+
 export const scoringRouter = createTRPCRouter({
   /** Rewards for N candidate responses to one prompt, best-of-N order and pairwise P(i > j). */
-  score: researcherProcedure
-    .input(z.object({ modelId: zId, prompt: zCandidate, responses: z.array(zCandidate).min(1, "give at least one response").max(32) }))
-    .mutation(({ ctx, input }) => {
-      const model = getScoringModel(ctx.db, input.modelId);
-      return scoreCandidates({ prompt: input.prompt, responses: input.responses }, scorerFor(model));
-    }),
+  score: researcherProcedure.input(zScoreInput).mutation(({ ctx, input }) => {
+    const model = getScoringModel(ctx.db, input.modelId);
+    return scoreCandidates({ prompt: input.prompt, responses: input.responses }, scorerFor(model));
+  }),
 
   /** Items of a project to load into the playground. */
   items: researcherProcedure
