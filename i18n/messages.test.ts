@@ -20,12 +20,20 @@ describe("messages", () => {
   });
 
   it("merges areas and refuses a namespace defined twice", () => {
-    expect(mergeAreas([{ name: "en", messages: { a: { x: "1" } } }, { name: "en.admin", messages: { b: { y: "2" } } }])).toEqual({
+    expect(
+      mergeAreas([
+        { name: "en", messages: { a: { x: "1" } } },
+        { name: "en.admin", messages: { b: { y: "2" } } },
+      ]),
+    ).toEqual({
       a: { x: "1" },
       b: { y: "2" },
     });
-    expect(() => mergeAreas([{ name: "en", messages: { a: {} } }, { name: "en.admin", messages: { a: {} } }])).toThrow(
-      /namespace "a" is already defined in messages\/en.json/,
-    );
+    expect(() =>
+      mergeAreas([
+        { name: "en", messages: { a: {} } },
+        { name: "en.admin", messages: { a: {} } },
+      ]),
+    ).toThrow(/namespace "a" is already defined in messages\/en.json/);
   });
 });

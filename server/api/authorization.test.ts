@@ -209,7 +209,7 @@ describe("authorization", () => {
     });
 
     it("member, non-member and staff on each project-scoped procedure", async () => {
-      const { db, project, member, outsider, admin, researcher } = setup();
+      const { project, member, outsider, admin, researcher } = setup();
       for (const [path, p] of procedures.filter(([, p]) => takesProject(p))) {
         const input = MEMBER_CASES[path]?.(project.id) ?? { projectId: project.id };
         // A non-member learns nothing: the answer is a missing project's (or FORBIDDEN where the role is not declared).
