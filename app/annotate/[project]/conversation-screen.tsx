@@ -1,29 +1,41 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { Markdown } from "@/app/_components/markdown";
 import { useTRPC } from "@/app/_components/trpc";
 import { RewriteEditor } from "./rewrite-editor";
 
 type PairOutcome = "a" | "b" | "tie" | "both_bad";
-const OUTCOMES: { value: PairOutcome; label: string; key: string }[] = [
-  { value: "a", label: "A is better", key: "1" },
-  { value: "b", label: "B is better", key: "2" },
-  { value: "tie", label: "Tie", key: "3" },
-  { value: "both_bad", label: "Both bad", key: "4" },
+/** The pairwise outcomes and their keys; labels are the annotate screen's messages "annotate.outcome.<value>". */
+const OUTCOMES: { value: PairOutcome; key: string }[] = [
+  { value: "a", key: "1" },
+  { value: "b", key: "2" },
+  { value: "tie", key: "3" },
+  { value: "both_bad", key: "4" },
 ];
-const STRENGTHS = ["slight", "moderate", "strong", "decisive"];
+/** Strength 1–4; labels are messages "annotate.strength.<word>". */
+const STRENGTHS = ["slight", "moderate", "strong", "decisive"] as const;
 
 type Judged = { judgmentId: number; outcome: PairOutcome; answers: string[]; reveal: { position: number; name: string }[] | null };
+/** Where keyboard focus goes once the screen shows it: the next message, Regenerate or Start a new conversation. */
+type FocusTarget = "message" | "regenerate" | "start-new" | null;
+/** Why the answers did not come: translated on the screen; `detail` is the server's own words. */
+type StreamError = { code: "start"; status: number } | { code: "failed"; detail: string | null } | { code: "connection" };
 
 function isTyping(target: EventTarget | null): boolean {
   return target instanceof HTMLElement && (target.tagName === "TEXTAREA" || target.tagName === "INPUT" || target.isContentEditable);
 }
 
+/** A focused control that Enter operates itself (a button, a link, a select, a summary), so Enter must not submit. */
+function isOwnEnterControl(target: EventTarget | null): boolean {
+  return target instanceof HTMLElement && target.matches("button:not(:disabled), a[href], select, summary");
+}
+
 /** Reads the turn's NDJSON stream: text pieces by screen position, then one `done` line. */
-async function streamTurn(turnId: number, signal: AbortSignal, onPiece: (p: number, t: string) => void): Promise<string | null> {
+async function streamTurn(turnId: number, signal: AbortSignal, onPiece: (p: number, t: string) => void): Promise<StreamError | null> {
   const res = await fetch(`/api/conversations/turns/${turnId}/stream`, { method: "POST", signal, headers: { "content-length": "0" } });
-  if (!res.ok || !res.body) return `the answers could not start (${res.status})`;
+  if (!res.ok || !res.body) return { code: "start", status: res.status };
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   for (;;) {
@@ -34,7 +46,7 @@ async function streamTurn(turnId: number, signal: AbortSignal, onPiece: (p: numb
     while (nl !== -1) {
       const line = JSON.parse(buffer.slice(0, nl)) as { p?: number; t?: string; done?: boolean; state?: string; error?: string | null };
       buffer = buffer.slice(nl + 1);
-      if (line.done) return line.state === "ready" ? null : (line.error ?? "the answers failed");
+      if (line.done) return line.state === "ready" ? null : { code: "failed", detail: line.error ?? null };
       if (typeof line.p === "number" && typeof line.t === "string") onPiece(line.p, line.t);
       nl = buffer.indexOf("\n");
     }
@@ -45,6 +57,8 @@ async function streamTurn(turnId: number, signal: AbortSignal, onPiece: (p: numb
  * Live conversation (HH) and arena screens: the annotator writes, two blinded generators answer side
  * by side (streamed), the annotator judges with 1–4, strength, criteria, rationale and Enter, and the
  * conversation goes on from the chosen answer. Arena: the model names appear only after the vote.
+ * Screen readers hear each step once (sent, both answers complete, turn saved, next message), never
+ * the streamed tokens; focus moves to the control the next step needs. Model text is never translated.
  */
 export function ConversationScreen({
   projectId,
@@ -57,6 +71,8 @@ export function ConversationScreen({
   settings: { instructions: string; criteria: string[]; rationalePolicy: string; strengthScale: boolean };
   rewrites: boolean;
 }) {
+  const t = useTranslations("live.conversation");
+  const ta = useTranslations("annotate");
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const start = useMutation(trpc.conversations.start.mutationOptions());
@@ -71,7 +87,7 @@ export function ConversationScreen({
   const end = useMutation(trpc.conversations.end.mutationOptions());
   const [message, setMessage] = useState("");
   const [streaming, setStreaming] = useState<string[] | null>(null);
-  const [streamError, setStreamError] = useState<string | null>(null);
+  const [streamError, setStreamError] = useState<StreamError | null>(null);
   // One state for outcome and strength, so two quick key presses (1 then 2) never read a stale outcome.
   const [choice, setChoice] = useState<{ outcome: PairOutcome | null; strength: number | null }>({ outcome: null, strength: null });
   const { outcome, strength } = choice;
@@ -80,15 +96,35 @@ export function ConversationScreen({
   const [rationale, setRationale] = useState("");
   const [judged, setJudged] = useState<Judged | null>(null);
   const [improving, setImproving] = useState(false);
+  /** What screen readers hear (a polite live region): each step once, not every streamed token. */
+  const [announcement, setAnnouncement] = useState("");
+  const focusNext = useRef<FocusTarget>(null);
+  const messageBox = useRef<HTMLTextAreaElement>(null);
+  const regenerateButton = useRef<HTMLButtonElement>(null);
+  const startNewButton = useRef<HTMLButtonElement>(null);
   const leave = useRef<AbortController | null>(null);
   const submissionId = useRef(crypto.randomUUID());
 
-  const begin = useCallback(() => {
-    start.mutate({ projectId }, { onSuccess: (v) => setConversationId(v.id) });
-  }, [start, projectId]);
+  const begin = useCallback(
+    (announce: boolean) => {
+      start.mutate(
+        { projectId },
+        {
+          onSuccess: (v) => {
+            setConversationId(v.id);
+            if (announce) {
+              setAnnouncement(t("announce.started"));
+              focusNext.current = "message";
+            }
+          },
+        },
+      );
+    },
+    [start, projectId, t],
+  );
   // biome-ignore lint/correctness/useExhaustiveDependencies: start once per project
   useEffect(() => {
-    begin();
+    begin(false);
     return () => leave.current?.abort(); // leaving the page stops the answers server-side
   }, [projectId]);
 
@@ -103,16 +139,20 @@ export function ConversationScreen({
       setRationale("");
       setJudged(null);
       setImproving(false);
+      setAnnouncement(t("announce.sent"));
       submissionId.current = crypto.randomUUID();
-      leave.current = new AbortController();
-      const error = await streamTurn(turnId, leave.current.signal, (p, t) =>
-        setStreaming((s) => (s ? s.map((x, i) => (i === p ? x + t : x)) : s)),
-      ).catch((e: unknown) => (e instanceof DOMException && e.name === "AbortError" ? null : "the connection broke"));
+      const controller = new AbortController();
+      leave.current = controller;
+      const error = await streamTurn(turnId, controller.signal, (p, piece) =>
+        setStreaming((s) => (s ? s.map((x, i) => (i === p ? x + piece : x)) : s)),
+      ).catch((e: unknown): StreamError | null => (e instanceof DOMException && e.name === "AbortError" ? null : { code: "connection" }));
       setStreamError(error);
       await refresh();
       setStreaming(null);
+      // Once, when both answers are complete: the live region below never reads the tokens as they come.
+      if (!controller.signal.aborted) setAnnouncement(error ? t("announce.failed") : t("announce.ready"));
     },
-    [refresh],
+    [refresh, t],
   );
 
   const v = view.data;
@@ -125,6 +165,17 @@ export function ConversationScreen({
     outcome !== null &&
     (!needsStrength || strength !== null) &&
     (settings.rationalePolicy !== "required" || rationale.trim() !== "");
+
+  // Moves keyboard focus to the control the next step needs, once it is on the screen and enabled.
+  useEffect(() => {
+    const target = focusNext.current;
+    if (target === null) return;
+    const element = { message: messageBox, regenerate: regenerateButton, "start-new": startNewButton }[target].current;
+    if (element && !element.disabled) {
+      element.focus();
+      focusNext.current = null;
+    }
+  });
 
   const onSend = () => {
     if (!canWrite || conversationId === null || message.trim() === "") return;
@@ -141,6 +192,7 @@ export function ConversationScreen({
   const onJudge = useCallback(() => {
     if (!ready || !v?.current || outcome === null) return;
     const shown = v.current.answers.map((a) => a ?? "");
+    const turn = v.current.turn;
     judge.mutate(
       {
         turnId: v.current.id,
@@ -153,18 +205,30 @@ export function ConversationScreen({
       {
         onSuccess: (r) => {
           setJudged({ judgmentId: r.judgmentId, outcome, answers: shown, reveal: r.reveal });
+          // The next turn, announced: model names (arena) are said once the vote is in, never before.
+          if (outcome === "both_bad") {
+            setAnnouncement(t("announce.bothBad"));
+            focusNext.current = "regenerate";
+          } else {
+            setAnnouncement(
+              r.reveal
+                ? t("announce.revealed", { a: r.reveal[0]?.name ?? "", b: r.reveal[1]?.name ?? "" })
+                : t("announce.nextTurn", { turn }),
+            );
+            focusNext.current = "message";
+          }
           void refresh();
         },
       },
     );
-  }, [ready, v, outcome, judge, needsStrength, strength, criteria, settings.rationalePolicy, rationale, refresh]);
+  }, [ready, v, outcome, judge, needsStrength, strength, criteria, settings.rationalePolicy, rationale, refresh, t]);
 
   const latest = useRef({ judging, onJudge, strengthScale: settings.strengthScale });
   latest.current = { judging, onJudge, strengthScale: settings.strengthScale };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const { judging, onJudge, strengthScale } = latest.current;
-      if (!judging || isTyping(e.target)) return;
+      if (!judging || isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
       const n = Number(e.key);
       if (n >= 1 && n <= 4) {
         e.preventDefault();
@@ -173,7 +237,8 @@ export function ConversationScreen({
             ? { ...c, strength: n }
             : { outcome: (OUTCOMES[n - 1] as (typeof OUTCOMES)[number]).value, strength: null },
         );
-      } else if (e.key === "Enter") {
+      } else if (e.key === "Enter" && !isOwnEnterControl(e.target)) {
+        // Enter on a focused button (Improve, End conversation, …) does what that button says.
         e.preventDefault();
         onJudge();
       }
@@ -182,116 +247,152 @@ export function ConversationScreen({
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
-  if (start.error) return <p role="alert">{start.error.message}</p>;
-  if (!v) return <p>Starting a conversation…</p>;
-  const label = kind === "arena" ? "Model" : "Answer";
+  if (start.error)
+    return (
+      <p role="alert" className="text-red-700">
+        {start.error.message}
+      </p>
+    );
+  if (!v) return <p className="text-slate-600">{t("starting")}</p>;
   const ended = v.state !== "open";
+  const sent = v.messages.filter((m) => m.role === "user").length;
+  const letterOf = (p: number) => (p === 0 ? "A" : "B");
 
   return (
-    <main className="mx-auto max-w-6xl p-4">
-      <h1 className="text-xl font-semibold">{kind === "arena" ? "Arena battle" : "Conversation"}</h1>
+    <div className="mx-auto max-w-6xl" data-testid="conversation" data-kind={kind}>
+      <h1 className="text-xl font-semibold">{t(`title.${kind}`)}</h1>
+      <p className="sr-only" role="status" aria-live="polite" data-testid="announcer">
+        {announcement}
+      </p>
       {settings.instructions ? (
-        <details className="mt-2 text-sm">
-          <summary>Instructions</summary>
-          <Markdown text={settings.instructions} />
+        <details className="mt-2 rounded-lg border border-slate-200 bg-white p-3 text-sm">
+          <summary className="cursor-pointer font-medium text-slate-700">{t("instructions")}</summary>
+          <div className="mt-2">
+            <Markdown text={settings.instructions} />
+          </div>
         </details>
       ) : null}
-      <ol className="mt-4 space-y-3" aria-label="Conversation so far" data-testid="transcript">
+      <ol className="mt-4 space-y-3" aria-label={t("transcript")} data-testid="transcript">
         {v.messages.map((m, i) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: the transcript only grows; a message keeps its index
-          <li key={i} className={m.role === "user" ? "rounded bg-sky-50 p-2" : "rounded bg-slate-50 p-2"}>
-            <span className="text-xs font-semibold uppercase text-slate-600">{m.role === "user" ? "You" : "Assistant"}</span>
+          <li key={i} className={`min-w-0 rounded p-2 ${m.role === "user" ? "bg-sky-50" : "bg-white"}`}>
+            <span className="text-xs font-semibold uppercase text-slate-600">{m.role === "user" ? t("you") : t("assistant")}</span>
             <Markdown text={m.content} />
           </li>
         ))}
         {v.current && (streaming !== null || v.waitingFor === "judgment" || v.waitingFor === "answers") ? (
-          <li className="rounded bg-sky-50 p-2">
-            <span className="text-xs font-semibold uppercase text-slate-600">You</span>
+          <li className="min-w-0 rounded bg-sky-50 p-2">
+            <span className="text-xs font-semibold uppercase text-slate-600">{t("you")}</span>
             <Markdown text={v.current.userMessage} />
           </li>
         ) : null}
       </ol>
 
       {answers && (streaming !== null || judging) ? (
-        <div className="mt-4 grid grid-cols-1 gap-4 md:grid-cols-2" aria-live="polite" aria-busy={streaming !== null}>
+        // No aria-live here: tokens would be read one by one. The status line above says when both are complete.
+        <section aria-label={t("answers")} aria-busy={streaming !== null} className="mt-4 grid grid-cols-1 gap-4 md:grid-cols-2">
           {answers.map((text, p) => (
             <section
               // biome-ignore lint/suspicious/noArrayIndexKey: the index is the screen position (A, B)
               key={p}
-              aria-label={`${label} ${p === 0 ? "A" : "B"}`}
-              className="rounded border border-slate-300 p-3"
+              aria-labelledby={`answer-${p}-title`}
+              className={`min-w-0 rounded border bg-white p-3 ${
+                judging && ((outcome === "a" && p === 0) || (outcome === "b" && p === 1))
+                  ? "border-emerald-500 ring-2 ring-emerald-200"
+                  : "border-slate-300"
+              }`}
               data-testid={`answer-${p}`}
             >
-              <h2 className="text-sm font-semibold">
-                {label} {p === 0 ? "A" : "B"}
+              <h2 id={`answer-${p}-title`} className="text-sm font-semibold">
+                {t(`answer.${kind}`, { letter: letterOf(p) })}
+                {streaming !== null ? <span className="ml-2 font-normal text-slate-600">{t("writing")}</span> : null}
               </h2>
               <Markdown text={text} />
             </section>
           ))}
-        </div>
+        </section>
       ) : null}
       {streamError ? (
         <p role="alert" className="mt-2 text-sm text-red-700">
-          {streamError}
+          {streamError.code === "start"
+            ? t("error.start", { status: streamError.status })
+            : streamError.code === "connection"
+              ? t("error.connection")
+              : streamError.detail
+                ? t("error.failed", { detail: streamError.detail })
+                : t("error.failedPlain")}
         </p>
       ) : null}
 
       {judging ? (
-        <section aria-label="Your judgment" className="mt-4 rounded border border-slate-300 p-3">
-          <fieldset aria-label="Which answer is better?" className="flex flex-wrap gap-2">
+        <section
+          aria-label={t("judgment")}
+          className="mt-4 space-y-2 rounded border border-slate-300 bg-white p-3"
+          data-testid="judgment-panel"
+        >
+          <fieldset className="flex flex-wrap items-center gap-2">
+            <legend className="sr-only">{t("which")}</legend>
             {OUTCOMES.map((o) => (
               <button
                 key={o.value}
                 type="button"
                 aria-pressed={outcome === o.value}
-                className={`rounded border px-3 py-1 text-sm ${outcome === o.value ? "bg-slate-800 text-white" : "border-slate-400"}`}
-                onClick={() => {
-                  setChoice({ outcome: o.value, strength: null });
-                }}
+                className={`rounded border px-3 py-1 text-sm ${outcome === o.value ? "border-slate-900 bg-slate-900 text-white" : "border-slate-400 bg-white hover:bg-slate-50"}`}
+                onClick={() => setChoice((c) => (c.outcome === o.value ? c : { outcome: o.value, strength: null }))}
               >
-                {o.label} <kbd>{o.key}</kbd>
+                {ta(`outcome.${o.value}`)} <kbd>{o.key}</kbd>
               </button>
             ))}
           </fieldset>
           {needsStrength ? (
-            <fieldset aria-label="How much better?" className="mt-2 flex flex-wrap gap-2" data-testid="strength">
-              {STRENGTHS.map((s, i) => (
+            <fieldset className="flex flex-wrap items-center gap-2" data-testid="strength">
+              <legend className="sr-only">{t("howMuch")}</legend>
+              <span aria-hidden="true" className="text-sm text-slate-600">
+                {t("howMuch")}
+              </span>
+              {STRENGTHS.map((word, i) => (
                 <button
-                  key={s}
+                  key={word}
                   type="button"
                   aria-pressed={strength === i + 1}
-                  className={`rounded border px-3 py-1 text-sm ${strength === i + 1 ? "bg-slate-800 text-white" : "border-slate-400"}`}
+                  className={`rounded border px-3 py-1 text-sm ${strength === i + 1 ? "border-emerald-700 bg-emerald-700 text-white" : "border-slate-400 bg-white hover:bg-slate-50"}`}
                   onClick={() => setStrength(i + 1)}
                 >
-                  {s} <kbd>{i + 1}</kbd>
+                  {ta(`strength.${word}`)} <kbd>{i + 1}</kbd>
                 </button>
               ))}
             </fieldset>
           ) : null}
           {settings.criteria.map((c) => (
-            <label key={c} className="mt-2 block text-sm">
+            <label key={c} className="block text-sm">
               {c}{" "}
               <select
-                className="rounded border border-slate-400"
+                className="rounded border border-slate-400 bg-white"
                 value={criteria[c] ?? ""}
                 onChange={(e) => setCriteria((x) => ({ ...x, [c]: e.target.value as PairOutcome }))}
               >
-                <option value="">—</option>
+                <option value="">{t("noCriterion")}</option>
                 {OUTCOMES.map((o) => (
                   <option key={o.value} value={o.value}>
-                    {o.label}
+                    {ta(`outcome.${o.value}`)}
                   </option>
                 ))}
               </select>
             </label>
           ))}
           {settings.rationalePolicy !== "off" ? (
-            <label className="mt-2 block text-sm">
-              Rationale{settings.rationalePolicy === "required" ? " (required)" : " (optional)"}
+            <label className="block text-sm">
+              {settings.rationalePolicy === "required" ? t("rationale.required") : t("rationale.optional")}
               <textarea
                 className="mt-1 block w-full rounded border border-slate-400 p-1"
                 value={rationale}
                 onChange={(e) => setRationale(e.target.value)}
+                onKeyDown={(e) => {
+                  if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+                    e.preventDefault();
+                    onJudge();
+                  }
+                }}
               />
             </label>
           ) : null}
@@ -300,73 +401,92 @@ export function ConversationScreen({
               {judge.error.message}
             </p>
           ) : null}
-          <button
-            type="button"
-            className="mt-2 rounded bg-slate-800 px-3 py-1 text-sm text-white disabled:opacity-50"
-            disabled={!ready || judge.isPending}
-            onClick={onJudge}
-          >
-            Submit judgment <kbd>Enter</kbd>
-          </button>
+          <div className="flex flex-wrap items-center gap-3">
+            <button
+              type="button"
+              className="rounded bg-slate-800 px-3 py-1 text-sm text-white disabled:opacity-50"
+              disabled={!ready || judge.isPending}
+              onClick={onJudge}
+            >
+              {t("submit")} <kbd>Enter</kbd>
+            </button>
+            <span className="hidden text-xs text-slate-600 md:inline">{t("keys")}</span>
+          </div>
         </section>
       ) : null}
 
       {judged?.reveal ? (
         <p className="mt-3 text-sm" data-testid="reveal">
-          Model A was <strong>{judged.reveal[0]?.name}</strong>; model B was <strong>{judged.reveal[1]?.name}</strong>.
+          {t.rich("reveal", {
+            a: judged.reveal[0]?.name ?? "",
+            b: judged.reveal[1]?.name ?? "",
+            strong: (chunks) => <strong>{chunks}</strong>,
+          })}
         </p>
       ) : null}
       {judged && rewrites && (judged.outcome === "a" || judged.outcome === "b") && !improving ? (
-        <button type="button" className="mt-2 rounded border border-slate-400 px-3 py-1 text-sm" onClick={() => setImproving(true)}>
-          Improve
+        <button
+          type="button"
+          className="mt-2 rounded border border-slate-400 bg-white px-3 py-1 text-sm"
+          onClick={() => setImproving(true)}
+        >
+          {t("improve")}
         </button>
       ) : null}
       {judged && improving ? (
         <RewriteEditor
           judgmentId={judged.judgmentId}
           original={judged.answers[judged.outcome === "a" ? 0 : 1] ?? ""}
-          onDone={() => setImproving(false)}
+          onDone={(saved) => {
+            setImproving(false);
+            if (saved) setAnnouncement(t("announce.improved"));
+            focusNext.current = "message";
+          }}
         />
       ) : null}
 
       {v.waitingFor === "regenerate-or-end" ? (
-        <div className="mt-3 flex gap-2">
-          <p className="text-sm">Both answers were bad. Ask again, or end the conversation.</p>
+        <div className="mt-3 flex flex-wrap items-center gap-2">
+          <p className="text-sm">{t("bothBad")}</p>
           <button
+            ref={regenerateButton}
             type="button"
-            className="rounded border border-slate-400 px-3 py-1 text-sm"
+            className="rounded border border-slate-400 bg-white px-3 py-1 text-sm"
             disabled={regenerate.isPending || conversationId === null}
             onClick={() =>
               conversationId !== null && regenerate.mutate({ conversationId }, { onSuccess: ({ turnId }) => void run(turnId) })
             }
           >
-            Regenerate
+            {t("regenerate")}
           </button>
         </div>
       ) : null}
 
       {ended ? (
         <div className="mt-4">
-          <p>This conversation has ended; its judged turns are saved.</p>
+          <p>{t("ended")}</p>
           <button
+            ref={startNewButton}
             type="button"
             className="mt-2 rounded bg-slate-800 px-3 py-1 text-sm text-white"
             onClick={() => {
               setJudged(null);
-              begin();
+              begin(true);
             }}
           >
-            Start a new conversation
+            {t("startNew")}
           </button>
         </div>
       ) : (
         <div className="mt-4">
           <label htmlFor="conversation-message" className="block text-sm font-medium">
-            Your message
+            {t("message")}
           </label>
           <textarea
+            ref={messageBox}
             id="conversation-message"
-            className="mt-1 h-24 w-full rounded border border-slate-400 p-2 disabled:bg-slate-100"
+            aria-describedby="conversation-message-hint"
+            className="mt-1 h-24 w-full rounded border border-slate-400 bg-white p-2 disabled:bg-slate-100"
             value={message}
             disabled={!canWrite}
             onChange={(e) => setMessage(e.target.value)}
@@ -382,32 +502,45 @@ export function ConversationScreen({
               {send.error.message}
             </p>
           ) : null}
-          <div className="mt-2 flex items-center gap-2">
+          <div className="mt-2 flex flex-wrap items-center gap-2">
             <button
               type="button"
               className="rounded bg-slate-800 px-3 py-1 text-sm text-white disabled:opacity-50"
               disabled={!canWrite || message.trim() === ""}
               onClick={onSend}
             >
-              Send
+              {t("send")}
             </button>
             <button
               type="button"
-              className="rounded border border-slate-400 px-3 py-1 text-sm"
+              className="rounded border border-slate-400 bg-white px-3 py-1 text-sm"
               disabled={end.isPending || conversationId === null}
               onClick={() => {
                 leave.current?.abort();
-                if (conversationId !== null) end.mutate({ conversationId }, { onSuccess: () => void refresh() });
+                if (conversationId !== null)
+                  end.mutate(
+                    { conversationId },
+                    {
+                      onSuccess: () => {
+                        setAnnouncement(t("announce.ended"));
+                        focusNext.current = "start-new";
+                        void refresh();
+                      },
+                    },
+                  );
               }}
             >
-              End conversation
+              {t("end")}
             </button>
-            <span className="text-xs text-slate-600">
-              {v.messages.filter((m) => m.role === "user").length} of {v.maxTurns} messages
+            <span className="text-xs text-slate-600" data-testid="message-count">
+              {t("count", { sent, max: v.maxTurns })}
+            </span>
+            <span id="conversation-message-hint" className="text-xs text-slate-600">
+              {t("messageHint")}
             </span>
           </div>
         </div>
       )}
-    </main>
+    </div>
   );
 }

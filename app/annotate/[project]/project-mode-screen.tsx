@@ -1,5 +1,6 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import { useTRPC } from "@/app/_components/trpc";
 import { AnnotateScreen } from "./annotate-screen";
 import { ArenaScreen } from "./arena-screen";
@@ -7,13 +8,19 @@ import { ConversationScreen } from "./conversation-screen";
 
 /** Picks the annotate screen by the project's kind: pairwise items, a live conversation or an arena battle. */
 export function ProjectModeScreen({ projectId, reviseId }: { projectId: number; reviseId?: number }) {
+  const t = useTranslations("live.mode");
   const trpc = useTRPC();
   const mode = useQuery(trpc.conversations.projectMode.queryOptions({ projectId }));
-  if (mode.isPending) return <p className="p-4">Loading…</p>;
+  if (mode.isPending) return <p className="p-4 text-slate-600">{t("loading")}</p>;
   // Errors (no such project, no access) are shown by the pairwise screen as before.
   if (!mode.data || mode.data.kind === "pairwise") return <AnnotateScreen projectId={projectId} reviseId={reviseId} />;
   const { project, rewrites } = mode.data;
-  if (mode.data.paused) return <p className="p-4">Live generation is paused for this project. Please come back later.</p>;
+  if (mode.data.paused)
+    return (
+      <p className="p-4" role="status">
+        {t("paused")}
+      </p>
+    );
   const settings = {
     instructions: project.instructions,
     criteria: project.criteria,

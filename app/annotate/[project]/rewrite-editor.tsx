@@ -1,6 +1,7 @@
 "use client";
 import { useMutation } from "@tanstack/react-query";
-import { useMemo, useState } from "react";
+import { useTranslations } from "next-intl";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { useTRPC } from "@/app/_components/trpc";
 
 type Piece = { kind: "same" | "added" | "removed"; text: string };
@@ -43,42 +44,76 @@ export function diffWords(before: string, after: string): Piece[] {
 }
 
 /**
- * "Improve": the chosen answer in an editor with a live diff against the original; saved as a
- * human-written response attached to the annotator's judgment (an SFT demonstration).
+ * The word diff of an improvement: insertions and deletions are marked for the eye (colour and
+ * underline / strike-through) and, because screen readers do not announce <ins>/<del>, in words too.
  */
-export function RewriteEditor({ judgmentId, original, onDone }: { judgmentId: number; original: string; onDone: () => void }) {
-  const trpc = useTRPC();
-  const [text, setText] = useState(original);
-  const save = useMutation(trpc.conversations.rewrite.mutationOptions({ onSuccess: onDone }));
+function DiffView({ original, text }: { original: string; text: string }) {
+  const t = useTranslations("live.rewrite");
   const pieces = useMemo(() => diffWords(original, text).map((p, i) => ({ ...p, key: `${i}-${p.kind}` })), [original, text]);
-  const changed = text.trim() !== original.trim() && text.trim() !== "";
   return (
-    <section aria-label="Improve the chosen answer" className="mt-4 rounded border border-slate-300 p-3" data-testid="rewrite-editor">
-      <label className="block text-sm font-medium" htmlFor={`rewrite-${judgmentId}`}>
-        Improved answer
-      </label>
-      <textarea
-        id={`rewrite-${judgmentId}`}
-        className="mt-1 h-40 w-full rounded border border-slate-400 p-2 font-mono text-sm"
-        value={text}
-        onChange={(e) => setText(e.target.value)}
-      />
-      <h3 className="mt-2 text-sm font-medium">Changes</h3>
-      <p className="whitespace-pre-wrap rounded bg-slate-50 p-2 text-sm" data-testid="rewrite-diff">
+    <>
+      <h3 className="mt-2 text-sm font-medium">{t("changes")}</h3>
+      <p className="whitespace-pre-wrap break-words rounded bg-slate-50 p-2 text-sm" data-testid="rewrite-diff">
         {pieces.map((p) =>
           p.kind === "same" ? (
             <span key={p.key}>{p.text}</span>
           ) : p.kind === "added" ? (
             <ins key={p.key} className="bg-green-100 text-green-900">
+              <span className="sr-only">{t("added")} </span>
               {p.text}
             </ins>
           ) : (
             <del key={p.key} className="bg-red-100 text-red-900">
+              <span className="sr-only">{t("removed")} </span>
               {p.text}
             </del>
           ),
         )}
       </p>
+    </>
+  );
+}
+
+/** Puts keyboard focus in the editor when it opens (the annotator asked for it by pressing Improve). */
+function useFocusOnOpen<T extends HTMLElement>() {
+  const ref = useRef<T>(null);
+  useEffect(() => ref.current?.focus(), []);
+  return ref;
+}
+
+/**
+ * "Improve": the chosen answer in an editor with a live diff against the original; saved as a
+ * human-written response attached to the annotator's judgment (an SFT demonstration). `onDone` says
+ * whether it was saved.
+ */
+export function RewriteEditor({
+  judgmentId,
+  original,
+  onDone,
+}: {
+  judgmentId: number;
+  original: string;
+  onDone: (saved: boolean) => void;
+}) {
+  const t = useTranslations("live.rewrite");
+  const trpc = useTRPC();
+  const [text, setText] = useState(original);
+  const save = useMutation(trpc.conversations.rewrite.mutationOptions({ onSuccess: () => onDone(true) }));
+  const editor = useFocusOnOpen<HTMLTextAreaElement>();
+  const changed = text.trim() !== original.trim() && text.trim() !== "";
+  return (
+    <section aria-label={t("region")} className="mt-4 rounded border border-slate-300 bg-white p-3" data-testid="rewrite-editor">
+      <label className="block text-sm font-medium" htmlFor={`rewrite-${judgmentId}`}>
+        {t("label")}
+      </label>
+      <textarea
+        ref={editor}
+        id={`rewrite-${judgmentId}`}
+        className="mt-1 h-40 w-full rounded border border-slate-400 p-2 font-mono text-sm"
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+      />
+      <DiffView original={original} text={text} />
       {save.error ? (
         <p role="alert" className="mt-1 text-sm text-red-700">
           {save.error.message}
@@ -91,10 +126,10 @@ export function RewriteEditor({ judgmentId, original, onDone }: { judgmentId: nu
           disabled={!changed || save.isPending}
           onClick={() => save.mutate({ judgmentId, text })}
         >
-          Save improvement
+          {save.isPending ? t("saving") : t("save")}
         </button>
-        <button type="button" className="rounded border border-slate-400 px-3 py-1 text-sm" onClick={onDone}>
-          Cancel
+        <button type="button" className="rounded border border-slate-400 bg-white px-3 py-1 text-sm" onClick={() => onDone(false)}>
+          {t("cancel")}
         </button>
       </div>
     </section>
@@ -107,66 +142,67 @@ export function RewriteEditor({ judgmentId, original, onDone }: { judgmentId: nu
  * cancelled).
  */
 export function ImproveDraft({ original, onChange }: { original: string; onChange: (text: string | null) => void }) {
+  const t = useTranslations("live.rewrite");
   const [open, setOpen] = useState(false);
   const [text, setText] = useState(original);
-  const pieces = useMemo(() => diffWords(original, text).map((p, i) => ({ ...p, key: `${i}-${p.kind}` })), [original, text]);
   if (!open)
     return (
       <button
         type="button"
-        className="mt-2 rounded border border-slate-400 px-3 py-1 text-sm"
+        className="mt-2 rounded border border-slate-400 bg-white px-3 py-1 text-sm"
         onClick={() => {
           setOpen(true);
           setText(original);
         }}
       >
-        Improve
+        {t("improve")}
       </button>
     );
-  const update = (t: string) => {
-    setText(t);
-    onChange(t.trim() !== "" && t.trim() !== original.trim() ? t : null);
+  const update = (value: string) => {
+    setText(value);
+    onChange(value.trim() !== "" && value.trim() !== original.trim() ? value : null);
   };
   return (
-    <section
-      aria-label="Improve the chosen answer"
-      className="mt-4 rounded border border-slate-300 bg-white p-3"
-      data-testid="rewrite-editor"
-    >
+    <DraftEditor
+      original={original}
+      text={text}
+      onText={update}
+      onDiscard={() => {
+        setOpen(false);
+        onChange(null);
+      }}
+    />
+  );
+}
+
+function DraftEditor({
+  original,
+  text,
+  onText,
+  onDiscard,
+}: {
+  original: string;
+  text: string;
+  onText: (text: string) => void;
+  onDiscard: () => void;
+}) {
+  const t = useTranslations("live.rewrite");
+  const editor = useFocusOnOpen<HTMLTextAreaElement>();
+  return (
+    <section aria-label={t("region")} className="mt-4 rounded border border-slate-300 bg-white p-3" data-testid="rewrite-editor">
       <label className="block text-sm font-medium" htmlFor="improve-draft">
-        Improved answer (saved with your judgment)
+        {t("labelDraft")}
       </label>
       <textarea
+        ref={editor}
         id="improve-draft"
         className="mt-1 h-40 w-full rounded border border-slate-400 p-2 font-mono text-sm"
         value={text}
-        onChange={(e) => update(e.target.value)}
+        onChange={(e) => onText(e.target.value)}
       />
-      <h3 className="mt-2 text-sm font-medium">Changes</h3>
-      <p className="whitespace-pre-wrap rounded bg-slate-50 p-2 text-sm" data-testid="rewrite-diff">
-        {pieces.map((p) =>
-          p.kind === "same" ? (
-            <span key={p.key}>{p.text}</span>
-          ) : p.kind === "added" ? (
-            <ins key={p.key} className="bg-green-100 text-green-900">
-              {p.text}
-            </ins>
-          ) : (
-            <del key={p.key} className="bg-red-100 text-red-900">
-              {p.text}
-            </del>
-          ),
-        )}
-      </p>
-      <button
-        type="button"
-        className="mt-2 rounded border border-slate-400 px-3 py-1 text-sm"
-        onClick={() => {
-          setOpen(false);
-          onChange(null);
-        }}
-      >
-        Discard improvement
+      <DiffView original={original} text={text} />
+      <button type="button" className="mt-2 rounded border border-slate-400 bg-white px-3 py-1 text-sm" onClick={onDiscard}>
+        {t("discard")}
       </button>
     </section>
   );
