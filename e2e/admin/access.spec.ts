@@ -1,5 +1,5 @@
-import { expect, test } from "@playwright/test";
 import { signIn } from "../fixtures/auth";
+import { expect, test } from "../fixtures/axe";
 import { E2E_USERS } from "../fixtures/users";
 
 test("an annotator cannot open admin pages nor call admin procedures", async ({ page }) => {

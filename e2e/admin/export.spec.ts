@@ -1,6 +1,6 @@
 import fs from "node:fs";
-import { expect, test } from "@playwright/test";
 import { signIn } from "../fixtures/auth";
+import { expect, test } from "../fixtures/axe";
 import { E2E_USERS } from "../fixtures/users";
 
 test("an admin exports TRL, downloads it in the browser and the file parses", async ({ page }) => {

@@ -1,5 +1,5 @@
-import { expect, test } from "@playwright/test";
 import { signIn } from "../fixtures/auth";
+import { expect, test } from "../fixtures/axe";
 import { E2E_USERS } from "../fixtures/users";
 
 test("an admin invites an annotator by link; the link works once; disabling locks the account out", async ({ page, browser }) => {

@@ -1,5 +1,6 @@
-import { expect, type Page, test } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { signIn } from "../fixtures/auth";
+import { expect, test } from "../fixtures/axe";
 import { projectId, queryE2eDb } from "../fixtures/db";
 import { E2E_CHECK_ITEM, E2E_CHECKS_PROJECT, E2E_MODELS, E2E_USERS } from "../fixtures/users";
 

@@ -1,5 +1,5 @@
-import { expect, test } from "@playwright/test";
 import { signIn } from "../fixtures/auth";
+import { expect, test } from "../fixtures/axe";
 import { projectId, queryE2eDb } from "../fixtures/db";
 import { E2E_MODELS, E2E_PROJECT, E2E_USERS } from "../fixtures/users";
 

@@ -6,8 +6,8 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
 import { signIn } from "../fixtures/auth";
+import { expect, test } from "../fixtures/axe";
 import { E2E_DB, E2E_USERS } from "../fixtures/users";
 
 function arbiter(...args: string[]): Record<string, unknown> {

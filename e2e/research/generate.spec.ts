@@ -8,8 +8,8 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
 import { signIn } from "../fixtures/auth";
+import { expect, test } from "../fixtures/axe";
 import { projectId } from "../fixtures/db";
 import { E2E_GENERATE_PROJECT, E2E_USERS } from "../fixtures/users";
 

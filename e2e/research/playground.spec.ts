@@ -1,9 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
 import Database from "better-sqlite3";
 import { writeTinyModel } from "@/server/testing/tiny-model";
 import { signIn } from "../fixtures/auth";
+import { expect, test } from "../fixtures/axe";
 import { E2E_DB, E2E_PROJECT, E2E_QUALITY_PROJECT, E2E_USERS } from "../fixtures/users";
 
 const MODEL_NAME = "e2e playground model";

@@ -1,6 +1,7 @@
 import fs from "node:fs";
-import { expect, type Page, test } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { signIn } from "../fixtures/auth";
+import { expect, test } from "../fixtures/axe";
 import { E2E_QUALITY_PROJECT, E2E_USERS } from "../fixtures/users";
 
 test("a researcher trains a tiny reward model in the browser and watches it succeed", async ({ page }) => {
