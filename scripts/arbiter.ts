@@ -411,7 +411,7 @@ const COMMANDS: Record<string, Command> = {
   },
   export: {
     summary: "export a project's judgments as a dataset file and record a snapshot",
-    usage: `export --project ID --format ${EXPORT_FORMATS.join("|")} --out F [--ties drop|keep] [--both-bad drop|keep] [--aggregate all|majority|soft|dawid-skene] [--kway all-pairs|best-vs-rest] [--min-votes N] [--criterion NAME] [--margin] [--round N] ${LIVE_EXPORT_USAGE}`,
+    usage: `export --project ID --format ${EXPORT_FORMATS.join("|")} --out F [--ties drop|keep] [--both-bad drop|keep] [--aggregate all|majority|soft|dawid-skene] [--kway all-pairs|best-vs-rest] [--min-votes N] [--criterion NAME] [--margin] [--round N] [--group NAME] ${LIVE_EXPORT_USAGE}`,
     options: {
       project: { type: "string" },
       format: { type: "string" },
@@ -424,9 +424,13 @@ const COMMANDS: Record<string, Command> = {
       criterion: { type: "string" },
       margin: { type: "boolean" },
       round: { type: "string" },
+      group: { type: "string" },
       ...LIVE_EXPORT_OPTIONS,
     },
     async run(db, f) {
+      // Rewrites and written prompts are not judgments: no group to filter them by.
+      if (f.group !== undefined && (f.rewrites !== undefined || f.format === "sft" || f.format === "prompts"))
+        throw new UsageError(`--group keeps one annotator group's judgments: it goes with --format ${EXPORT_FORMATS.join("|")}`);
       const live = runLiveExport(db, f, { usageError: (m) => new UsageError(m), required, resolveProject });
       if (live) return live;
       const format = required(f, "format") as ExportFormat;
@@ -450,11 +454,14 @@ const COMMANDS: Record<string, Command> = {
       const out = required(f, "out");
       // --round N: only the items that generation round N of the project produced.
       const roundId = f.round === undefined ? undefined : getRound(db, projectId, intFlag(f, "round", 0)).id;
+      // --group NAME: only the judgments of that annotator group's members.
+      const group = f.group === undefined ? undefined : required(f, "group");
       const bar = progressBar("exporting [{bar}] {percentage}% | {value}/{total} items");
       const r = await exportSnapshot(db, {
         projectId,
         format,
         roundId,
+        group,
         // Unset tie / both-bad flags take the format's default (raw keeps every judgment).
         policies: {
           ...parsed.data,

@@ -7,7 +7,9 @@ import { auditEvents } from "@/db/schema";
 import { openExportDownload } from "@/server/api/export-download";
 import { createCaller } from "@/server/api/root";
 import { importItems } from "@/server/domain/import/import-items";
+import { createGroup, setUserGroup } from "@/server/domain/membership";
 import { createProject } from "@/server/domain/projects";
+import { ensureExternalAnnotator } from "@/server/domain/users";
 import { addAnnotator, memoryDb, pairItem, tempDir, writeJsonl } from "@/server/testing/fixtures";
 
 const adminUser = (id: number) => ({ id, email: "b@test.local", name: "boss", role: "admin" as const });
@@ -113,5 +115,43 @@ describe("exports router", () => {
     const other = createProject(db, { name: "other" });
     await expect(admin.exports.progress({ projectId: other.id, runId })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(admin.exports.create({ projectId: p.id, format: "trl", runId })).rejects.toMatchObject({ code: "CONFLICT" });
+  });
+
+  it("raw from the page keeps ties and both-bad unless a policy says drop; `group` keeps one group's judgments", async () => {
+    const db = memoryDb();
+    const p = createProject(db, { name: "raw" });
+    const admin = createCaller({ db, user: adminUser(addAnnotator(db, "boss")) });
+    importItems(db, {
+      projectId: p.id,
+      file: writeJsonl([
+        pairItem(1, {
+          judgments: [
+            { annotator: "j1", winner: "a" },
+            { annotator: "j2", winner: "tie" },
+            { annotator: "j3", winner: "both_bad" },
+          ],
+        }),
+      ]),
+    });
+    const outcomes = async (snapshot: number) =>
+      fs
+        .readFileSync(`${dir}/snapshot-${snapshot}.jsonl`, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => [JSON.parse(l).outcome, JSON.parse(l).annotator_group]);
+    const raw = await admin.exports.create({ projectId: p.id, format: "raw" });
+    expect(await outcomes(raw.snapshot)).toEqual([
+      ["a", null],
+      ["tie", null],
+      ["both_bad", null],
+    ]);
+    const dropped = await admin.exports.create({ projectId: p.id, format: "raw", policies: { ties: "drop" } });
+    expect((await outcomes(dropped.snapshot)).map(([o]) => o)).toEqual(["a", "both_bad"]);
+    createGroup(db, { name: "zh-native" });
+    setUserGroup(db, { userId: ensureExternalAnnotator(db, "j2"), group: "zh-native" });
+    const group = await admin.exports.create({ projectId: p.id, format: "raw", group: "zh-native" });
+    expect(await outcomes(group.snapshot)).toEqual([["tie", "zh-native"]]);
+    expect((await admin.exports.list({ projectId: p.id }))[0]?.filter).toMatchObject({ group: "zh-native" });
+    await expect(admin.exports.create({ projectId: p.id, format: "raw", group: "nobody" })).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 });

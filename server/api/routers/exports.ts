@@ -2,20 +2,24 @@ import { z } from "zod";
 import { adminProcedure, createTRPCRouter, staffProcedure } from "@/server/api/trpc";
 import { getExportProgress, trackExportProgress } from "@/server/domain/export/export-progress";
 import { EXPORT_FORMATS } from "@/server/domain/export/formats";
-import { zExportPolicies } from "@/server/domain/export/policies";
+import { zExportPoliciesInput } from "@/server/domain/export/policies";
 import { createStoredExport, diffSnapshots, getSnapshotDownload, listSnapshots } from "@/server/domain/export/snapshots";
 import { zId } from "@/server/domain/schemas";
 
 export const exportsRouter = createTRPCRouter({
   list: staffProcedure.input(z.object({ projectId: zId })).query(({ ctx, input }) => listSnapshots(ctx.db, input.projectId)),
 
-  /** `runId` (optional, chosen by the page) makes the export's progress visible to `exports.progress`. */
+  /**
+   * `runId` (optional, chosen by the page) makes the export's progress visible to `exports.progress`.
+   * Policies left out take the format's defaults (raw keeps every judgment); `group` keeps one annotator group's.
+   */
   create: adminProcedure
     .input(
       z.object({
         projectId: zId,
         format: z.enum(EXPORT_FORMATS),
-        policies: zExportPolicies.partial().default({}),
+        policies: zExportPoliciesInput.default({}),
+        group: z.string().trim().min(1).max(80).optional(),
         runId: z.string().uuid().optional(),
       }),
     )
@@ -26,6 +30,7 @@ export const exportsRouter = createTRPCRouter({
           projectId: input.projectId,
           format: input.format,
           policies: input.policies,
+          group: input.group,
           actorId: ctx.user.id,
           onProgress: tracker?.onProgress,
         });

@@ -15,7 +15,7 @@ import type { CategoricalLabel } from "@/server/domain/stats/dawid-skene";
 import { dawidSkeneLabels, fitPairPosteriors } from "./dawid-skene-labels";
 import { csvHeader, type ExportFormat, exportPoliciesFor, textForItem, type WriterContext } from "./formats";
 import { OffThreadHash } from "./hash-worker";
-import { itemPages } from "./item-pages";
+import { exportGroupId, hasGroupedJudgments, type ItemPageOptions, itemPages } from "./item-pages";
 import { writeParquet } from "./parquet";
 import type { ExportPoliciesInput } from "./policies";
 import { pseudonymizer, pseudonymKey } from "./pseudonym";
@@ -30,6 +30,8 @@ export type ExportParams = {
   pageSize?: number;
   /** Only the items of this generation round (rounds.id; the CLI's `--round N` resolves the number). */
   roundId?: number;
+  /** Only the judgments of this annotator group's members (`--group NAME`); NOT_FOUND for an unknown name. */
+  group?: string;
   onProgress?: (itemsDone: number, itemsTotal: number) => void;
 };
 export type ExportResult = { rows: number; sha256: string; snapshot: number };
@@ -45,11 +47,19 @@ function nextTurn(): Promise<void> {
 export async function exportSnapshot(db: Db, params: ExportParams): Promise<ExportResult> {
   const project = getProject(db, params.projectId);
   const policies = exportPoliciesFor(params.format, params.policies);
-  const ctx: WriterContext = { policies, pseudonym: pseudonymizer(pseudonymKey(db), project.id) };
+  const pages: ItemPageOptions = {
+    roundId: params.roundId,
+    groupId: params.group === undefined ? undefined : exportGroupId(db, params.group),
+  };
+  const ctx: WriterContext = {
+    policies,
+    pseudonym: pseudonymizer(pseudonymKey(db), project.id),
+    groupColumn: pages.groupId !== undefined || hasGroupedJudgments(db, project.id),
+  };
   if (policies.aggregate === "dawid-skene") {
     // EM needs every label of the project before the first row can be written: one reading pass first.
     const labels: CategoricalLabel[] = [];
-    for (const page of itemPages(db, project.id, params.pageSize, params.roundId))
+    for (const page of itemPages(db, project.id, params.pageSize, pages))
       for (const item of page) labels.push(...dawidSkeneLabels(item, policies));
     ctx.posteriors = fitPairPosteriors(labels);
   }
@@ -71,7 +81,7 @@ export async function exportSnapshot(db: Db, params: ExportParams): Promise<Expo
   let sha256: string;
   try {
     if (params.format === "parquet") {
-      rows = await writeParquet(itemPages(db, project.id, params.pageSize, params.roundId), ctx, write, async (ids, n) => {
+      rows = await writeParquet(itemPages(db, project.id, params.pageSize, pages), ctx, write, async (ids, n) => {
         for (const id of ids) used.push(id);
         done += n;
         params.onProgress?.(done, total);
@@ -80,7 +90,7 @@ export async function exportSnapshot(db: Db, params: ExportParams): Promise<Expo
     } else {
       const format = params.format;
       if (format === "csv") await write(Buffer.from(csvHeader()));
-      for (const page of itemPages(db, project.id, params.pageSize, params.roundId)) {
+      for (const page of itemPages(db, project.id, params.pageSize, pages)) {
         let chunk = "";
         for (const item of page) {
           const out = textForItem(format, item, ctx);
@@ -115,6 +125,7 @@ export async function exportSnapshot(db: Db, params: ExportParams): Promise<Expo
           excludedAnnotatorsRemoved: true,
           criterion: policies.criterion ?? null,
           ...(params.roundId !== undefined ? { roundId: params.roundId } : {}),
+          ...(params.group !== undefined ? { group: params.group } : {}),
         },
         policies,
         rowCount: rows,
@@ -131,7 +142,7 @@ export async function exportSnapshot(db: Db, params: ExportParams): Promise<Expo
       actorId: params.actorId,
       action: "project.export",
       projectId: project.id,
-      detail: { snapshot: id, format: params.format, rows, sha256 },
+      detail: { snapshot: id, format: params.format, rows, sha256, ...(params.group !== undefined ? { group: params.group } : {}) },
     });
     return id;
   });

@@ -3,6 +3,12 @@
  * records and the exact text lines written for it. Pair formats (trl, trl-conversational, hh)
  * carry only decided preferences; arena and csv also carry tie rows when ties are kept;
  * raw is one row per stored judgment.
+ *
+ * Whose preferences: raw and csv always carry `annotator_group` (the judge's admin-defined group, null
+ * when in none; a label for many people, never more about the person than the existing pseudonym).
+ * trl, trl-conversational, parquet and arena carry it when the export holds judgments of grouped
+ * annotators (`groupColumn`), so a project without groups exports the very bytes it always did;
+ * hh never does: its lines are HH's own {chosen, rejected} bytes.
  */
 import type { Content, Message } from "@/db/schema";
 import type { PairPosteriors } from "./dawid-skene-labels";
@@ -25,6 +31,8 @@ export type WriterContext = {
   pseudonym: (annotatorId: number) => string;
   /** Dawid-Skene posteriors per item and pair, fitted over the whole project (aggregate dawid-skene). */
   posteriors?: PairPosteriors;
+  /** Whether trl, trl-conversational, parquet and arena rows carry `annotator_group` (raw and csv always do). */
+  groupColumn?: boolean;
 };
 export type ItemOutput = { records: Record<string, unknown>[]; judgmentIds: number[] };
 
@@ -102,6 +110,26 @@ function margin(row: PairRow, policies: ExportPolicies): Record<string, number> 
 }
 
 /**
+ * The group a row's preference comes from: the judge's group on a one-vote row; on an aggregated row
+ * the group every counted vote shares, or null when they come from several groups (or from none).
+ */
+export function rowGroup(row: PairRow): string | null {
+  if (row.judgment) return row.judgment.annotatorGroup ?? null;
+  let group: string | null | undefined;
+  for (const j of row.item.judgments) {
+    if (!row.judgmentIds.includes(j.id)) continue;
+    const g = j.annotatorGroup ?? null;
+    if (group === undefined) group = g;
+    else if (group !== g) return null;
+  }
+  return group ?? null;
+}
+
+function groupColumn(row: PairRow, ctx: WriterContext): { annotator_group?: string | null } {
+  return ctx.groupColumn ? { annotator_group: rowGroup(row) } : {};
+}
+
+/**
  * Standard TRL rows split the full HH text as TRL's `extract_prompt` splits HH: the prompt ends at
  * "\n\nAssistant:" and the completion starts with its space, so `prompt + chosen` is exactly the text
  * `--format hh` writes (a plain prompt is one human turn; an imported text pair keeps its own prefix).
@@ -113,6 +141,7 @@ function trlRecord(row: PairRow, ctx: WriterContext): Record<string, unknown> {
     rejected: hhCompletion(row.item, row.rejected.idx, row.rejected.content),
     ...margin(row, ctx.policies),
     ...softColumns(row),
+    ...groupColumn(row, ctx),
   };
 }
 
@@ -142,6 +171,7 @@ function arenaRecord(row: PairRow, ctx: WriterContext): Record<string, unknown> 
     language: typeof row.item.metadata.language === "string" ? row.item.metadata.language : "unknown",
     tstamp: row.judgment ? row.judgment.createdAt : null,
     ...softColumns(row),
+    ...groupColumn(row, ctx),
   };
 }
 
@@ -153,6 +183,7 @@ export const CSV_COLUMNS = [
   "rejected_model",
   "strength",
   "annotator",
+  "annotator_group",
   "prompt",
   "chosen",
   "rejected",
@@ -173,6 +204,7 @@ function csvRecord(row: PairRow, ctx: WriterContext): Record<string, unknown> {
     rejected_model: row.rejected.model,
     strength: row.strength,
     annotator: row.judgment ? ctx.pseudonym(row.judgment.annotatorId) : "",
+    annotator_group: rowGroup(row),
     prompt: typeof row.item.prompt === "string" ? row.item.prompt : JSON.stringify(row.item.prompt),
     chosen: contentText(row.chosen.content),
     rejected: contentText(row.rejected.content),
@@ -207,6 +239,7 @@ function rawRecords(item: ExportItem, ctx: WriterContext): ItemOutput {
       item_id: item.id,
       external_id: item.externalId,
       annotator: ctx.pseudonym(j.annotatorId),
+      annotator_group: j.annotatorGroup ?? null,
       source: j.source,
       outcome: j.outcome,
       ranking: j.ranking,
@@ -245,6 +278,7 @@ export function recordsForItem(format: ExportFormat, item: ExportItem, ctx: Writ
         rejected: assistant(r.rejected.content),
         ...margin(r, ctx.policies),
         ...softColumns(r),
+        ...groupColumn(r, ctx),
       }));
       break;
     case "hh":
@@ -305,6 +339,7 @@ function trlLine(row: PairRow, ctx: WriterContext): string {
   if (v) {
     line += `,"votes_a":${v.votes_a},"votes_b":${v.votes_b},"votes_tie":${v.votes_tie},"p_chosen":${JSON.stringify(v.p_chosen)},"entropy":${JSON.stringify(v.entropy)}`;
   }
+  if (ctx.groupColumn) line += `,"annotator_group":${JSON.stringify(rowGroup(row))}`;
   return `${line}}\n`;
 }
 

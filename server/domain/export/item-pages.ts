@@ -4,9 +4,12 @@
  * driver, no JSON aggregation in SQLite). Stored JSON columns are parsed only when a format asks for
  * them: the TRL writer copies a string prompt or response straight from its stored JSON text.
  * Gold items, excluded annotators' judgments never come out; swapped repeats come out flagged.
+ * Each judgment carries its annotator's group (users.group_id at export time: one group per annotator),
+ * and a group filter keeps only the judgments of that group's members.
  */
 import type { Content, CriteriaOutcomes, Outcome } from "@/db/schema";
 import type { Db } from "@/server/db";
+import { AppError } from "@/server/domain/errors";
 import type { ExportItem, ExportJudgment, ExportResponse } from "./policies";
 
 const ITEMS_SQL = `SELECT id, external_id, prompt, metadata FROM items
@@ -86,9 +89,10 @@ class StoredJudgment implements ExportJudgment {
   readonly supersedesId: number | null;
   readonly createdAt: number;
   readonly repeatOf: number | null;
+  readonly annotatorGroup: string | null;
   #row: JudgmentRow;
   #criteria: CriteriaOutcomes | undefined;
-  constructor(row: JudgmentRow) {
+  constructor(row: JudgmentRow, annotatorGroup: string | null) {
     this.#row = row;
     this.id = row[1];
     this.annotatorId = row[2];
@@ -100,6 +104,7 @@ class StoredJudgment implements ExportJudgment {
     this.supersedesId = row[11];
     this.createdAt = row[12];
     this.repeatOf = row[13];
+    this.annotatorGroup = annotatorGroup;
   }
   get ranking(): number[] | null {
     return parseOrNull<number[]>(this.#row[4]);
@@ -113,8 +118,36 @@ class StoredJudgment implements ExportJudgment {
   }
 }
 
+/** The id of the annotator group named `name`; NOT_FOUND (naming the field) when there is none. */
+export function exportGroupId(db: Db, name: string): number {
+  const id = db.$client.prepare("SELECT id FROM annotator_groups WHERE name = ?").pluck().get(name) as number | undefined;
+  if (id === undefined)
+    throw new AppError("NOT_FOUND", `group: no annotator group named "${name}"`, [{ field: "group", message: "no such group" }]);
+  return id;
+}
+
+/** Whether any judgment of the project was made by someone in an annotator group (so exports carry the column). */
+export function hasGroupedJudgments(db: Db, projectId: number): boolean {
+  return (
+    db.$client
+      .prepare(
+        "SELECT EXISTS (SELECT 1 FROM users u JOIN judgments j ON j.annotator_id = u.id AND j.project_id = ? WHERE u.group_id IS NOT NULL)",
+      )
+      .pluck()
+      .get(projectId) === 1
+  );
+}
+
+export type ItemPageOptions = {
+  /** Only the items of this generation round (rounds.id). */
+  roundId?: number;
+  /** Only the judgments of this annotator group's members (annotator_groups.id). */
+  groupId?: number;
+};
+
 /** Pages of items with their responses and (non-excluded) judgments, in id order. */
-export function* itemPages(db: Db, projectId: number, pageSize = 250, roundId?: number): Generator<ExportItem[]> {
+export function* itemPages(db: Db, projectId: number, pageSize = 250, options: ItemPageOptions = {}): Generator<ExportItem[]> {
+  const { roundId, groupId } = options;
   const client = db.$client;
   // `--round N`: only the items one sampling round generated.
   const itemsStmt = client
@@ -125,6 +158,14 @@ export function* itemPages(db: Db, projectId: number, pageSize = 250, roundId?: 
   const excluded = new Set(
     (client.prepare("SELECT user_id FROM annotator_exclusions WHERE project_id = ?").pluck().all(projectId) as number[]).map(Number),
   );
+  // Every grouped user's group and group id: a few rows per person, read once per export.
+  const grouped = client.prepare("SELECT u.id, g.id, g.name FROM users u JOIN annotator_groups g ON g.id = u.group_id").raw(true).all() as [
+    userId: number,
+    groupId: number,
+    name: string,
+  ][];
+  const groupName = new Map(grouped.map(([u, , name]) => [u, name]));
+  const inGroup = groupId === undefined ? null : new Set(grouped.filter(([, g]) => g === groupId).map(([u]) => u));
   let after = 0;
   for (;;) {
     const rows = itemsStmt.all(projectId, after, pageSize) as ItemRow[];
@@ -142,8 +183,8 @@ export function* itemPages(db: Db, projectId: number, pageSize = 250, roundId?: 
     for (const r of responsesStmt.iterate(lo, hi) as Iterable<ResponseRow>)
       byId.get(r[0])?.responses.push(new StoredResponse(r[1], r[2], r[3]));
     for (const r of judgmentsStmt.iterate(projectId, lo, hi) as Iterable<JudgmentRow>) {
-      if (excluded.has(r[2])) continue;
-      byId.get(r[0])?.judgments.push(new StoredJudgment(r));
+      if (excluded.has(r[2]) || (inGroup !== null && !inGroup.has(r[2]))) continue;
+      byId.get(r[0])?.judgments.push(new StoredJudgment(r, groupName.get(r[2]) ?? null));
     }
     after = hi;
     yield page;

@@ -1,7 +1,8 @@
 /**
- * Parquet export (hyparquet-writer): the TRL columns (prompt, chosen, rejected, optional margin
- * and soft-label columns), one row group per page of items. Bytes are handed to the caller's
- * async `write` after each row group, so the file streams with backpressure like the text formats.
+ * Parquet export (hyparquet-writer): the TRL columns (prompt, chosen, rejected, optional margin,
+ * soft-label and annotator_group columns), one row group per page of items. Bytes are handed to
+ * the caller's async `write` after each row group, so the file streams with backpressure like the
+ * text formats.
  */
 import zlib from "node:zlib";
 import { ByteWriter, ParquetWriter, schemaFromColumnData } from "hyparquet-writer";
@@ -30,6 +31,8 @@ function columnsFor(ctx: WriterContext): Column[] {
     for (const name of ["votes_a", "votes_b", "votes_tie"]) cols.push({ name, type: "INT32", nullable: false });
     for (const name of ["p_chosen", "entropy"]) cols.push({ name, type: "DOUBLE", nullable: false });
   }
+  // Null on a row whose votes come from several groups, or from annotators in none.
+  if (ctx.groupColumn) cols.push({ name: "annotator_group", type: "STRING", nullable: true });
   return cols;
 }
 

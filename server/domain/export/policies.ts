@@ -5,6 +5,8 @@
 import { z } from "zod";
 import type { Content, CriteriaOutcomes, Outcome } from "@/db/schema";
 
+const AGGREGATES = ["all", "majority", "soft", "dawid-skene"] as const;
+
 export const zExportPolicies = z.object({
   /** Ties: drop them, or keep them as tie rows (raw, arena, csv, and soft labels). */
   ties: z.enum(["drop", "keep"]).default("drop"),
@@ -15,13 +17,27 @@ export const zExportPolicies = z.object({
    * all: one row per vote; majority: one row per pair; soft: majority plus vote counts;
    * dawid-skene: one row per pair labelled with the Dawid-Skene posterior winner, p_chosen = its posterior.
    */
-  aggregate: z.enum(["all", "majority", "soft", "dawid-skene"]).default("all"),
+  aggregate: z.enum(AGGREGATES).default("all"),
   /** A pair needs at least this many votes to be exported (after the other filters). */
   minVotes: z.number().int().min(1).default(1),
   /** Use this criterion's answer instead of the overall outcome; judgments without it are skipped. */
   criterion: z.string().min(1).optional(),
   /** TRL `margin` column from strength (1..4; 0 for majority rows without strengths). */
   margin: z.boolean().default(false),
+});
+/**
+ * The policies as a caller sends them (tRPC): every field optional and no default filled in, so that
+ * `exportPoliciesFor` can apply the format's own (raw keeps ties and both-bad unless asked to drop).
+ * zod's `.partial()` of zExportPolicies would not do: an optional field with a default still gets it.
+ */
+export const zExportPoliciesInput = z.object({
+  ties: z.enum(["drop", "keep"]).optional(),
+  bothBad: z.enum(["drop", "keep"]).optional(),
+  kway: z.enum(["all-pairs", "best-vs-rest"]).optional(),
+  aggregate: z.enum(AGGREGATES).optional(),
+  minVotes: z.number().int().min(1).optional(),
+  criterion: z.string().min(1).optional(),
+  margin: z.boolean().optional(),
 });
 export type ExportPolicies = z.infer<typeof zExportPolicies>;
 export type ExportPoliciesInput = z.input<typeof zExportPolicies>;
@@ -43,6 +59,8 @@ export type ExportJudgment = {
   createdAt: number;
   /** Set on a deliberate swapped repeat (the assignment it repeats): a consistency probe, never a vote. */
   repeatOf?: number | null;
+  /** The annotator's group (an admin-defined label, e.g. "medical experts") at export time; null when in none. */
+  annotatorGroup?: string | null;
 };
 export type ExportItem = {
   id: number;

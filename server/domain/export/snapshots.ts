@@ -39,6 +39,8 @@ export async function createStoredExport(
     projectId: number;
     format: ExportFormat;
     policies?: ExportPoliciesInput;
+    /** Only this annotator group's judgments. */
+    group?: string;
     actorId?: number | null;
     onProgress?: (itemsDone: number, itemsTotal: number) => void;
   },
@@ -56,6 +58,7 @@ export function listSnapshots(db: Db, projectId: number) {
       id: snapshots.id,
       format: snapshots.format,
       policies: snapshots.policies,
+      filter: snapshots.filter,
       rowCount: snapshots.rowCount,
       sha256: snapshots.sha256,
       createdBy: snapshots.createdBy,
