@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { models } from "@/db/schema";
+import { jobs, models, rounds } from "@/db/schema";
 import { createCaller } from "@/server/api/root";
 import { importItems } from "@/server/domain/import/import-items";
 import { createProject } from "@/server/domain/projects";
@@ -91,5 +91,39 @@ describe("research router", () => {
     } finally {
       await getScoringPool().close();
     }
+  });
+  it("lists models with their held-out verdict and rounds (trained on, generated)", async () => {
+    const db = memoryDb();
+    const p = createProject(db, { name: "rounds" });
+    const id = addAnnotator(db, "res");
+    const caller = createCaller({ db, user: { id, email: "r@test.local", name: "res", role: "researcher" } });
+    const config = { meta: { data: { policies: { rounds: [1] } } } };
+    const model = db
+      .insert(models)
+      .values({ name: "m", base: "tiny", dir: "/m", config, metrics: { eval_accuracy: 0.3, eval_pairs: 40 } })
+      .returning()
+      .get();
+    const job = db.insert(jobs).values({ projectId: p.id, kind: "generate", config: {} }).returning().get();
+    db.insert(rounds)
+      .values({
+        projectId: p.id,
+        number: 2,
+        jobId: job.id,
+        generators: [],
+        params: {},
+        rewardModelId: model.id,
+        promptsSha256: "x",
+        promptCount: 1,
+      })
+      .run();
+    const [listed] = await caller.research.models();
+    expect(listed?.verdict.level).toBe("below");
+    expect(listed?.rounds).toEqual({
+      roundFilter: [1],
+      trainedOn: [],
+      outsideRounds: 0,
+      recorded: false,
+      generated: [{ projectId: p.id, round: 2, role: "reward-model" }],
+    });
   });
 });

@@ -7,6 +7,7 @@ import { zId } from "@/server/domain/schemas";
 import { getScoringModel } from "@/server/domain/scoring/project-scores";
 import { evaluatePreferenceFile } from "@/server/domain/training/evaluate";
 import { verdictFromMetrics } from "@/server/domain/training/held-out";
+import { modelRounds } from "@/server/domain/training/model-rounds";
 import { runDoctor } from "@/server/jobs/doctor";
 import {
   cancelJob,
@@ -75,8 +76,13 @@ export const researchRouter = createTRPCRouter({
       }
     }),
 
-  /** Models with the held-out verdict of their training run (at or below chance is flagged). */
-  models: researcherProcedure.query(({ ctx }) =>
-    listModels(ctx.db).map((m) => ({ ...m, verdict: verdictFromMetrics(m.metrics, m.config) })),
-  ),
+  /**
+   * Models with the held-out verdict of their training run (at or below chance is flagged) and their
+   * rounds: which generation rounds they trained on, and which rounds they helped generate.
+   */
+  models: researcherProcedure.query(({ ctx }) => {
+    const list = listModels(ctx.db);
+    const rounds = modelRounds(ctx.db, list);
+    return list.map((m) => ({ ...m, verdict: verdictFromMetrics(m.metrics, m.config), rounds: rounds.get(m.id) ?? null }));
+  }),
 });
