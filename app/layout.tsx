@@ -1,12 +1,16 @@
 import type { Metadata } from "next";
 import { NextIntlClientProvider } from "next-intl";
-import { getLocale } from "next-intl/server";
+import { getLocale, getTranslations } from "next-intl/server";
 import type { ReactNode } from "react";
 import { Nav } from "./_components/nav";
 import { Providers } from "./_components/providers";
 import "./globals.css";
 
-export const metadata: Metadata = { title: "Arbiter", description: "Human preference annotation and reward models" };
+/** Each page names itself (generateMetadata with the "titles" messages); the tab reads "Users · Arbiter". */
+export async function generateMetadata(): Promise<Metadata> {
+  const t = await getTranslations("titles");
+  return { title: { template: `%s · ${t("app")}`, default: t("app") }, description: t("description") };
+}
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
   const locale = await getLocale();

@@ -1,3 +1,4 @@
+import type { Metadata } from "next";
 import Link from "next/link";
 import { connection } from "next/server";
 import { getTranslations } from "next-intl/server";
@@ -7,6 +8,10 @@ import { getTranslations } from "next-intl/server";
  * scripts without the request's CSP nonce, and the browser would block them (console CSP errors,
  * a dead header).
  */
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getTranslations("titles"))("notFound") };
+}
+
 export default async function NotFound() {
   await connection();
   const t = await getTranslations("notFound");

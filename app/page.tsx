@@ -1,6 +1,11 @@
+import type { Metadata } from "next";
 import { getTranslations } from "next-intl/server";
 import { requireRole } from "./_components/session";
 import { ProjectPicker } from "./project-picker";
+
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getTranslations("titles"))("home") };
+}
 
 export default async function HomePage() {
   const user = await requireRole(["annotator", "admin", "researcher"], "/");

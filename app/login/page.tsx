@@ -1,9 +1,14 @@
+import type { Metadata } from "next";
 import { getTranslations } from "next-intl/server";
 import { Suspense } from "react";
 import { LoginForm } from "./login-form";
 
 // Read at request time: demo mode is the server's setting, not the build's.
 export const dynamic = "force-dynamic";
+
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getTranslations("titles"))("login") };
+}
 
 export default async function LoginPage() {
   const t = await getTranslations("login");

@@ -1,6 +1,12 @@
+import type { Metadata } from "next";
+import { getTranslations } from "next-intl/server";
 import { requireRole } from "@/app/_components/session";
 import { ProjectUnavailable } from "./annotate-screen";
 import { ProjectModeScreen } from "./project-mode-screen";
+
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getTranslations("titles"))("annotate") };
+}
 
 export default async function AnnotatePage({
   params,

@@ -6,19 +6,20 @@
  * fetch cannot report upload progress; it posts the same FormData the tRPC client would.
  */
 import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import { type FormEvent, useEffect, useReducer } from "react";
 import { ProgressBar } from "@/app/_components/progress-bar";
 import { useTRPC } from "@/app/_components/trpc";
 
+/** Each format's fields as a hint (JSON, not translated); its name comes from the messages. */
 const FORMATS = [
-  {
-    value: "arbiter",
-    label: "arbiter (items, optional judgments)",
-    hint: '{"id", "prompt", "responses": [{"model", "text"}], "judgments"?}',
-  },
-  { value: "hh", label: "hh (Anthropic HH chosen/rejected)", hint: '{"chosen": "\\n\\nHuman: …\\n\\nAssistant: …", "rejected": "…"}' },
-  { value: "trl", label: "trl (prompt/chosen/rejected)", hint: '{"prompt", "chosen", "rejected"} as strings or chat messages' },
+  { value: "arbiter", hint: '{"id", "prompt", "responses": [{"model", "text"}], "judgments"?}' },
+  { value: "hh", hint: '{"chosen": "\\n\\nHuman: …\\n\\nAssistant: …", "rejected": "…"}' },
+  { value: "trl", hint: '{"prompt", "chosen", "rejected"}' },
 ] as const;
+
+/** The README's item, the shape a refused file is compared with (JSON, not translated). */
+const ARBITER_EXAMPLE = '{"prompt": "…", "responses": [{"model": "m1", "text": "…"}, {"model": "m2", "text": "…"}]}';
 
 type Issue = { line?: number; field: string; message: string };
 type Result = { items: number; responses: number; judgments: number; errors: Issue[]; errorCount: number };
@@ -52,6 +53,13 @@ function reduce(state: State, action: Action): State {
   }
 }
 
+/** An upload the server never answered (status 0: network) or answered without a message. */
+class UploadFailure extends Error {
+  constructor(readonly status: number) {
+    super(`upload failed: HTTP ${status}`);
+  }
+}
+
 /** tRPC's wire format for one unbatched call: `{result: {data}}` or `{error: {message}}`. */
 function uploadImport(form: FormData, onProgress: (sent: number, total: number) => void): Promise<{ id: string }> {
   return new Promise((resolve, reject) => {
@@ -59,37 +67,41 @@ function uploadImport(form: FormData, onProgress: (sent: number, total: number) 
     xhr.open("POST", "/api/trpc/projects.import");
     xhr.responseType = "json";
     xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : e.loaded);
-    xhr.onerror = () => reject(new Error("the upload failed (network error)"));
+    xhr.onerror = () => reject(new UploadFailure(0));
     xhr.onload = () => {
       const body = xhr.response as { result?: { data?: { id?: string } }; error?: { message?: string } } | null;
       const id = body?.result?.data?.id;
       if (xhr.status === 200 && id) resolve({ id });
-      else reject(new Error(body?.error?.message ?? `the upload failed (HTTP ${xhr.status})`));
+      else reject(body?.error?.message ? new Error(body.error.message) : new UploadFailure(xhr.status));
     };
     xhr.send(form);
   });
 }
 
-function issueText(e: Issue): string {
-  return `${e.line !== undefined ? `line ${e.line}, ` : ""}field ${e.field}: ${e.message}`;
-}
+type IssueGroup = { key: string; field: string; message: string; first?: number; last?: number };
 
 /** Consecutive lines with the same problem (a pretty-printed object: one per line) as one entry, "lines 1–14". */
-function groupIssues(issues: Issue[]): { key: string; text: string }[] {
-  const out: { key: string; text: string; first: Issue; last: number }[] = [];
+function groupIssues(issues: Issue[]): IssueGroup[] {
+  const out: IssueGroup[] = [];
   for (const e of issues) {
     const prev = out[out.length - 1];
-    if (prev && e.line !== undefined && prev.last + 1 === e.line && prev.first.field === e.field && prev.first.message === e.message) {
+    if (
+      prev?.last !== undefined &&
+      e.line !== undefined &&
+      prev.last + 1 === e.line &&
+      prev.field === e.field &&
+      prev.message === e.message
+    ) {
       prev.last = e.line;
-      prev.text = `lines ${prev.first.line}–${e.line}, field ${e.field}: ${e.message}`;
       continue;
     }
-    out.push({ key: `${e.line ?? ""}:${e.field}:${e.message}`, text: issueText(e), first: e, last: e.line ?? Number.NaN });
+    out.push({ key: `${e.line ?? ""}:${e.field}:${e.message}`, field: e.field, message: e.message, first: e.line, last: e.line });
   }
-  return out.map(({ key, text }) => ({ key, text }));
+  return out;
 }
 
 export function ImportForm({ projectId }: { projectId: number }) {
+  const t = useTranslations("admin.import");
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [state, dispatch] = useReducer(reduce, { kind: "idle" });
@@ -106,12 +118,12 @@ export function ImportForm({ projectId }: { projectId: number }) {
   useEffect(() => {
     if (importId === null) return;
     if (status.error) dispatch({ type: "failed", message: status.error.message });
-    else if (run?.phase === "failed") dispatch({ type: "failed", message: run.error ?? "the import failed" });
+    else if (run?.phase === "failed") dispatch({ type: "failed", message: run.error ?? t("failed") });
     else if (run?.phase === "done" && run.result) {
       dispatch({ type: "finished", result: run.result });
       queryClient.invalidateQueries({ queryKey: trpc.projects.get.queryKey({ projectId }) });
     }
-  }, [importId, run, status.error, queryClient, trpc, projectId]);
+  }, [importId, run, status.error, queryClient, trpc, projectId, t]);
 
   async function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -124,22 +136,26 @@ export function ImportForm({ projectId }: { projectId: number }) {
       const started = await uploadImport(form, (sent, total) => dispatch({ type: "progress", sent, total }));
       dispatch({ type: "started", importId: started.id });
     } catch (err) {
-      dispatch({ type: "failed", message: err instanceof Error ? err.message : String(err) });
+      const message =
+        err instanceof UploadFailure
+          ? err.status === 0
+            ? t("networkError")
+            : t("httpError", { status: err.status })
+          : err instanceof Error
+            ? err.message
+            : String(err);
+      dispatch({ type: "failed", message });
     }
   }
 
   const busy = state.kind === "uploading" || state.kind === "importing";
   return (
     <form onSubmit={onSubmit} className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid="import-form">
-      <h2 className="font-medium">Import items (JSONL)</h2>
-      <p className="text-sm text-slate-600">
-        One item per line. The import is all or nothing: any bad line and nothing is written. Uploads suit files of up to a few hundred MB
-        (the server holds the upload in memory, and the database is locked for writing while the items are written); larger files import
-        with <code>npm run arbiter -- import</code>, which streams any size.
-      </p>
+      <h2 className="font-medium">{t("title")}</h2>
+      <p className="text-sm text-slate-600">{t.rich("intro", { code: (c) => <code>{c}</code> })}</p>
       <div className="flex flex-wrap items-center gap-4">
         <label className="text-sm">
-          Format
+          {t("format")}
           <select
             name="format"
             defaultValue="arbiter"
@@ -148,7 +164,7 @@ export function ImportForm({ projectId }: { projectId: number }) {
           >
             {FORMATS.map((f) => (
               <option key={f.value} value={f.value} title={f.hint}>
-                {f.label}
+                {t(`formats.${f.value}`)}
               </option>
             ))}
           </select>
@@ -158,7 +174,7 @@ export function ImportForm({ projectId }: { projectId: number }) {
           name="file"
           accept=".jsonl,.json,.txt,application/jsonl"
           required
-          aria-label="JSONL file to import"
+          aria-label={t("file")}
           data-testid="import-file"
           className="block text-sm"
         />
@@ -168,28 +184,24 @@ export function ImportForm({ projectId }: { projectId: number }) {
           data-testid="import-submit"
           className="rounded bg-slate-900 px-4 py-2 text-sm text-white hover:bg-slate-700 disabled:opacity-50"
         >
-          {busy ? "Importing…" : "Import"}
+          {busy ? t("importing") : t("submit")}
         </button>
       </div>
 
       {state.kind === "uploading" && (
         <div data-testid="import-progress" className="text-sm text-slate-600">
-          <div className="mb-1">
-            Uploading {state.fileName}: {state.total ? Math.round((100 * state.sent) / state.total) : 0}%
-          </div>
-          <ProgressBar done={state.sent} target={Math.max(state.total, 1)} label="bytes uploaded" />
+          <div className="mb-1">{t("uploading", { file: state.fileName, share: state.total ? state.sent / state.total : 0 })}</div>
+          <ProgressBar done={state.sent} target={Math.max(state.total, 1)} label={t("bytesUploaded")} />
         </div>
       )}
       {state.kind === "importing" && (
         <div data-testid="import-progress" className="text-sm text-slate-600">
           {run?.phase === "writing" ? (
-            <div>Writing {run.itemsChecked.toLocaleString("en")} items in one transaction…</div>
+            <div>{t("writing", { items: run.itemsChecked })}</div>
           ) : (
             <>
-              <div className="mb-1">
-                Checking {state.fileName}: {(run?.lines ?? 0).toLocaleString("en")} lines parsed
-              </div>
-              <ProgressBar done={run?.bytesRead ?? 0} target={Math.max(run?.totalBytes ?? 1, 1)} label="bytes checked" />
+              <div className="mb-1">{t("checking", { file: state.fileName, lines: run?.lines ?? 0 })}</div>
+              <ProgressBar done={run?.bytesRead ?? 0} target={Math.max(run?.totalBytes ?? 1, 1)} label={t("bytesChecked")} />
             </>
           )}
         </div>
@@ -201,26 +213,30 @@ export function ImportForm({ projectId }: { projectId: number }) {
       )}
       {state.kind === "finished" && state.result.errorCount === 0 && (
         <p className="text-sm text-emerald-700" data-testid="import-ok">
-          Imported {state.result.items.toLocaleString("en")} items, {state.result.responses.toLocaleString("en")} responses and{" "}
-          {state.result.judgments.toLocaleString("en")} judgments from {state.fileName}.
+          {t("ok", {
+            items: state.result.items,
+            responses: state.result.responses,
+            judgments: state.result.judgments,
+            file: state.fileName,
+          })}
         </p>
       )}
       {state.kind === "finished" && state.result.errorCount > 0 && (
         <div className="text-sm text-red-700" data-testid="import-errors">
-          <p className="font-medium">
-            Nothing was imported: {state.result.errorCount.toLocaleString("en")} problem{state.result.errorCount === 1 ? "" : "s"} in{" "}
-            {state.fileName}.
-          </p>
+          <p className="font-medium">{t("nothing", { count: state.result.errorCount, file: state.fileName })}</p>
           <p className="mt-1 text-slate-700">
-            Each line of the file must be one whole JSON object (JSONL); an item of the arbiter format looks like{" "}
-            <code className="break-all rounded bg-slate-100 px-1">
-              {'{"prompt": "…", "responses": [{"model": "m1", "text": "…"}, {"model": "m2", "text": "…"}]}'}
-            </code>
+            {t("expected")} <code className="break-all rounded bg-slate-100 px-1">{ARBITER_EXAMPLE}</code>
           </p>
           {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling list of problems must be reachable by keyboard */}
-          <ul className="mt-1 max-h-64 list-disc overflow-y-auto pl-5" tabIndex={0} aria-label="Problems, by line">
+          <ul className="mt-1 max-h-64 list-disc overflow-y-auto pl-5" tabIndex={0} aria-label={t("problems")}>
             {groupIssues(state.result.errors).map((e) => (
-              <li key={e.key}>{e.text}</li>
+              <li key={e.key}>
+                {e.first === undefined
+                  ? t("issue", { field: e.field, message: e.message })
+                  : e.first === e.last
+                    ? t("issueLine", { line: e.first, field: e.field, message: e.message })
+                    : t("issueLines", { first: e.first, last: e.last ?? e.first, field: e.field, message: e.message })}
+              </li>
             ))}
           </ul>
         </div>

@@ -2,39 +2,43 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useSession } from "next-auth/react";
+import { useFormatter, useTranslations } from "next-intl";
 import { ProgressBar } from "@/app/_components/progress-bar";
 import { useTRPC } from "@/app/_components/trpc";
 import { RoundsTable } from "@/app/research/generate/rounds-table";
 import { ImportForm } from "./import-form";
 
 export function ProjectDetail({ projectId }: { projectId: number }) {
+  const t = useTranslations("admin.project");
+  const tAdmin = useTranslations("admin");
+  const format = useFormatter();
   const trpc = useTRPC();
   const { data: session } = useSession();
   const project = useQuery(trpc.projects.get.queryOptions({ projectId }));
 
-  if (project.isPending) return <p className="text-slate-500">Loading…</p>;
+  if (project.isPending) return <p className="text-slate-500">{tAdmin("loading")}</p>;
   if (project.error) return <p className="text-red-600">{project.error.message}</p>;
   const p = project.data;
   const s = p.status;
 
   const stats: [string, number][] = [
-    ["Items", s.items],
-    ["Responses", s.responses],
-    ["Judgments", s.judgments],
-    ["Annotators", s.annotators],
-    ["Items done", s.done_items],
+    [t("stats.items"), s.items],
+    [t("stats.responses"), s.responses],
+    [t("stats.judgments"), s.judgments],
+    [t("stats.annotators"), s.annotators],
+    [t("stats.doneItems"), s.done_items],
   ];
   const settings: [string, string][] = [
-    ["Criteria", p.criteria.length ? p.criteria.join(", ") : "—"],
-    ["Rationale", p.rationalePolicy],
-    ["Strength scale", p.strengthScale ? "on" : "off"],
-    ["Lease", `${Math.round(p.leaseSeconds / 60)} min`],
+    [t("settings.criteria"), p.criteria.length ? p.criteria.join(", ") : "—"],
+    [t("settings.rationale"), tAdmin(`rationalePolicy.${p.rationalePolicy}`)],
+    [t("settings.strength"), p.strengthScale ? t("on") : t("off")],
+    [t("settings.lease"), t("leaseMinutes", { minutes: Math.round(p.leaseSeconds / 60) })],
   ];
   return (
     <div className="space-y-6">
-      <div className="flex items-center gap-4">
+      <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
         <Link href="/admin" className="text-sm text-blue-700 hover:underline">
-          ← Projects
+          {t("back")}
         </Link>
         <h1 className="text-2xl font-semibold" data-testid="project-title">
           {p.name}
@@ -44,47 +48,46 @@ export function ProjectDetail({ projectId }: { projectId: number }) {
           className="ml-auto rounded border border-slate-300 px-3 py-1.5 text-sm hover:bg-white"
           data-testid="quality-link"
         >
-          Quality
+          {t("links.quality")}
         </Link>
         <Link
           href={`/admin/projects/${p.id}/gold`}
           className="rounded border border-slate-300 px-3 py-1.5 text-sm hover:bg-white"
           data-testid="gold-link"
         >
-          Gold &amp; repeats
+          {t("links.gold")}
         </Link>
         <Link
           href={`/admin/projects/${p.id}/exports`}
           className="rounded border border-slate-300 px-3 py-1.5 text-sm hover:bg-white"
           data-testid="exports-link"
         >
-          Exports
+          {t("links.exports")}
         </Link>
         <Link
           href={`/admin/projects/${p.id}/members`}
           className="rounded border border-slate-300 px-3 py-1.5 text-sm hover:bg-white"
           data-testid="members-link"
         >
-          Members
+          {t("links.members")}
         </Link>
         <Link href={`/annotate/${p.id}`} className="rounded border border-slate-300 px-3 py-1.5 text-sm hover:bg-white">
-          Judge items
+          {t("links.judge")}
         </Link>
       </div>
       <div className="grid grid-cols-2 gap-3 sm:grid-cols-5" data-testid="project-status">
         {stats.map(([label, n]) => (
           <div key={label} className="rounded-lg border border-slate-200 bg-white p-3 shadow-sm">
             <div className="text-xs uppercase tracking-wide text-slate-500">{label}</div>
-            <div className="text-xl font-semibold tabular-nums">{n.toLocaleString("en")}</div>
+            <div className="text-xl font-semibold tabular-nums">{format.number(n)}</div>
           </div>
         ))}
       </div>
       <div className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
         <div className="mb-2 text-sm text-slate-600">
-          Judgments toward the target ({p.overlap} per item): {Math.min(p.doneSlots, p.itemCount * p.overlap).toLocaleString("en")} /{" "}
-          {(p.itemCount * p.overlap).toLocaleString("en")}
+          {t("target", { overlap: p.overlap, done: Math.min(p.doneSlots, p.itemCount * p.overlap), target: p.itemCount * p.overlap })}
         </div>
-        <ProgressBar done={p.doneSlots} target={p.itemCount * p.overlap} label="judgments done" />
+        <ProgressBar done={p.doneSlots} target={p.itemCount * p.overlap} label={t("judgmentsDone")} />
         <dl className="mt-4 grid grid-cols-2 gap-2 text-sm sm:grid-cols-4">
           {settings.map(([label, value]) => (
             <div key={label}>

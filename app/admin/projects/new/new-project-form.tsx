@@ -1,12 +1,15 @@
 "use client";
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
+import { useTranslations } from "next-intl";
 import { type FormEvent, useState } from "react";
 import { useTRPC } from "@/app/_components/trpc";
 
 const input = "mt-1 w-full rounded border border-slate-300 px-3 py-2";
 
 export function NewProjectForm() {
+  const t = useTranslations("admin.newProject");
+  const policy = useTranslations("admin.rationalePolicy");
   const trpc = useTRPC();
   const router = useRouter();
   const create = useMutation(trpc.projects.create.mutationOptions());
@@ -64,67 +67,67 @@ export function NewProjectForm() {
   return (
     <form onSubmit={onSubmit} className="space-y-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
       <label className="block text-sm">
-        Name
+        {t("name")}
         <input name="name" required data-testid="project-name" className={input} />
       </label>
       <label className="block text-sm">
-        Instructions for annotators (markdown)
-        <textarea name="instructions" rows={5} className={input} placeholder="Which response is more helpful, honest and harmless?" />
+        {t("instructions")}
+        <textarea name="instructions" rows={5} className={input} placeholder={t("instructionsPlaceholder")} />
       </label>
       <label className="block text-sm">
-        Criteria (comma-separated, optional)
-        <input name="criteria" placeholder="helpful, harmless, honest" className={input} />
+        {t("criteria")}
+        <input name="criteria" placeholder={t("criteriaPlaceholder")} className={input} />
       </label>
       <div className="grid grid-cols-2 gap-4">
         <label className="block text-sm">
-          Judgments per item (overlap)
+          {t("overlap")}
           <input name="overlap" type="number" min={1} max={50} defaultValue={3} className={input} />
         </label>
         <label className="block text-sm">
-          Rationale
+          {t("rationale")}
           <select name="rationalePolicy" defaultValue="optional" className={input}>
-            <option value="off">off</option>
-            <option value="optional">optional</option>
-            <option value="required">required</option>
+            <option value="off">{policy("off")}</option>
+            <option value="optional">{policy("optional")}</option>
+            <option value="required">{policy("required")}</option>
           </select>
         </label>
       </div>
       <label className="flex items-center gap-2 text-sm">
-        <input name="strengthScale" type="checkbox" defaultChecked /> Ask for strength (slight … decisive)
+        <input name="strengthScale" type="checkbox" defaultChecked /> {t("strength")}
       </label>
       <fieldset className="space-y-3 rounded border border-slate-200 p-3">
-        <legend className="px-1 text-sm font-medium">Live generation</legend>
+        <legend className="px-1 text-sm font-medium">{t("live")}</legend>
         <label className="block text-sm">
-          Kind
+          {t("kind")}
           <select name="kind" value={kind} onChange={(e) => setKind(e.target.value as typeof kind)} className={input}>
-            <option value="pairwise">pairwise (imported or sampled items)</option>
-            <option value="conversation">conversation (annotators chat with two blinded generators)</option>
-            <option value="arena">arena (blind battles, names after the vote)</option>
+            <option value="pairwise">{t("kinds.pairwise")}</option>
+            <option value="conversation">{t("kinds.conversation")}</option>
+            <option value="arena">{t("kinds.arena")}</option>
           </select>
         </label>
         {kind !== "pairwise" && (
           <>
             <label className="block text-sm">
-              Generators (comma-separated names, at least two)
+              {t("generators")}
               <input name="generators" required className={input} placeholder="policy-r1, policy-r2" />
             </label>
             <div className="grid grid-cols-2 gap-4">
               <label className="block text-sm">
-                Max messages per conversation
+                {t("maxTurns")}
                 <input name="maxTurns" type="number" min={1} max={100} defaultValue={10} className={input} />
               </label>
               <label className="block text-sm">
-                System prompt (optional)
+                {t("systemPrompt")}
                 <input name="systemPrompt" className={input} />
               </label>
             </div>
           </>
         )}
         <label className="flex items-center gap-2 text-sm">
-          <input name="rewrites" type="checkbox" /> Annotators may improve the chosen answer (rewrites)
+          <input name="rewrites" type="checkbox" /> {t("rewrites")}
         </label>
         <label className="flex items-center gap-2 text-sm">
-          <input name="promptWriting" type="checkbox" /> Annotators write prompts
+          <input name="promptWriting" type="checkbox" /> {t("promptWriting")}
         </label>
       </fieldset>
       {error && (
@@ -138,7 +141,7 @@ export function NewProjectForm() {
         data-testid="create-project"
         className="rounded bg-slate-900 px-4 py-2 text-white hover:bg-slate-700 disabled:opacity-50"
       >
-        Create project
+        {t("create")}
       </button>
     </form>
   );
