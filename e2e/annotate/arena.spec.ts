@@ -5,49 +5,19 @@
  * ("Improve": editor with a diff) and `export --format sft` writes it as a TRL SFT row. Skipped, and says
  * so, where the HF venv is not built (scripts/trainer-hf-env).
  */
-import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { signIn } from "../fixtures/auth";
 import { expect, test } from "../fixtures/axe";
-import { E2E_DB, E2E_USERS } from "../fixtures/users";
+import { arbiter, hasHf, NO_HF, screenshotsAtBothWidths, tinyGenerators } from "../fixtures/live";
+import { E2E_USERS } from "../fixtures/users";
 
-const HF_PYTHON =
-  process.env.ARBITER_HF_PYTHON ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "arbiter/hf-venv/bin/python");
-const hasHf = fs.existsSync(HF_PYTHON) && spawnSync(HF_PYTHON, ["-c", "import transformers"]).status === 0;
-
-test.skip(!hasHf, `no HF venv at ${HF_PYTHON} (bash scripts/trainer-hf-env builds it)`);
-
-/** The CLI against the e2e server's database (the same ARBITER_MODELS_DIR as the server). */
-function arbiter(...args: string[]): Record<string, unknown> {
-  const out = execFileSync(process.execPath, ["--import", "tsx", "scripts/arbiter.ts", ...args, "--db", E2E_DB, "--json"], {
-    encoding: "utf8",
-    env: { ...process.env, ARBITER_MODELS_DIR: ".tmp/e2e-models" },
-  });
-  return JSON.parse(out) as Record<string, unknown>;
-}
+test.skip(!hasHf, NO_HF);
 
 test("an arena battle reveals the names only after the vote; a rewrite is stored and exported as SFT", async ({ page }) => {
   test.setTimeout(300_000);
   const suffix = Date.now().toString(36);
-  const names = ["arena-a", "arena-b"].map((dir, seed) => {
-    const folder = path.resolve(`.tmp/e2e-models/${dir}`);
-    fs.rmSync(folder, { recursive: true, force: true });
-    const built = spawnSync(
-      HF_PYTHON,
-      [
-        "-c",
-        `import sys; from tiny_hf import build_tiny_chat_model; build_tiny_chat_model(sys.argv[1], arch='qwen2', hidden_size=64, seed=${seed + 5})`,
-        folder,
-      ],
-      { cwd: path.resolve("server/trainer/tests"), encoding: "utf8" },
-    );
-    expect(built.status, built.stderr).toBe(0);
-    const name = `${dir}-${suffix}`;
-    arbiter("generator:add", "--name", name, "--local", folder, "--device", "cpu");
-    return name;
-  });
+  const names = tinyGenerators(["arena-a", "arena-b"], 5, suffix);
   const project = arbiter(
     "project:create",
     "--name",
@@ -79,6 +49,7 @@ test("an arena battle reveals the names only after the vote; a rewrite is stored
     await expect(page.locator("body")).not.toContainText(n);
     expect(bodies.join("\n")).not.toContain(n);
   }
+  await screenshotsAtBothWidths(page, "arena-before-vote");
   await page.keyboard.press("1");
   await page.keyboard.press("4");
   await page.keyboard.press("Enter");
@@ -86,11 +57,13 @@ test("an arena battle reveals the names only after the vote; a rewrite is stored
   await expect(reveal).toBeVisible();
   await expect(reveal).toContainText(names[0] as string);
   await expect(reveal).toContainText(names[1] as string);
+  await expect(page.getByTestId("announcer")).toContainText(`Model A was ${names[0]}`);
 
   await page.getByRole("button", { name: "Improve" }).click();
   const editor = page.getByRole("textbox", { name: "Improved answer" });
   await editor.fill("Mount Everest, at 8,849 metres.");
   await expect(page.getByTestId("rewrite-diff").locator("ins", { hasText: "Everest" })).toHaveCount(1);
+  await screenshotsAtBothWidths(page, "arena-rewrite");
   await page.getByRole("button", { name: "Save improvement" }).click();
   await expect(page.getByTestId("rewrite-editor")).toBeHidden();
 

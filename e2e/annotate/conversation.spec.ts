@@ -5,53 +5,20 @@
  * then `export --format hh` writes one line per judged turn, the second's prefix holding the first
  * turn's chosen answer. Skipped, and says so, where the HF venv is not built (scripts/trainer-hf-env).
  */
-import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { signIn } from "../fixtures/auth";
 import { expect, test } from "../fixtures/axe";
 import { queryE2eDb } from "../fixtures/db";
-import { E2E_DB, E2E_USERS } from "../fixtures/users";
+import { arbiter, hasHf, NO_HF, screenshotsAtBothWidths, tinyGenerators } from "../fixtures/live";
+import { E2E_USERS } from "../fixtures/users";
 
-const HF_PYTHON =
-  process.env.ARBITER_HF_PYTHON ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "arbiter/hf-venv/bin/python");
-const hasHf = fs.existsSync(HF_PYTHON) && spawnSync(HF_PYTHON, ["-c", "import transformers"]).status === 0;
-
-test.skip(!hasHf, `no HF venv at ${HF_PYTHON} (bash scripts/trainer-hf-env builds it)`);
-
-/** The CLI against the e2e server's database (the same ARBITER_MODELS_DIR as the server). */
-function arbiter(...args: string[]): Record<string, unknown> {
-  const out = execFileSync(process.execPath, ["--import", "tsx", "scripts/arbiter.ts", ...args, "--db", E2E_DB, "--json"], {
-    encoding: "utf8",
-    env: { ...process.env, ARBITER_MODELS_DIR: ".tmp/e2e-models" },
-  });
-  return JSON.parse(out) as Record<string, unknown>;
-}
+test.skip(!hasHf, NO_HF);
 
 test("a two-turn conversation judged by keyboard and ended, then exported as HH", async ({ page }) => {
   test.setTimeout(300_000);
-  const folders = ["conv-a", "conv-b"].map((name, seed) => {
-    const folder = path.resolve(`.tmp/e2e-models/${name}`);
-    fs.rmSync(folder, { recursive: true, force: true });
-    const built = spawnSync(
-      HF_PYTHON,
-      [
-        "-c",
-        `import sys; from tiny_hf import build_tiny_chat_model; build_tiny_chat_model(sys.argv[1], arch='qwen2', hidden_size=64, seed=${seed})`,
-        folder,
-      ],
-      { cwd: path.resolve("server/trainer/tests"), encoding: "utf8" },
-    );
-    expect(built.status, built.stderr).toBe(0);
-    return folder;
-  });
   const suffix = Date.now().toString(36);
-  const names = folders.map((f, i) => {
-    const name = `conv-${i}-${suffix}`;
-    arbiter("generator:add", "--name", name, "--local", f, "--device", "cpu");
-    return name;
-  });
+  const names = tinyGenerators(["conv-a", "conv-b"], 0, suffix);
   const project = arbiter(
     "project:create",
     "--name",
@@ -82,10 +49,16 @@ test("a two-turn conversation judged by keyboard and ended, then exported as HH"
   const better = page.getByRole("button", { name: /A is better/ });
   await expect(better).toBeVisible({ timeout: 180_000 });
   await expect(box).toBeDisabled(); // until the turn is judged
+  // Announced once both answers are complete (not token by token).
+  await expect(page.getByTestId("announcer")).toHaveText(/Both answers are complete/);
+  await screenshotsAtBothWidths(page, "conversation-judging");
   await page.keyboard.press("1"); // A
   await page.keyboard.press("2"); // moderate
   await page.keyboard.press("Enter");
   await expect(box).toBeEnabled({ timeout: 30_000 });
+  // The next turn is announced and the message box takes the focus.
+  await expect(page.getByTestId("announcer")).toHaveText("Turn 1 saved. Write your next message.");
+  await expect(box).toBeFocused();
   await expect(page.getByTestId("transcript").locator("li")).toHaveCount(2);
 
   await box.fill("Tell me more");

@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { signIn } from "../fixtures/auth";
 import { expect, test } from "../fixtures/axe";
+import { screenshotsAtBothWidths } from "../fixtures/live";
 import { E2E_DB, E2E_USERS } from "../fixtures/users";
 
 function arbiter(...args: string[]): Record<string, unknown> {
@@ -44,6 +45,7 @@ test("Improve on a pairwise item stores a rewrite, exported as SFT and as an imp
   await expect(editor).toHaveValue(answer);
   await editor.fill("Paris is the capital of France, on the Seine.");
   await expect(page.getByTestId("rewrite-diff").locator("ins", { hasText: "Seine" })).toHaveCount(1);
+  await screenshotsAtBothWidths(page, "rewrite-pairwise");
   await page.getByRole("button", { name: /Submit/ }).click();
   await expect(page.getByTestId("queue-empty")).toBeVisible();
 

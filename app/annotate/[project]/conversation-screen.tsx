@@ -447,7 +447,9 @@ export function ConversationScreen({
 
       {v.waitingFor === "regenerate-or-end" ? (
         <div className="mt-3 flex flex-wrap items-center gap-2">
-          <p className="text-sm">{t("bothBad")}</p>
+          <p className="text-sm" data-testid="both-bad">
+            {t("bothBad")}
+          </p>
           <button
             ref={regenerateButton}
             type="button"
@@ -464,7 +466,7 @@ export function ConversationScreen({
 
       {ended ? (
         <div className="mt-4">
-          <p>{t("ended")}</p>
+          <p data-testid="ended">{t("ended")}</p>
           <button
             ref={startNewButton}
             type="button"
