@@ -4,6 +4,7 @@
  * state that says how much data is needed instead of an empty frame, and the training accuracy curve
  * (smoothed line, faint raw points, the 50 % chance line). Pages pass plain arrays.
  */
+import { useFormatter, useTranslations } from "next-intl";
 import type { ReactNode } from "react";
 import {
   CartesianGrid,
@@ -48,14 +49,13 @@ export function smoothEma(values: readonly number[], weight = 0.8): number[] {
 
 /** In place of a chart without enough data: what it will show and how much more it needs. */
 export function ChartEmpty({ have, need, unit, children }: { have: number; need: number; unit: string; children?: ReactNode }) {
+  const t = useTranslations("charts");
   return (
     <div
       className="flex min-h-32 flex-col items-center justify-center rounded border border-dashed border-slate-300 p-4 text-center text-sm text-slate-600"
       data-testid="chart-empty"
     >
-      <p>
-        Not enough data yet: {have.toLocaleString()} {unit} so far, this chart needs at least {need.toLocaleString()}.
-      </p>
+      <p>{t("empty", { have, need, unit })}</p>
       {children && <p className="mt-1 text-xs">{children}</p>}
     </div>
   );
@@ -71,30 +71,84 @@ export function axisTitle(value: string, axis: "x" | "y"): LabelProps {
 /** Margins that leave room for the axis titles above. */
 export const TITLED_MARGIN = { top: 8, right: 24, bottom: 24, left: 16 };
 
+/** One value per training step (loss, tokens/s): round ticks on both axes, titled axes, optional EMA line over faint raw points. */
+export function StepCurve({
+  points,
+  title,
+  color,
+  smooth = false,
+  height = 240,
+}: {
+  points: { step: number; value: number }[];
+  /** The y axis title (already translated). */
+  title: string;
+  color: string;
+  smooth?: boolean;
+  height?: number;
+}) {
+  const t = useTranslations("charts");
+  const format = useFormatter();
+  if (points.length < 2) return <ChartEmpty have={points.length} need={2} unit={t("steps", { count: points.length })} />;
+  const smoothed = smooth ? smoothEma(points.map((p) => p.value)) : [];
+  const data = points.map((p, i) => ({ step: p.step, raw: p.value, smoothed: smoothed[i] }));
+  const x = niceTicks(points[0]?.step ?? 0, points.at(-1)?.step ?? 1);
+  const values = points.map((p) => p.value);
+  const y = niceTicks(Math.min(0, ...values), Math.max(...values));
+  const number = (v: unknown) => format.number(Number(v), { maximumFractionDigits: 3 });
+  return (
+    <ResponsiveContainer width="100%" height={height}>
+      <ComposedChart data={data} margin={TITLED_MARGIN}>
+        <CartesianGrid strokeDasharray="3 3" />
+        <XAxis type="number" dataKey="step" domain={x.domain} ticks={x.ticks} tickFormatter={number} label={axisTitle(t("step"), "x")} />
+        <YAxis domain={y.domain} ticks={y.ticks} tickFormatter={number} width={64} label={axisTitle(title, "y")} />
+        <Tooltip formatter={number} labelFormatter={(s) => t("atStep", { step: Number(s) })} />
+        {smooth ? (
+          <>
+            <Scatter dataKey="raw" name={t("perStep")} fill={color} fillOpacity={0.25} isAnimationActive={false} />
+            <Line dataKey="smoothed" name={t("smoothed")} stroke={color} strokeWidth={2} dot={false} isAnimationActive={false} />
+          </>
+        ) : (
+          <Line dataKey="raw" name={title} stroke={color} strokeWidth={2} dot={false} isAnimationActive={false} />
+        )}
+      </ComposedChart>
+    </ResponsiveContainer>
+  );
+}
+
 /**
  * Training accuracy per step: raw values as faint points (a batch's accuracy jumps between 0 and 1),
  * their moving average as the line, and the 50 % a coin flip scores on pairs.
  */
 export function AccuracyCurve({ points, height = 240 }: { points: { step: number; accuracy: number }[]; height?: number }) {
-  if (points.length < 2) return <ChartEmpty have={points.length} need={2} unit="training steps" />;
+  const t = useTranslations("charts");
+  const format = useFormatter();
+  if (points.length < 2) return <ChartEmpty have={points.length} need={2} unit={t("steps", { count: points.length })} />;
   const smoothed = smoothEma(points.map((p) => p.accuracy));
   const data = points.map((p, i) => ({ step: p.step, raw: 100 * p.accuracy, smoothed: 100 * (smoothed[i] ?? p.accuracy) }));
-  const x = niceTicks(points[0]?.step ?? 0, points[points.length - 1]?.step ?? 1);
+  const x = niceTicks(points[0]?.step ?? 0, points.at(-1)?.step ?? 1);
+  const percent = (v: unknown) => format.number(Number(v) / 100, { style: "percent", maximumFractionDigits: 1 });
   return (
     <ResponsiveContainer width="100%" height={height}>
       <ComposedChart data={data} margin={TITLED_MARGIN}>
         <CartesianGrid strokeDasharray="3 3" />
-        <XAxis type="number" dataKey="step" domain={x.domain} ticks={x.ticks} label={axisTitle("step", "x")} />
-        <YAxis domain={[0, 100]} ticks={[0, 25, 50, 75, 100]} unit="%" width={56} label={axisTitle("accuracy", "y")} />
-        <Tooltip formatter={(v) => `${Number(v).toFixed(1)}%`} />
+        <XAxis
+          type="number"
+          dataKey="step"
+          domain={x.domain}
+          ticks={x.ticks}
+          tickFormatter={(v: number) => format.number(v)}
+          label={axisTitle(t("step"), "x")}
+        />
+        <YAxis domain={[0, 100]} ticks={[0, 25, 50, 75, 100]} tickFormatter={percent} width={56} label={axisTitle(t("accuracy"), "y")} />
+        <Tooltip formatter={percent} labelFormatter={(s) => t("atStep", { step: Number(s) })} />
         <ReferenceLine
           y={50}
-          stroke="#94a3b8"
+          stroke="#64748b"
           strokeDasharray="6 4"
-          label={{ value: "chance", position: "insideTopRight", fill: "#475569", fontSize: 11 }}
+          label={{ value: t("chance"), position: "insideTopRight", fill: "#475569", fontSize: 11 }}
         />
-        <Scatter dataKey="raw" name="per step" fill="#0ea5e9" fillOpacity={0.25} isAnimationActive={false} />
-        <Line dataKey="smoothed" name="smoothed" stroke="#0369a1" strokeWidth={2} dot={false} isAnimationActive={false} />
+        <Scatter dataKey="raw" name={t("perStep")} fill="#0ea5e9" fillOpacity={0.25} isAnimationActive={false} />
+        <Line dataKey="smoothed" name={t("smoothed")} stroke="#0369a1" strokeWidth={2} dot={false} isAnimationActive={false} />
       </ComposedChart>
     </ResponsiveContainer>
   );

@@ -4,22 +4,22 @@
  * watch its progress, tokens/s and ETA, cancel or resume it, and download its failure list.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useFormatter, useTranslations } from "next-intl";
 import { useEffect, useMemo, useState } from "react";
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { ChartEmpty } from "@/app/_components/charts";
+import { axisTitle, ChartEmpty, niceTicks, TITLED_MARGIN } from "@/app/_components/charts";
 import { IdSelect } from "@/app/_components/id-select";
 import { ProgressBar } from "@/app/_components/progress-bar";
 import { useTRPC } from "@/app/_components/trpc";
+import { useResearchLabels } from "@/app/research/use-labels";
 
 const ACTIVE = new Set(["queued", "running"]);
 
-function eta(seconds: unknown): string {
-  if (typeof seconds !== "number") return "–";
-  const s = Math.max(0, Math.round(seconds));
-  return s >= 60 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${s}s`;
-}
-
 function JobView({ jobId }: { jobId: number }) {
+  const t = useTranslations("research.generate.job");
+  const tc = useTranslations("charts");
+  const format = useFormatter();
+  const labels = useResearchLabels();
   const trpc = useTRPC();
   const qc = useQueryClient();
   const view = useQuery({
@@ -40,59 +40,92 @@ function JobView({ jobId }: { jobId: number }) {
         .map((e) => ({ t: Math.round(Number(e.payload.elapsed_s ?? 0)), tps: Number(e.payload.tokens_per_s ?? 0) })),
     [view.data],
   );
+  const axes = useMemo(
+    () =>
+      points.length < 2
+        ? null
+        : {
+            x: niceTicks(points[0]?.t ?? 0, points.at(-1)?.t ?? 1),
+            y: niceTicks(0, Math.max(...points.map((p) => p.tps))),
+          },
+    [points],
+  );
   const download = useMemo(() => {
     if (!failures.data?.length) return null;
     const text = failures.data.map((f) => JSON.stringify(f)).join("\n");
     return `data:application/jsonl;charset=utf-8,${encodeURIComponent(`${text}\n`)}`;
   }, [failures.data]);
-  if (!view.data) return <p className="text-sm text-slate-500">Loading job {jobId}…</p>;
+  if (!view.data) return <p className="text-sm text-slate-600">{t("loading", { id: jobId })}</p>;
   const { job, summary, round } = view.data;
   const progress = job.progress ?? {};
   return (
     <section
       className="space-y-3 rounded border border-slate-200 bg-white p-4 text-sm"
-      aria-label={`Sampling job ${jobId}`}
+      aria-label={t("label", { id: jobId })}
       data-testid="generate-job"
     >
       <div className="flex flex-wrap items-baseline gap-4">
-        <h2 className="font-semibold">
-          Job {job.id} · round {round.number}
-        </h2>
-        <span data-testid="generate-state">{job.state}</span>
-        <span className="text-slate-500">{round.generators.join(", ")}</span>
+        <h2 className="font-semibold">{t("title", { id: job.id, round: round.number })}</h2>
+        <span data-testid="generate-state">{labels.state(job.state)}</span>
+        <span className="text-slate-600">{round.generators.join(", ")}</span>
         {ACTIVE.has(job.state) && (
           <button type="button" className="rounded border px-2 py-0.5" onClick={() => cancel.mutate({ jobId })} disabled={cancel.isPending}>
-            Cancel
+            {t("cancel")}
           </button>
         )}
         {(job.state === "failed" || job.state === "cancelled") && (
           <button type="button" className="rounded border px-2 py-0.5" onClick={() => resume.mutate({ jobId, retryFailed: true })}>
-            Resume
+            {t("resume")}
           </button>
         )}
       </div>
-      <ProgressBar done={summary.done + summary.failed} target={summary.total} label="prompts" />
+      <ProgressBar done={summary.done + summary.failed} target={summary.total} label={t("prompts")} />
       <p data-testid="generate-counts">
-        {summary.done} of {summary.total} prompts done · {summary.failed} failed · {summary.items} items · {summary.responses} responses ·{" "}
-        {summary.tokens} tokens · {typeof progress.tokens_per_s === "number" ? progress.tokens_per_s : "–"} tokens/s · ETA{" "}
-        {ACTIVE.has(job.state) ? eta(progress.eta_s) : "–"}
+        {t("counts", {
+          done: summary.done,
+          total: summary.total,
+          failed: summary.failed,
+          items: summary.items,
+          responses: summary.responses,
+          tokens: summary.tokens,
+          speed: typeof progress.tokens_per_s === "number" ? format.number(progress.tokens_per_s, { maximumFractionDigits: 1 }) : "–",
+          eta: ACTIVE.has(job.state) ? labels.eta(progress.eta_s) : "–",
+        })}
       </p>
       {job.error && (
         <p className={job.state === "succeeded" ? "text-amber-700" : "text-red-700"} role={job.state === "succeeded" ? undefined : "alert"}>
           {job.error}
         </p>
       )}
-      <figure className="h-48" aria-label="Tokens per second">
-        {points.length < 2 ? (
-          <ChartEmpty have={points.length} need={2} unit="progress points" />
+      <figure className="h-56 min-w-0" aria-label={tc("tokensPerSecond")}>
+        {points.length < 2 || !axes ? (
+          <ChartEmpty have={points.length} need={2} unit={t("progressPoints", { count: points.length })}>
+            {t("progressHint")}
+          </ChartEmpty>
         ) : (
           <ResponsiveContainer>
-            <LineChart data={points}>
+            <LineChart data={points} margin={TITLED_MARGIN}>
               <CartesianGrid strokeDasharray="3 3" />
-              <XAxis dataKey="t" unit=" s" />
-              <YAxis />
-              <Tooltip />
-              <Line type="monotone" dataKey="tps" name="tokens/s" stroke="#0f766e" dot={false} isAnimationActive={false} />
+              <XAxis
+                type="number"
+                dataKey="t"
+                domain={axes.x.domain}
+                ticks={axes.x.ticks}
+                tickFormatter={(v: number) => format.number(v)}
+                label={axisTitle(tc("elapsed"), "x")}
+              />
+              <YAxis
+                domain={axes.y.domain}
+                ticks={axes.y.ticks}
+                width={64}
+                tickFormatter={(v: number) => format.number(v)}
+                label={axisTitle(tc("tokensPerSecond"), "y")}
+              />
+              <Tooltip
+                formatter={(v) => format.number(Number(v), { maximumFractionDigits: 1 })}
+                labelFormatter={(v) => tc("atSeconds", { s: Number(v) })}
+              />
+              <Line type="monotone" dataKey="tps" name={tc("tokensPerSecond")} stroke="#0f766e" dot={false} isAnimationActive={false} />
             </LineChart>
           </ResponsiveContainer>
         )}
@@ -100,18 +133,16 @@ function JobView({ jobId }: { jobId: number }) {
       {failures.data && failures.data.length > 0 && (
         <div className="space-y-1" data-testid="generate-failures">
           <div className="flex gap-3">
-            <h3 className="font-medium">{failures.data.length} failed prompts</h3>
+            <h3 className="font-medium">{t("failed", { count: failures.data.length })}</h3>
             {download && (
               <a href={download} download={`job-${jobId}-failures.jsonl`} className="underline">
-                Download the failure list
+                {t("download")}
               </a>
             )}
           </div>
           <ul className="max-h-48 overflow-auto text-xs">
             {failures.data.slice(0, 50).map((f) => (
-              <li key={f.line}>
-                line {f.line} ({f.id}): {f.error}
-              </li>
+              <li key={f.line}>{t("failure", { line: f.line, id: String(f.id), error: f.error ?? "" })}</li>
             ))}
           </ul>
         </div>
@@ -121,6 +152,8 @@ function JobView({ jobId }: { jobId: number }) {
 }
 
 export function GeneratePanel() {
+  const t = useTranslations("research.generate");
+  const labels = useResearchLabels();
   const trpc = useTRPC();
   const qc = useQueryClient();
   const projects = useQuery(trpc.projects.list.queryOptions());
@@ -163,10 +196,10 @@ export function GeneratePanel() {
 
   return (
     <div className="space-y-6">
-      <h1 className="text-xl font-semibold">Generate responses</h1>
+      <h1 className="text-xl font-semibold">{t("title")}</h1>
       <form
         className="flex flex-wrap items-end gap-3 rounded border border-slate-200 bg-white p-4 text-sm"
-        aria-label="Start a sampling job"
+        aria-label={t("formLabel")}
         onSubmit={(e) => {
           e.preventDefault();
           if (!file) return;
@@ -177,9 +210,9 @@ export function GeneratePanel() {
           start.mutate({ projectId: project, prompts: file.text, promptsName: file.name, generators: chosen, ...form, ...select });
         }}
       >
-        <IdSelect label="Project" value={project} onChange={setProjectId} options={projects.data ?? []} testId="generate-project" />
+        <IdSelect label={t("project")} value={project} onChange={setProjectId} options={projects.data ?? []} testId="generate-project" />
         <fieldset className="flex flex-col gap-1">
-          <legend>Generators</legend>
+          <legend>{t("generators")}</legend>
           {(generators.data ?? []).map((g) => (
             <label key={g.id} className="flex items-center gap-2">
               <input
@@ -190,10 +223,10 @@ export function GeneratePanel() {
               {g.name}
             </label>
           ))}
-          {generators.data?.length === 0 && <span className="text-slate-500">Register one on the Generators page.</span>}
+          {generators.data?.length === 0 && <span className="text-slate-600">{t("noGenerators")}</span>}
         </fieldset>
         <label className="flex flex-col gap-1">
-          Prompts file (JSONL)
+          {t("file")}
           <input
             type="file"
             accept=".jsonl,.json,application/jsonl"
@@ -205,7 +238,7 @@ export function GeneratePanel() {
           />
         </label>
         <label className="flex flex-col gap-1">
-          Samples per prompt
+          {t("samples")}
           <input
             type="number"
             min={several ? 1 : 2}
@@ -217,19 +250,19 @@ export function GeneratePanel() {
         </label>
         {chosen.length > 2 && (
           <label className="flex flex-col gap-1">
-            Pairs
+            {t("pairs")}
             <select
               className="rounded border px-2 py-1"
               value={form.pairing}
               onChange={(e) => setForm({ ...form, pairing: e.target.value as "all-pairs" })}
             >
-              <option value="all-pairs">all pairs</option>
-              <option value="random-pair">one random pair per prompt</option>
+              <option value="all-pairs">{t("allPairs")}</option>
+              <option value="random-pair">{t("randomPair")}</option>
             </select>
           </label>
         )}
         <label className="flex flex-col gap-1">
-          Temperature
+          {t("temperature")}
           <input
             type="number"
             step="0.1"
@@ -241,7 +274,7 @@ export function GeneratePanel() {
           />
         </label>
         <label className="flex flex-col gap-1">
-          Top p
+          {t("topP")}
           <input
             type="number"
             step="0.05"
@@ -253,7 +286,7 @@ export function GeneratePanel() {
           />
         </label>
         <label className="flex flex-col gap-1">
-          Max tokens
+          {t("maxTokens")}
           <input
             type="number"
             min={1}
@@ -263,7 +296,7 @@ export function GeneratePanel() {
           />
         </label>
         <label className="flex flex-col gap-1">
-          Seed
+          {t("seed")}
           <input
             type="number"
             min={0}
@@ -274,15 +307,15 @@ export function GeneratePanel() {
         </label>
         {!several && (
           <fieldset className="flex flex-wrap items-end gap-2 rounded border border-dashed px-2 py-1">
-            <legend className="px-1">Reward model in the loop</legend>
+            <legend className="px-1">{t("loop.legend")}</legend>
             <label className="flex items-center gap-2">
               <input type="checkbox" checked={selection.on} onChange={(e) => setSelection({ ...selection, on: e.target.checked })} />
-              Sample N, keep 2
+              {t("loop.on")}
             </label>
             {selection.on && (
               <>
                 <label className="flex flex-col gap-1">
-                  N
+                  {t("loop.n")}
                   <input
                     type="number"
                     min={3}
@@ -293,21 +326,21 @@ export function GeneratePanel() {
                   />
                 </label>
                 <IdSelect
-                  label="Reward model"
+                  label={t("loop.model")}
                   value={selection.rewardModelId || models.data?.[0]?.id || 0}
                   onChange={(id) => setSelection({ ...selection, rewardModelId: id })}
                   options={models.data ?? []}
                 />
                 <label className="flex flex-col gap-1">
-                  Keep
+                  {t("loop.keep")}
                   <select
                     className="rounded border px-2 py-1"
                     value={selection.keep}
                     onChange={(e) => setSelection({ ...selection, keep: e.target.value as "top2" })}
                   >
-                    <option value="best-worst">best and worst</option>
-                    <option value="top2">top two</option>
-                    <option value="most-uncertain">most uncertain pair</option>
+                    <option value="best-worst">{t("loop.bestWorst")}</option>
+                    <option value="top2">{t("loop.top2")}</option>
+                    <option value="most-uncertain">{t("loop.uncertain")}</option>
                   </select>
                 </label>
               </>
@@ -319,7 +352,7 @@ export function GeneratePanel() {
           className="rounded bg-slate-900 px-3 py-1 text-white disabled:opacity-50"
           disabled={!file || chosen.length === 0 || start.isPending}
         >
-          {start.isPending ? "Starting…" : "Start sampling"}
+          {start.isPending ? t("starting") : t("start")}
         </button>
       </form>
       {start.error && (
@@ -328,15 +361,21 @@ export function GeneratePanel() {
         </p>
       )}
       {jobId !== null && <JobView key={jobId} jobId={jobId} />}
+      {jobs.data?.length === 0 && (
+        <p className="text-sm text-slate-600" data-testid="generate-jobs-empty">
+          {t("jobs.empty")}
+        </p>
+      )}
       {(jobs.data?.length ?? 0) > 0 && (
-        <table className="w-full text-sm">
+        <table className="w-full text-sm" data-testid="generate-jobs">
+          <caption className="sr-only">{t("jobs.caption")}</caption>
           <thead>
-            <tr className="text-left text-slate-500">
-              <th>Job</th>
-              <th>Round</th>
-              <th>State</th>
-              <th>Prompts</th>
-              <th>Failed</th>
+            <tr className="text-left text-slate-600">
+              <th>{t("jobs.job")}</th>
+              <th>{t("jobs.round")}</th>
+              <th>{t("jobs.state")}</th>
+              <th>{t("jobs.prompts")}</th>
+              <th>{t("jobs.failed")}</th>
             </tr>
           </thead>
           <tbody>
@@ -344,11 +383,11 @@ export function GeneratePanel() {
               <tr key={j.id} className="border-t">
                 <td>
                   <button type="button" className="underline" onClick={() => setSelected(j.id)}>
-                    Job {j.id}
+                    {t("jobs.open", { id: j.id })}
                   </button>
                 </td>
                 <td>{j.round}</td>
-                <td>{j.state}</td>
+                <td>{labels.state(j.state)}</td>
                 <td>
                   {j.summary.done}/{j.summary.total}
                 </td>

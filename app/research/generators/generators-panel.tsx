@@ -5,6 +5,7 @@
  * sent here: a generator names the environment variable the server reads its key from.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useFormatter, useTranslations } from "next-intl";
 import { useState } from "react";
 import { useTRPC } from "@/app/_components/trpc";
 
@@ -19,23 +20,26 @@ type Probe = {
 };
 
 function ProbeView({ probe, testId }: { probe: Probe; testId: string }) {
+  const t = useTranslations("research.generators.probe");
+  const format = useFormatter();
+  const n = (v: number | null) => (v === null ? "–" : format.number(v, { maximumFractionDigits: 1 }));
   if (!probe.ok)
     return (
       <p className="text-sm text-red-700" data-testid={testId} role="alert">
-        Test failed: {probe.error}
+        {t("failed", { error: probe.error ?? "" })}
       </p>
     );
   return (
     <div className="text-sm" data-testid={testId}>
-      <p>
-        {probe.latency_ms} ms · first token {probe.ttft_ms ?? "–"} ms · {probe.tokens} tokens · {probe.tokens_per_s ?? "–"} tokens/s
-      </p>
+      <p>{t("ok", { latency: n(probe.latency_ms), ttft: n(probe.ttft_ms), tokens: n(probe.tokens), speed: n(probe.tokens_per_s) })}</p>
       <pre className="mt-1 whitespace-pre-wrap rounded bg-slate-50 p-2 text-xs">{probe.sample}</pre>
     </div>
   );
 }
 
 export function GeneratorsPanel() {
+  const t = useTranslations("research.generators");
+  const format = useFormatter();
   const trpc = useTRPC();
   const qc = useQueryClient();
   const generators = useQuery(trpc.generation.generators.queryOptions());
@@ -56,10 +60,10 @@ export function GeneratorsPanel() {
 
   return (
     <div className="space-y-6">
-      <h1 className="text-xl font-semibold">Generators</h1>
+      <h1 className="text-xl font-semibold">{t("title")}</h1>
       <form
         className="flex flex-wrap items-end gap-3 rounded border border-slate-200 bg-white p-4 text-sm"
-        aria-label="Register a generator"
+        aria-label={t("formLabel")}
         onSubmit={(e) => {
           e.preventDefault();
           const generator =
@@ -70,19 +74,19 @@ export function GeneratorsPanel() {
         }}
       >
         <label className="flex flex-col gap-1">
-          Kind
+          {t("kind")}
           <select
             className="rounded border px-2 py-1"
             data-testid="gen-kind"
             value={kind}
             onChange={(e) => setKind(e.target.value as "local")}
           >
-            <option value="local">Local model (built-in worker)</option>
-            <option value="external">OpenAI-compatible server</option>
+            <option value="local">{t("kindLocal")}</option>
+            <option value="external">{t("kindExternal")}</option>
           </select>
         </label>
         <label className="flex flex-col gap-1">
-          Name
+          {t("name")}
           <input
             className="rounded border px-2 py-1"
             data-testid="gen-name"
@@ -91,7 +95,7 @@ export function GeneratorsPanel() {
           />
         </label>
         <label className="flex flex-col gap-1">
-          {kind === "local" ? "Model folder or Hub id" : "Served model name"}
+          {kind === "local" ? t("modelLocal") : t("modelExternal")}
           <input
             className="w-72 rounded border px-2 py-1"
             data-testid="gen-model"
@@ -101,7 +105,7 @@ export function GeneratorsPanel() {
         </label>
         {kind === "local" ? (
           <label className="flex flex-col gap-1">
-            Device
+            {t("device")}
             <select
               className="rounded border px-2 py-1"
               data-testid="gen-device"
@@ -116,7 +120,7 @@ export function GeneratorsPanel() {
         ) : (
           <>
             <label className="flex flex-col gap-1">
-              Base URL
+              {t("url")}
               <input
                 className="w-72 rounded border px-2 py-1"
                 placeholder="http://127.0.0.1:8000/v1"
@@ -125,7 +129,7 @@ export function GeneratorsPanel() {
               />
             </label>
             <label className="flex flex-col gap-1">
-              API key environment variable
+              {t("apiKeyEnv")}
               <input
                 className="rounded border px-2 py-1"
                 placeholder="OPENAI_API_KEY"
@@ -137,7 +141,7 @@ export function GeneratorsPanel() {
         )}
         <label className="flex items-center gap-2">
           <input type="checkbox" checked={form.test} onChange={(e) => setForm({ ...form, test: e.target.checked })} />
-          Test before adding
+          {t("testFirst")}
         </label>
         <button
           type="submit"
@@ -145,7 +149,7 @@ export function GeneratorsPanel() {
           disabled={add.isPending}
           data-testid="gen-add"
         >
-          {add.isPending ? "Adding…" : "Add generator"}
+          {add.isPending ? t("adding") : t("add")}
         </button>
       </form>
       {add.error && (
@@ -155,70 +159,82 @@ export function GeneratorsPanel() {
       )}
       {add.data?.test && !add.data.generator && <ProbeView probe={add.data.test} testId="gen-add-test" />}
 
-      <table className="w-full text-sm" data-testid="generators-table">
-        <thead>
-          <tr className="text-left text-slate-500">
-            <th className="py-1">Name</th>
-            <th>Kind</th>
-            <th>Model</th>
-            <th>Version</th>
-            <th>Last test</th>
-            <th>
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {(generators.data ?? []).map((g) => (
-            <tr key={g.id} className="border-t align-top" data-testid={`generator-${g.name}`}>
-              <td className="py-2 font-medium">{g.name}</td>
-              <td>{g.kind === "local" ? `local (${g.device})` : "server"}</td>
-              <td className="break-all">
-                {g.model}
-                {g.url && <div className="text-xs text-slate-500">{g.url}</div>}
-                {g.apiKeyEnv && (
-                  <div className="text-xs text-slate-500">
-                    key: ${g.apiKeyEnv}
-                    {g.apiKeySet ? "" : " (not set on the server)"}
-                  </div>
-                )}
-              </td>
-              <td className="break-all">{g.version ?? "–"}</td>
-              <td className="max-w-md">
-                {probes[g.id] ? (
-                  <ProbeView probe={probes[g.id] as Probe} testId={`gen-test-result-${g.name}`} />
-                ) : g.lastTest ? (
-                  <span className="text-slate-500">
-                    {(g.lastTest as Probe).ok ? `ok, ${(g.lastTest as Probe).tokens_per_s ?? "–"} tokens/s` : "failed"}
-                  </span>
-                ) : (
-                  "–"
-                )}
-              </td>
-              <td className="space-x-2 whitespace-nowrap">
-                <button
-                  type="button"
-                  className="rounded border px-2 py-0.5"
-                  disabled={test.isPending && test.variables?.id === g.id}
-                  onClick={() => test.mutate({ id: g.id })}
-                  aria-label={`Test ${g.name}`}
-                >
-                  {test.isPending && test.variables?.id === g.id ? "Testing…" : "Test"}
-                </button>
-                <button
-                  type="button"
-                  className="rounded border px-2 py-0.5"
-                  onClick={() => remove.mutate({ id: g.id })}
-                  aria-label={`Remove ${g.name}`}
-                >
-                  Remove
-                </button>
-              </td>
+      <div className="overflow-x-auto">
+        <table className="w-full text-sm" data-testid="generators-table">
+          <thead>
+            <tr className="text-left text-slate-600">
+              <th className="py-1">{t("name")}</th>
+              <th>{t("col.kind")}</th>
+              <th>{t("col.model")}</th>
+              <th>{t("col.version")}</th>
+              <th>{t("col.lastTest")}</th>
+              <th>
+                <span className="sr-only">{t("col.actions")}</span>
+              </th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-      {generators.data?.length === 0 && <p className="text-sm text-slate-500">No generators yet.</p>}
+          </thead>
+          <tbody>
+            {(generators.data ?? []).map((g) => (
+              <tr key={g.id} className="border-t align-top" data-testid={`generator-${g.name}`}>
+                <td className="py-2 font-medium">{g.name}</td>
+                <td>{g.kind === "local" ? t("localOn", { device: g.device ?? "auto" }) : t("server")}</td>
+                <td className="break-all">
+                  {g.model}
+                  {g.url && <div className="text-xs text-slate-600">{g.url}</div>}
+                  {g.apiKeyEnv && (
+                    <div className="text-xs text-slate-600">
+                      {g.apiKeySet ? t("key", { env: `$${g.apiKeyEnv}` }) : t("keyUnset", { env: `$${g.apiKeyEnv}` })}
+                    </div>
+                  )}
+                </td>
+                <td className="break-all">{g.version ?? "–"}</td>
+                <td className="max-w-md">
+                  {probes[g.id] ? (
+                    <ProbeView probe={probes[g.id] as Probe} testId={`gen-test-result-${g.name}`} />
+                  ) : g.lastTest ? (
+                    <span className="text-slate-600">
+                      {(g.lastTest as Probe).ok
+                        ? t("lastOk", {
+                            speed:
+                              (g.lastTest as Probe).tokens_per_s === null
+                                ? "–"
+                                : format.number((g.lastTest as Probe).tokens_per_s as number, { maximumFractionDigits: 1 }),
+                          })
+                        : t("lastFailed")}
+                    </span>
+                  ) : (
+                    "–"
+                  )}
+                </td>
+                <td className="space-x-2 whitespace-nowrap">
+                  <button
+                    type="button"
+                    className="rounded border px-2 py-0.5"
+                    disabled={test.isPending && test.variables?.id === g.id}
+                    onClick={() => test.mutate({ id: g.id })}
+                    aria-label={t("testName", { name: g.name })}
+                  >
+                    {test.isPending && test.variables?.id === g.id ? t("testing") : t("test")}
+                  </button>
+                  <button
+                    type="button"
+                    className="rounded border px-2 py-0.5"
+                    onClick={() => remove.mutate({ id: g.id })}
+                    aria-label={t("removeName", { name: g.name })}
+                  >
+                    {t("remove")}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {generators.data?.length === 0 && (
+        <p className="text-sm text-slate-600" data-testid="generators-empty">
+          {t("empty")}
+        </p>
+      )}
     </div>
   );
 }

@@ -5,8 +5,10 @@
  * the candidates reranked best first (best-of-N). Model text renders as sanitized markdown.
  */
 import { useMutation, useQuery } from "@tanstack/react-query";
+import { useFormatter, useTranslations } from "next-intl";
 import { useState } from "react";
 import { Bar, BarChart, CartesianGrid, Cell, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { axisTitle, niceTicks, TITLED_MARGIN } from "@/app/_components/charts";
 import { IdSelect } from "@/app/_components/id-select";
 import { Markdown } from "@/app/_components/markdown";
 import { useTRPC } from "@/app/_components/trpc";
@@ -26,7 +28,14 @@ function cellColor(p: number): string {
   return p >= 0.5 ? `rgba(37, 99, 235, ${a.toFixed(2)})` : `rgba(220, 38, 38, ${a.toFixed(2)})`;
 }
 
+/** A candidate the reward model can score: some text (a chat needs some message with text). */
+function isBlank(c: Content): boolean {
+  return typeof c === "string" ? c.trim() === "" : c.every((m) => m.content.trim() === "");
+}
+
 export function PlaygroundPanel() {
+  const t = useTranslations("research.playground");
+  const format = useFormatter();
   const trpc = useTRPC();
   const models = useQuery(trpc.research.models.queryOptions());
   const projects = useQuery(trpc.projects.list.queryOptions());
@@ -38,6 +47,13 @@ export function PlaygroundPanel() {
   const score = useMutation(trpc.scoring.score.mutationOptions());
   const model = modelId || models.data?.[0]?.id || 0;
   const result = score.data;
+  const rewards = result?.rewards.map((r) => r.reward) ?? [];
+  // Round ticks that always include 0 (a typical response).
+  const rewardAxis = result ? niceTicks(Math.min(0, ...rewards), Math.max(0, ...rewards)) : null;
+  const blank = candidates.flatMap((c, i) => (isBlank(c) ? [i] : []));
+  const [tried, setTried] = useState(false);
+  const fixed = (v: number, digits: number) => format.number(v, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const percent = (v: number) => format.number(v, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
   const setCandidate = (i: number, text: string) => setCandidates((c) => c.map((x, j) => (j === i ? text : x)));
   const pickItem = (id: number) => {
@@ -50,21 +66,21 @@ export function PlaygroundPanel() {
 
   return (
     <div className="space-y-6">
-      <h1 className="text-xl font-semibold">Reward-model playground</h1>
-      {models.isSuccess && models.data.length === 0 && <p className="text-slate-600">No models yet: train one on the Train page.</p>}
+      <h1 className="text-xl font-semibold">{t("title")}</h1>
+      {models.isSuccess && models.data.length === 0 && <p className="text-slate-600">{t("noModels")}</p>}
       <div className="flex flex-wrap items-end gap-3 rounded border border-slate-200 bg-white p-4 text-sm">
-        <IdSelect label="Model" testId="playground-model" value={model} onChange={setModelId} options={models.data ?? []} />
+        <IdSelect label={t("model")} testId="playground-model" value={model} onChange={setModelId} options={models.data ?? []} />
         <IdSelect
-          label="Load an item from"
+          label={t("loadFrom")}
           testId="playground-project"
           value={projectId}
           onChange={setProjectId}
           options={projects.data ?? []}
-          none={{ label: "(type your own)" }}
+          none={{ label: t("typeOwn") }}
         />
         {projectId > 0 && (
           <label className="flex flex-col gap-1">
-            Item
+            {t("item")}
             <select
               className="max-w-md rounded border px-2 py-1"
               data-testid="playground-item"
@@ -72,7 +88,7 @@ export function PlaygroundPanel() {
               onChange={(e) => pickItem(Number(e.target.value))}
             >
               <option value="" disabled>
-                {items.isLoading ? "loading…" : "pick an item"}
+                {items.isLoading ? t("loading") : t("pickItem")}
               </option>
               {(items.data ?? []).map((it) => (
                 <option key={it.id} value={it.id}>
@@ -88,12 +104,14 @@ export function PlaygroundPanel() {
         className="space-y-3"
         onSubmit={(e) => {
           e.preventDefault();
+          setTried(true);
+          if (blank.length > 0) return;
           score.mutate({ modelId: model, prompt, responses: candidates });
         }}
       >
         {typeof prompt === "string" ? (
           <label className="flex flex-col gap-1 text-sm font-medium">
-            Prompt
+            {t("prompt")}
             <textarea
               className="h-24 rounded border p-2 font-mono text-sm font-normal"
               data-testid="playground-prompt"
@@ -103,12 +121,12 @@ export function PlaygroundPanel() {
           </label>
         ) : (
           <div className="space-y-1 text-sm">
-            <p className="font-medium">Prompt (chat)</p>
+            <p className="font-medium">{t("promptChat")}</p>
             <pre className="whitespace-pre-wrap rounded border bg-slate-50 p-2" data-testid="playground-prompt-chat">
               {asText(prompt)}
             </pre>
             <button type="button" className="text-xs underline" onClick={() => setPrompt(asText(prompt))}>
-              edit as text
+              {t("editAsText")}
             </button>
           </div>
         )}
@@ -116,7 +134,7 @@ export function PlaygroundPanel() {
           {candidates.map((c, i) => (
             <label key={`cand-${i.toString()}`} className="flex flex-col gap-1 text-sm font-medium">
               <span className="flex items-center justify-between">
-                Candidate {LETTERS[i]}
+                {t("candidate", { letter: LETTERS[i] ?? String(i + 1) })}
                 {candidates.length > 1 && (
                   <button
                     type="button"
@@ -124,13 +142,15 @@ export function PlaygroundPanel() {
                     data-testid={`candidate-remove-${i}`}
                     onClick={() => setCandidates((cs) => cs.filter((_, j) => j !== i))}
                   >
-                    remove
+                    {t("remove")}
                   </button>
                 )}
               </span>
               <textarea
                 className="h-28 rounded border p-2 font-mono text-sm font-normal"
                 data-testid={`candidate-${i}`}
+                aria-invalid={tried && blank.includes(i) ? true : undefined}
+                aria-describedby={tried && blank.includes(i) ? "playground-blank" : undefined}
                 value={c}
                 onChange={(e) => setCandidate(i, e.target.value)}
               />
@@ -145,17 +165,22 @@ export function PlaygroundPanel() {
             disabled={candidates.length >= MAX_CANDIDATES}
             onClick={() => setCandidates((c) => [...c, ""])}
           >
-            Add candidate
+            {t("add")}
           </button>
           <button
             type="submit"
             className="rounded bg-slate-900 px-4 py-1 text-sm text-white disabled:opacity-50"
             data-testid="playground-score"
-            disabled={!model || score.isPending}
+            disabled={!model || score.isPending || (tried && blank.length > 0)}
           >
-            {score.isPending ? "Scoring…" : "Score"}
+            {score.isPending ? t("scoring") : t("score")}
           </button>
         </div>
+        {tried && blank.length > 0 && (
+          <p className="text-sm text-red-700" id="playground-blank" role="alert" data-testid="playground-blank">
+            {t("blank", { letters: blank.map((i) => LETTERS[i] ?? String(i + 1)).join(", "), count: blank.length })}
+          </p>
+        )}
         {score.error && (
           <p className="text-sm text-red-700" data-testid="playground-error">
             {score.error.message}
@@ -163,20 +188,23 @@ export function PlaygroundPanel() {
         )}
       </form>
 
-      {result && (
+      {result && rewardAxis && (
         <div className="space-y-6" data-testid="playground-result">
           <div className="grid gap-4 md:grid-cols-2">
-            <section className="h-72 rounded border border-slate-200 bg-white p-4" data-testid="reward-chart">
-              <h2 className="text-sm font-medium">Reward (normalized: 0 = a typical response, ±1 = one standard deviation)</h2>
-              <ResponsiveContainer>
-                <BarChart data={result.rewards.map((r, i) => ({ name: LETTERS[i], reward: r.reward }))}>
+            <section className="h-80 rounded border border-slate-200 bg-white p-4" data-testid="reward-chart">
+              <h2 className="text-sm font-medium">{t("rewardTitle")}</h2>
+              <ResponsiveContainer height="90%">
+                <BarChart data={result.rewards.map((r, i) => ({ name: LETTERS[i], reward: r.reward }))} margin={TITLED_MARGIN}>
                   <CartesianGrid strokeDasharray="3 3" />
-                  <XAxis dataKey="name" />
+                  <XAxis dataKey="name" label={axisTitle(t("axisCandidate"), "x")} />
                   <YAxis
-                    domain={[(min: number) => Math.min(0, min), (max: number) => Math.max(0, max)]}
-                    tickFormatter={(v: number) => v.toFixed(2)}
+                    domain={rewardAxis.domain}
+                    ticks={rewardAxis.ticks}
+                    width={56}
+                    tickFormatter={(v: number) => format.number(v, { maximumFractionDigits: 2 })}
+                    label={axisTitle(t("axisReward"), "y")}
                   />
-                  <Tooltip formatter={(v) => Number(v).toFixed(3)} />
+                  <Tooltip formatter={(v) => fixed(Number(v), 3)} />
                   <ReferenceLine y={0} stroke="#64748b" />
                   <Bar dataKey="reward" isAnimationActive={false}>
                     {result.rewards.map((r, i) => (
@@ -187,7 +215,7 @@ export function PlaygroundPanel() {
               </ResponsiveContainer>
             </section>
             <section className="rounded border border-slate-200 bg-white p-4" data-testid="pairwise-matrix">
-              <h2 className="mb-2 text-sm font-medium">P(row preferred to column) = σ(r_row − r_col)</h2>
+              <h2 className="mb-2 text-sm font-medium">{t("matrixTitle")}</h2>
               <table className="text-sm">
                 <thead>
                   <tr>
@@ -210,7 +238,7 @@ export function PlaygroundPanel() {
                           style={{ background: i === j ? undefined : cellColor(p) }}
                           data-testid={`p-${i}-${j}`}
                         >
-                          {i === j ? "–" : p.toFixed(2)}
+                          {i === j ? "–" : fixed(p, 2)}
                         </td>
                       ))}
                     </tr>
@@ -220,18 +248,16 @@ export function PlaygroundPanel() {
             </section>
           </div>
           <section className="space-y-3" data-testid="best-of-n">
-            <h2 className="font-medium">Best of {result.ranked.length}, reranked</h2>
+            <h2 className="font-medium">{t("bestOf", { n: result.ranked.length })}</h2>
             {result.ranked.map((c) => (
               <article key={c.index} className="rounded border border-slate-200 bg-white p-4" data-testid={`ranked-${c.rank}`}>
                 <header className="mb-2 flex flex-wrap gap-4 text-sm text-slate-600">
                   <span className="font-semibold text-slate-900">
-                    #{c.rank} · candidate {LETTERS[c.index]}
+                    {t("rankedCandidate", { rank: c.rank, letter: LETTERS[c.index] ?? String(c.index + 1) })}
                   </span>
-                  <span data-testid={`reward-${c.index}`}>reward {c.reward.toFixed(3)}</span>
-                  <span>P(best of all) {(100 * c.pBest).toFixed(1)}%</span>
-                  <span>
-                    {c.rank === 1 ? "P(beats the runner-up)" : "P(beats the best)"} {(100 * c.pBeatsBestOther).toFixed(1)}%
-                  </span>
+                  <span data-testid={`reward-${c.index}`}>{t("reward", { reward: fixed(c.reward, 3) })}</span>
+                  <span>{t("pBest", { p: percent(c.pBest) })}</span>
+                  <span>{t(c.rank === 1 ? "pBeatsRunnerUp" : "pBeatsBest", { p: percent(c.pBeatsBestOther) })}</span>
                 </header>
                 <Markdown text={candidates[c.index] ?? ""} />
               </article>

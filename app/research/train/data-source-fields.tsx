@@ -1,29 +1,10 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
+import { useFormatter, useTranslations } from "next-intl";
 import { useTRPC } from "@/app/_components/trpc";
+import { type DataSource, DEFAULT_FILTERS, type Filters } from "./train-form";
 
-/** What the train form sends as `data` (server/domain/training/training-data.ts, zTrainingSource). */
-export type DataSource =
-  | {
-      source: "filters";
-      policies: {
-        ties: "keep" | "drop";
-        bothBad: "keep" | "drop";
-        kway: "all-pairs" | "best-vs-rest";
-        aggregate: "all" | "majority";
-        minVotes: number;
-        criterion?: string;
-        margin: boolean;
-      };
-    }
-  | { source: "snapshot"; snapshotId: number };
-
-type Filters = Extract<DataSource, { source: "filters" }>;
-
-export const DEFAULT_FILTERS: Filters = {
-  source: "filters",
-  policies: { ties: "keep", bothBad: "drop", kway: "all-pairs", aggregate: "all", minVotes: 1, margin: false },
-};
+export { type DataSource, DEFAULT_FILTERS } from "./train-form";
 
 const select = "rounded border px-2 py-1";
 
@@ -39,6 +20,8 @@ export function DataSourceFields({
   value: DataSource;
   onChange: (v: DataSource) => void;
 }) {
+  const t = useTranslations("research.data");
+  const format = useFormatter();
   const trpc = useTRPC();
   const snapshots = useQuery({ ...trpc.exports.list.queryOptions({ projectId }), enabled: projectId > 0 });
   const exportsOnly = snapshots.data?.filter((s) => s.format !== "trainer-jsonl") ?? [];
@@ -47,7 +30,7 @@ export function DataSourceFields({
 
   return (
     <fieldset className="flex w-full flex-wrap items-end gap-3 rounded border border-slate-100 p-3" data-testid="train-data">
-      <legend className="px-1 text-slate-600">Training data</legend>
+      <legend className="px-1 text-slate-600">{t("legend")}</legend>
       <label className="flex items-center gap-1">
         <input
           type="radio"
@@ -56,7 +39,7 @@ export function DataSourceFields({
           checked={value.source === "filters"}
           onChange={() => onChange(DEFAULT_FILTERS)}
         />
-        Current judgments, filtered
+        {t("filters")}
       </label>
       <label className="flex items-center gap-1">
         <input
@@ -70,11 +53,11 @@ export function DataSourceFields({
             if (first) onChange({ source: "snapshot", snapshotId: first.id });
           }}
         />
-        An export snapshot{exportsOnly.length === 0 ? " (none yet)" : ""}
+        {exportsOnly.length === 0 ? t("snapshotNone") : t("snapshot")}
       </label>
       {value.source === "snapshot" ? (
         <label className="flex flex-col gap-1">
-          Snapshot
+          {t("snapshotPick")}
           <select
             data-testid="train-snapshot"
             className={select}
@@ -83,7 +66,12 @@ export function DataSourceFields({
           >
             {exportsOnly.map((s) => (
               <option key={s.id} value={s.id}>
-                #{s.id} · {s.format} · {s.rowCount} rows · {new Date(s.createdAt * 1000).toLocaleString()}
+                {t("snapshotOption", {
+                  id: s.id,
+                  format: s.format,
+                  rows: s.rowCount,
+                  date: format.dateTime(new Date(s.createdAt * 1000), { dateStyle: "medium", timeStyle: "short" }),
+                })}
               </option>
             ))}
           </select>
@@ -91,45 +79,45 @@ export function DataSourceFields({
       ) : (
         <>
           <label className="flex flex-col gap-1">
-            Ties
+            {t("ties")}
             <select
               data-testid="train-ties"
               className={select}
               value={filters.ties}
               onChange={(e) => set({ ties: e.target.value as "keep" | "drop" })}
             >
-              <option value="keep">keep (bt-ties learns from them)</option>
-              <option value="drop">drop</option>
+              <option value="keep">{t("tiesKeep")}</option>
+              <option value="drop">{t("drop")}</option>
             </select>
           </label>
           <label className="flex flex-col gap-1">
-            Both bad
+            {t("bothBad")}
             <select className={select} value={filters.bothBad} onChange={(e) => set({ bothBad: e.target.value as "keep" | "drop" })}>
-              <option value="drop">drop</option>
-              <option value="keep">keep as a tie</option>
+              <option value="drop">{t("drop")}</option>
+              <option value="keep">{t("bothBadKeep")}</option>
             </select>
           </label>
           <label className="flex flex-col gap-1">
-            Rankings
+            {t("rankings")}
             <select className={select} value={filters.kway} onChange={(e) => set({ kway: e.target.value as "all-pairs" | "best-vs-rest" })}>
-              <option value="all-pairs">all C(K,2) pairs</option>
-              <option value="best-vs-rest">best vs rest</option>
+              <option value="all-pairs">{t("allPairs")}</option>
+              <option value="best-vs-rest">{t("bestVsRest")}</option>
             </select>
           </label>
           <label className="flex flex-col gap-1">
-            Aggregate
+            {t("aggregate")}
             <select
               data-testid="train-aggregate"
               className={select}
               value={filters.aggregate}
               onChange={(e) => set({ aggregate: e.target.value as "all" | "majority" })}
             >
-              <option value="all">every vote</option>
-              <option value="majority">majority per pair</option>
+              <option value="all">{t("everyVote")}</option>
+              <option value="majority">{t("majority")}</option>
             </select>
           </label>
           <label className="flex flex-col gap-1">
-            Min votes
+            {t("minVotes")}
             <input
               type="number"
               min={1}
@@ -139,9 +127,9 @@ export function DataSourceFields({
             />
           </label>
           <label className="flex flex-col gap-1">
-            Criterion
+            {t("criterion")}
             <select className={select} value={filters.criterion ?? ""} onChange={(e) => set({ criterion: e.target.value || undefined })}>
-              <option value="">overall outcome</option>
+              <option value="">{t("overall")}</option>
               {criteria.map((c) => (
                 <option key={c} value={c}>
                   {c}
@@ -151,7 +139,7 @@ export function DataSourceFields({
           </label>
           <label className="flex items-center gap-1">
             <input type="checkbox" checked={filters.margin} onChange={(e) => set({ margin: e.target.checked })} />
-            margin from strength
+            {t("margin")}
           </label>
         </>
       )}
@@ -159,22 +147,31 @@ export function DataSourceFields({
   );
 }
 
-/** One line saying which data a job or model trained on (from its config's meta.data). */
-export function describeData(config: Record<string, unknown> | null | undefined): string {
-  const meta = config?.meta as { data?: Record<string, unknown> } | undefined;
-  const d = meta?.data;
-  if (!d) return "–";
-  const count = `${String(d.rows ?? "?")} rows from ${String(d.judgments ?? "?")} judgments`;
-  if (d.source === "snapshot") return `export snapshot #${String(d.snapshotId)} · ${count}`;
-  const p = (d.policies ?? {}) as Record<string, unknown>;
-  const parts = [
-    `ties ${String(p.ties ?? "?")}`,
-    `both-bad ${String(p.bothBad ?? "?")}`,
-    `${String(p.aggregate ?? "all")} votes`,
-    Number(p.minVotes ?? 1) > 1 ? `≥ ${String(p.minVotes)} votes` : null,
-    p.criterion ? `criterion ${String(p.criterion)}` : null,
-    p.kway === "best-vs-rest" ? "rankings best-vs-rest" : null,
-    Array.isArray(p.excludeAnnotators) && p.excludeAnnotators.length ? `${p.excludeAnnotators.length} more annotators excluded` : null,
-  ].filter(Boolean);
-  return `filters (${parts.join(", ")}) · ${count}`;
+const POLICY_VALUES = ["keep", "drop", "all", "majority"] as const;
+
+/** One line saying which data a job or model trained on (from its config's meta.data), in the interface's language. */
+export function useDescribeData(): (config: Record<string, unknown> | null | undefined) => string {
+  const t = useTranslations("research.data.describe");
+  const format = useFormatter();
+  const value = (v: unknown) =>
+    (POLICY_VALUES as readonly unknown[]).includes(v) ? t(`value.${v as (typeof POLICY_VALUES)[number]}`) : String(v ?? "?");
+  const count = (v: unknown) => (typeof v === "number" ? format.number(v) : "?");
+  return (config) => {
+    const meta = config?.meta as { data?: Record<string, unknown> } | undefined;
+    const d = meta?.data;
+    if (!d) return "–";
+    const rows = t("rows", { rows: count(d.rows), judgments: count(d.judgments) });
+    if (d.source === "snapshot") return t("snapshot", { id: String(d.snapshotId), rows });
+    const p = (d.policies ?? {}) as Record<string, unknown>;
+    const parts = [
+      t("ties", { value: value(p.ties) }),
+      t("bothBad", { value: value(p.bothBad) }),
+      t("aggregate", { value: value(p.aggregate ?? "all") }),
+      Number(p.minVotes ?? 1) > 1 ? t("minVotes", { n: Number(p.minVotes) }) : null,
+      p.criterion ? t("criterion", { criterion: String(p.criterion) }) : null,
+      p.kway === "best-vs-rest" ? t("bestVsRest") : null,
+      Array.isArray(p.excludeAnnotators) && p.excludeAnnotators.length ? t("excluded", { n: p.excludeAnnotators.length }) : null,
+    ].filter(Boolean);
+    return t("filters", { parts: parts.join(t("separator")), rows });
+  };
 }

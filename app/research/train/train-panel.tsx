@@ -1,25 +1,21 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
+import { useFormatter, useTranslations } from "next-intl";
 import { useState } from "react";
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { AccuracyCurve, StepCurve } from "@/app/_components/charts";
 import { useTRPC } from "@/app/_components/trpc";
 import { VerdictNote } from "@/app/research/models/[id]/humans/humans-panel";
-import { type DataSource, DataSourceFields, DEFAULT_FILTERS, describeData } from "./data-source-fields";
+import { useResearchLabels } from "@/app/research/use-labels";
+import { DataSourceFields, useDescribeData } from "./data-source-fields";
+import { type DataSource, DEFAULT_FILTERS, type Loss, lossFor, lossSkipsTies } from "./train-form";
 
 const ACTIVE = new Set(["queued", "running"]);
 
-function fmt(v: unknown, digits = 3): string {
-  return typeof v === "number" ? v.toFixed(digits) : "–";
-}
-
-function eta(seconds: unknown): string {
-  if (typeof seconds !== "number") return "–";
-  const s = Math.max(0, Math.round(seconds));
-  return s >= 60 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${s}s`;
-}
-
 export function TrainPanel() {
+  const t = useTranslations("research.train");
+  const format = useFormatter();
+  const labels = useResearchLabels();
   const trpc = useTRPC();
   const qc = useQueryClient();
   const projects = useQuery(trpc.projects.list.queryOptions());
@@ -30,10 +26,12 @@ export function TrainPanel() {
     base: "tiny",
     init: "pretrained" as "pretrained" | "random",
     epochs: 1,
-    loss: "bt" as "bt" | "bt-ties",
     lr: "",
   });
   const [data, setData] = useState<DataSource>(DEFAULT_FILTERS);
+  // null: the loss follows the tie policy (lossFor); a pick of the researcher's own sticks.
+  const [lossPick, setLossPick] = useState<Loss | null>(null);
+  const loss = lossPick ?? lossFor(data);
   const [selected, setSelected] = useState<number | null>(null);
   const train = useMutation(
     trpc.research.train.mutationOptions({
@@ -48,17 +46,21 @@ export function TrainPanel() {
   const projectId = form.projectId || projects.data?.[0]?.id || 0;
   const project = useQuery({ ...trpc.projects.get.queryOptions({ projectId }), enabled: projectId > 0 });
   const criteria = project.data?.criteria ?? [];
+  const missing = t("doctor.missing");
+  const gib = (b: unknown) =>
+    typeof b === "number" ? format.number(b / 2 ** 30, { maximumFractionDigits: 1, minimumFractionDigits: 1 }) : "?";
 
   return (
     <div className="space-y-6">
       <div className="flex items-baseline gap-4">
-        <h1 className="text-xl font-semibold">Train a reward model</h1>
+        <h1 className="text-xl font-semibold">{t("title")}</h1>
         <Link href="/research/models" className="text-sm underline" data-testid="link-models">
-          Models
+          {t("models")}
         </Link>
       </div>
       <form
         className="flex flex-wrap items-end gap-3 rounded border border-slate-200 bg-white p-4 text-sm"
+        aria-label={t("formLabel")}
         onSubmit={(e) => {
           e.preventDefault();
           train.mutate({
@@ -66,14 +68,14 @@ export function TrainPanel() {
             base: form.base,
             init: form.init,
             epochs: form.epochs,
-            loss: form.loss,
+            loss,
             lr: form.lr ? Number(form.lr) : null,
             data,
           });
         }}
       >
         <label className="flex flex-col gap-1">
-          Project
+          {t("project")}
           <select
             data-testid="train-project"
             className="rounded border px-2 py-1"
@@ -91,44 +93,48 @@ export function TrainPanel() {
           </select>
         </label>
         <label className="flex flex-col gap-1">
-          Base model
+          {t("base")}
           <input
             data-testid="train-base"
             className="w-64 rounded border px-2 py-1"
             list="train-base-options"
-            placeholder="tiny, a cached model or owner/name"
+            placeholder={t("basePlaceholder")}
             value={form.base}
             onChange={(e) => setForm({ ...form, base: e.target.value })}
           />
           <datalist id="train-base-options" data-testid="train-base-options">
-            <option value="tiny">built-in tiny byte-level model</option>
+            <option value="tiny">{t("tinyBase")}</option>
             {doctor.data?.bases.map((b) => (
               <option key={`${b.source}:${b.id}`} value={b.id}>
-                {`${b.source === "hf-cache" ? "HF cache" : "ARBITER_MODELS_DIR"} · ${b.architecture ?? "unknown architecture"}${b.has_chat_template ? " · chat template" : ""}`}
+                {[
+                  b.source === "hf-cache" ? t("hfCache") : "ARBITER_MODELS_DIR",
+                  b.architecture ?? t("unknownArchitecture"),
+                  b.has_chat_template ? t("chatTemplate") : null,
+                ]
+                  .filter(Boolean)
+                  .join(" · ")}
               </option>
             ))}
           </datalist>
-          <span className="text-xs text-slate-500" data-testid="train-base-hint">
-            {doctor.data
-              ? `${doctor.data.bases.length} local base${doctor.data.bases.length === 1 ? "" : "s"} found`
-              : "looking for local bases…"}
-            {" · or type a Hub id (owner/name)"}
+          <span className="text-xs text-slate-600" data-testid="train-base-hint">
+            {doctor.data ? t("basesFound", { count: doctor.data.bases.length }) : t("lookingForBases")}
+            {t("hubHint")}
           </span>
         </label>
         <label className="flex flex-col gap-1">
-          Weights
+          {t("weights")}
           <select
             data-testid="train-init"
             className="rounded border px-2 py-1"
             value={form.init}
             onChange={(e) => setForm({ ...form, init: e.target.value as "pretrained" | "random" })}
           >
-            <option value="pretrained">the base's trained weights</option>
-            <option value="random">random init (benchmarks)</option>
+            <option value="pretrained">{t("init.pretrained")}</option>
+            <option value="random">{t("init.random")}</option>
           </select>
         </label>
         <label className="flex flex-col gap-1">
-          Epochs
+          {t("epochs")}
           <input
             data-testid="train-epochs"
             type="number"
@@ -139,22 +145,30 @@ export function TrainPanel() {
           />
         </label>
         <label className="flex flex-col gap-1">
-          Loss
+          {t("loss")}
           <select
             data-testid="train-loss"
             className="rounded border px-2 py-1"
-            value={form.loss}
-            onChange={(e) => setForm({ ...form, loss: e.target.value as "bt" | "bt-ties" })}
+            value={loss}
+            aria-describedby="train-loss-hint"
+            onChange={(e) => setLossPick(e.target.value as Loss)}
           >
-            <option value="bt">Bradley-Terry (ties skipped)</option>
-            <option value="bt-ties">Bradley-Terry + Davidson ties</option>
+            <option value="bt">{t("lossOption.bt")}</option>
+            <option value="bt-ties">{t("lossOption.btTies")}</option>
           </select>
+          <span
+            id="train-loss-hint"
+            className={`max-w-56 text-xs ${lossSkipsTies(loss, data) ? "text-amber-800" : "text-slate-600"}`}
+            data-testid="train-loss-hint"
+          >
+            {lossSkipsTies(loss, data) ? t("lossSkipsTies") : lossPick === null ? t("lossFollows") : t("lossChosen")}
+          </span>
         </label>
         <label className="flex flex-col gap-1">
-          Learning rate
+          {t("lr")}
           <input
             data-testid="train-lr"
-            placeholder="default"
+            placeholder={t("lrDefault")}
             className="w-28 rounded border px-2 py-1"
             value={form.lr}
             onChange={(e) => setForm({ ...form, lr: e.target.value })}
@@ -167,10 +181,10 @@ export function TrainPanel() {
           disabled={!projectId || train.isPending}
           className="rounded bg-slate-900 px-3 py-1.5 text-white disabled:opacity-50"
         >
-          Launch training
+          {t("launch")}
         </button>
         {train.error && (
-          <p className="w-full text-red-700" data-testid="train-error">
+          <p className="w-full text-red-700" data-testid="train-error" role="alert">
             {train.error.message}
           </p>
         )}
@@ -179,55 +193,80 @@ export function TrainPanel() {
       {jobId !== null && <JobView jobId={jobId} />}
 
       <section className="rounded border border-slate-200 bg-white p-4 text-sm">
-        <h2 className="mb-2 font-medium">Jobs</h2>
-        <table className="w-full text-left" data-testid="job-list">
-          <thead className="text-slate-500">
-            <tr>
-              <th>Job</th>
-              <th>Project</th>
-              <th>State</th>
-              <th>Step</th>
-              <th>Eval accuracy</th>
-            </tr>
-          </thead>
-          <tbody>
-            {jobs.data?.map((j) => (
-              <tr key={j.id} className={j.id === jobId ? "bg-slate-50" : ""}>
-                <td>
-                  <button type="button" className="underline" onClick={() => setSelected(j.id)}>
-                    #{j.id}
-                  </button>
-                </td>
-                <td>{j.projectId}</td>
-                <td data-testid={`job-state-${j.id}`}>{j.state}</td>
-                <td>{j.progress?.step !== undefined ? `${j.progress.step}/${j.progress.total}` : "–"}</td>
-                <td>{fmt(j.metrics?.eval_accuracy)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <h2 className="mb-2 font-medium">{t("jobs.title")}</h2>
+        {jobs.data?.length === 0 ? (
+          <p className="text-slate-600" data-testid="job-list-empty">
+            {t("jobs.empty")}
+          </p>
+        ) : (
+          <div className="overflow-x-auto">
+            <table className="w-full text-left" data-testid="job-list">
+              <thead className="text-slate-600">
+                <tr>
+                  <th>{t("jobs.job")}</th>
+                  <th>{t("jobs.project")}</th>
+                  <th>{t("jobs.state")}</th>
+                  <th>{t("jobs.step")}</th>
+                  <th>{t("jobs.evalAccuracy")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {jobs.data?.map((j) => (
+                  <tr key={j.id} className={j.id === jobId ? "bg-slate-50" : ""}>
+                    <td>
+                      <button type="button" className="underline" onClick={() => setSelected(j.id)}>
+                        #{j.id}
+                      </button>
+                    </td>
+                    <td>{projects.data?.find((p) => p.id === j.projectId)?.name ?? j.projectId}</td>
+                    <td data-testid={`job-state-${j.id}`}>{labels.state(j.state)}</td>
+                    <td>
+                      {j.progress?.step !== undefined
+                        ? `${format.number(Number(j.progress.step))}/${format.number(Number(j.progress.total))}`
+                        : "–"}
+                    </td>
+                    <td>
+                      {typeof j.metrics?.eval_accuracy === "number"
+                        ? format.number(j.metrics.eval_accuracy, { maximumFractionDigits: 3 })
+                        : "–"}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
       </section>
 
       <section className="rounded border border-slate-200 bg-white p-4 text-sm" data-testid="doctor-panel">
-        <h2 className="mb-2 font-medium">Trainer environment</h2>
-        {doctor.isPending && <p>Checking the trainer's Python…</p>}
+        <h2 className="mb-2 font-medium">{t("doctor.title")}</h2>
+        {doctor.isPending && <p>{t("doctor.checking")}</p>}
         {doctor.data && (
           <div className="space-y-1">
-            <p>
-              Interpreter <code>{doctor.data.interpreter}</code> ({doctor.data.interpreter_source}); torch{" "}
-              {doctor.data.report?.torch ?? "missing"}, transformers {doctor.data.report?.transformers ?? "missing"}, peft{" "}
-              {doctor.data.report?.peft ?? "missing"}; CUDA {doctor.data.report?.cuda_available ? "available" : "not available"}
+            <p className="break-words">
+              {t.rich("doctor.interpreter", {
+                code: () => <code className="break-all">{doctor.data.interpreter}</code>,
+                source: doctor.data.interpreter_source,
+                torch: doctor.data.report?.torch ?? missing,
+                transformers: doctor.data.report?.transformers ?? missing,
+                peft: doctor.data.report?.peft ?? missing,
+                cuda: doctor.data.report?.cuda_available ? t("doctor.cudaYes") : t("doctor.cudaNo"),
+              })}
             </p>
             <p data-testid="doctor-devices">
               {doctor.data.report?.devices.length
                 ? doctor.data.report.devices
-                    .map((d) => {
-                      const gib = (b: unknown) => (typeof b === "number" ? (b / 2 ** 30).toFixed(1) : "?");
-                      return `GPU ${String(d.index)} ${String(d.name)}: ${gib(d.free_bytes)} of ${gib(d.total_bytes)} GiB free`;
-                    })
+                    .map((d) =>
+                      t("doctor.device", {
+                        index: String(d.index),
+                        name: String(d.name),
+                        free: gib(d.free_bytes),
+                        total: gib(d.total_bytes),
+                      }),
+                    )
                     .join(" · ")
-                : "No CUDA device: jobs train on the CPU"}
-              ; {doctor.data.train_processes} trainer process{doctor.data.train_processes > 1 ? "es (DDP under torchrun)" : ""} per job
+                : t("doctor.noCuda")}
+              {t("doctor.processes", { count: doctor.data.train_processes })}
             </p>
             {doctor.data.error && <p className="text-red-700">{doctor.data.error}</p>}
             {doctor.data.missing.length > 0 && (
@@ -269,6 +308,11 @@ function progressPoints(events: { type: string; payload: Record<string, unknown>
 }
 
 function JobView({ jobId }: { jobId: number }) {
+  const t = useTranslations("research.train.job");
+  const tc = useTranslations("charts");
+  const format = useFormatter();
+  const labels = useResearchLabels();
+  const describeData = useDescribeData();
   const trpc = useTRPC();
   const data = useQuery({
     ...trpc.research.job.queryOptions({ jobId }),
@@ -286,20 +330,25 @@ function JobView({ jobId }: { jobId: number }) {
   const { job, events } = data.data;
   const points = progressPoints(events);
   const p = job.progress ?? {};
+  const metric = (v: unknown) => (typeof v === "number" ? format.number(v, { maximumFractionDigits: 3, minimumFractionDigits: 3 }) : "–");
+  const series = (key: "loss" | "accuracy" | "tokens_per_s") =>
+    points.flatMap((pt) => (typeof pt[key] === "number" && Number.isFinite(pt[key]) ? [{ step: pt.step, value: pt[key] as number }] : []));
   return (
     <section className="space-y-3 rounded border border-slate-200 bg-white p-4 text-sm" data-testid="job-view">
       <div className="flex flex-wrap items-center gap-4">
         <h2 className="font-medium" data-testid="job-title">
-          Job #{job.id}
+          {t("title", { id: job.id })}
         </h2>
-        <span data-testid="job-state">{job.state}</span>
-        <span>
-          step {String(p.step ?? 0)}/{String(p.total ?? "?")}
-        </span>
-        <span>ETA {job.state === "running" ? eta(p.eta_s) : "–"}</span>
+        <span data-testid="job-state">{labels.state(job.state)}</span>
+        <span>{t("step", { step: String(p.step ?? 0), total: String(p.total ?? "?") })}</span>
+        <span>{t("eta", { eta: job.state === "running" ? labels.eta(p.eta_s) : "–" })}</span>
         {job.metrics && (
           <span data-testid="job-metrics">
-            held-out accuracy {fmt(job.metrics.eval_accuracy)} · eval loss {fmt(job.metrics.eval_loss)} · ECE {fmt(job.metrics.ece)}
+            {t("metrics", {
+              accuracy: metric(job.metrics.eval_accuracy),
+              loss: metric(job.metrics.eval_loss),
+              ece: metric(job.metrics.ece),
+            })}
           </span>
         )}
         {ACTIVE.has(job.state) && (
@@ -309,7 +358,7 @@ function JobView({ jobId }: { jobId: number }) {
             className="rounded border border-red-300 px-2 py-1 text-red-700"
             onClick={() => cancel.mutate({ jobId: job.id })}
           >
-            Cancel
+            {t("cancel")}
           </button>
         )}
         {job.resumableFromStep !== null && (
@@ -320,43 +369,30 @@ function JobView({ jobId }: { jobId: number }) {
             className="rounded border border-slate-300 px-2 py-1"
             onClick={() => resume.mutate({ jobId: job.id })}
           >
-            Resume from step {job.resumableFromStep}
+            {t("resume", { step: job.resumableFromStep })}
           </button>
         )}
       </div>
       <p className="text-slate-600" data-testid="job-data">
-        Data: {describeData(job.config)}
-        {typeof p.resumed_at_step === "number" && ` · resumed from step ${p.resumed_at_step}`}
+        {t("data", { data: describeData(job.config) })}
+        {typeof p.resumed_at_step === "number" && t("resumedFrom", { step: p.resumed_at_step })}
       </p>
       {job.error && <p className="text-red-700">{job.error}</p>}
       <VerdictNote verdict={job.verdict} testId="job-verdict" />
       {resume.error && <p className="text-red-700">{resume.error.message}</p>}
-      <div className="grid gap-4 md:grid-cols-2" data-testid="job-chart">
-        <div className="h-56">
-          <ResponsiveContainer>
-            <LineChart data={points}>
-              <CartesianGrid strokeDasharray="3 3" />
-              <XAxis dataKey="step" />
-              <YAxis domain={[0, "auto"]} />
-              <Tooltip />
-              <Legend />
-              <Line type="monotone" dataKey="loss" stroke="#dc2626" dot={false} isAnimationActive={false} />
-              <Line type="monotone" dataKey="accuracy" stroke="#2563eb" dot={false} isAnimationActive={false} />
-            </LineChart>
-          </ResponsiveContainer>
-        </div>
-        <div className="h-56">
-          <ResponsiveContainer>
-            <LineChart data={points}>
-              <CartesianGrid strokeDasharray="3 3" />
-              <XAxis dataKey="step" />
-              <YAxis />
-              <Tooltip />
-              <Legend />
-              <Line type="monotone" dataKey="tokens_per_s" name="tokens/s" stroke="#16a34a" dot={false} isAnimationActive={false} />
-            </LineChart>
-          </ResponsiveContainer>
-        </div>
+      <div className="grid gap-4 lg:grid-cols-3" data-testid="job-chart">
+        <figure className="min-w-0" data-testid="chart-accuracy">
+          <figcaption className="mb-1 font-medium">{t("chart.accuracy")}</figcaption>
+          <AccuracyCurve points={series("accuracy").map((pt) => ({ step: pt.step, accuracy: pt.value }))} height={220} />
+        </figure>
+        <figure className="min-w-0" data-testid="chart-loss">
+          <figcaption className="mb-1 font-medium">{t("chart.loss")}</figcaption>
+          <StepCurve points={series("loss")} title={tc("loss")} color="#dc2626" smooth height={220} />
+        </figure>
+        <figure className="min-w-0" data-testid="chart-throughput">
+          <figcaption className="mb-1 font-medium">{t("chart.throughput")}</figcaption>
+          <StepCurve points={series("tokens_per_s")} title={tc("tokensPerSecond")} color="#16a34a" height={220} />
+        </figure>
       </div>
     </section>
   );
