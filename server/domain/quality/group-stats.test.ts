@@ -56,6 +56,48 @@ describe("computeGroupStats", () => {
   });
 });
 
+describe("computeGroupStats baselines", () => {
+  it("every group's win rates are against one baseline; a group that never met it shows none", () => {
+    const db = memoryDb();
+    const p = createProject(db, { name: "baselines", overlap: 2 });
+    const pair = (i: number, a: string, b: string, annotator: string) => ({
+      prompt: `Q${i}`,
+      responses: [
+        { model: a, text: `${a}${i}` },
+        { model: b, text: `${b}${i}` },
+      ],
+      judgments: [{ annotator, winner: "a" }],
+    });
+    // Experts compare x with y only (their own default baseline would be x); laypeople mostly z with w.
+    const lines = [
+      ...[0, 1, 2, 3].map((i) => pair(i, "x", "y", "e1")),
+      ...[4, 5, 6].map((i) => pair(i, "z", "w", "l1")),
+      pair(7, "y", "z", "l1"),
+    ];
+    importItems(db, { projectId: p.id, file: writeJsonl(lines) });
+    createGroup(db, { name: "experts" });
+    createGroup(db, { name: "lay" });
+    setUserGroup(db, { userId: ensureExternalAnnotator(db, "e1"), group: "experts" });
+    setUserGroup(db, { userId: ensureExternalAnnotator(db, "l1"), group: "lay" });
+    const s = computeGroupStats(db, { projectId: p.id, resamples: 5 });
+    // y is in the most battles over the whole project (5), so it is every group's baseline.
+    expect(s.baseline).toBe("y");
+    expect(s.groups.map((g) => [g.group, g.baseline, g.battles])).toEqual([
+      ["experts", "y", 4],
+      ["lay", "y", 4],
+    ]);
+    expect(s.groups[0]?.models.find((m) => m.model === "x")?.win_rate).toBe(100);
+    expect(s.groups[1]?.models.find((m) => m.model === "z")?.win_rate).toBe(0);
+    const w = computeGroupStats(db, { projectId: p.id, baseline: "w", resamples: 5 });
+    expect(w.groups.map((g) => [g.group, g.baseline])).toEqual([
+      ["experts", null],
+      ["lay", "w"],
+    ]);
+    expect(w.groups[0]?.models.every((m) => m.win_rate === null)).toBe(true);
+    expect(() => computeGroupStats(db, { projectId: p.id, baseline: "nope", resamples: 5 })).toThrow(/baseline model "nope"/);
+  });
+});
+
 describe("stats --by-group", () => {
   it("prints one JSON object with each group and the between-group agreement", () => {
     const dir = tempDir("arbiter-by-group-");

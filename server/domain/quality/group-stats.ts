@@ -19,11 +19,17 @@ export type GroupStats = {
   group: string;
   annotators: number;
   judgments: number;
+  /** Pairwise comparisons the group's judgments make (the leaderboard's sample size). */
+  battles: number;
+  /** The model its win rates are against: the project's baseline, or null when the group never judged it. */
+  baseline: string | null;
   agreement: ProjectStats["agreement"];
   models: ProjectStats["models"];
 };
 
 export type ProjectGroupStats = {
+  /** One baseline for every group, so their win rates compare: the one asked for, else the model in the most battles. */
+  baseline: string | null;
   groups: GroupStats[];
   /** Each group as one coder answering its majority answer per item; agreement across those coders. */
   between: { krippendorff_alpha: number | null; percent_agreement: number | null; items: number; groups: number };
@@ -62,15 +68,42 @@ export function computeGroupStats(db: Db, options: Parameters<typeof computeProj
     byGroup.set(g, [...(byGroup.get(g) ?? []), j]);
   }
   const names = [...byGroup.keys()].sort();
-  const groups = names.map((group): GroupStats => {
-    const judgments = byGroup.get(group) ?? [];
-    const s = computeStatsFromData({ ...data, judgments }, { ...options, project: meta });
+  const statsOf = (group: string, baseline: string | undefined) =>
+    computeStatsFromData({ ...data, judgments: byGroup.get(group) ?? [] }, { ...options, baseline, project: meta });
+  // Each group first with its own default baseline (a group that never met the asked-for one would be refused) …
+  const first = names.map((group) => statsOf(group, undefined));
+  const battlesOf = new Map<string, number>();
+  for (const s of first) for (const m of s.models) battlesOf.set(m.model, (battlesOf.get(m.model) ?? 0) + m.battles);
+  if (options.baseline !== undefined && !battlesOf.has(options.baseline)) {
+    throw new AppError("BAD_INPUT", `baseline model "${options.baseline}" has no comparisons in project ${project.id}`, [
+      { field: "baseline", message: "unknown model" },
+    ]);
+  }
+  // … then the common baseline (as computeProjectStats picks it: most battles, ties by name), and
+  // the groups that defaulted to another model again with it.
+  let baseline: string | null = options.baseline ?? null;
+  if (baseline === null) {
+    let best = -1;
+    for (const [model, n] of [...battlesOf].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
+      if (n > best) {
+        best = n;
+        baseline = model;
+      }
+    }
+  }
+  const groups = names.map((group, g): GroupStats => {
+    let s = first[g] as ProjectStats;
+    const met = baseline !== null && s.models.some((m) => m.model === baseline && m.battles > 0);
+    if (met && s.baseline !== baseline) s = statsOf(group, baseline ?? undefined);
     return {
       group,
-      annotators: new Set(judgments.map((j) => j.annotatorId)).size,
+      annotators: new Set((byGroup.get(group) ?? []).map((j) => j.annotatorId)).size,
       judgments: s.judgments,
+      battles: s.battles,
+      baseline: met ? baseline : null,
       agreement: s.agreement,
-      models: s.models,
+      // Win rates against another model would not compare with the other groups'.
+      models: met ? s.models : s.models.map((m) => ({ ...m, win_rate: null, standard_error: null })),
     };
   });
 
@@ -91,6 +124,7 @@ export function computeGroupStats(db: Db, options: Parameters<typeof computeProj
   });
   const between = computeStatsFromData({ ...data, judgments: coders, excluded: [] }, { ...options, resamples: 1, project: meta }).agreement;
   return {
+    baseline,
     groups,
     between: {
       krippendorff_alpha: between.krippendorff_alpha,
