@@ -1,11 +1,12 @@
 "use client";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { useFormatter, useTranslations } from "next-intl";
 import { useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useTRPC } from "@/app/_components/trpc";
 import { VerdictNote } from "@/app/research/models/[id]/humans/humans-panel";
-import { describeData } from "@/app/research/train/data-source-fields";
+import { useDescribeData } from "@/app/research/train/data-source-fields";
 
 const METRICS = ["eval_accuracy", "eval_loss", "ece"] as const;
 const COLORS = ["#2563eb", "#dc2626"];
@@ -14,21 +15,64 @@ function num(v: unknown): number | null {
   return typeof v === "number" ? v : null;
 }
 
-const pct = (a: number | null) => (a === null ? "–" : `${(100 * a).toFixed(1)}%`);
+/** A share in [0, 1] as a percentage with one decimal, in the reader's locale; "–" when unknown. */
+function usePct() {
+  const format = useFormatter();
+  return (a: number | null) =>
+    a === null ? "–" : format.number(a, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 });
+}
+
+type ModelRounds = {
+  roundFilter: number[] | null;
+  trainedOn: { round: number; judgments: number }[];
+  outsideRounds: number;
+  recorded: boolean;
+  generated: { projectId: number; round: number; role: "reward-model" | "generator" }[];
+};
+
+/** Which rounds a model trained on (with the judgments used) and which rounds it helped generate. */
+function RoundsCell({ rounds, projectId, testId }: { rounds: ModelRounds | null; projectId: number | null; testId: string }) {
+  const t = useTranslations("models.rounds");
+  const format = useFormatter();
+  if (!rounds) return <span data-testid={testId}>–</span>;
+  const round = (r: { round: number; projectId?: number }) =>
+    r.projectId !== undefined && r.projectId !== projectId
+      ? t("roundInProject", { round: r.round, project: r.projectId })
+      : t("round", { round: r.round });
+  const trained = rounds.trainedOn.map((r) => t("withJudgments", { round: round(r), count: r.judgments }));
+  if (rounds.outsideRounds > 0) trained.push(t("imported", { count: rounds.outsideRounds }));
+  return (
+    <div className="space-y-0.5" data-testid={testId}>
+      <div>
+        <span className="text-slate-500">{t("trainedOn")} </span>
+        {rounds.recorded ? trained.join(", ") : t("notRecorded")}
+        {rounds.roundFilter && (
+          <span className="text-slate-500"> · {t("filter", { rounds: format.list(rounds.roundFilter.map(String)) })}</span>
+        )}
+      </div>
+      {rounds.generated.length > 0 && (
+        <div>
+          <span className="text-slate-500">{t("generated")} </span>
+          {rounds.generated.map((g) => t(g.role === "reward-model" ? "asRewardModel" : "asGenerator", { round: round(g) })).join(", ")}
+        </div>
+      )}
+    </div>
+  );
+}
 
 /** Accuracy of a model on an uploaded preference file (RewardBench's rule), per subset when asked. */
 function EvaluatePanel({ models }: { models: { id: number; name: string }[] }) {
+  const t = useTranslations("models.evaluate");
+  const format = useFormatter();
+  const pct = usePct();
   const trpc = useTRPC();
   const evaluate = useMutation(trpc.research.evaluate.mutationOptions());
   const [error, setError] = useState<string | null>(null);
   if (models.length === 0) return null;
   return (
     <section className="space-y-3 rounded border border-slate-200 bg-white p-4 text-sm" data-testid="evaluate-panel">
-      <h2 className="font-medium">Evaluate on a preference file</h2>
-      <p className="text-slate-600">
-        JSONL with prompt / chosen / rejected (TRL standard or conversational), implicit-prompt rows (chosen / rejected only) or HH text. A
-        row counts as right when reward(chosen) &gt; reward(rejected); a tie counts as wrong (RewardBench&apos;s rule).
-      </p>
+      <h2 className="font-medium">{t("title")}</h2>
+      <p className="text-slate-600">{t("help")}</p>
       <form
         className="flex flex-wrap items-end gap-3"
         onSubmit={async (e) => {
@@ -36,7 +80,7 @@ function EvaluatePanel({ models }: { models: { id: number; name: string }[] }) {
           setError(null);
           const f = new FormData(e.currentTarget);
           const file = f.get("file");
-          if (!(file instanceof File) || file.size === 0) return setError("choose a file");
+          if (!(file instanceof File) || file.size === 0) return setError(t("chooseFile"));
           const subsetField = String(f.get("subsetField") ?? "").trim();
           evaluate.mutate({
             modelId: Number(f.get("modelId")),
@@ -47,7 +91,7 @@ function EvaluatePanel({ models }: { models: { id: number; name: string }[] }) {
         }}
       >
         <label className="flex flex-col gap-1">
-          Model
+          {t("model")}
           <select name="modelId" data-testid="evaluate-model" className="rounded border px-2 py-1">
             {models.map((m) => (
               <option key={m.id} value={m.id}>
@@ -57,11 +101,11 @@ function EvaluatePanel({ models }: { models: { id: number; name: string }[] }) {
           </select>
         </label>
         <label className="flex flex-col gap-1">
-          File
+          {t("file")}
           <input name="file" type="file" accept=".jsonl,.json,application/jsonl" data-testid="evaluate-file" />
         </label>
         <label className="flex flex-col gap-1">
-          Subset field (optional)
+          {t("subsetField")}
           <input name="subsetField" placeholder="subset" data-testid="evaluate-subset-field" className="w-28 rounded border px-2 py-1" />
         </label>
         <button
@@ -70,7 +114,7 @@ function EvaluatePanel({ models }: { models: { id: number; name: string }[] }) {
           disabled={evaluate.isPending}
           className="rounded bg-slate-900 px-3 py-1.5 text-white disabled:opacity-50"
         >
-          {evaluate.isPending ? "Scoring…" : "Evaluate"}
+          {evaluate.isPending ? t("scoring") : t("submit")}
         </button>
       </form>
       {(error ?? evaluate.error?.message) && (
@@ -81,16 +125,20 @@ function EvaluatePanel({ models }: { models: { id: number; name: string }[] }) {
       {evaluate.data && (
         <div data-testid="evaluate-result">
           <p>
-            Accuracy <strong data-testid="evaluate-accuracy">{pct(evaluate.data.accuracy)}</strong> on {evaluate.data.n} pairs (
-            {evaluate.data.ties} ties counted wrong)
+            {t.rich("result", {
+              accuracy: pct(evaluate.data.accuracy),
+              pairs: evaluate.data.n,
+              ties: evaluate.data.ties,
+              strong: (chunks) => <strong data-testid="evaluate-accuracy">{chunks}</strong>,
+            })}
           </p>
           {Object.keys(evaluate.data.subsets).length > 0 && (
             <table className="mt-2 text-left">
               <thead className="text-slate-500">
                 <tr>
-                  <th className="pr-4">Subset</th>
-                  <th className="pr-4">Accuracy</th>
-                  <th>Pairs</th>
+                  <th className="pr-4">{t("subset")}</th>
+                  <th className="pr-4">{t("accuracy")}</th>
+                  <th>{t("pairs")}</th>
                 </tr>
               </thead>
               <tbody>
@@ -98,7 +146,7 @@ function EvaluatePanel({ models }: { models: { id: number; name: string }[] }) {
                   <tr key={name}>
                     <td className="pr-4">{name}</td>
                     <td className="pr-4">{pct(s.accuracy)}</td>
-                    <td>{s.n}</td>
+                    <td>{format.number(s.n)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -111,68 +159,83 @@ function EvaluatePanel({ models }: { models: { id: number; name: string }[] }) {
 }
 
 export function ModelsPanel() {
+  const t = useTranslations("models");
+  const format = useFormatter();
   const trpc = useTRPC();
+  const describeData = useDescribeData();
   const models = useQuery(trpc.research.models.queryOptions());
   const [picked, setPicked] = useState<number[]>([]);
   const list = models.data ?? [];
+  const fixed = (v: number | null, digits: number) =>
+    v === null ? "–" : format.number(v, { minimumFractionDigits: digits, maximumFractionDigits: digits });
   const chosen = list.filter((m) => picked.includes(m.id));
   const toggle = (id: number) => setPicked((p) => (p.includes(id) ? p.filter((x) => x !== id) : [...p.slice(-1), id]));
   const compare = METRICS.map((k) => ({
-    metric: k,
+    metric: t(`metric.${k}`),
     ...Object.fromEntries(chosen.map((m) => [m.name, num(m.metrics[k])])),
   }));
 
   return (
     <div className="space-y-6">
-      <h1 className="text-xl font-semibold">Reward models</h1>
-      {models.isSuccess && list.length === 0 && <p className="text-slate-600">No models yet: train one on the Train page.</p>}
+      <h1 className="text-xl font-semibold">{t("title")}</h1>
+      {models.isSuccess && list.length === 0 && <p className="text-slate-600">{t("empty")}</p>}
       <table className="w-full rounded border border-slate-200 bg-white text-left text-sm" data-testid="model-list">
         <thead className="text-slate-500">
           <tr>
-            <th className="p-2">Compare</th>
-            <th>Model</th>
-            <th>Base</th>
-            <th>Data</th>
-            <th>Epochs · loss</th>
-            <th>Held-out accuracy</th>
-            <th>Eval loss</th>
-            <th>ECE</th>
-            <th>Tokens/s</th>
-            <th>Use</th>
+            <th className="p-2">{t("col.compare")}</th>
+            <th>{t("col.model")}</th>
+            <th>{t("col.base")}</th>
+            <th>{t("col.data")}</th>
+            <th>{t("col.rounds")}</th>
+            <th>{t("col.epochsLoss")}</th>
+            <th>{t("col.heldOutAccuracy")}</th>
+            <th>{t("col.evalLoss")}</th>
+            <th>{t("col.ece")}</th>
+            <th>{t("col.tokensPerSecond")}</th>
+            <th>{t("col.use")}</th>
           </tr>
         </thead>
         <tbody>
           {list.map((m) => (
             <tr key={m.id} className="border-t border-slate-100">
               <td className="p-2">
-                <input type="checkbox" data-testid={`compare-${m.id}`} checked={picked.includes(m.id)} onChange={() => toggle(m.id)} />
+                <input
+                  type="checkbox"
+                  aria-label={t("compareLabel", { name: m.name })}
+                  data-testid={`compare-${m.id}`}
+                  checked={picked.includes(m.id)}
+                  onChange={() => toggle(m.id)}
+                />
               </td>
               <td title={m.dir}>{m.name}</td>
               <td>{m.base}</td>
-              <td className="max-w-xs text-xs" data-testid={`model-data-${m.id}`} title={`training snapshot #${m.snapshotId ?? "–"}`}>
+              <td className="max-w-xs text-xs" data-testid={`model-data-${m.id}`} title={t("snapshot", { id: m.snapshotId ?? "–" })}>
                 {describeData(m.config)}
+              </td>
+              <td className="max-w-xs text-xs">
+                <RoundsCell rounds={m.rounds} projectId={m.projectId} testId={`model-rounds-${m.id}`} />
               </td>
               <td>
                 {String(m.config.epochs ?? "?")} · {String(m.config.loss ?? "?")}
               </td>
               <td>
-                {num(m.metrics.eval_accuracy)?.toFixed(3) ?? "–"}
+                {fixed(num(m.metrics.eval_accuracy), 3)}
                 {(m.verdict.level === "below" || m.verdict.level === "uncertain") && (
                   <span
                     data-testid={`model-verdict-${m.id}`}
                     title={m.verdict.message}
                     className={`ml-2 rounded px-1.5 py-0.5 text-xs ${m.verdict.level === "below" ? "bg-red-100 text-red-800" : "bg-amber-100 text-amber-900"}`}
                   >
-                    {m.verdict.level === "below" ? "at or below chance" : "not clearly above chance"}
+                    {m.verdict.level === "below" ? t("verdict.below") : t("verdict.uncertain")}
                   </span>
                 )}
               </td>
-              <td>{num(m.metrics.eval_loss)?.toFixed(3) ?? "–"}</td>
-              <td>{num(m.metrics.ece)?.toFixed(3) ?? "–"}</td>
-              <td>{num(m.metrics.tokens_per_s)?.toFixed(0) ?? "–"}</td>
+              <td>{fixed(num(m.metrics.eval_loss), 3)}</td>
+              <td>{fixed(num(m.metrics.ece), 3)}</td>
+              <td>{fixed(num(m.metrics.tokens_per_s), 0)}</td>
               <td>
                 <Link href={`/research/models/${m.id}/humans`} className="underline" data-testid={`model-humans-${m.id}`}>
-                  vs humans
+                  {t("vsHumans")}
                 </Link>
               </td>
             </tr>
@@ -191,7 +254,7 @@ export function ModelsPanel() {
       {chosen.length > 0 && (
         <div className="grid gap-4 md:grid-cols-2">
           <section className="h-72 rounded border border-slate-200 bg-white p-4" data-testid="model-compare">
-            <h2 className="text-sm font-medium">Held-out metrics</h2>
+            <h2 className="text-sm font-medium">{t("heldOutMetrics")}</h2>
             <ResponsiveContainer>
               <BarChart data={compare}>
                 <CartesianGrid strokeDasharray="3 3" />
@@ -206,7 +269,7 @@ export function ModelsPanel() {
             </ResponsiveContainer>
           </section>
           <section className="h-72 rounded border border-slate-200 bg-white p-4">
-            <h2 className="text-sm font-medium">Training loss</h2>
+            <h2 className="text-sm font-medium">{t("trainingLoss")}</h2>
             <LossCurves models={chosen.map((m) => ({ name: m.name, jobId: m.jobId }))} />
           </section>
         </div>

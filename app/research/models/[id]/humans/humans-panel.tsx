@@ -6,6 +6,7 @@
  * disagrees with the majority. Below: order the project's queue by this model (active learning).
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useFormatter, useTranslations } from "next-intl";
 import { useEffect, useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { IdSelect } from "@/app/_components/id-select";
@@ -14,7 +15,12 @@ import { ProgressBar } from "@/app/_components/progress-bar";
 import { useTRPC } from "@/app/_components/trpc";
 import type { Content } from "@/db/schema";
 
-const pct = (v: number | null | undefined) => (typeof v === "number" ? `${v.toFixed(1)}%` : "–");
+/** A percentage in [0, 100] with one decimal, in the reader's locale; "–" when unknown. */
+function usePct() {
+  const format = useFormatter();
+  return (v: number | null | undefined) =>
+    typeof v === "number" ? format.number(v / 100, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 }) : "–";
+}
 const asText = (c: Content) => (typeof c === "string" ? c : c.map((m) => `**${m.role}:** ${m.content}`).join("\n\n"));
 
 function Tile({ label, value, sub, testId }: { label: string; value: string; sub?: string; testId?: string }) {
@@ -31,6 +37,7 @@ type Verdict = { level: "below" | "uncertain" | "above" | "unknown"; message: st
 
 /** The held-out verdict: a model at or below chance says so, with what to try. */
 export function VerdictNote({ verdict, testId }: { verdict: Verdict | null | undefined; testId: string }) {
+  const t = useTranslations("models.verdictNote");
   if (!verdict || verdict.level === "above" || verdict.level === "unknown") return null;
   const below = verdict.level === "below";
   return (
@@ -41,7 +48,7 @@ export function VerdictNote({ verdict, testId }: { verdict: Verdict | null | und
       className={`rounded border p-3 text-sm ${below ? "border-red-300 bg-red-50 text-red-900" : "border-amber-300 bg-amber-50 text-amber-900"}`}
     >
       <p className="font-medium">{verdict.message}</p>
-      <p className="mt-1">What to try:</p>
+      <p className="mt-1">{t("whatToTry")}</p>
       <ul className="ml-5 list-disc">
         {verdict.tips.map((t) => (
           <li key={t}>{t}</li>
@@ -52,6 +59,9 @@ export function VerdictNote({ verdict, testId }: { verdict: Verdict | null | und
 }
 
 export function HumansPanel({ modelId }: { modelId: number }) {
+  const t = useTranslations("models.humans");
+  const format = useFormatter();
+  const pct = usePct();
   const trpc = useTRPC();
   const qc = useQueryClient();
   const models = useQuery(trpc.research.models.queryOptions());
@@ -77,10 +87,13 @@ export function HumansPanel({ modelId }: { modelId: number }) {
   return (
     <div className="space-y-6">
       <h1 className="text-xl font-semibold">
-        Model vs humans: <span data-testid="humans-model">{model?.name ?? `model ${modelId}`}</span>
+        {t.rich("title", {
+          name: model?.name ?? t("modelFallback", { id: modelId }),
+          model: (chunks) => <span data-testid="humans-model">{chunks}</span>,
+        })}
       </h1>
       <div className="flex flex-wrap items-end gap-3 rounded border border-slate-200 bg-white p-4 text-sm">
-        <IdSelect label="Project" testId="humans-project" value={projectId} onChange={setPicked} options={projects.data ?? []} />
+        <IdSelect label={t("project")} testId="humans-project" value={projectId} onChange={setPicked} options={projects.data ?? []} />
         <button
           type="button"
           className="rounded bg-slate-900 px-4 py-1 text-white disabled:opacity-50"
@@ -88,15 +101,15 @@ export function HumansPanel({ modelId }: { modelId: number }) {
           disabled={!projectId || scoreProject.isPending || jobState === "running"}
           onClick={() => scoreProject.mutate({ projectId, modelId, scope: "judged" })}
         >
-          Score judged items
+          {t("score")}
         </button>
         {jobId !== null && (
           <div className="flex min-w-64 flex-col gap-1" data-testid="humans-job">
             <span>
-              job {jobId}: <span data-testid="humans-job-state">{jobState ?? "…"}</span>
-              {typeof progress?.total === "number" && ` · ${progress.done ?? 0}/${progress.total} responses`}
+              {t("job", { id: jobId })} <span data-testid="humans-job-state">{jobState ? t(`jobState.${jobState}`) : "…"}</span>
+              {typeof progress?.total === "number" && ` · ${t("progress", { done: progress.done ?? 0, total: progress.total })}`}
             </span>
-            <ProgressBar done={progress?.done ?? 0} target={progress?.total ?? 0} label="responses scored" />
+            <ProgressBar done={progress?.done ?? 0} target={progress?.total ?? 0} label={t("progressLabel")} />
             {job.data?.job.error && <span className="text-red-700">{job.data.job.error}</span>}
           </div>
         )}
@@ -104,92 +117,85 @@ export function HumansPanel({ modelId }: { modelId: number }) {
       </div>
 
       {vs.error && <p className="text-red-700">{vs.error.message}</p>}
-      {d && d.scoredItems === 0 && (
-        <p className="text-slate-600">No judged item of this project is scored by this model yet: score them above.</p>
-      )}
+      {d && d.scoredItems === 0 && <p className="text-slate-600">{t("noneScored")}</p>}
       {d && d.scoredItems > 0 && (
         <div className="space-y-6" data-testid="humans-result">
           <p className="text-sm text-slate-600">
-            {d.scoredItems} of {d.judgedItems} judged items scored; {d.overall.n} decisive human preferences, {d.overall.ties} ties or
-            both-bad (not compared).
+            {t("summary", { scored: d.scoredItems, judged: d.judgedItems, decisive: d.overall.n, ties: d.overall.ties })}
           </p>
           <section className="space-y-3" data-testid="humans-held-out">
-            <h2 className="text-sm font-medium">Judgments the model never trained on (the honest number)</h2>
+            <h2 className="text-sm font-medium">{t("heldOut.title")}</h2>
             <div className="grid gap-4 md:grid-cols-4">
               <Tile
                 testId="tile-held-out"
-                label="Model agrees, not trained on"
+                label={t("heldOut.notTrainedOn")}
                 value={pct(d.heldOut.notTrainedOn.agreement)}
-                sub={`${d.heldOut.notTrainedOn.n} decisive votes: held-out split + judgments outside its data`}
+                sub={t("heldOut.notTrainedOnSub", { count: d.heldOut.notTrainedOn.n })}
               />
               <Tile
-                label="Held-out split"
+                label={t("heldOut.split")}
                 value={pct(d.heldOut.heldOut.agreement)}
-                sub={`${d.heldOut.heldOut.n} votes the job set aside`}
+                sub={t("heldOut.splitSub", { count: d.heldOut.heldOut.n })}
               />
               <Tile
-                label="Outside its training data"
+                label={t("heldOut.outside")}
                 value={pct(d.heldOut.outsideData.agreement)}
-                sub={`${d.heldOut.outsideData.n} votes (newer, or left out by its policies)`}
+                sub={t("heldOut.outsideSub", { count: d.heldOut.outsideData.n })}
               />
               <Tile
                 testId="tile-trained-on"
-                label="Trained on (flatters the model)"
+                label={t("heldOut.trainedOn")}
                 value={pct(d.heldOut.trainedOn.agreement)}
-                sub={`${d.heldOut.trainedOn.n} votes it was trained on`}
+                sub={t("heldOut.trainedOnSub", { count: d.heldOut.trainedOn.n })}
               />
             </div>
             {!d.heldOut.recorded && (
               <p className="text-sm text-amber-800" data-testid="humans-split-unknown">
-                This model's training job recorded no train / held-out split (it predates split recording): which judgments it saw is
-                unknown, so every vote is counted as outside its data.
+                {t("heldOut.unrecorded")}
               </p>
             )}
             <VerdictNote verdict={d.heldOut.verdict} testId="humans-verdict" />
           </section>
-          <h2 className="text-sm font-medium">All judged items (trained-on included)</h2>
+          <h2 className="text-sm font-medium">{t("all.title")}</h2>
           <div className="grid gap-4 md:grid-cols-4">
             <Tile
               testId="tile-model"
-              label="Model agrees with each human"
+              label={t("all.model")}
               value={pct(d.overall.agreement)}
-              sub={`${d.overall.n} decisive votes`}
+              sub={t("all.modelSub", { count: d.overall.n })}
             />
+            <Tile label={t("all.human")} value={pct(d.human.agreement)} sub={t("all.humanSub", { count: d.human.n })} />
+            <Tile label={t("all.majority")} value={pct(d.majority.agreement)} sub={t("all.majoritySub", { count: d.majority.n })} />
             <Tile
-              label="A human agrees with the others' majority"
-              value={pct(d.human.agreement)}
-              sub={`${d.human.n} votes with a majority of others`}
-            />
-            <Tile
-              label="Model agrees with the majority"
-              value={pct(d.majority.agreement)}
-              sub={`${d.majority.n} pairs with a strict majority`}
-            />
-            <Tile
-              label="Human-human (quality page)"
+              label={t("all.humanHuman")}
               value={pct(d.humanHuman.percent_agreement)}
-              sub={`α ${d.humanHuman.krippendorff_alpha?.toFixed(3) ?? "–"} over ${d.humanHuman.items} items (ties count)`}
+              sub={t("all.humanHumanSub", {
+                alpha:
+                  typeof d.humanHuman.krippendorff_alpha === "number"
+                    ? format.number(d.humanHuman.krippendorff_alpha, { minimumFractionDigits: 3, maximumFractionDigits: 3 })
+                    : "–",
+                count: d.humanHuman.items,
+              })}
             />
           </div>
           <div className="grid gap-4 md:grid-cols-2">
             <section className="h-72 rounded border border-slate-200 bg-white p-4" data-testid="chart-criteria">
               <h2 className="text-sm font-medium">
-                By criterion: model vs a typical human (%)
+                {t("charts.criteria")}
                 {d.byCriterion.some((c) => c.model.n === 0) && (
                   <span className="font-normal text-slate-500">
                     {" "}
-                    · no answers yet:{" "}
-                    {d.byCriterion
-                      .filter((c) => c.model.n === 0)
-                      .map((c) => c.criterion)
-                      .join(", ")}
+                    ·{" "}
+                    {t("charts.noAnswers", {
+                      criteria: format.list(d.byCriterion.filter((c) => c.model.n === 0).map((c) => c.criterion)),
+                    })}
                   </span>
                 )}
               </h2>
               <ResponsiveContainer>
                 <BarChart
                   data={[
-                    { name: "overall", model: d.overall.agreement, human: d.human.agreement },
+                    { name: t("charts.overall"), model: d.overall.agreement, human: d.human.agreement },
                     ...d.byCriterion
                       .filter((c) => c.model.n > 0)
                       .map((c) => ({ name: c.criterion, model: c.model.agreement, human: c.human.agreement })),
@@ -200,38 +206,38 @@ export function HumansPanel({ modelId }: { modelId: number }) {
                   <YAxis domain={[0, 100]} />
                   <Tooltip formatter={(v) => pct(Number(v))} />
                   <Legend />
-                  <Bar dataKey="model" fill="#2563eb" isAnimationActive={false} />
-                  <Bar dataKey="human" fill="#94a3b8" isAnimationActive={false} />
+                  <Bar dataKey="model" name={t("charts.model")} fill="#2563eb" isAnimationActive={false} />
+                  <Bar dataKey="human" name={t("charts.human")} fill="#94a3b8" isAnimationActive={false} />
                 </BarChart>
               </ResponsiveContainer>
             </section>
             <section className="h-72 rounded border border-slate-200 bg-white p-4" data-testid="chart-time">
-              <h2 className="text-sm font-medium">Over time: model agreement per tenth of the votes (%)</h2>
+              <h2 className="text-sm font-medium">{t("charts.time")}</h2>
               <ResponsiveContainer>
                 <LineChart data={d.overTime.map((w, i) => ({ window: i + 1, agreement: w.agreement, n: w.n }))}>
                   <CartesianGrid strokeDasharray="3 3" />
                   <XAxis dataKey="window" />
                   <YAxis domain={[0, 100]} />
                   <Tooltip formatter={(v) => pct(Number(v))} />
-                  <ReferenceLine y={d.human.agreement ?? undefined} stroke="#94a3b8" strokeDasharray="4 4" label="human" />
-                  <Line dataKey="agreement" stroke="#2563eb" isAnimationActive={false} />
+                  <ReferenceLine y={d.human.agreement ?? undefined} stroke="#94a3b8" strokeDasharray="4 4" label={t("charts.human")} />
+                  <Line dataKey="agreement" name={t("charts.agreement")} stroke="#2563eb" isAnimationActive={false} />
                 </LineChart>
               </ResponsiveContainer>
             </section>
             <section className="h-72 rounded border border-slate-200 bg-white p-4" data-testid="chart-annotators">
-              <h2 className="text-sm font-medium">By annotator: how often the model sides with them (%)</h2>
+              <h2 className="text-sm font-medium">{t("charts.annotators")}</h2>
               <ResponsiveContainer>
                 <BarChart data={d.byAnnotator.slice(0, 30)}>
                   <CartesianGrid strokeDasharray="3 3" />
                   <XAxis dataKey="annotator" interval={0} angle={-30} textAnchor="end" height={60} />
                   <YAxis domain={[0, 100]} />
                   <Tooltip formatter={(v, k) => (k === "agreement" ? pct(Number(v)) : v)} />
-                  <Bar dataKey="agreement" fill="#2563eb" isAnimationActive={false} />
+                  <Bar dataKey="agreement" name={t("charts.agreement")} fill="#2563eb" isAnimationActive={false} />
                 </BarChart>
               </ResponsiveContainer>
             </section>
             <section className="h-72 rounded border border-slate-200 bg-white p-4" data-testid="chart-confidence">
-              <h2 className="text-sm font-medium">Calibration: agreement by the model's confidence σ(|Δr|)</h2>
+              <h2 className="text-sm font-medium">{t("charts.calibration")}</h2>
               <ResponsiveContainer>
                 <LineChart
                   data={d.byConfidence
@@ -243,25 +249,32 @@ export function HumansPanel({ modelId }: { modelId: number }) {
                   <YAxis domain={[0, 1]} />
                   <Tooltip />
                   <Legend />
-                  <Line dataKey="agreement" stroke="#2563eb" isAnimationActive={false} />
-                  <Line dataKey="ideal" stroke="#94a3b8" strokeDasharray="4 4" dot={false} isAnimationActive={false} />
+                  <Line dataKey="agreement" name={t("charts.agreement")} stroke="#2563eb" isAnimationActive={false} />
+                  <Line
+                    dataKey="ideal"
+                    name={t("charts.ideal")}
+                    stroke="#94a3b8"
+                    strokeDasharray="4 4"
+                    dot={false}
+                    isAnimationActive={false}
+                  />
                 </LineChart>
               </ResponsiveContainer>
             </section>
           </div>
           <section className="space-y-3" data-testid="disagreements">
-            <h2 className="font-medium">Most confident disagreements with the human majority</h2>
-            {d.disagreements.length === 0 && <p className="text-sm text-slate-600">None: the model sides with every strict majority.</p>}
+            <h2 className="font-medium">{t("disagreements.title")}</h2>
+            {d.disagreements.length === 0 && <p className="text-sm text-slate-600">{t("disagreements.none")}</p>}
             {d.disagreements.map((x) => {
               const item = d.disagreementItems.find((it) => it.id === x.itemId);
               return (
                 <article key={`${x.itemId}-${x.pair.join("-")}`} className="rounded border border-slate-200 bg-white p-4 text-sm">
                   <header className="mb-2 flex flex-wrap gap-4 text-slate-600">
-                    <span className="font-semibold text-slate-900">item {item?.externalId ?? x.itemId}</span>
-                    <span>
-                      humans {x.votesFor}:{x.votesAgainst} for response {x.majority}
+                    <span className="font-semibold text-slate-900">
+                      {t("disagreements.item", { id: item?.externalId ?? String(x.itemId) })}
                     </span>
-                    <span>model {(100 * x.confidence).toFixed(1)}% sure of the other</span>
+                    <span>{t("disagreements.votes", { for: x.votesFor, against: x.votesAgainst, response: x.majority })}</span>
+                    <span>{t("disagreements.confidence", { confidence: pct(100 * x.confidence) })}</span>
                   </header>
                   {item && (
                     <>
@@ -275,8 +288,15 @@ export function HumansPanel({ modelId }: { modelId: number }) {
                             className={`max-h-64 overflow-auto rounded border p-2 ${idx === x.majority ? "border-emerald-400" : "border-red-300"}`}
                           >
                             <div className="mb-1 text-xs text-slate-500">
-                              response {idx} ({item.responses[idx]?.model}) · reward {x.rewards[k]?.toFixed(3)} ·{" "}
-                              {idx === x.majority ? "humans' pick" : "model's pick"}
+                              {t("disagreements.response", {
+                                index: idx,
+                                model: item.responses[idx]?.model ?? "?",
+                                reward:
+                                  typeof x.rewards[k] === "number"
+                                    ? format.number(x.rewards[k], { minimumFractionDigits: 3, maximumFractionDigits: 3 })
+                                    : "–",
+                              })}{" "}
+                              · {idx === x.majority ? t("disagreements.humansPick") : t("disagreements.modelsPick")}
                             </div>
                             <Markdown text={asText(item.responses[idx]?.content ?? "")} />
                           </div>
@@ -296,6 +316,7 @@ export function HumansPanel({ modelId }: { modelId: number }) {
 }
 
 function QueuePanel({ projectId, modelId }: { projectId: number; modelId: number }) {
+  const t = useTranslations("models.queue");
   const trpc = useTRPC();
   const models = useQuery(trpc.research.models.queryOptions());
   const [form, setForm] = useState({ strategy: "uncertainty" as "uncertainty" | "disagreement" | "random", randomShare: 0.1, versus: 0 });
@@ -303,37 +324,33 @@ function QueuePanel({ projectId, modelId }: { projectId: number; modelId: number
   const others = (models.data ?? []).filter((m) => m.id !== modelId);
   return (
     <section className="space-y-3 rounded border border-slate-200 bg-white p-4 text-sm" data-testid="queue-panel">
-      <h2 className="font-medium">Active learning: order this project's queue</h2>
-      <p className="text-slate-600">
-        Open items are scored with this model, then the queue is rewritten: the items the model can least tell apart first (uncertainty), or
-        those two models disagree on most. A share of items is drawn at random so the judgments still include an unbiased sample. New
-        imports go to the end; run it again after importing.
-      </p>
+      <h2 className="font-medium">{t("title")}</h2>
+      <p className="text-slate-600">{t("help")}</p>
       <div className="flex flex-wrap items-end gap-3">
         <label className="flex flex-col gap-1">
-          Strategy
+          {t("strategy")}
           <select
             className="rounded border px-2 py-1"
             data-testid="queue-strategy"
             value={form.strategy}
             onChange={(e) => setForm({ ...form, strategy: e.target.value as "uncertainty" })}
           >
-            <option value="uncertainty">uncertainty (smallest |r_a − r_b| first)</option>
-            <option value="disagreement">disagreement with another model</option>
-            <option value="random">random</option>
+            <option value="uncertainty">{t("uncertainty")}</option>
+            <option value="disagreement">{t("disagreement")}</option>
+            <option value="random">{t("random")}</option>
           </select>
         </label>
         {form.strategy === "disagreement" && (
           <IdSelect
-            label="Versus"
+            label={t("versus")}
             value={form.versus}
             onChange={(versus) => setForm({ ...form, versus })}
             options={others}
-            none={{ label: "pick a model", disabled: true }}
+            none={{ label: t("pickModel"), disabled: true }}
           />
         )}
         <label className="flex flex-col gap-1">
-          Random share
+          {t("randomShare")}
           <input
             type="number"
             min={0}
@@ -360,24 +377,21 @@ function QueuePanel({ projectId, modelId }: { projectId: number; modelId: number
             })
           }
         >
-          {reorder.isPending ? "Scoring and reordering…" : "Reorder queue"}
+          {reorder.isPending ? t("reordering") : t("reorder")}
         </button>
       </div>
       {reorder.error && <p className="text-red-700">{reorder.error.message}</p>}
       {reorder.data && (
         <div data-testid="queue-result">
-          <p>
-            Reordered {reorder.data.reordered} open items{reorder.data.unscored ? ` (${reorder.data.unscored} unscored, at the end)` : ""}.
-            Next in the queue:
-          </p>
+          <p>{t("result", { count: reorder.data.reordered, unscored: reorder.data.unscored })}</p>
           <div className="h-56">
             <ResponsiveContainer>
               <BarChart data={reorder.data.next.map((n, i) => ({ position: i + 1, item: n.external_id ?? n.item, margin: n.margin }))}>
                 <CartesianGrid strokeDasharray="3 3" />
                 <XAxis dataKey="position" />
                 <YAxis />
-                <Tooltip labelFormatter={(_, p) => `item ${p[0]?.payload.item}`} />
-                <Bar dataKey="margin" fill="#2563eb" isAnimationActive={false} />
+                <Tooltip labelFormatter={(_, p) => t("item", { id: String(p[0]?.payload.item ?? "") })} />
+                <Bar dataKey="margin" name={t("margin")} fill="#2563eb" isAnimationActive={false} />
               </BarChart>
             </ResponsiveContainer>
           </div>
