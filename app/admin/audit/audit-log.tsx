@@ -1,68 +1,49 @@
 "use client";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { useFormatter, useTranslations } from "next-intl";
 import { useState } from "react";
 import { DataTable } from "@/app/_components/data-table";
 import { useTRPC } from "@/app/_components/trpc";
 
 const FILTERS = [
-  { label: "All", prefix: undefined },
-  { label: "Sign-ins", prefix: "auth." },
-  { label: "Projects & imports", prefix: "project." },
+  { key: "all", prefix: undefined },
+  { key: "auth", prefix: "auth." },
+  { key: "project", prefix: "project." },
 ] as const;
 
-/** What an action code means, in words; unknown codes show as they are. */
-const ACTIONS: Record<string, string> = {
-  "auth.login": "Signed in",
-  "auth.login_failed": "Failed sign-in",
-  "auth.login_locked": "Sign-in locked after failures",
-  "project.create": "Created a project",
-  "project.import": "Imported a file",
-  "project.import_failed": "Import refused",
-  "project.export": "Exported a dataset",
-  "project.quality_rates": "Changed check and repeat rates",
-  "gold.mark": "Marked a check item",
-  "gold.unmark": "Removed a check item",
-  "job.create": "Started a job",
-  "job.cancel": "Cancelled a job",
-  "job.resume": "Resumed a job",
-  "queue.reorder": "Reordered the queue",
-  "generator.add": "Added a generator",
-  "generator.remove": "Removed a generator",
-  "user.invite": "Invited a user",
-  "user.role": "Changed a role",
-  "user.disable": "Disabled an account",
-  "user.enable": "Enabled an account",
-  "user.group": "Changed a group",
-  "user.join": "Joined by invitation",
-  "session.revoke": "Signed a user out everywhere",
-};
-
+/** A key in words when the messages have no label for it: "requiredGroup" → "required group". */
 function words(key: string): string {
   return key
-    .replace(/_/g, " ")
+    .replace(/[_.-]/g, " ")
     .replace(/([a-z])([A-Z])/g, "$1 $2")
     .toLowerCase();
 }
 
-function value(v: unknown): string {
-  if (v === null || v === undefined) return "—";
-  if (typeof v === "number") return v.toLocaleString();
-  if (typeof v === "string") return v;
-  if (Array.isArray(v)) return v.map(value).join(", ");
-  return JSON.stringify(v);
-}
-
-/** An event's detail as "label: value" pairs instead of raw JSON. */
+/** An event's detail as "label: value" pairs instead of raw JSON; known keys labelled in the reader's language. */
 function Detail({ detail }: { detail: Record<string, unknown> }) {
+  const t = useTranslations("admin.audit.detail");
+  const format = useFormatter();
   const entries = Object.entries(detail);
   if (entries.length === 0) return <span className="text-slate-500">—</span>;
+  const value = (key: string, v: unknown): string => {
+    if (v === null || v === undefined || v === "") return "—";
+    // Unix seconds ("expiresAt") as a date.
+    if (typeof v === "number" && key.endsWith("At"))
+      return format.dateTime(new Date(v * 1000), { dateStyle: "medium", timeStyle: "short" });
+    if (typeof v === "number") return format.number(v);
+    if (typeof v === "string") return v;
+    if (Array.isArray(v)) return v.length ? v.map((x) => value("", x)).join(", ") : "—";
+    return Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `${words(k)}: ${value(k, x)}`)
+      .join("; ");
+  };
   return (
     <dl className="grid grid-cols-[auto_1fr] gap-x-2 gap-y-0.5">
       {entries.map(([k, v]) => (
         <div key={k} className="contents">
-          <dt className="text-slate-500">{words(k)}</dt>
-          <dd className="break-words text-slate-800">{value(v)}</dd>
+          <dt className="text-slate-500">{t.has(k) ? t(k) : words(k)}</dt>
+          <dd className="break-words text-slate-800">{value(k, v)}</dd>
         </div>
       ))}
     </dl>
@@ -70,6 +51,8 @@ function Detail({ detail }: { detail: Record<string, unknown> }) {
 }
 
 export function AuditLog() {
+  const t = useTranslations("admin.audit");
+  const format = useFormatter();
   const trpc = useTRPC();
   const [filter, setFilter] = useState<string | undefined>(undefined);
   const log = useInfiniteQuery(
@@ -82,40 +65,43 @@ export function AuditLog() {
   return (
     <div className="space-y-4">
       <div className="flex flex-wrap items-center gap-4">
-        <h1 className="text-2xl font-semibold">Audit log</h1>
-        <div className="flex flex-wrap gap-2 text-sm sm:ml-auto">
+        <h1 className="text-2xl font-semibold">{t("title")}</h1>
+        <fieldset className="flex flex-wrap gap-2 text-sm sm:ml-auto">
+          <legend className="sr-only">{t("filterLabel")}</legend>
           {FILTERS.map((f) => (
             <button
-              key={f.label}
+              key={f.key}
               type="button"
               onClick={() => setFilter(f.prefix)}
               aria-pressed={filter === f.prefix}
               className={`rounded border px-2 py-1 ${filter === f.prefix ? "border-slate-900 bg-slate-900 text-white" : "border-slate-300 bg-white"}`}
             >
-              {f.label}
+              {t(`filters.${f.key}`)}
             </button>
           ))}
-        </div>
+        </fieldset>
       </div>
       {log.error && <p className="text-red-600">{log.error.message}</p>}
       <DataTable
-        columns={["When", "Who", "What", "Project", "Details"]}
+        columns={[t("columns.when"), t("columns.who"), t("columns.what"), t("columns.project"), t("columns.details")]}
         testId="audit-table"
         rowCount={log.isPending ? undefined : rows.length}
-        empty="No events recorded yet."
+        empty={t("empty")}
       >
         {rows.map((r) => (
           <tr key={r.id} className="border-t border-slate-100 align-top" data-testid="audit-row">
-            <td className="whitespace-nowrap px-3 py-1.5 tabular-nums text-slate-600">{new Date(r.at * 1000).toLocaleString()}</td>
+            <td className="whitespace-nowrap px-3 py-1.5 tabular-nums text-slate-600">
+              {format.dateTime(new Date(r.at * 1000), { dateStyle: "medium", timeStyle: "short" })}
+            </td>
             <td className="px-3 py-1.5">{r.actor ?? "—"}</td>
             <td className="px-3 py-1.5">
-              <span>{ACTIONS[r.action] ?? words(r.action)}</span>
+              <span>{t.has(`actions.${r.action}`) ? t(`actions.${r.action}`) : words(r.action)}</span>
               <span className="block font-mono text-xs text-slate-500">{r.action}</span>
             </td>
             <td className="px-3 py-1.5">
               {r.projectId !== null ? (
                 <Link href={`/admin/projects/${r.projectId}`} className="text-blue-700 hover:underline">
-                  {r.project ?? `project ${r.projectId}`}
+                  {r.project ?? t("projectId", { id: r.projectId })}
                 </Link>
               ) : (
                 "—"
@@ -129,7 +115,7 @@ export function AuditLog() {
       </DataTable>
       {log.hasNextPage && (
         <button type="button" onClick={() => log.fetchNextPage()} className="rounded border border-slate-300 bg-white px-3 py-1.5 text-sm">
-          Older events
+          {t("older")}
         </button>
       )}
     </div>

@@ -1,5 +1,6 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useFormatter, useTranslations } from "next-intl";
 import { type FormEvent, useState } from "react";
 import { DataTable } from "@/app/_components/data-table";
 import { useTRPC } from "@/app/_components/trpc";
@@ -7,6 +8,9 @@ import { useTRPC } from "@/app/_components/trpc";
 const ROLES = ["annotator", "admin", "researcher"] as const;
 
 export function UsersAdmin({ myId }: { myId: number }) {
+  const t = useTranslations("admin.users");
+  const roleName = useTranslations("nav.role");
+  const format = useFormatter();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const users = useQuery(trpc.users.list.queryOptions());
@@ -29,38 +33,42 @@ export function UsersAdmin({ myId }: { myId: number }) {
   const error = setRole.error ?? setDisabled.error ?? invite.error;
   return (
     <div className="space-y-6">
-      <h1 className="text-2xl font-semibold">Users</h1>
+      <h1 className="text-2xl font-semibold">{t("title")}</h1>
       <form
         onSubmit={onInvite}
         className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4 text-sm shadow-sm"
         data-testid="invite-form"
       >
         <label>
-          Role
+          {t("role")}
           <select name="role" defaultValue="annotator" className="mt-1 block rounded border border-slate-300 px-2 py-1.5">
             {ROLES.map((r) => (
-              <option key={r}>{r}</option>
+              <option key={r} value={r}>
+                {roleName(r)}
+              </option>
             ))}
           </select>
         </label>
-        <label>
-          Email (optional: locks the invite to it)
-          <input name="email" type="email" className="mt-1 block w-64 rounded border border-slate-300 px-2 py-1.5" />
+        <label className="w-full sm:w-auto">
+          {t("email")}
+          <input name="email" type="email" className="mt-1 block w-full rounded border border-slate-300 px-2 py-1.5 sm:w-64" />
         </label>
         <label>
-          Valid for
+          {t("validFor")}
           <select name="hours" defaultValue="72" className="mt-1 block rounded border border-slate-300 px-2 py-1.5">
-            <option value="24">1 day</option>
-            <option value="72">3 days</option>
-            <option value="168">7 days</option>
+            {[1, 3, 7].map((days) => (
+              <option key={days} value={days * 24}>
+                {t("days", { count: days })}
+              </option>
+            ))}
           </select>
         </label>
         <button type="submit" data-testid="invite-create" className="rounded bg-slate-900 px-3 py-1.5 text-white hover:bg-slate-700">
-          Create invite link
+          {t("create")}
         </button>
         {link && (
           <p className="w-full text-slate-700">
-            Send this link (shown once; it works once, until {new Date(link.expiresAt * 1000).toLocaleString()}):{" "}
+            {t("link", { until: format.dateTime(new Date(link.expiresAt * 1000), { dateStyle: "medium", timeStyle: "short" }) })}{" "}
             <code className="break-all rounded bg-slate-100 px-1" data-testid="invite-link">
               {link.url}
             </code>
@@ -72,35 +80,57 @@ export function UsersAdmin({ myId }: { myId: number }) {
           {error.message}
         </p>
       )}
-      <DataTable columns={["Email", "Name", "Role", "Status"]} testId="users-table">
-        {users.data?.map((u) => (
-          <tr key={u.id} className="border-t border-slate-100">
-            <td className="px-3 py-1.5">{u.email}</td>
-            <td className="px-3 py-1.5">{u.name}</td>
-            <td className="px-3 py-1.5">
-              <select
-                value={u.role}
-                disabled={u.id === myId}
-                onChange={(e) => setRole.mutate({ userId: u.id, role: e.target.value as (typeof ROLES)[number] })}
-                className="rounded border border-slate-300 px-1 py-0.5"
-              >
-                {ROLES.map((r) => (
-                  <option key={r}>{r}</option>
-                ))}
-              </select>
-            </td>
-            <td className="px-3 py-1.5">
-              <button
-                type="button"
-                disabled={u.id === myId}
-                onClick={() => setDisabled.mutate({ userId: u.id, disabled: !u.disabled })}
-                className={`rounded border px-2 py-0.5 ${u.disabled ? "border-red-300 text-red-700" : "border-slate-300"} disabled:opacity-40`}
-              >
-                {u.disabled ? "disabled — enable" : "active — disable"}
-              </button>
-            </td>
-          </tr>
-        ))}
+      <DataTable
+        columns={[t("columns.email"), t("columns.name"), t("columns.role"), t("columns.status"), t("columns.action")]}
+        testId="users-table"
+      >
+        {users.data?.map((u) => {
+          const who = u.email ?? u.name;
+          const me = u.id === myId;
+          return (
+            <tr key={u.id} className="border-t border-slate-100">
+              <td className="px-3 py-1.5">{u.email}</td>
+              <td className="px-3 py-1.5">{u.name}</td>
+              <td className="px-3 py-1.5">
+                <select
+                  value={u.role}
+                  disabled={me}
+                  aria-label={t("roleOf", { email: who })}
+                  onChange={(e) => setRole.mutate({ userId: u.id, role: e.target.value as (typeof ROLES)[number] })}
+                  className="rounded border border-slate-300 px-1 py-0.5"
+                >
+                  {ROLES.map((r) => (
+                    <option key={r} value={r}>
+                      {roleName(r)}
+                    </option>
+                  ))}
+                </select>
+              </td>
+              <td className="whitespace-nowrap px-3 py-1.5" data-testid="user-status">
+                {/* Status is text and colour, apart from the action that changes it. */}
+                <span className={`inline-flex items-center gap-1.5 ${u.disabled ? "text-red-700" : "text-emerald-700"}`}>
+                  <span aria-hidden className={`h-2 w-2 rounded-full ${u.disabled ? "bg-red-600" : "bg-emerald-600"}`} />
+                  {u.disabled ? t("disabled") : t("active")}
+                </span>
+              </td>
+              <td className="whitespace-nowrap px-3 py-1.5">
+                {me ? (
+                  <span className="text-slate-500">{t("you")}</span>
+                ) : (
+                  <button
+                    type="button"
+                    disabled={setDisabled.isPending}
+                    aria-label={u.disabled ? t("enableLabel", { email: who }) : t("disableLabel", { email: who })}
+                    onClick={() => setDisabled.mutate({ userId: u.id, disabled: !u.disabled })}
+                    className={`rounded border px-2 py-0.5 hover:bg-slate-50 disabled:opacity-50 ${u.disabled ? "border-slate-300 text-slate-800" : "border-red-300 text-red-700"}`}
+                  >
+                    {u.disabled ? t("enable") : t("disable")}
+                  </button>
+                )}
+              </td>
+            </tr>
+          );
+        })}
       </DataTable>
     </div>
   );

@@ -7,17 +7,13 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useSession } from "next-auth/react";
+import { useTranslations } from "next-intl";
 import { useState } from "react";
 import { useTRPC } from "@/app/_components/trpc";
 import type { Content } from "@/db/schema";
 import type { GoldListItem } from "@/server/domain/gold";
 
-const PAIR_ANSWERS = [
-  { value: "a", label: "Response 1 better" },
-  { value: "b", label: "Response 2 better" },
-  { value: "tie", label: "Tie" },
-  { value: "both_bad", label: "Both bad" },
-] as const;
+const PAIR_ANSWERS = ["a", "b", "tie", "both_bad"] as const;
 
 function preview(content: Content, max = 240): string {
   const text = typeof content === "string" ? content : content.map((m) => `${m.role}: ${m.content}`).join("\n");
@@ -25,6 +21,7 @@ function preview(content: Content, max = 240): string {
 }
 
 export function GoldPanel({ projectId }: { projectId: number }) {
+  const t = useTranslations("admin.gold");
   const trpc = useTRPC();
   const { data: session } = useSession();
   const isAdmin = session?.user?.role === "admin";
@@ -36,11 +33,11 @@ export function GoldPanel({ projectId }: { projectId: number }) {
   const page = list.data;
   return (
     <div className="space-y-4">
-      <div className="flex items-center gap-3">
+      <div className="flex flex-wrap items-center gap-3">
         <Link href={`/admin/projects/${projectId}`} className="text-sm text-blue-700 hover:underline">
-          ← Project
+          {t("back")}
         </Link>
-        <h1 className="text-2xl font-semibold">Gold items &amp; swapped repeats</h1>
+        <h1 className="text-2xl font-semibold">{t("title")}</h1>
       </div>
       {list.error && <p className="text-red-700">{list.error.message}</p>}
       {page && (
@@ -63,14 +60,14 @@ export function GoldPanel({ projectId }: { projectId: number }) {
           }}
           data-testid="gold-only"
         />
-        Show gold items only
+        {t("goldOnly")}
       </label>
       <ul className="space-y-3" data-testid="gold-items">
         {page?.items.map((item) => (
           <GoldItemRow key={item.itemId} item={item} canEdit={isAdmin} />
         ))}
       </ul>
-      {page && page.items.length === 0 && <p className="text-slate-500">No items.</p>}
+      {page && page.items.length === 0 && <p className="text-slate-500">{t("none")}</p>}
       <div className="flex gap-3 text-sm">
         {starts.length > 1 && (
           <button
@@ -78,7 +75,7 @@ export function GoldPanel({ projectId }: { projectId: number }) {
             onClick={() => setStarts(starts.slice(0, -1))}
             className="rounded border border-slate-300 px-3 py-1.5 hover:bg-white"
           >
-            ← Previous
+            {t("previous")}
           </button>
         )}
         {page?.next != null && (
@@ -88,7 +85,7 @@ export function GoldPanel({ projectId }: { projectId: number }) {
             className="rounded border border-slate-300 px-3 py-1.5 hover:bg-white"
             data-testid="gold-next-page"
           >
-            Next →
+            {t("next")}
           </button>
         )}
       </div>
@@ -97,6 +94,7 @@ export function GoldPanel({ projectId }: { projectId: number }) {
 }
 
 function RatesForm(props: { projectId: number; goldRate: number; repeatRate: number; goldCount: number; canEdit: boolean }) {
+  const t = useTranslations("admin.gold");
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [gold, setGold] = useState(String(Math.round(props.goldRate * 1000) / 10));
@@ -108,11 +106,7 @@ function RatesForm(props: { projectId: number; goldRate: number; repeatRate: num
   );
   return (
     <section className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid="rates">
-      <p className="mb-3 text-sm text-slate-600">
-        {props.goldCount} gold item{props.goldCount === 1 ? "" : "s"}. Every annotator gets each gold item once, mixed into their queue at
-        the gold rate; swapped repeats show an item they judged at least five items earlier again with the sides reversed. Neither counts
-        toward project progress.
-      </p>
+      <p className="mb-3 text-sm text-slate-600">{t("rates", { count: props.goldCount })}</p>
       <form
         className="flex flex-wrap items-end gap-4"
         onSubmit={(e) => {
@@ -121,7 +115,7 @@ function RatesForm(props: { projectId: number; goldRate: number; repeatRate: num
         }}
       >
         <label className="text-sm">
-          Gold rate (% of leases)
+          {t("goldRate")}
           <input
             type="number"
             min={0}
@@ -135,7 +129,7 @@ function RatesForm(props: { projectId: number; goldRate: number; repeatRate: num
           />
         </label>
         <label className="text-sm">
-          Repeat rate (%)
+          {t("repeatRate")}
           <input
             type="number"
             min={0}
@@ -150,10 +144,10 @@ function RatesForm(props: { projectId: number; goldRate: number; repeatRate: num
         </label>
         {props.canEdit && (
           <button type="submit" className="rounded bg-slate-900 px-3 py-1.5 text-sm text-white" data-testid="save-rates">
-            Save rates
+            {t("saveRates")}
           </button>
         )}
-        {save.isSuccess && <span className="text-sm text-emerald-700">Saved.</span>}
+        {save.isSuccess && <span className="text-sm text-emerald-700">{t("saved")}</span>}
         {save.error && (
           <span role="alert" className="text-sm text-red-700">
             {save.error.message}
@@ -165,6 +159,7 @@ function RatesForm(props: { projectId: number; goldRate: number; repeatRate: num
 }
 
 function GoldItemRow({ item, canEdit }: { item: GoldListItem; canEdit: boolean }) {
+  const t = useTranslations("admin.gold");
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [editing, setEditing] = useState(false);
@@ -194,15 +189,15 @@ function GoldItemRow({ item, canEdit }: { item: GoldListItem; canEdit: boolean }
       <div className="flex flex-wrap items-start gap-3">
         <div className="min-w-0 flex-1">
           <div className="text-xs text-slate-500">
-            item {item.itemId}
-            {item.externalId ? ` · ${item.externalId}` : ""} · {item.judgments} judgment{item.judgments === 1 ? "" : "s"}
+            {t("item", { id: item.itemId })}
+            {item.externalId ? ` · ${item.externalId}` : ""} · {t("judgments", { count: item.judgments })}
           </div>
           <p className="whitespace-pre-wrap text-sm">{preview(item.prompt)}</p>
           <ol className="mt-2 grid gap-2 md:grid-cols-2">
             {item.responses.map((r) => (
               <li key={r.idx} className="rounded border border-slate-100 bg-slate-50 p-2 text-xs">
                 <div className="font-medium text-slate-600">
-                  Response {r.idx + 1} · {r.model}
+                  {t("response", { number: r.idx + 1 })} · {r.model}
                 </div>
                 <p className="whitespace-pre-wrap">{preview(r.content, 160)}</p>
               </li>
@@ -212,16 +207,18 @@ function GoldItemRow({ item, canEdit }: { item: GoldListItem; canEdit: boolean }
         <div className="w-64 text-sm">
           {item.gold ? (
             <div data-testid="gold-mark">
-              <span className="rounded bg-amber-100 px-2 py-0.5 text-amber-900">gold: {item.gold.accepted.join(", ")}</span>
+              <span className="rounded bg-amber-100 px-2 py-0.5 text-amber-900">
+                {t("mark", { answers: item.gold.accepted.join(", ") })}
+              </span>
               {item.gold.explanation && <p className="mt-1 text-xs text-slate-600">{item.gold.explanation}</p>}
             </div>
           ) : (
-            <span className="text-slate-400">not gold</span>
+            <span className="text-slate-500">{t("notGold")}</span>
           )}
           {canEdit && !editing && (
             <div className="mt-2 flex gap-2">
               <button type="button" className="text-blue-700 underline" onClick={() => setEditing(true)} data-testid="edit-gold">
-                {item.gold ? "Edit" : "Mark gold"}
+                {item.gold ? t("edit") : t("markGold")}
               </button>
               {item.gold && (
                 <button
@@ -230,7 +227,7 @@ function GoldItemRow({ item, canEdit }: { item: GoldListItem; canEdit: boolean }
                   onClick={() => unmark.mutate({ itemId: item.itemId })}
                   data-testid="unmark-gold"
                 >
-                  Unmark
+                  {t("unmark")}
                 </button>
               )}
             </div>
@@ -247,22 +244,22 @@ function GoldItemRow({ item, canEdit }: { item: GoldListItem; canEdit: boolean }
         >
           {pairwise && (
             <fieldset className="flex flex-wrap gap-3">
-              <legend className="mb-1 text-slate-600">Accepted answers</legend>
+              <legend className="mb-1 text-slate-600">{t("accepted")}</legend>
               {PAIR_ANSWERS.map((a) => (
-                <label key={a.value} className="flex items-center gap-1">
+                <label key={a} className="flex items-center gap-1">
                   <input
                     type="checkbox"
-                    checked={accepted.includes(a.value)}
-                    onChange={(e) => setAccepted(e.target.checked ? [...accepted, a.value] : accepted.filter((x) => x !== a.value))}
-                    data-testid={`accept-${a.value}`}
+                    checked={accepted.includes(a)}
+                    onChange={(e) => setAccepted(e.target.checked ? [...accepted, a] : accepted.filter((x) => x !== a))}
+                    data-testid={`accept-${a}`}
                   />
-                  {a.label}
+                  {t(`answers.${a}`)}
                 </label>
               ))}
             </fieldset>
           )}
           <label className="block">
-            {pairwise ? "With strength only (e.g. a:3, a:4)" : "Accepted rankings, response numbers from 0, best first (e.g. [2,0,1])"}
+            {pairwise ? t("withStrength") : t("rankings")}
             <input
               value={extra}
               onChange={(e) => setExtra(e.target.value)}
@@ -271,7 +268,7 @@ function GoldItemRow({ item, canEdit }: { item: GoldListItem; canEdit: boolean }
             />
           </label>
           <label className="block">
-            Explanation shown after a miss (markdown)
+            {t("explanation")}
             <textarea
               value={explanation}
               onChange={(e) => setExplanation(e.target.value)}
@@ -282,10 +279,10 @@ function GoldItemRow({ item, canEdit }: { item: GoldListItem; canEdit: boolean }
           </label>
           <div className="flex items-center gap-3">
             <button type="submit" className="rounded bg-amber-600 px-3 py-1.5 text-white" data-testid="save-gold" disabled={mark.isPending}>
-              Save gold
+              {t("save")}
             </button>
             <button type="button" className="text-slate-500 underline" onClick={() => setEditing(false)}>
-              Cancel
+              {t("cancel")}
             </button>
             {mark.error && (
               <span role="alert" className="text-red-700">

@@ -1,6 +1,7 @@
 "use client";
 /** Who may work on a project: open or members-only, a required annotator group, and the members. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import { type FormEvent, useState } from "react";
 import { useTRPC } from "@/app/_components/trpc";
 
@@ -12,6 +13,7 @@ function emails(text: string): string[] {
 }
 
 export function MembersPanel({ projectId, canEdit }: { projectId: number; canEdit: boolean }) {
+  const t = useTranslations("admin.members");
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const access = useQuery(trpc.projects.access.queryOptions({ projectId }));
@@ -31,7 +33,7 @@ export function MembersPanel({ projectId, canEdit }: { projectId: number; canEdi
   const a = access.data;
   return (
     <div className="space-y-6">
-      <h1 className="text-2xl font-semibold">Project {projectId}: members</h1>
+      <h1 className="text-2xl font-semibold">{t("title", { id: projectId })}</h1>
       {error && (
         <p role="alert" className="text-sm text-red-600">
           {error.message}
@@ -40,7 +42,7 @@ export function MembersPanel({ projectId, canEdit }: { projectId: number; canEdi
       {a && (
         <section className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 text-sm shadow-sm">
           <label className="block">
-            Who may work on it
+            {t("access")}
             <select
               data-testid="project-access"
               value={a.access}
@@ -50,12 +52,12 @@ export function MembersPanel({ projectId, canEdit }: { projectId: number; canEdi
               }
               className="mt-1 block rounded border border-slate-300 px-2 py-1.5"
             >
-              <option value="open">every annotator (open)</option>
-              <option value="members">members only</option>
+              <option value="open">{t("open")}</option>
+              <option value="members">{t("membersOnly")}</option>
             </select>
           </label>
           <label className="block">
-            Required annotator group
+            {t("requiredGroup")}
             <select
               data-testid="project-required-group"
               value={a.requiredGroup ?? ""}
@@ -63,7 +65,7 @@ export function MembersPanel({ projectId, canEdit }: { projectId: number; canEdi
               onChange={(e) => setAccess.mutate({ projectId, access: a.access, requiredGroup: e.target.value || null })}
               className="mt-1 block rounded border border-slate-300 px-2 py-1.5"
             >
-              <option value="">none</option>
+              <option value="">{t("noGroup")}</option>
               {(groups.data ?? []).map((g) => (
                 <option key={g.id} value={g.name}>
                   {g.name}
@@ -78,19 +80,19 @@ export function MembersPanel({ projectId, canEdit }: { projectId: number; canEdi
       )}
       {canEdit && (
         <form onSubmit={onAdd} className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4 text-sm shadow-sm">
-          <label>
-            Add members (emails, comma-separated)
+          <label className="w-full sm:w-auto">
+            {t("add")}
             <input
               data-testid="members-add"
               value={addText}
               onChange={(e) => setAddText(e.target.value)}
-              className="mt-1 block w-96 rounded border border-slate-300 px-2 py-1.5"
+              className="mt-1 block w-full rounded border border-slate-300 px-2 py-1.5 sm:w-96"
             />
           </label>
           <label>
-            …and put them in group
+            {t("addGroup")}
             <select name="group" defaultValue="" className="mt-1 block rounded border border-slate-300 px-2 py-1.5">
-              <option value="">(leave their group)</option>
+              <option value="">{t("keepGroup")}</option>
               {(groups.data ?? []).map((g) => (
                 <option key={g.id} value={g.name}>
                   {g.name}
@@ -104,18 +106,18 @@ export function MembersPanel({ projectId, canEdit }: { projectId: number; canEdi
             disabled={setMembers.isPending || emails(addText).length === 0}
             className="rounded bg-slate-900 px-3 py-1.5 text-white hover:bg-slate-700 disabled:opacity-50"
           >
-            Add
+            {t("addButton")}
           </button>
         </form>
       )}
       <table className="w-full text-sm" data-testid="members-table">
-        <caption className="sr-only">Members</caption>
+        <caption className="sr-only">{t("caption")}</caption>
         <thead>
           <tr className="text-left text-slate-600">
-            <th className="py-1">Email</th>
-            <th className="py-1">Name</th>
-            <th className="py-1">Group</th>
-            {canEdit && <th className="py-1">Remove</th>}
+            <th className="py-1">{t("columns.email")}</th>
+            <th className="py-1">{t("columns.name")}</th>
+            <th className="py-1">{t("columns.group")}</th>
+            {canEdit && <th className="py-1">{t("columns.remove")}</th>}
           </tr>
         </thead>
         <tbody>
@@ -128,11 +130,11 @@ export function MembersPanel({ projectId, canEdit }: { projectId: number; canEdi
                 <td className="py-1">
                   <button
                     type="button"
-                    aria-label={`Remove ${m.email}`}
+                    aria-label={t("removeLabel", { email: m.email ?? m.name })}
                     onClick={() => setMembers.mutate({ projectId, remove: m.email ? [m.email] : [] })}
                     className="rounded border border-slate-300 px-2 py-0.5 hover:bg-slate-50"
                   >
-                    Remove
+                    {t("remove")}
                   </button>
                 </td>
               )}
@@ -141,7 +143,7 @@ export function MembersPanel({ projectId, canEdit }: { projectId: number; canEdi
           {a && a.members.length === 0 && (
             <tr>
               <td colSpan={4} className="py-2 text-slate-500">
-                No members yet{a.access === "open" ? " (an open project needs none)" : ""}.
+                {a.access === "open" ? t("noneOpen") : t("none")}
               </td>
             </tr>
           )}
