@@ -29,8 +29,11 @@ test("an admin invites an annotator by link; the link works once; disabling lock
   // Disable the newcomer: their next API call is refused.
   await page.reload();
   const row = page.getByTestId("users-table").getByRole("row", { name: /newcomer@e2e.test/ });
-  await row.getByRole("button", { name: /disable/ }).click();
-  await expect(row.getByRole("button", { name: /enable/ })).toBeVisible();
+  // Status and action apart: the status cell says Active, the button names what it does and to whom.
+  await expect(row.getByTestId("user-status")).toHaveText("Active");
+  await row.getByRole("button", { name: "Disable the account of newcomer@e2e.test" }).click();
+  await expect(row.getByTestId("user-status")).toHaveText("Disabled");
+  await expect(row.getByRole("button", { name: "Enable the account of newcomer@e2e.test" })).toBeVisible();
   expect((await newcomer.request.get("/api/trpc/annotate.projects")).status()).toBe(401);
   await guest.close();
 });
