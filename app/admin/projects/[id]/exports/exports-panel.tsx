@@ -2,22 +2,35 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useSession } from "next-auth/react";
+import { useFormatter, useTranslations } from "next-intl";
 import { type FormEvent, useState } from "react";
 import { Bar, BarChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { ProgressBar } from "@/app/_components/progress-bar";
 import { useTRPC } from "@/app/_components/trpc";
-
-const FORMATS = ["trl", "trl-conversational", "hh", "arena", "raw", "csv", "parquet"] as const;
-type Format = (typeof FORMATS)[number];
-const AGGREGATES = ["all", "majority", "soft", "dawid-skene"] as const;
+import {
+  AGGREGATES,
+  type Aggregate,
+  EXPORT_FORMATS,
+  type ExportFormat,
+  type ExportFormState,
+  exportRequest,
+  INITIAL_EXPORT_FORM,
+  type KeepOrDrop,
+  shownKeep,
+} from "./export-form";
 
 export function ExportsPanel({ projectId }: { projectId: number }) {
+  const t = useTranslations("exports");
+  const format = useFormatter();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { data: session } = useSession();
   const isAdmin = session?.user?.role === "admin";
   const list = useQuery(trpc.exports.list.queryOptions({ projectId }));
+  // Annotator groups, for the Group filter (the form is the admins').
+  const groups = useQuery({ ...trpc.users.groups.queryOptions(), enabled: isAdmin });
   const create = useMutation(trpc.exports.create.mutationOptions());
+  const [form, setForm] = useState<ExportFormState>(INITIAL_EXPORT_FORM);
   const [error, setError] = useState<string | null>(null);
   const [runId, setRunId] = useState<string | null>(null);
   // While an export runs, its progress (items written) is polled.
@@ -36,39 +49,27 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
 
   function onCreate(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    const f = new FormData(e.currentTarget);
     setError(null);
     const id = crypto.randomUUID();
     setRunId(id);
-    create.mutate(
-      {
-        projectId,
-        runId: id,
-        format: String(f.get("format")) as Format,
-        policies: {
-          ties: f.get("ties") === "keep" ? "keep" : "drop",
-          bothBad: f.get("bothBad") === "keep" ? "keep" : "drop",
-          aggregate: AGGREGATES.find((a) => a === f.get("aggregate")) ?? "all",
-          kway: f.get("kway") === "best-vs-rest" ? "best-vs-rest" : "all-pairs",
-          margin: f.get("margin") === "on",
-        },
-      },
-      {
-        onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.exports.list.queryKey({ projectId }) }),
-        onError: (err) => setError(err.message),
-      },
-    );
+    create.mutate(exportRequest(projectId, id, form), {
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.exports.list.queryKey({ projectId }) }),
+      onError: (err) => setError(err.message),
+    });
   }
+  const set = (patch: Partial<ExportFormState>) => setForm((f) => ({ ...f, ...patch }));
+  const keepOrDrop = (v: string): KeepOrDrop => (v === "keep" ? "keep" : "drop");
 
   const snapshots = list.data ?? [];
   const select = "rounded border border-slate-300 bg-white px-2 py-1 text-sm";
+  const groupOf = (filter: Record<string, unknown>) => (typeof filter.group === "string" ? filter.group : null);
   return (
     <div className="space-y-6">
       <div className="flex items-baseline gap-3">
         <Link href={`/admin/projects/${projectId}`} className="text-sm text-blue-700 hover:underline">
-          ← Project
+          ← {t("back")}
         </Link>
-        <h1 className="text-2xl font-semibold">Exports</h1>
+        <h1 className="text-2xl font-semibold">{t("title")}</h1>
       </div>
 
       {isAdmin && (
@@ -78,45 +79,90 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
           data-testid="export-form"
         >
           <label className="text-sm">
-            Format
-            <select name="format" className={`${select} ml-2`} data-testid="export-format" defaultValue="trl">
-              {FORMATS.map((f) => (
+            {t("format")}
+            <select
+              name="format"
+              className={`${select} ml-2`}
+              data-testid="export-format"
+              value={form.format}
+              onChange={(e) => set({ format: EXPORT_FORMATS.find((f) => f === e.target.value) ?? "trl" })}
+            >
+              {EXPORT_FORMATS.map((f: ExportFormat) => (
                 <option key={f}>{f}</option>
               ))}
             </select>
           </label>
           <label className="text-sm">
-            Ties
-            <select name="ties" className={`${select} ml-2`} defaultValue="drop">
-              <option>drop</option>
-              <option>keep</option>
+            {t("ties")}
+            <select
+              name="ties"
+              className={`${select} ml-2`}
+              data-testid="export-ties"
+              value={shownKeep(form, "ties")}
+              onChange={(e) => set({ ties: keepOrDrop(e.target.value) })}
+            >
+              <option value="drop">{t("drop")}</option>
+              <option value="keep">{t("keep")}</option>
             </select>
           </label>
           <label className="text-sm">
-            Both bad
-            <select name="bothBad" className={`${select} ml-2`} defaultValue="drop">
-              <option>drop</option>
-              <option>keep</option>
+            {t("bothBad")}
+            <select
+              name="bothBad"
+              className={`${select} ml-2`}
+              data-testid="export-both-bad"
+              value={shownKeep(form, "bothBad")}
+              onChange={(e) => set({ bothBad: keepOrDrop(e.target.value) })}
+            >
+              <option value="drop">{t("drop")}</option>
+              <option value="keep">{t("keep")}</option>
             </select>
           </label>
           <label className="text-sm">
-            Aggregate
-            <select name="aggregate" className={`${select} ml-2`} defaultValue="all">
-              <option value="all">all votes</option>
-              <option value="majority">majority</option>
-              <option value="soft">soft labels (votes, p_chosen, entropy)</option>
-              <option value="dawid-skene">Dawid-Skene (posterior winner, p_chosen = posterior)</option>
+            {t("aggregate")}
+            <select
+              name="aggregate"
+              className={`${select} ml-2`}
+              value={form.aggregate}
+              onChange={(e) => set({ aggregate: AGGREGATES.find((a): a is Aggregate => a === e.target.value) ?? "all" })}
+            >
+              <option value="all">{t("aggregates.all")}</option>
+              <option value="majority">{t("aggregates.majority")}</option>
+              <option value="soft">{t("aggregates.soft")}</option>
+              <option value="dawid-skene">{t("aggregates.dawidSkene")}</option>
             </select>
           </label>
           <label className="text-sm">
-            Rankings
-            <select name="kway" className={`${select} ml-2`} defaultValue="all-pairs">
-              <option value="all-pairs">all pairs</option>
-              <option value="best-vs-rest">best vs rest</option>
+            {t("rankings")}
+            <select
+              name="kway"
+              className={`${select} ml-2`}
+              value={form.kway}
+              onChange={(e) => set({ kway: e.target.value === "best-vs-rest" ? "best-vs-rest" : "all-pairs" })}
+            >
+              <option value="all-pairs">{t("allPairs")}</option>
+              <option value="best-vs-rest">{t("bestVsRest")}</option>
+            </select>
+          </label>
+          <label className="text-sm">
+            {t("group")}
+            <select
+              name="group"
+              className={`${select} ml-2`}
+              data-testid="export-group"
+              value={form.group}
+              onChange={(e) => set({ group: e.target.value })}
+            >
+              <option value="">{t("allAnnotators")}</option>
+              {(groups.data ?? []).map((g) => (
+                <option key={g.id} value={g.name}>
+                  {t("groupOption", { name: g.name, count: g.members })}
+                </option>
+              ))}
             </select>
           </label>
           <label className="flex items-center gap-1 text-sm">
-            <input type="checkbox" name="margin" /> margin from strength
+            <input type="checkbox" name="margin" checked={form.margin} onChange={(e) => set({ margin: e.target.checked })} /> {t("margin")}
           </label>
           <button
             type="submit"
@@ -124,18 +170,18 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
             className="rounded bg-slate-900 px-3 py-1.5 text-sm text-white disabled:opacity-50"
             data-testid="export-submit"
           >
-            {create.isPending ? "Exporting…" : "Export"}
+            {create.isPending ? t("exporting") : t("export")}
           </button>
+          <p className="w-full text-xs text-slate-600" data-testid="export-policy-hint">
+            {form.format === "raw" ? t("rawHint") : t("pairHint")} {t("groupHint")}
+          </p>
           {create.isPending && (
             <div className="w-full text-sm text-slate-600" data-testid="export-progress">
-              <div className="mb-1">
-                Exporting: {(progress.data?.itemsDone ?? 0).toLocaleString("en")} / {(progress.data?.itemsTotal ?? 0).toLocaleString("en")}{" "}
-                items
-              </div>
+              <div className="mb-1">{t("progress", { done: progress.data?.itemsDone ?? 0, total: progress.data?.itemsTotal ?? 0 })}</div>
               <ProgressBar
                 done={progress.data?.itemsDone ?? 0}
                 target={Math.max(progress.data?.itemsTotal ?? 1, 1)}
-                label="items exported"
+                label={t("progressLabel")}
               />
             </div>
           )}
@@ -152,9 +198,9 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
           <ResponsiveContainer width="100%" height="100%">
             <BarChart data={[...snapshots].reverse().map((s) => ({ name: `#${s.id} ${s.format}`, rows: s.rowCount }))}>
               <XAxis dataKey="name" fontSize={11} />
-              <YAxis fontSize={11} />
-              <Tooltip />
-              <Bar dataKey="rows" fill="#334155" />
+              <YAxis fontSize={11} tickFormatter={(v: number) => format.number(v)} />
+              <Tooltip formatter={(v) => format.number(Number(v))} />
+              <Bar dataKey="rows" name={t("rows")} fill="#334155" />
             </BarChart>
           </ResponsiveContainer>
         </div>
@@ -169,27 +215,31 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
         >
           <thead className="bg-slate-50 text-slate-600">
             <tr>
-              <th scope="col">Snapshot</th>
-              <th>Format</th>
-              <th>Policies</th>
-              <th className="text-right">Rows</th>
-              <th>sha256</th>
-              <th>Created</th>
-              <th />
+              <th scope="col">{t("snapshot")}</th>
+              <th scope="col">{t("format")}</th>
+              <th scope="col">{t("policies")}</th>
+              <th scope="col" className="text-right">
+                {t("rows")}
+              </th>
+              <th scope="col">sha256</th>
+              <th scope="col">{t("created")}</th>
+              <th scope="col">
+                <span className="sr-only">{t("download")}</span>
+              </th>
             </tr>
           </thead>
           <tbody>
             {list.isPending && (
               <tr>
                 <td colSpan={7} className="py-2 text-slate-500">
-                  Loading…
+                  {t("loading")}
                 </td>
               </tr>
             )}
             {!list.isPending && snapshots.length === 0 && (
               <tr>
                 <td colSpan={7} className="py-2 text-slate-500">
-                  No exports yet.
+                  {t("none")}
                 </td>
               </tr>
             )}
@@ -198,22 +248,27 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
                 <td className="py-1">#{s.id}</td>
                 <td>{s.format}</td>
                 <td className="font-mono text-xs">
+                  {groupOf(s.filter) !== null && (
+                    <span className="mr-2 rounded bg-indigo-50 px-1 font-sans text-indigo-800" data-testid="snapshot-group">
+                      {t("groupFilter", { group: groupOf(s.filter) ?? "" })}
+                    </span>
+                  )}
                   {Object.entries(s.policies)
                     .map(([k, v]) => `${k}=${String(v)}`)
                     .join(" ")}
                 </td>
-                <td className="text-right tabular-nums">{s.rowCount.toLocaleString("en")}</td>
+                <td className="text-right tabular-nums">{format.number(s.rowCount)}</td>
                 <td className="font-mono text-xs" title={s.sha256}>
                   {s.sha256.slice(0, 12)}…
                 </td>
-                <td>{new Date(s.createdAt * 1000).toLocaleString()}</td>
+                <td>{format.dateTime(new Date(s.createdAt * 1000), { dateStyle: "medium", timeStyle: "short" })}</td>
                 <td className="text-right">
                   {s.downloadable ? (
                     <a href={`/api/exports/${s.id}`} className="text-blue-700 hover:underline" data-testid={`download-${s.id}`}>
-                      Download
+                      {t("download")}
                     </a>
                   ) : (
-                    <span className="text-slate-500">CLI export</span>
+                    <span className="text-slate-500">{t("cliExport")}</span>
                   )}
                 </td>
               </tr>
@@ -224,9 +279,15 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
 
       {snapshots.length > 1 && (
         <div className="space-y-2 rounded-lg border border-slate-200 bg-white p-4" data-testid="snapshot-diff">
-          <div className="flex items-center gap-2 text-sm">
-            Compare
-            <select className={select} value={from ?? ""} onChange={(e) => setFrom(Number(e.target.value) || null)} data-testid="diff-from">
+          <div className="flex flex-wrap items-center gap-2 text-sm">
+            {t("compare")}
+            <select
+              className={select}
+              value={from ?? ""}
+              onChange={(e) => setFrom(Number(e.target.value) || null)}
+              data-testid="diff-from"
+              aria-label={t("compareFrom")}
+            >
               <option value="">…</option>
               {snapshots.map((s) => (
                 <option key={s.id} value={s.id}>
@@ -234,8 +295,14 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
                 </option>
               ))}
             </select>
-            with
-            <select className={select} value={to ?? ""} onChange={(e) => setTo(Number(e.target.value) || null)} data-testid="diff-to">
+            {t("with")}
+            <select
+              className={select}
+              value={to ?? ""}
+              onChange={(e) => setTo(Number(e.target.value) || null)}
+              data-testid="diff-to"
+              aria-label={t("compareTo")}
+            >
               <option value="">…</option>
               {snapshots.map((s) => (
                 <option key={s.id} value={s.id}>
@@ -246,7 +313,7 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
           </div>
           {diff.data && (
             <p className="text-sm" data-testid="diff-result">
-              {diff.data.added} judgments added, {diff.data.removed} removed, {diff.data.kept} in both.
+              {t("diffResult", { added: diff.data.added, removed: diff.data.removed, kept: diff.data.kept })}
             </p>
           )}
           {diff.error && <p className="text-sm text-red-700">{diff.error.message}</p>}

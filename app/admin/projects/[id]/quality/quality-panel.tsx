@@ -2,6 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useSession } from "next-auth/react";
+import { useFormatter, useTranslations } from "next-intl";
 import { useState } from "react";
 import {
   Bar,
@@ -21,21 +22,8 @@ import {
 } from "recharts";
 import { axisTitle, ChartEmpty, niceTicks, TITLED_MARGIN } from "@/app/_components/charts";
 import { useTRPC } from "@/app/_components/trpc";
-
-/** Fewer pairwise comparisons than this make ratings and win rates noise: the charts wait for them. */
-const MIN_BATTLES = 20;
-
-const fmt = (v: number | null | undefined, digits = 1) => (v === null || v === undefined ? "—" : v.toFixed(digits));
-const pct = (v: number | null | undefined) => (v === null || v === undefined ? "—" : `${(100 * v).toFixed(0)}%`);
-
-function Card({ title, children, testId }: { title: string; children: React.ReactNode; testId?: string }) {
-  return (
-    <section className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid={testId}>
-      <h2 className="mb-3 font-medium">{title}</h2>
-      {children}
-    </section>
-  );
-}
+import { GroupSplit } from "./group-split";
+import { Card, MIN_BATTLES, useStatFormat } from "./stat-format";
 
 /** Green at 100 %, red at 0 %, white at 50 %. */
 function heat(winRate: number): string {
@@ -44,6 +32,9 @@ function heat(winRate: number): string {
 }
 
 export function QualityPanel({ projectId }: { projectId: number }) {
+  const t = useTranslations("quality");
+  const format = useFormatter();
+  const { fmt, pct } = useStatFormat();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { data: session } = useSession();
@@ -57,7 +48,7 @@ export function QualityPanel({ projectId }: { projectId: number }) {
     }),
   );
 
-  if (stats.isPending) return <p className="text-slate-500">Computing statistics…</p>;
+  if (stats.isPending) return <p className="text-slate-500">{t("loading")}</p>;
   if (stats.error) return <p className="text-red-700">{stats.error.message}</p>;
   const s = stats.data;
 
@@ -78,7 +69,7 @@ export function QualityPanel({ projectId }: { projectId: number }) {
       accuracy: 100 * ((a.gold_accuracy ?? a.majority_agreement) as number),
       judgments: a.judgments,
     }));
-  const scatterMeasure = s.annotators.some((a) => a.gold_accuracy !== null) ? "gold accuracy" : "agreement with majority";
+  const scatterMeasure = s.annotators.some((a) => a.gold_accuracy !== null) ? t("goldAccuracy") : t("majorityAgreement");
   const cell = (row: string, col: string) => s.matrix.cells.find((c) => c.row === row && c.col === col);
   const flips = s.annotators
     .filter((a) => a.flip_rate !== null)
@@ -97,10 +88,10 @@ export function QualityPanel({ projectId }: { projectId: number }) {
           ← {s.project.name}
         </Link>
         <h1 className="text-2xl font-semibold" data-testid="quality-title">
-          Quality &amp; leaderboard
+          {t("title")}
         </h1>
         <label className="ml-auto text-sm">
-          Baseline{" "}
+          {t("baseline")}{" "}
           <select
             className="rounded border border-slate-300 px-2 py-1"
             value={s.baseline ?? ""}
@@ -113,14 +104,14 @@ export function QualityPanel({ projectId }: { projectId: number }) {
           </select>
         </label>
         <label className="text-sm">
-          Criterion{" "}
+          {t("criterion")}{" "}
           <select
             className="rounded border border-slate-300 px-2 py-1"
             value={criterion ?? ""}
             onChange={(e) => setCriterion(e.target.value || undefined)}
             data-testid="criterion-select"
           >
-            <option value="">overall</option>
+            <option value="">{t("overall")}</option>
             {s.project.criteria.map((c) => (
               <option key={c}>{c}</option>
             ))}
@@ -128,87 +119,90 @@ export function QualityPanel({ projectId }: { projectId: number }) {
         </label>
       </div>
       <p className="text-sm text-slate-600">
-        {s.judgments} judgments ({s.battles} pairwise comparisons) from {s.annotators.length} annotators
-        {s.excluded_annotators.length > 0 && `; excluded: ${s.excluded_annotators.map((e) => e.annotator).join(", ")}`}.
+        {t("summary", { judgments: s.judgments, battles: s.battles, annotators: s.annotators.length })}
+        {s.excluded_annotators.length > 0 && t("excludedList", { names: s.excluded_annotators.map((e) => e.annotator).join(", ") })}
       </p>
 
       <div className="grid gap-3 sm:grid-cols-4" data-testid="agreement">
         <div className="rounded-lg border border-slate-200 bg-white p-3">
-          <div className="text-xs text-slate-500">Krippendorff&apos;s α (nominal)</div>
+          <div className="text-xs text-slate-500">{t("alpha")}</div>
           <div className="text-2xl font-semibold" data-testid="alpha">
             {fmt(s.agreement.krippendorff_alpha, 3)}
           </div>
           <div className="text-xs text-slate-500">
-            95% CI [{fmt(s.agreement.alpha_ci[0], 3)}, {fmt(s.agreement.alpha_ci[1], 3)}]
+            {t("ci", { lo: fmt(s.agreement.alpha_ci[0], 3), hi: fmt(s.agreement.alpha_ci[1], 3) })}
           </div>
         </div>
         <div className="rounded-lg border border-slate-200 bg-white p-3">
-          <div className="text-xs text-slate-500">Percent agreement</div>
+          <div className="text-xs text-slate-500">{t("percentAgreement")}</div>
           <div className="text-2xl font-semibold" data-testid="percent-agreement">
             {fmt(s.agreement.percent_agreement)}%
           </div>
           <div className="text-xs text-slate-500">
-            95% CI [{fmt(s.agreement.percent_agreement_ci[0])}, {fmt(s.agreement.percent_agreement_ci[1])}] · {s.agreement.items} items
+            {t("ciItems", {
+              lo: fmt(s.agreement.percent_agreement_ci[0]),
+              hi: fmt(s.agreement.percent_agreement_ci[1]),
+              items: s.agreement.items,
+            })}
           </div>
         </div>
         <div className="rounded-lg border border-slate-200 bg-white p-3">
-          <div className="text-xs text-slate-500">α ordinal on strength</div>
+          <div className="text-xs text-slate-500">{t("alphaStrength")}</div>
           <div className="text-2xl font-semibold">{fmt(s.agreement.krippendorff_alpha_strength, 3)}</div>
         </div>
         <div className="rounded-lg border border-slate-200 bg-white p-3">
-          <div className="text-xs text-slate-500">Dawid-Skene: items where the posterior label ≠ majority</div>
+          <div className="text-xs text-slate-500">{t("dawidSkene")}</div>
           <div className="text-2xl font-semibold">
-            {s.dawid_skene ? `${s.dawid_skene.disagrees_with_majority} / ${s.dawid_skene.items}` : "—"}
+            {s.dawid_skene ? `${format.number(s.dawid_skene.disagrees_with_majority)} / ${format.number(s.dawid_skene.items)}` : "—"}
           </div>
         </div>
       </div>
 
       <div className="grid gap-6 lg:grid-cols-2">
-        <Card title="Leaderboard: Bradley-Terry rating (Elo scale); bars span the bootstrap 95% CI" testId="leaderboard-chart">
+        <Card title={t("leaderboardTitle")} testId="leaderboard-chart">
           {!enoughBattles ? (
-            <ChartEmpty have={s.battles} need={MIN_BATTLES} unit="pairwise comparisons">
-              Ratings need two or more models and at least {MIN_BATTLES} comparisons between them.
+            <ChartEmpty have={s.battles} need={MIN_BATTLES} unit={t("comparisons")}>
+              {t("ratingsNeed", { need: MIN_BATTLES })}
             </ChartEmpty>
           ) : (
             <ResponsiveContainer width="100%" height={260}>
               <BarChart data={leaderboard} layout="vertical" margin={{ ...TITLED_MARGIN, right: 60 }}>
                 <CartesianGrid strokeDasharray="3 3" />
-                <XAxis
-                  type="number"
-                  domain={ratingAxis.domain}
-                  ticks={ratingAxis.ticks}
-                  label={axisTitle("Bradley-Terry rating (Elo scale)", "x")}
-                />
+                <XAxis type="number" domain={ratingAxis.domain} ticks={ratingAxis.ticks} label={axisTitle(t("ratingAxis"), "x")} />
                 <YAxis type="category" dataKey="model" width={140} />
-                <Tooltip formatter={(v) => (Array.isArray(v) ? `${Math.round(v[0])} – ${Math.round(v[1])}` : String(v))} />
-                <Bar dataKey="range" name="95% CI" fill="#a5b4fc" isAnimationActive={false}>
+                <Tooltip
+                  formatter={(v) =>
+                    Array.isArray(v) ? `${format.number(Math.round(v[0]))} – ${format.number(Math.round(v[1]))}` : String(v)
+                  }
+                />
+                <Bar dataKey="range" name={t("ci95")} fill="#a5b4fc" isAnimationActive={false}>
                   <LabelList dataKey="rating" position="right" />
                 </Bar>
               </BarChart>
             </ResponsiveContainer>
           )}
         </Card>
-        <Card title={`Win rate vs ${s.baseline ?? "baseline"} (tie = ½) ± standard error`} testId="winrate-chart">
+        <Card title={t("winRateTitle", { baseline: s.baseline ?? t("baselineFallback") })} testId="winrate-chart">
           {!enoughBattles || winRates.length === 0 ? (
-            <ChartEmpty have={s.battles} need={MIN_BATTLES} unit="pairwise comparisons" />
+            <ChartEmpty have={s.battles} need={MIN_BATTLES} unit={t("comparisons")} />
           ) : (
             <ResponsiveContainer width="100%" height={260}>
               <BarChart data={winRates} layout="vertical" margin={TITLED_MARGIN}>
                 <CartesianGrid strokeDasharray="3 3" />
-                <XAxis type="number" domain={[0, 100]} ticks={[0, 25, 50, 75, 100]} unit="%" label={axisTitle("win rate", "x")} />
+                <XAxis type="number" domain={[0, 100]} ticks={[0, 25, 50, 75, 100]} unit="%" label={axisTitle(t("winRate"), "x")} />
                 <YAxis type="category" dataKey="model" width={140} />
                 <Tooltip />
-                <Bar dataKey="win_rate" fill="#10b981" isAnimationActive={false}>
+                <Bar dataKey="win_rate" name={t("winRate")} fill="#10b981" isAnimationActive={false}>
                   <ErrorBar dataKey="se" width={6} strokeWidth={2} stroke="#1e293b" direction="x" />
                 </Bar>
               </BarChart>
             </ResponsiveContainer>
           )}
         </Card>
-        <Card title="Agreement over time (cumulative)" testId="agreement-over-time">
+        <Card title={t("overTimeTitle")} testId="agreement-over-time">
           {s.agreement.over_time.length < 2 ? (
-            <ChartEmpty have={s.agreement.over_time.length} need={2} unit="points">
-              Agreement needs items judged by two or more annotators; a point is added as judgments arrive.
+            <ChartEmpty have={s.agreement.over_time.length} need={2} unit={t("points")}>
+              {t("overTimeNeed")}
             </ChartEmpty>
           ) : (
             <ResponsiveContainer width="100%" height={240}>
@@ -219,19 +213,19 @@ export function QualityPanel({ projectId }: { projectId: number }) {
                   dataKey="judgments"
                   domain={niceTicks(s.agreement.over_time[0]?.judgments ?? 0, s.agreement.over_time.at(-1)?.judgments ?? 1).domain}
                   ticks={niceTicks(s.agreement.over_time[0]?.judgments ?? 0, s.agreement.over_time.at(-1)?.judgments ?? 1).ticks}
-                  label={axisTitle("judgments", "x")}
+                  label={axisTitle(t("judgmentsAxis"), "x")}
                 />
-                <YAxis domain={[0, 1]} ticks={[0, 0.25, 0.5, 0.75, 1]} width={56} label={axisTitle("Krippendorff's α", "y")} />
+                <YAxis domain={[0, 1]} ticks={[0, 0.25, 0.5, 0.75, 1]} width={56} label={axisTitle(t("alphaAxis"), "y")} />
                 <Tooltip />
                 <Line dataKey="krippendorff_alpha" name="α" stroke="#6366f1" isAnimationActive={false} />
               </LineChart>
             </ResponsiveContainer>
           )}
         </Card>
-        <Card title={`Annotators: ${scatterMeasure} vs median seconds per item`} testId="annotator-scatter">
+        <Card title={t("scatterTitle", { measure: scatterMeasure })} testId="annotator-scatter">
           {scatter.length === 0 ? (
-            <ChartEmpty have={0} need={1} unit="annotators with timed judgments">
-              Imported judgments carry no time; judgments made in the annotate screen do.
+            <ChartEmpty have={0} need={1} unit={t("timedAnnotators")}>
+              {t("scatterNeed")}
             </ChartEmpty>
           ) : (
             <ResponsiveContainer width="100%" height={240}>
@@ -240,11 +234,11 @@ export function QualityPanel({ projectId }: { projectId: number }) {
                 <XAxis
                   type="number"
                   dataKey="seconds"
-                  name="median s"
+                  name={t("medianS")}
                   unit="s"
                   domain={niceTicks(0, Math.max(...scatter.map((a) => a.seconds))).domain}
                   ticks={niceTicks(0, Math.max(...scatter.map((a) => a.seconds))).ticks}
-                  label={axisTitle("median seconds per item", "x")}
+                  label={axisTitle(t("medianSecondsAxis"), "x")}
                 />
                 <YAxis
                   type="number"
@@ -256,7 +250,7 @@ export function QualityPanel({ projectId }: { projectId: number }) {
                   width={56}
                   label={axisTitle(scatterMeasure, "y")}
                 />
-                <ZAxis type="number" dataKey="judgments" range={[40, 200]} name="judgments" />
+                <ZAxis type="number" dataKey="judgments" range={[40, 200]} name={t("judgmentsAxis")} />
                 <Tooltip />
                 <Scatter data={scatter} fill="#f59e0b" isAnimationActive={false} />
               </ScatterChart>
@@ -265,19 +259,17 @@ export function QualityPanel({ projectId }: { projectId: number }) {
         </Card>
       </div>
 
-      <Card title="Flip rate on swapped repeats (answer changed when the same item came back with sides swapped)" testId="flip-chart">
+      <Card title={t("flipTitle")} testId="flip-chart">
         {flips.length === 0 ? (
-          <p className="text-sm text-slate-500">
-            No swapped repeats judged yet. Set a repeat rate on the project's gold page to mix them into annotators' queues.
-          </p>
+          <p className="text-sm text-slate-500">{t("noRepeats")}</p>
         ) : (
           <ResponsiveContainer width="100%" height={Math.max(120, 28 * flips.length + 40)}>
             <BarChart data={flips} layout="vertical" margin={{ ...TITLED_MARGIN, right: 40 }}>
               <CartesianGrid strokeDasharray="3 3" />
-              <XAxis type="number" domain={[0, 100]} ticks={[0, 25, 50, 75, 100]} unit="%" label={axisTitle("flip rate", "x")} />
+              <XAxis type="number" domain={[0, 100]} ticks={[0, 25, 50, 75, 100]} unit="%" label={axisTitle(t("flipRate"), "x")} />
               <YAxis type="category" dataKey="annotator" width={120} />
               <Tooltip />
-              <Bar dataKey="flip_rate" name="flip rate %" fill="#ef4444" isAnimationActive={false}>
+              <Bar dataKey="flip_rate" name={t("flipRate")} fill="#ef4444" isAnimationActive={false}>
                 <LabelList dataKey="label" position="right" />
               </Bar>
             </BarChart>
@@ -285,7 +277,7 @@ export function QualityPanel({ projectId }: { projectId: number }) {
         )}
       </Card>
 
-      <Card title="Win-rate matrix (row beats column; ties ½)" testId="winrate-matrix">
+      <Card title={t("matrixTitle")} testId="winrate-matrix">
         <table className="text-sm">
           <thead>
             <tr>
@@ -308,9 +300,9 @@ export function QualityPanel({ projectId }: { projectId: number }) {
                       key={col}
                       className="px-2 py-1 text-center"
                       style={{ background: c ? heat(c.win_rate) : "#f8fafc" }}
-                      title={c ? `${c.n} comparisons` : "no comparisons"}
+                      title={c ? t("comparisonsCount", { n: c.n }) : t("noComparisons")}
                     >
-                      {c ? `${c.win_rate.toFixed(0)}%` : ""}
+                      {c ? `${format.number(c.win_rate, { maximumFractionDigits: 0 })}%` : ""}
                     </td>
                   );
                 })}
@@ -321,37 +313,50 @@ export function QualityPanel({ projectId }: { projectId: number }) {
       </Card>
 
       {s.agreement.kappa_pairs.length > 0 && (
-        <Card title="Cohen's κ per annotator pair (≥ 20 shared items)" testId="kappa-pairs">
+        <Card title={t("kappaTitle")} testId="kappa-pairs">
           <ul className="grid gap-1 text-sm sm:grid-cols-2">
             {s.agreement.kappa_pairs.map((k) => (
               <li key={`${k.annotator_a}|${k.annotator_b}`}>
-                {k.annotator_a} × {k.annotator_b}: κ {fmt(k.kappa, 2)} [{fmt(k.ci[0], 2)}, {fmt(k.ci[1], 2)}] over {k.shared}
+                {t("kappaPair", {
+                  a: k.annotator_a,
+                  b: k.annotator_b,
+                  kappa: fmt(k.kappa, 2),
+                  lo: fmt(k.ci[0], 2),
+                  hi: fmt(k.ci[1], 2),
+                  shared: k.shared,
+                })}
               </li>
             ))}
           </ul>
         </Card>
       )}
 
-      <Card title="Annotators" testId="annotator-table">
+      <GroupSplit projectId={projectId} baseline={baseline} criterion={criterion} />
+
+      <Card title={t("annotatorsTitle")} testId="annotator-table">
         <div className="overflow-x-auto">
           <table className="w-full text-sm">
             <thead className="text-left text-slate-500">
               <tr>
-                <th className="py-1 pr-3">Annotator</th>
-                <th className="pr-3">Judgments</th>
-                <th className="pr-3" title="share of decisive picks on the left; binomial test p">
-                  Left share (p)
+                <th className="py-1 pr-3">{t("col.annotator")}</th>
+                <th className="pr-3">{t("col.judgments")}</th>
+                <th className="pr-3" title={t("col.leftShareHint")}>
+                  {t("col.leftShare")}
                 </th>
-                <th className="pr-3" title={`project average ${pct(s.longer_share)}`}>
-                  Longer wins
+                <th className="pr-3" title={t("col.longerHint", { average: pct(s.longer_share) })}>
+                  {t("col.longerWins")}
                 </th>
-                <th className="pr-3">Tie / both bad</th>
-                <th className="pr-3">Median s</th>
-                <th className="pr-3">Majority agr.</th>
-                <th className="pr-3">Gold (95% CI)</th>
-                <th className="pr-3">Flip rate</th>
-                <th className="pr-3">DS acc.</th>
-                {isAdmin && <th />}
+                <th className="pr-3">{t("col.tieBothBad")}</th>
+                <th className="pr-3">{t("col.medianS")}</th>
+                <th className="pr-3">{t("col.majority")}</th>
+                <th className="pr-3">{t("col.gold")}</th>
+                <th className="pr-3">{t("col.flipRate")}</th>
+                <th className="pr-3">{t("col.dsAccuracy")}</th>
+                {isAdmin && (
+                  <th>
+                    <span className="sr-only">{t("col.actions")}</span>
+                  </th>
+                )}
               </tr>
             </thead>
             <tbody>
@@ -359,9 +364,9 @@ export function QualityPanel({ projectId }: { projectId: number }) {
                 <tr key={a.annotator_id} className="border-t border-slate-100" data-testid="annotator-row">
                   <td className="py-1 pr-3">
                     {a.annotator}
-                    {a.external && <span className="ml-1 text-xs text-slate-500">external</span>}
+                    {a.external && <span className="ml-1 text-xs text-slate-500">{t("external")}</span>}
                   </td>
-                  <td className="pr-3">{a.judgments}</td>
+                  <td className="pr-3">{format.number(a.judgments)}</td>
                   <td className={`pr-3 ${a.position_p_value !== null && a.position_p_value < 0.05 ? "text-red-700" : ""}`}>
                     {pct(a.left_share)} ({fmt(a.position_p_value, 3)})
                   </td>
@@ -371,15 +376,20 @@ export function QualityPanel({ projectId }: { projectId: number }) {
                   </td>
                   <td className="pr-3">
                     {fmt(a.median_seconds)}
-                    {a.too_fast && <span className="ml-1 rounded bg-red-100 px-1 text-xs text-red-700">too fast</span>}
+                    {a.too_fast && <span className="ml-1 rounded bg-red-100 px-1 text-xs text-red-700">{t("tooFast")}</span>}
                   </td>
                   <td className="pr-3">{pct(a.majority_agreement)}</td>
                   <td className="pr-3">
                     {a.gold_accuracy === null
                       ? "—"
-                      : `${pct(a.gold_accuracy)} [${pct(a.gold_ci?.[0])}, ${pct(a.gold_ci?.[1])}] of ${a.gold_judged}`}
+                      : t("goldCell", {
+                          accuracy: pct(a.gold_accuracy),
+                          lo: pct(a.gold_ci?.[0]),
+                          hi: pct(a.gold_ci?.[1]),
+                          n: a.gold_judged,
+                        })}
                   </td>
-                  <td className="pr-3">{a.flip_rate === null ? "—" : `${pct(a.flip_rate)} of ${a.repeats}`}</td>
+                  <td className="pr-3">{a.flip_rate === null ? "—" : t("flipCell", { rate: pct(a.flip_rate), n: a.repeats })}</td>
                   <td className="pr-3">{pct(a.ds_accuracy)}</td>
                   {isAdmin && (
                     <td>
@@ -390,7 +400,7 @@ export function QualityPanel({ projectId }: { projectId: number }) {
                         onClick={() => exclude.mutate({ projectId, userId: a.annotator_id, excluded: true })}
                         data-testid="exclude-annotator"
                       >
-                        Exclude
+                        {t("exclude")}
                       </button>
                     </td>
                   )}
@@ -403,13 +413,13 @@ export function QualityPanel({ projectId }: { projectId: number }) {
           <ul className="mt-3 space-y-1 text-sm" data-testid="excluded-annotators">
             {s.excluded_annotators.map((e) => (
               <li key={e.annotator_id}>
-                {e.annotator} is excluded from statistics and exports.{" "}
+                {t("excludedNote", { name: e.annotator })}{" "}
                 <button
                   type="button"
                   className="text-blue-700 hover:underline"
                   onClick={() => exclude.mutate({ projectId, userId: e.annotator_id, excluded: false })}
                 >
-                  Include again
+                  {t("includeAgain")}
                 </button>
               </li>
             ))}
