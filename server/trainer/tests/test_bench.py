@@ -110,3 +110,36 @@ def test_keep_model_leaves_a_loadable_model_without_checkpoints(tmp_path):
     assert (keep / "config.json").exists() and not (keep / "checkpoints").exists()
     model, _, info = load_reward_model(str(keep), torch.device("cpu"))
     assert info["model_type"] == "arbiter-tiny" and info["reward_std"] > 0
+
+
+@pytest.mark.skipif(not transformers_available(), reason="needs transformers (the HF venv)")
+def test_chat_template_both_arms_train_on_the_templates_rendering(tmp_path):
+    """--chat-template: every sequence either arm trains on is apply_chat_template of the pair's conversation
+    (as TRL's RewardTrainer renders conversational data), and ours shares exactly the template's prompt tokens."""
+    from transformers import AutoTokenizer
+
+    from arbiter_trainer.bench import build_setup, parse_args
+    from arbiter_trainer.chat import conversation
+    from arbiter_trainer.model import build_model
+    from arbiter_trainer.train import _load_data
+
+    args = parse_args(["--model", "qwen2-mini", "--chat-template", "--pairs", "24", "--min-len", "48", "--max-len", "200",
+                       "--device", "cpu"])
+    assert args.lr == 3e-4 and args.epochs == 2
+    setup, _ = build_setup(args, str(tmp_path))
+    hf = AutoTokenizer.from_pretrained(setup.cfg.base)
+    assert hf.chat_template and hf.eos_token == "<|im_end|>"
+    _, tok = build_model(setup.cfg, torch.device("cpu"), False)
+    train_el, eval_el = _load_data(setup.cfg, tok)
+    rows = [json.loads(line) for line in open(setup.cfg.train_file, encoding="utf-8")]
+    expected = {tuple(hf.apply_chat_template(conversation(r["prompt"], r[k]), tokenize=True, return_dict=True)["input_ids"])
+                for r in rows for k in ("chosen", "rejected")}
+    start = hf.convert_tokens_to_ids("<|im_start|>")
+    seen = set()
+    for e in train_el + eval_el:
+        assert e.prompt_ids and e.prompt_ids[0] == start  # the template's prompt tokens, shared by both responses
+        for r in e.response_ids:
+            seen.add(tuple(e.prompt_ids + r))  # the baseline pads exactly these (padded_inputs)
+        assert (e.prompt_ids + e.response_ids[0]) != (e.prompt_ids + e.response_ids[1])
+    assert seen == expected
+
