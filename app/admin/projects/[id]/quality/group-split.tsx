@@ -14,7 +14,7 @@ import { Card, MIN_BATTLES, useStatFormat } from "./stat-format";
 
 /** The server's name for annotators in no group (server/domain/quality/group-stats.ts NO_GROUP). */
 const NO_GROUP = "(no group)";
-const COLORS = ["#4f46e5", "#059669", "#d97706", "#dc2626", "#0284c7", "#9333ea", "#475569"];
+const COLORS = ["#4f46e5", "#047857", "#b45309", "#dc2626", "#0369a1", "#9333ea", "#475569"];
 
 export function GroupSplit({ projectId, baseline, criterion }: { projectId: number; baseline?: string; criterion?: string }) {
   const t = useTranslations("quality.groups");
@@ -45,7 +45,7 @@ export function GroupSplit({ projectId, baseline, criterion }: { projectId: numb
         <p className="text-sm text-slate-600" data-testid="group-empty">
           {t.rich("empty", {
             link: (chunks) => (
-              <Link href="/admin/users" className="text-blue-700 underline">
+              <Link href={`/admin/projects/${projectId}/members`} className="text-blue-700 underline">
                 {chunks}
               </Link>
             ),
