@@ -6,6 +6,7 @@ import { useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useTRPC } from "@/app/_components/trpc";
 import { VerdictNote } from "@/app/research/models/[id]/humans/humans-panel";
+import { RoundsCell } from "@/app/research/models/rounds-cell";
 import { useDescribeData } from "@/app/research/train/data-source-fields";
 
 const METRICS = ["eval_accuracy", "eval_loss", "ece"] as const;
@@ -20,44 +21,6 @@ function usePct() {
   const format = useFormatter();
   return (a: number | null) =>
     a === null ? "–" : format.number(a, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 });
-}
-
-type ModelRounds = {
-  roundFilter: number[] | null;
-  trainedOn: { round: number; judgments: number }[];
-  outsideRounds: number;
-  recorded: boolean;
-  generated: { projectId: number; round: number; role: "reward-model" | "generator" }[];
-};
-
-/** Which rounds a model trained on (with the judgments used) and which rounds it helped generate. */
-function RoundsCell({ rounds, projectId, testId }: { rounds: ModelRounds | null; projectId: number | null; testId: string }) {
-  const t = useTranslations("models.rounds");
-  const format = useFormatter();
-  if (!rounds) return <span data-testid={testId}>–</span>;
-  const round = (r: { round: number; projectId?: number }) =>
-    r.projectId !== undefined && r.projectId !== projectId
-      ? t("roundInProject", { round: r.round, project: r.projectId })
-      : t("round", { round: r.round });
-  const trained = rounds.trainedOn.map((r) => t("withJudgments", { round: round(r), count: r.judgments }));
-  if (rounds.outsideRounds > 0) trained.push(t("imported", { count: rounds.outsideRounds }));
-  return (
-    <div className="space-y-0.5" data-testid={testId}>
-      <div>
-        <span className="text-slate-500">{t("trainedOn")} </span>
-        {rounds.recorded ? trained.join(", ") : t("notRecorded")}
-        {rounds.roundFilter && (
-          <span className="text-slate-500"> · {t("filter", { rounds: format.list(rounds.roundFilter.map(String)) })}</span>
-        )}
-      </div>
-      {rounds.generated.length > 0 && (
-        <div>
-          <span className="text-slate-500">{t("generated")} </span>
-          {rounds.generated.map((g) => t(g.role === "reward-model" ? "asRewardModel" : "asGenerator", { round: round(g) })).join(", ")}
-        </div>
-      )}
-    </div>
-  );
 }
 
 /** Accuracy of a model on an uploaded preference file (RewardBench's rule), per subset when asked. */
