@@ -7,13 +7,8 @@ import { type ModelRounds, RoundsCell } from "./rounds-cell";
 
 async function render(locale: "en" | "zh-CN", rounds: ModelRounds | null, projectId = 1) {
   const messages = await loadMessages(locale);
-  const html = renderToStaticMarkup(
-    createElement(
-      NextIntlClientProvider,
-      { locale, messages, timeZone: "UTC" },
-      createElement(RoundsCell, { rounds, projectId, testId: "r" }),
-    ),
-  );
+  const children = createElement(RoundsCell, { rounds, projectId, testId: "r" });
+  const html = renderToStaticMarkup(createElement(NextIntlClientProvider, { locale, messages, timeZone: "UTC", children }));
   return html.replace(/<[^>]+>/g, "");
 }
 
