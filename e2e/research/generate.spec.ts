@@ -45,9 +45,9 @@ test("a researcher registers a local generator, samples a round from the page, a
   await page.getByTestId("gen-add").click();
   const row = page.getByTestId("generator-tiny-policy");
   await expect(row).toContainText("local (cpu)", { timeout: 120_000 });
-  await expect(row).toContainText(/ok, [\d.]+ tokens\/s/);
+  await expect(row).toContainText(/ok, [\d,.]+ tokens\/s/);
   await row.getByRole("button", { name: "Test tiny-policy" }).click();
-  await expect(page.getByTestId("gen-test-result-tiny-policy")).toContainText(/\d+ ms · first token \d+ ms · \d+ tokens/, {
+  await expect(page.getByTestId("gen-test-result-tiny-policy")).toContainText(/[\d,.]+ ms · first token [\d,.]+ ms · [\d,]+ tokens/, {
     timeout: 60_000,
   });
 

@@ -25,7 +25,7 @@ test("a researcher scores candidates in the playground, reranks them, and compar
   test.setTimeout(120_000);
   const modelId = registerModel();
   await signIn(page, E2E_USERS.researcher, "/research/train");
-  await page.getByTestId("nav-playground").click();
+  await page.getByTestId("nav-research-playground").click();
   await expect(page).toHaveURL(/\/research\/playground$/);
   await page.getByTestId("playground-model").selectOption({ label: MODEL_NAME });
 
