@@ -35,6 +35,8 @@ const INSTRUCTIONS = `Compare the responses to the prompt and pick the one a car
 Length is not quality: prefer the shorter answer when both are equally good. Use *tie* when they are
 equally good and *both bad* when neither is acceptable.`;
 
+const DEMO_ITEMS = 240;
+
 // How good each demo model usually is: the simulated annotators prefer the stronger one, with noise.
 const QUALITY: Record<string, number> = { "cirrus-70b-instruct": 3, "borealis-13b": 2, "atlas-7b": 1.6, "drift-3b": 0.5 };
 
@@ -76,7 +78,7 @@ async function main() {
     const file = path.join(dir, "demo.jsonl");
     fs.writeFileSync(
       file,
-      `${generateDemoItems({ count: 240, seed: 7 })
+      `${generateDemoItems({ count: DEMO_ITEMS, seed: 7 })
         .map((i) => JSON.stringify(i))
         .join("\n")}\n`,
     );
@@ -84,12 +86,16 @@ async function main() {
     fs.rmSync(dir, { recursive: true, force: true });
     if (result.errorCount > 0) throw new Error(`demo import failed: ${JSON.stringify(result.errors.slice(0, 3))}`);
 
-    // Two demo annotators judge part of the queue through the real lease/submit path.
+    // Two demo annotators judge every item the queue gives them through the real lease/submit path (403
+    // judgments; items whose three slots imported judgments filled are skipped; 558 with the imported ones),
+    // by the rule below: the stronger model's answer wins, with noise. With fewer (105 of them, 260 in all)
+    // the one-click training scored 32 % on held-out judgments; with these it scores above chance (README,
+    // "Honest numbers"). annotator1 is left for the person trying the demo: 162 items keep a slot open.
     const random = mulberry32(11);
     const now = Date.now();
     for (const [email, count, speed] of [
-      ["annotator2@arbiter.local", 60, 40_000],
-      ["annotator3@arbiter.local", 45, 25_000],
+      ["annotator2@arbiter.local", DEMO_ITEMS, 40_000],
+      ["annotator3@arbiter.local", DEMO_ITEMS, 25_000],
     ] as const) {
       const userId = ids.get(email) as number;
       for (let n = 0; n < count; n++) {
