@@ -4,8 +4,9 @@ Run (from server/trainer, or through `npm run bench:train -- …` from the repos
     /usr/bin/python3 -m arbiter_trainer.bench                       # CPU default: tiny model, 600 pairs, 64-512 tokens
     /usr/bin/python3 -m arbiter_trainer.bench --json                # one JSON object on stdout
     python3 -m arbiter_trainer.bench --model qwen2-0.5b --pairs 4000 --min-len 128 --max-len 2048   # GPU
-    python3 -m arbiter_trainer.bench --model qwen2-mini --lr 3e-4                                # HF path on a CPU
-    python3 -m arbiter_trainer.bench --model qwen2-mini --chat-template --lr 3e-4                # … with a chat template
+    python3 -m arbiter_trainer.bench --model qwen2-mini                  # HF path on a CPU (400 pairs, lr 3e-4 by default)
+    python3 -m arbiter_trainer.bench --model qwen2-mini --chat-template  # … with a chat template (the command)
+    python3 -m arbiter_trainer.bench --model qwen2-0.5b --chat-template --min-len 512 --max-len 8192   # GPU, ~128-2048 tokens
 
 One process, one synthetic HH-like data set (whole sequences log-uniform over --min-len..--max-len
 tokens; the chosen response ends with a helpful closing, the rejected one with an unhelpful one, so
