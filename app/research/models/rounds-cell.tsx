@@ -1,14 +1,9 @@
 "use client";
 import { useFormatter, useTranslations } from "next-intl";
 import type { ReactNode } from "react";
+import type { ModelRounds } from "@/server/domain/training/model-rounds";
 
-export type ModelRounds = {
-  roundFilter: number[] | null;
-  trainedOn: { round: number; judgments: number }[];
-  outsideRounds: number;
-  recorded: boolean;
-  generated: { projectId: number; round: number; role: "reward-model" | "generator" }[];
-};
+export type { ModelRounds };
 
 /** Which rounds a model trained on (with the judgments used) and which rounds it helped generate. */
 export function RoundsCell({ rounds, projectId, testId }: { rounds: ModelRounds | null; projectId: number | null; testId: string }) {
