@@ -29,11 +29,11 @@ export function niceTicks(lo: number, hi: number, count = 5): { domain: [number,
   const raw = (hi - lo) / Math.max(1, count - 1);
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const step = ([1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) ?? 10 * magnitude) as number;
-  const start = Math.floor(lo / step) * step;
-  const end = Math.ceil(hi / step) * step;
+  // Ticks as whole multiples of the step, rounded to its decimals: no float residue (5.6e-17) and no "-0".
+  const decimals = Math.max(0, 1 - Math.floor(Math.log10(step)));
   const ticks: number[] = [];
-  for (let v = start; v <= end + step / 2; v += step) ticks.push(Number(v.toPrecision(12)));
-  return { domain: [start, end], ticks };
+  for (let k = Math.floor(lo / step); k <= Math.ceil(hi / step); k++) ticks.push(Number((k * step).toFixed(decimals)) + 0);
+  return { domain: [ticks[0] ?? lo, ticks.at(-1) ?? hi], ticks };
 }
 
 /** Exponential moving average (TensorBoard's smoothing): a readable trend through noisy per-step values. */
