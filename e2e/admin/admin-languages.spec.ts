@@ -41,7 +41,7 @@ test.describe("admin pages in Simplified Chinese (the user's language cookie)", 
     await expect(page.getByTestId("project-status")).toContainText("已完成条目");
     await expect(page.getByRole("link", { name: "金标与重复" })).toBeVisible();
     await expect(page.getByRole("heading", { name: "导入条目（JSONL）" })).toBeVisible();
-    await expect(page.getByRole("button", { name: "导入" })).toBeVisible();
+    await expect(page.getByRole("button", { name: "导入", exact: true })).toBeVisible();
     await shootBothWidths(page, "project");
 
     await page.getByRole("link", { name: "金标与重复" }).click();
