@@ -48,10 +48,26 @@ async function trpc(page: Page, procedure: string, input: unknown) {
   expect(res.status(), await res.text()).toBe(200);
 }
 
+/** How far the page itself scrolls sideways (wide tables scroll inside their own frame), and what sticks out. */
+async function sideways(page: Page): Promise<{ overflow: number; widest: string[] }> {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const widest = [...document.querySelectorAll("body *")]
+      .map((el) => ({ el, right: el.getBoundingClientRect().right }))
+      .filter((x) => x.right > width + 1)
+      .sort((a, b) => b.right - a.right)
+      .slice(0, 5)
+      .map((x) => `${x.el.tagName.toLowerCase()}.${String(x.el.getAttribute("class") ?? "").slice(0, 60)} → ${Math.round(x.right)}`);
+    return { overflow: document.documentElement.scrollWidth - width, widest };
+  });
+}
+
+/** Full-page screenshots at 1440 and 390 px wide (no sideways scrolling there), back at 1440 after. */
 async function screenshots(page: Page, name: string) {
   await page.setViewportSize({ width: 1440, height: 1000 });
   await page.screenshot({ path: `test-results/${name}-1440.png`, fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
+  await expect.poll(() => sideways(page)).toMatchObject({ overflow: 0 });
   await page.screenshot({ path: `test-results/${name}-390.png`, fullPage: true });
   await page.setViewportSize({ width: 1440, height: 1000 });
 }

@@ -61,7 +61,8 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
   const keepOrDrop = (v: string): KeepOrDrop => (v === "keep" ? "keep" : "drop");
 
   const snapshots = list.data ?? [];
-  const select = "rounded border border-slate-300 bg-white px-2 py-1 text-sm";
+  // Selects never wider than the form (long option text would push a phone's page sideways).
+  const select = "max-w-full rounded border border-slate-300 bg-white px-2 py-1 text-sm";
   const groupOf = (filter: Record<string, unknown>) => (typeof filter.group === "string" ? filter.group : null);
   return (
     <div className="space-y-6">
@@ -78,7 +79,7 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
           className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm"
           data-testid="export-form"
         >
-          <label className="text-sm">
+          <label className="max-w-full text-sm">
             {t("format")}
             <select
               name="format"
@@ -92,7 +93,7 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
               ))}
             </select>
           </label>
-          <label className="text-sm">
+          <label className="max-w-full text-sm">
             {t("ties")}
             <select
               name="ties"
@@ -105,7 +106,7 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
               <option value="keep">{t("keep")}</option>
             </select>
           </label>
-          <label className="text-sm">
+          <label className="max-w-full text-sm">
             {t("bothBad")}
             <select
               name="bothBad"
@@ -118,7 +119,7 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
               <option value="keep">{t("keep")}</option>
             </select>
           </label>
-          <label className="text-sm">
+          <label className="max-w-full text-sm">
             {t("aggregate")}
             <select
               name="aggregate"
@@ -132,7 +133,7 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
               <option value="dawid-skene">{t("aggregates.dawidSkene")}</option>
             </select>
           </label>
-          <label className="text-sm">
+          <label className="max-w-full text-sm">
             {t("rankings")}
             <select
               name="kway"
@@ -144,7 +145,7 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
               <option value="best-vs-rest">{t("bestVsRest")}</option>
             </select>
           </label>
-          <label className="text-sm">
+          <label className="max-w-full text-sm">
             {t("group")}
             <select
               name="group"

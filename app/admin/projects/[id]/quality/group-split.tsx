@@ -61,8 +61,20 @@ export function GroupSplit({ projectId, baseline, criterion }: { projectId: numb
   const left = s.groups.filter((g) => g.battles < MIN_BATTLES);
   const key = (i: number) => `g${i}`;
   const models = [...new Set(charted.flatMap((g) => g.models.map((m) => m.model)))].sort();
+  // Ratings as bars out from 1000, the scale's mean: longer to the right = preferred by that group.
   const ratings = models.map((model) =>
-    Object.fromEntries([["model", model], ...charted.map((g, i) => [key(i), g.models.find((m) => m.model === model)?.bt_rating ?? null])]),
+    Object.fromEntries([
+      ["model", model],
+      ...charted.flatMap((g, i) => {
+        const r = g.models.find((m) => m.model === model)?.bt_rating;
+        return r === undefined
+          ? []
+          : [
+              [key(i), [Math.min(1000, r), Math.max(1000, r)]],
+              [`${key(i)}_rating`, r],
+            ];
+      }),
+    ]),
   );
   const winRates = models
     .filter((model) => model !== s.baseline)
@@ -70,7 +82,7 @@ export function GroupSplit({ projectId, baseline, criterion }: { projectId: numb
       Object.fromEntries([["model", model], ...charted.map((g, i) => [key(i), g.models.find((m) => m.model === model)?.win_rate ?? null])]),
     );
   const allRatings = charted.flatMap((g) => g.models.map((m) => m.bt_rating));
-  const ratingAxis = niceTicks(Math.min(...allRatings), Math.max(...allRatings));
+  const ratingAxis = niceTicks(Math.min(1000, ...allRatings), Math.max(1000, ...allRatings));
   const barHeight = (rows: number) => Math.max(180, rows * (charted.length * 14 + 18) + 70);
   const agreement = [
     ...s.groups.map((g) => ({ name: label(g.group), alpha: g.agreement.krippendorff_alpha, between: false })),
@@ -128,7 +140,7 @@ export function GroupSplit({ projectId, baseline, criterion }: { projectId: numb
         </p>
       )}
       <div className="grid gap-6 lg:grid-cols-2">
-        <section data-testid="group-winrate-chart">
+        <section className="min-w-0" data-testid="group-winrate-chart">
           <h3 className="mb-2 text-sm font-medium">{t("winRateTitle", { baseline: s.baseline ?? "—" })}</h3>
           {charted.length === 0 || winRates.length === 0 ? (
             <ChartEmpty have={Math.max(...s.groups.map((g) => g.battles))} need={MIN_BATTLES} unit={t("comparisons")}>
@@ -150,7 +162,7 @@ export function GroupSplit({ projectId, baseline, criterion }: { projectId: numb
             </ResponsiveContainer>
           )}
         </section>
-        <section data-testid="group-leaderboard-chart">
+        <section className="min-w-0" data-testid="group-leaderboard-chart">
           <h3 className="mb-2 text-sm font-medium">{t("leaderboardTitle")}</h3>
           {charted.length === 0 || models.length < 2 ? (
             <ChartEmpty have={Math.max(...s.groups.map((g) => g.battles))} need={MIN_BATTLES} unit={t("comparisons")}>
@@ -162,7 +174,13 @@ export function GroupSplit({ projectId, baseline, criterion }: { projectId: numb
                 <CartesianGrid strokeDasharray="3 3" />
                 <XAxis type="number" domain={ratingAxis.domain} ticks={ratingAxis.ticks} label={axisTitle(t("ratingAxis"), "x")} />
                 <YAxis type="category" dataKey="model" width={120} />
-                <Tooltip formatter={(v) => (typeof v === "number" ? format.number(Math.round(v)) : "—")} />
+                <ReferenceLine x={1000} stroke="#64748b" />
+                <Tooltip
+                  formatter={(_, __, item) => {
+                    const r = (item.payload as Record<string, unknown>)[`${String(item.dataKey)}_rating`];
+                    return typeof r === "number" ? format.number(Math.round(r)) : "—";
+                  }}
+                />
                 <Legend verticalAlign="top" height={28} />
                 {series.map((g) => (
                   <Bar key={g.key} dataKey={g.key} name={g.name} fill={g.color} isAnimationActive={false} />
@@ -171,7 +189,7 @@ export function GroupSplit({ projectId, baseline, criterion }: { projectId: numb
             </ResponsiveContainer>
           )}
         </section>
-        <section className="lg:col-span-2" data-testid="group-agreement-chart">
+        <section className="min-w-0 lg:col-span-2" data-testid="group-agreement-chart">
           <h3 className="mb-2 text-sm font-medium">{t("agreementTitle")}</h3>
           {agreement.length === 0 ? (
             <ChartEmpty have={0} need={1} unit={t("groupsWithAgreement")}>

@@ -8,7 +8,7 @@ export const MIN_BATTLES = 20;
 
 export function Card({ title, children, testId }: { title: string; children: ReactNode; testId?: string }) {
   return (
-    <section className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid={testId}>
+    <section className="min-w-0 rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid={testId}>
       <h2 className="mb-3 font-medium">{title}</h2>
       {children}
     </section>
