@@ -278,13 +278,21 @@ export function HumansPanel({ modelId }: { modelId: number }) {
                   </header>
                   {item && (
                     <>
-                      <div className="mb-2 max-h-32 overflow-auto text-slate-700">
+                      <section
+                        className="mb-2 max-h-32 overflow-auto text-slate-700"
+                        // biome-ignore lint/a11y/noNoninteractiveTabindex: a region that scrolls must be reachable by keyboard
+                        tabIndex={0}
+                        aria-label={t("disagreements.promptLabel", { id: item.externalId ?? String(x.itemId) })}
+                      >
                         <Markdown text={asText(item.prompt)} />
-                      </div>
+                      </section>
                       <div className="grid gap-3 md:grid-cols-2">
                         {x.pair.map((idx, k) => (
-                          <div
+                          <section
                             key={idx}
+                            // biome-ignore lint/a11y/noNoninteractiveTabindex: a region that scrolls must be reachable by keyboard
+                            tabIndex={0}
+                            aria-label={t("disagreements.responseLabel", { index: idx, id: item.externalId ?? String(x.itemId) })}
                             className={`max-h-64 overflow-auto rounded border p-2 ${idx === x.majority ? "border-emerald-400" : "border-red-300"}`}
                           >
                             <div className="mb-1 text-xs text-slate-500">
@@ -299,7 +307,7 @@ export function HumansPanel({ modelId }: { modelId: number }) {
                               · {idx === x.majority ? t("disagreements.humansPick") : t("disagreements.modelsPick")}
                             </div>
                             <Markdown text={asText(item.responses[idx]?.content ?? "")} />
-                          </div>
+                          </section>
                         ))}
                       </div>
                     </>
