@@ -1,7 +1,8 @@
 /**
  * A live conversation in the browser: two tiny random-init Qwen2 generators (built offline, served by
  * the built-in worker on CPU through the HF venv) answer each message side by side; the turn is judged
- * by keyboard (1–4, strength, Enter), the conversation goes on from the chosen answer, and is ended;
+ * by keyboard (1–4, strength, Enter), the conversation goes on from the chosen answer until the
+ * project's two messages are used (the box closes, End takes the focus), and is ended by Enter;
  * then `export --format hh` writes one line per judged turn, the second's prefix holding the first
  * turn's chosen answer. Skipped, and says so, where the HF venv is not built (scripts/trainer-hf-env).
  */
@@ -30,7 +31,7 @@ test("a two-turn conversation judged by keyboard and ended, then exported as HH"
     "--generators",
     names.join(","),
     "--max-turns",
-    "3",
+    "2",
     "--max-tokens",
     "16",
     "--rate-limit",
@@ -67,9 +68,18 @@ test("a two-turn conversation judged by keyboard and ended, then exported as HH"
   await page.keyboard.press("2"); // B
   await page.keyboard.press("3"); // strong
   await page.keyboard.press("Enter");
-  await expect(box).toBeEnabled({ timeout: 30_000 });
+  // The project allows two messages: the box stays closed, the screen says so and End takes the focus.
+  await expect(page.getByTestId("full")).toHaveText("This conversation has reached its 2 messages. End it to save it and start another.");
+  await expect(box).toBeDisabled();
+  await expect(page.getByTestId("announcer")).toHaveText(
+    "Turn 2 saved. That was the last message this project allows: end the conversation.",
+  );
+  const endButton = page.getByRole("button", { name: "End conversation" });
+  await expect(endButton).toBeFocused();
+  await expect(page.getByTestId("message-count")).toHaveText("2 of 2 messages");
   for (const n of names) await expect(page.locator("body")).not.toContainText(n);
-  await page.getByRole("button", { name: "End conversation" }).click();
+  await page.keyboard.press("Enter"); // Enter on the focused button ends the conversation
+  await expect(page.getByRole("button", { name: "Start a new conversation" })).toBeFocused();
   await expect(page.getByText("This conversation has ended")).toBeVisible();
 
   const out = path.resolve(`.tmp/e2e-conversation-${suffix}.jsonl`);

@@ -18,8 +18,8 @@ const OUTCOMES: { value: PairOutcome; key: string }[] = [
 const STRENGTHS = ["slight", "moderate", "strong", "decisive"] as const;
 
 type Judged = { judgmentId: number; outcome: PairOutcome; answers: string[]; reveal: { position: number; name: string }[] | null };
-/** Where keyboard focus goes once the screen shows it: the next message, Regenerate or Start a new conversation. */
-type FocusTarget = "message" | "regenerate" | "start-new" | null;
+/** Where keyboard focus goes once the screen shows it: the next message, Regenerate, End or Start a new conversation. */
+type FocusTarget = "message" | "regenerate" | "end" | "start-new" | null;
 /** Why the answers did not come: translated on the screen; `detail` is the server's own words. */
 type StreamError = { code: "start"; status: number } | { code: "failed"; detail: string | null } | { code: "connection" };
 
@@ -101,6 +101,7 @@ export function ConversationScreen({
   const focusNext = useRef<FocusTarget>(null);
   const messageBox = useRef<HTMLTextAreaElement>(null);
   const regenerateButton = useRef<HTMLButtonElement>(null);
+  const endButton = useRef<HTMLButtonElement>(null);
   const startNewButton = useRef<HTMLButtonElement>(null);
   const leave = useRef<AbortController | null>(null);
   const submissionId = useRef(crypto.randomUUID());
@@ -156,7 +157,10 @@ export function ConversationScreen({
   );
 
   const v = view.data;
-  const canWrite = !!v && v.waitingFor === "message" && streaming === null && !send.isPending;
+  /** Messages of judged turns (what the project's max turns counts); the turn on screen is one more. */
+  const userTurns = v ? v.messages.filter((m) => m.role === "user").length : 0;
+  const full = !!v && userTurns >= v.maxTurns;
+  const canWrite = !!v && v.waitingFor === "message" && streaming === null && !send.isPending && !full;
   const judging = !!v && v.waitingFor === "judgment" && streaming === null;
   const answers = streaming ?? (v?.current && v.current.state !== "generating" ? v.current.answers.map((a) => a ?? "") : null);
   const needsStrength = settings.strengthScale && (outcome === "a" || outcome === "b");
@@ -170,7 +174,7 @@ export function ConversationScreen({
   useEffect(() => {
     const target = focusNext.current;
     if (target === null) return;
-    const element = { message: messageBox, regenerate: regenerateButton, "start-new": startNewButton }[target].current;
+    const element = { message: messageBox, regenerate: regenerateButton, end: endButton, "start-new": startNewButton }[target].current;
     if (element && !element.disabled) {
       element.focus();
       focusNext.current = null;
@@ -210,18 +214,21 @@ export function ConversationScreen({
             setAnnouncement(t("announce.bothBad"));
             focusNext.current = "regenerate";
           } else {
+            // The last message the project allows: the next step is ending the conversation.
+            const last = userTurns + 1 >= (v?.maxTurns ?? Number.POSITIVE_INFINITY);
+            const next = last ? t("announce.full") : t("announce.next");
             setAnnouncement(
               r.reveal
-                ? t("announce.revealed", { a: r.reveal[0]?.name ?? "", b: r.reveal[1]?.name ?? "" })
-                : t("announce.nextTurn", { turn }),
+                ? t("announce.revealed", { a: r.reveal[0]?.name ?? "", b: r.reveal[1]?.name ?? "", next })
+                : t("announce.nextTurn", { turn, next }),
             );
-            focusNext.current = "message";
+            focusNext.current = last ? "end" : "message";
           }
           void refresh();
         },
       },
     );
-  }, [ready, v, outcome, judge, needsStrength, strength, criteria, settings.rationalePolicy, rationale, refresh, t]);
+  }, [ready, v, userTurns, outcome, judge, needsStrength, strength, criteria, settings.rationalePolicy, rationale, refresh, t]);
 
   const latest = useRef({ judging, onJudge, strengthScale: settings.strengthScale });
   latest.current = { judging, onJudge, strengthScale: settings.strengthScale };
@@ -255,7 +262,9 @@ export function ConversationScreen({
     );
   if (!v) return <p className="text-slate-600">{t("starting")}</p>;
   const ended = v.state !== "open";
-  const sent = v.messages.filter((m) => m.role === "user").length;
+  // The message on screen counts too until it is judged (or, after "both bad", regenerated or ended).
+  const pending = v.current !== null && (v.current.state !== "judged" || v.waitingFor === "regenerate-or-end");
+  const sent = userTurns + (pending ? 1 : 0);
   const letterOf = (p: number) => (p === 0 ? "A" : "B");
 
   return (
@@ -499,6 +508,11 @@ export function ConversationScreen({
               }
             }}
           />
+          {full && v.waitingFor === "message" ? (
+            <p className="text-sm text-slate-700" data-testid="full">
+              {t("full", { max: v.maxTurns })}
+            </p>
+          ) : null}
           {send.error ? (
             <p role="alert" className="text-sm text-red-700">
               {send.error.message}
@@ -514,6 +528,7 @@ export function ConversationScreen({
               {t("send")}
             </button>
             <button
+              ref={endButton}
               type="button"
               className="rounded border border-slate-400 bg-white px-3 py-1 text-sm"
               disabled={end.isPending || conversationId === null}
