@@ -6,9 +6,10 @@ import type { ReactNode } from "react";
 /** Fewer pairwise comparisons than this make ratings and win rates noise: the charts wait for them. */
 export const MIN_BATTLES = 20;
 
+/** A titled card; nothing inside (a chart's hidden tooltip, a wide table) may push the page sideways. */
 export function Card({ title, children, testId }: { title: string; children: ReactNode; testId?: string }) {
   return (
-    <section className="min-w-0 rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid={testId}>
+    <section className="min-w-0 overflow-hidden rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid={testId}>
       <h2 className="mb-3 font-medium">{title}</h2>
       {children}
     </section>
