@@ -1,8 +1,9 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
+import { TRPCClientError } from "@trpc/client";
 import { useTranslations } from "next-intl";
 import { useTRPC } from "@/app/_components/trpc";
-import { AnnotateScreen } from "./annotate-screen";
+import { AnnotateScreen, ProjectUnavailable } from "./annotate-screen";
 import { ArenaScreen } from "./arena-screen";
 import { ConversationScreen } from "./conversation-screen";
 
@@ -11,9 +12,18 @@ export function ProjectModeScreen({ projectId, reviseId }: { projectId: number; 
   const t = useTranslations("live.mode");
   const trpc = useTRPC();
   const mode = useQuery(trpc.conversations.projectMode.queryOptions({ projectId }));
+  if (mode.error) {
+    // No such project, or not one of mine: one friendly message with a way back, nothing else asked.
+    const status = mode.error instanceof TRPCClientError ? (mode.error.data as { httpStatus?: number } | undefined)?.httpStatus : undefined;
+    if (status !== undefined && status >= 400 && status < 500) return <ProjectUnavailable />;
+    return (
+      <p className="p-4 text-red-600" role="alert">
+        {mode.error.message}
+      </p>
+    );
+  }
   if (mode.isPending) return <p className="p-4 text-slate-600">{t("loading")}</p>;
-  // Errors (no such project, no access) are shown by the pairwise screen as before.
-  if (!mode.data || mode.data.kind === "pairwise") return <AnnotateScreen projectId={projectId} reviseId={reviseId} />;
+  if (mode.data.kind === "pairwise") return <AnnotateScreen projectId={projectId} reviseId={reviseId} />;
   const { project, rewrites } = mode.data;
   if (mode.data.paused)
     return (
