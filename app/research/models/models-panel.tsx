@@ -142,7 +142,7 @@ export function ModelsPanel() {
     <div className="space-y-6">
       <h1 className="text-xl font-semibold">{t("title")}</h1>
       {models.isSuccess && list.length === 0 && <p className="text-slate-600">{t("empty")}</p>}
-      <table className="w-full rounded border border-slate-200 bg-white text-left text-sm" data-testid="model-list">
+      <table className="w-full rounded border border-slate-200 bg-white text-left text-sm [&_td]:px-2 [&_th]:px-2" data-testid="model-list">
         <thead className="text-slate-500">
           <tr>
             <th className="p-2">{t("col.compare")}</th>
