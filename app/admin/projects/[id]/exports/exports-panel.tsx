@@ -79,11 +79,11 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
           className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm"
           data-testid="export-form"
         >
-          <label className="max-w-full text-sm">
+          <label className="flex max-w-full flex-wrap items-center gap-2 text-sm">
             {t("format")}
             <select
               name="format"
-              className={`${select} ml-2`}
+              className={select}
               data-testid="export-format"
               value={form.format}
               onChange={(e) => set({ format: EXPORT_FORMATS.find((f) => f === e.target.value) ?? "trl" })}
@@ -93,11 +93,11 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
               ))}
             </select>
           </label>
-          <label className="max-w-full text-sm">
+          <label className="flex max-w-full flex-wrap items-center gap-2 text-sm">
             {t("ties")}
             <select
               name="ties"
-              className={`${select} ml-2`}
+              className={select}
               data-testid="export-ties"
               value={shownKeep(form, "ties")}
               onChange={(e) => set({ ties: keepOrDrop(e.target.value) })}
@@ -106,11 +106,11 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
               <option value="keep">{t("keep")}</option>
             </select>
           </label>
-          <label className="max-w-full text-sm">
+          <label className="flex max-w-full flex-wrap items-center gap-2 text-sm">
             {t("bothBad")}
             <select
               name="bothBad"
-              className={`${select} ml-2`}
+              className={select}
               data-testid="export-both-bad"
               value={shownKeep(form, "bothBad")}
               onChange={(e) => set({ bothBad: keepOrDrop(e.target.value) })}
@@ -119,11 +119,11 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
               <option value="keep">{t("keep")}</option>
             </select>
           </label>
-          <label className="max-w-full text-sm">
+          <label className="flex max-w-full flex-wrap items-center gap-2 text-sm">
             {t("aggregate")}
             <select
               name="aggregate"
-              className={`${select} ml-2`}
+              className={select}
               value={form.aggregate}
               onChange={(e) => set({ aggregate: AGGREGATES.find((a): a is Aggregate => a === e.target.value) ?? "all" })}
             >
@@ -133,11 +133,11 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
               <option value="dawid-skene">{t("aggregates.dawidSkene")}</option>
             </select>
           </label>
-          <label className="max-w-full text-sm">
+          <label className="flex max-w-full flex-wrap items-center gap-2 text-sm">
             {t("rankings")}
             <select
               name="kway"
-              className={`${select} ml-2`}
+              className={select}
               value={form.kway}
               onChange={(e) => set({ kway: e.target.value === "best-vs-rest" ? "best-vs-rest" : "all-pairs" })}
             >
@@ -145,11 +145,11 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
               <option value="best-vs-rest">{t("bestVsRest")}</option>
             </select>
           </label>
-          <label className="max-w-full text-sm">
+          <label className="flex max-w-full flex-wrap items-center gap-2 text-sm">
             {t("group")}
             <select
               name="group"
-              className={`${select} ml-2`}
+              className={select}
               data-testid="export-group"
               value={form.group}
               onChange={(e) => set({ group: e.target.value })}
