@@ -22,7 +22,7 @@ function registerModel(): number {
 }
 
 test("a researcher scores candidates in the playground, reranks them, and compares the model with humans", async ({ page }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(240_000);
   const modelId = registerModel();
   await signIn(page, E2E_USERS.researcher, "/research/train");
   await page.getByTestId("nav-research-playground").click();

@@ -5,7 +5,7 @@ import { expect, test } from "../fixtures/axe";
 import { E2E_QUALITY_PROJECT, E2E_USERS } from "../fixtures/users";
 
 test("a researcher trains a tiny reward model in the browser and watches it succeed", async ({ page }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(360_000); // training on a loaded CI machine: wait on state, generously
   await signIn(page, E2E_USERS.researcher, "/research/train");
   await expect(page.getByTestId("nav-research")).toBeVisible();
   await expect(page.getByTestId("doctor-panel")).toContainText("torch", { timeout: 30_000 });
@@ -16,7 +16,7 @@ test("a researcher trains a tiny reward model in the browser and watches it succ
   await expect(page.getByTestId("train-data-filters")).toBeChecked();
   await page.getByTestId("train-ties").selectOption("drop");
   const view = await launch(page);
-  await expect(view.getByTestId("job-state")).toHaveText("succeeded", { timeout: 90_000 });
+  await expect(view.getByTestId("job-state")).toHaveText("succeeded", { timeout: 300_000 });
   await expect(view.getByTestId("job-metrics")).toContainText("held-out accuracy");
   await expect(view.getByTestId("job-data")).toContainText(/filters \(ties drop, .*\) · \d+ rows from \d+ judgments/);
   // the loss/accuracy chart drew a curve from the persisted progress events
@@ -34,20 +34,20 @@ test("a researcher trains a tiny reward model in the browser and watches it succ
 });
 
 test("a researcher cancels a job and resumes it from its checkpoint", async ({ page }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(360_000); // training on a loaded CI machine: wait on state, generously
   await signIn(page, E2E_USERS.researcher, "/research/train");
   await page.getByTestId("train-project").selectOption({ label: E2E_QUALITY_PROJECT });
   await page.getByTestId("train-epochs").fill("100");
   const view = await launch(page);
-  await expect(view.getByTestId("job-state")).toHaveText("running", { timeout: 60_000 });
-  await expect(view).toContainText(/step [1-9]\d*\//, { timeout: 60_000 }); // the trainer took a step
+  await expect(view.getByTestId("job-state")).toHaveText("running", { timeout: 120_000 });
+  await expect(view).toContainText(/step [1-9]\d*\//, { timeout: 120_000 }); // the trainer took a step
   await view.getByTestId("job-cancel").click();
-  await expect(view.getByTestId("job-state")).toHaveText("cancelled", { timeout: 60_000 });
+  await expect(view.getByTestId("job-state")).toHaveText("cancelled", { timeout: 120_000 });
   await view.getByTestId("job-resume").click();
   await expect(view.getByTestId("job-state")).toHaveText(/queued|running/);
-  await expect(view.getByTestId("job-data")).toContainText("resumed from step", { timeout: 60_000 });
+  await expect(view.getByTestId("job-data")).toContainText("resumed from step", { timeout: 120_000 });
   await view.getByTestId("job-cancel").click(); // no need to train 100 epochs here
-  await expect(view.getByTestId("job-state")).toHaveText("cancelled", { timeout: 60_000 });
+  await expect(view.getByTestId("job-state")).toHaveText("cancelled", { timeout: 120_000 });
 });
 
 /** Launches the form's job and returns the job view once it shows that new job (not an earlier one). */
