@@ -13,31 +13,17 @@ import {
   type Item,
   letter,
   missing,
-  type PairOutcome,
   type Progress,
   reducer,
   type Settings,
   type State,
 } from "./annotate-state";
 import { ContentView } from "./content-view";
+import { isTyping, OUTCOMES, STRENGTHS } from "./judging-keys";
 import { ImproveDraft } from "./rewrite-editor";
-
-/** The pairwise outcomes and their keys; labels are messages "annotate.outcome.<value>". */
-const OUTCOMES: { value: PairOutcome; key: string }[] = [
-  { value: "a", key: "1" },
-  { value: "b", key: "2" },
-  { value: "tie", key: "3" },
-  { value: "both_bad", key: "4" },
-];
-/** Strength 1–4; labels are messages "annotate.strength.<word>". */
-const STRENGTHS = ["slight", "moderate", "strong", "decisive"] as const;
 
 function newSubmissionId(): string {
   return crypto.randomUUID();
-}
-
-function isTyping(target: EventTarget | null): boolean {
-  return target instanceof HTMLElement && (target.tagName === "TEXTAREA" || target.tagName === "INPUT" || target.isContentEditable);
 }
 
 export function AnnotateScreen({ projectId, reviseId }: { projectId: number; reviseId?: number }) {

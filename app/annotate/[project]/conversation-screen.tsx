@@ -4,28 +4,15 @@ import { useTranslations } from "next-intl";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { Markdown } from "@/app/_components/markdown";
 import { useTRPC } from "@/app/_components/trpc";
+import type { PairOutcome } from "./annotate-state";
+import { isTyping, OUTCOMES, STRENGTHS } from "./judging-keys";
 import { RewriteEditor } from "./rewrite-editor";
-
-type PairOutcome = "a" | "b" | "tie" | "both_bad";
-/** The pairwise outcomes and their keys; labels are the annotate screen's messages "annotate.outcome.<value>". */
-const OUTCOMES: { value: PairOutcome; key: string }[] = [
-  { value: "a", key: "1" },
-  { value: "b", key: "2" },
-  { value: "tie", key: "3" },
-  { value: "both_bad", key: "4" },
-];
-/** Strength 1–4; labels are messages "annotate.strength.<word>". */
-const STRENGTHS = ["slight", "moderate", "strong", "decisive"] as const;
 
 type Judged = { judgmentId: number; outcome: PairOutcome; answers: string[]; reveal: { position: number; name: string }[] | null };
 /** Where keyboard focus goes once the screen shows it: the next message, Regenerate, End or Start a new conversation. */
 type FocusTarget = "message" | "regenerate" | "end" | "start-new" | null;
 /** Why the answers did not come: translated on the screen; `detail` is the server's own words. */
 type StreamError = { code: "start"; status: number } | { code: "failed"; detail: string | null } | { code: "connection" };
-
-function isTyping(target: EventTarget | null): boolean {
-  return target instanceof HTMLElement && (target.tagName === "TEXTAREA" || target.tagName === "INPUT" || target.isContentEditable);
-}
 
 /** A focused control that Enter operates itself (a button, a link, a select, a summary), so Enter must not submit. */
 function isOwnEnterControl(target: EventTarget | null): boolean {
