@@ -20,7 +20,7 @@ export function DataTable({
 }) {
   return (
     // biome-ignore lint/a11y/noNoninteractiveTabindex: a table that scrolls sideways must be reachable by keyboard
-    <div className="max-w-full overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm" tabIndex={0}>
+    <div className="relative max-w-full overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm" tabIndex={0}>
       <table className="w-full text-sm" data-testid={testId}>
         <thead className="bg-slate-50 text-left text-slate-600">
           <tr>

@@ -140,7 +140,7 @@ function JobView({ jobId }: { jobId: number }) {
               </a>
             )}
           </div>
-          <ul className="max-h-48 overflow-auto text-xs">
+          <ul className="relative max-h-48 overflow-auto text-xs">
             {failures.data.slice(0, 50).map((f) => (
               <li key={f.line}>{t("failure", { line: f.line, id: String(f.id), error: f.error ?? "" })}</li>
             ))}

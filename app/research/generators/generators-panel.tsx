@@ -159,7 +159,7 @@ export function GeneratorsPanel() {
       )}
       {add.data?.test && !add.data.generator && <ProbeView probe={add.data.test} testId="gen-add-test" />}
 
-      <div className="overflow-x-auto">
+      <div className="relative overflow-x-auto">
         <table className="w-full text-sm" data-testid="generators-table">
           <thead>
             <tr className="text-left text-slate-600">

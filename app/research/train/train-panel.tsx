@@ -199,7 +199,7 @@ export function TrainPanel() {
             {t("jobs.empty")}
           </p>
         ) : (
-          <div className="overflow-x-auto">
+          <div className="relative overflow-x-auto">
             <table className="w-full text-left" data-testid="job-list">
               <thead className="text-slate-600">
                 <tr>

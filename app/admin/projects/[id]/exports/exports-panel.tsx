@@ -209,7 +209,7 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
 
       {/* Every cell padded so headers never run together ("Rowssha256"); scrolls sideways on a phone. */}
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a table that scrolls sideways must be reachable by keyboard */}
-      <div className="max-w-full overflow-x-auto rounded-lg border border-slate-200 bg-white" tabIndex={0}>
+      <div className="relative max-w-full overflow-x-auto rounded-lg border border-slate-200 bg-white" tabIndex={0}>
         <table
           className="w-full text-left text-sm [&_td]:px-3 [&_td]:py-1.5 [&_th]:whitespace-nowrap [&_th]:px-3 [&_th]:py-2"
           data-testid="snapshot-list"

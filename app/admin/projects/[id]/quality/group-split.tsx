@@ -97,7 +97,7 @@ export function GroupSplit({ projectId, baseline, criterion }: { projectId: numb
     <Card title={t("title")} testId="group-split">
       <p className="mb-3 text-sm text-slate-600">{t("intro", { baseline: s.baseline ?? "—" })}</p>
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a table that scrolls sideways must be reachable by keyboard */}
-      <div className="mb-4 overflow-x-auto" tabIndex={0}>
+      <div className="relative mb-4 overflow-x-auto" tabIndex={0}>
         <table className="w-full text-sm" data-testid="group-table">
           <thead className="text-left text-slate-500">
             <tr>

@@ -334,7 +334,7 @@ export function QualityPanel({ projectId }: { projectId: number }) {
       <GroupSplit projectId={projectId} baseline={baseline} criterion={criterion} />
 
       <Card title={t("annotatorsTitle")} testId="annotator-table">
-        <div className="overflow-x-auto">
+        <div className="relative overflow-x-auto">
           <table className="w-full text-sm">
             <thead className="text-left text-slate-500">
               <tr>

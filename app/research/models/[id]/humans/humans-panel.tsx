@@ -279,7 +279,7 @@ export function HumansPanel({ modelId }: { modelId: number }) {
                   {item && (
                     <>
                       <section
-                        className="mb-2 max-h-32 overflow-auto text-slate-700"
+                        className="relative mb-2 max-h-32 overflow-auto text-slate-700"
                         // biome-ignore lint/a11y/noNoninteractiveTabindex: a region that scrolls must be reachable by keyboard
                         tabIndex={0}
                         aria-label={t("disagreements.promptLabel", { id: item.externalId ?? String(x.itemId) })}
@@ -293,7 +293,7 @@ export function HumansPanel({ modelId }: { modelId: number }) {
                             // biome-ignore lint/a11y/noNoninteractiveTabindex: a region that scrolls must be reachable by keyboard
                             tabIndex={0}
                             aria-label={t("disagreements.responseLabel", { index: idx, id: item.externalId ?? String(x.itemId) })}
-                            className={`max-h-64 overflow-auto rounded border p-2 ${idx === x.majority ? "border-emerald-400" : "border-red-300"}`}
+                            className={`relative max-h-64 overflow-auto rounded border p-2 ${idx === x.majority ? "border-emerald-400" : "border-red-300"}`}
                           >
                             <div className="mb-1 text-xs text-slate-500">
                               {t("disagreements.response", {
