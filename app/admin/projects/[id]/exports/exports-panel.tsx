@@ -5,6 +5,7 @@ import { useSession } from "next-auth/react";
 import { useFormatter, useTranslations } from "next-intl";
 import { type FormEvent, useState } from "react";
 import { Bar, BarChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { axisTitle, TITLED_MARGIN } from "@/app/_components/charts";
 import { ProgressBar } from "@/app/_components/progress-bar";
 import { useTRPC } from "@/app/_components/trpc";
 import {
@@ -195,11 +196,19 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
       )}
 
       {snapshots.length > 1 && (
-        <div className="h-48 rounded-lg border border-slate-200 bg-white p-3" data-testid="snapshot-chart">
+        <div className="h-56 rounded-lg border border-slate-200 bg-white p-3" data-testid="snapshot-chart">
           <ResponsiveContainer width="100%" height="100%">
-            <BarChart data={[...snapshots].reverse().map((s) => ({ name: `#${s.id} ${s.format}`, rows: s.rowCount }))}>
-              <XAxis dataKey="name" fontSize={11} />
-              <YAxis fontSize={11} tickFormatter={(v: number) => format.number(v)} />
+            <BarChart
+              data={[...snapshots].reverse().map((s) => ({ name: `#${s.id} ${s.format}`, rows: s.rowCount }))}
+              margin={TITLED_MARGIN}
+            >
+              <XAxis dataKey="name" fontSize={11} label={axisTitle(t("chartX"), "x")} />
+              <YAxis
+                fontSize={11}
+                allowDecimals={false}
+                tickFormatter={(v: number) => format.number(v)}
+                label={axisTitle(t("rows"), "y")}
+              />
               <Tooltip formatter={(v) => format.number(Number(v))} />
               <Bar dataKey="rows" name={t("rows")} fill="#334155" />
             </BarChart>
