@@ -11,10 +11,15 @@ import type { AppRouter } from "@/server/api/root";
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
-/** One retry for network and server errors; a refusal (4xx: not found, forbidden, bad input) is final. */
-function retryOnce(failures: number, error: unknown): boolean {
+/** The server refused the call (a 4xx answer: not found, forbidden, bad input): asking again changes nothing. */
+export function isRefusal(error: unknown): boolean {
   const status = error instanceof TRPCClientError ? (error.data as { httpStatus?: number } | undefined)?.httpStatus : undefined;
-  return failures < 1 && !(status !== undefined && status >= 400 && status < 500);
+  return status !== undefined && status >= 400 && status < 500;
+}
+
+/** One retry for network and server errors; a refusal is final. */
+function retryOnce(failures: number, error: unknown): boolean {
+  return failures < 1 && !isRefusal(error);
 }
 
 export function TrpcProviders({ children }: { children: ReactNode }) {

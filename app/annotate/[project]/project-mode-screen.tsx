@@ -1,8 +1,7 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
-import { TRPCClientError } from "@trpc/client";
 import { useTranslations } from "next-intl";
-import { useTRPC } from "@/app/_components/trpc";
+import { isRefusal, useTRPC } from "@/app/_components/trpc";
 import { AnnotateScreen, ProjectUnavailable } from "./annotate-screen";
 import { ArenaScreen } from "./arena-screen";
 import { ConversationScreen } from "./conversation-screen";
@@ -14,8 +13,7 @@ export function ProjectModeScreen({ projectId, reviseId }: { projectId: number; 
   const mode = useQuery(trpc.conversations.projectMode.queryOptions({ projectId }));
   if (mode.error) {
     // No such project, or not one of mine: one friendly message with a way back, nothing else asked.
-    const status = mode.error instanceof TRPCClientError ? (mode.error.data as { httpStatus?: number } | undefined)?.httpStatus : undefined;
-    if (status !== undefined && status >= 400 && status < 500) return <ProjectUnavailable />;
+    if (isRefusal(mode.error)) return <ProjectUnavailable />;
     return (
       <p className="p-4 text-red-600" role="alert">
         {mode.error.message}

@@ -20,6 +20,12 @@ import {
   shownKeep,
 } from "./export-form";
 
+/** The two keep-or-drop policies, each one select; labels are messages "exports.<field>". */
+const KEEP_POLICIES = [
+  { field: "ties", testId: "export-ties" },
+  { field: "bothBad", testId: "export-both-bad" },
+] as const;
+
 export function ExportsPanel({ projectId }: { projectId: number }) {
   const t = useTranslations("exports");
   const format = useFormatter();
@@ -94,32 +100,21 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
               ))}
             </select>
           </label>
-          <label className="flex max-w-full flex-wrap items-center gap-2 text-sm">
-            {t("ties")}
-            <select
-              name="ties"
-              className={select}
-              data-testid="export-ties"
-              value={shownKeep(form, "ties")}
-              onChange={(e) => set({ ties: keepOrDrop(e.target.value) })}
-            >
-              <option value="drop">{t("drop")}</option>
-              <option value="keep">{t("keep")}</option>
-            </select>
-          </label>
-          <label className="flex max-w-full flex-wrap items-center gap-2 text-sm">
-            {t("bothBad")}
-            <select
-              name="bothBad"
-              className={select}
-              data-testid="export-both-bad"
-              value={shownKeep(form, "bothBad")}
-              onChange={(e) => set({ bothBad: keepOrDrop(e.target.value) })}
-            >
-              <option value="drop">{t("drop")}</option>
-              <option value="keep">{t("keep")}</option>
-            </select>
-          </label>
+          {KEEP_POLICIES.map(({ field, testId }) => (
+            <label key={field} className="flex max-w-full flex-wrap items-center gap-2 text-sm">
+              {t(field)}
+              <select
+                name={field}
+                className={select}
+                data-testid={testId}
+                value={shownKeep(form, field)}
+                onChange={(e) => set({ [field]: keepOrDrop(e.target.value) })}
+              >
+                <option value="drop">{t("drop")}</option>
+                <option value="keep">{t("keep")}</option>
+              </select>
+            </label>
+          ))}
           <label className="flex max-w-full flex-wrap items-center gap-2 text-sm">
             {t("aggregate")}
             <select
