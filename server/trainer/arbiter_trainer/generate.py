@@ -221,28 +221,82 @@ class SamplingParams:
     stop: tuple[str, ...] = ()
 
 
+# Candidates ranked for top-p when no top-k bounds them: the nucleus of a trained model's next-token
+# distribution is almost always inside its top 1,024 ids, so ranking those (torch.topk) replaces a sort of
+# the whole vocabulary (151,936 ids for Qwen) for every row at every step. A row whose nucleus is wider is
+# detected exactly and ranked in full.
+NUCLEUS_CANDIDATES = 1024
+
+
+def _uniforms(rows: list[int], gens: list[torch.Generator | None], device: torch.device) -> torch.Tensor:
+    """One uniform draw per sampled row, from the row's own (CPU) generator: a row's tokens depend on its own
+    seed only, never on its neighbours in the batch. Drawn on the CPU and sent in one copy, so a GPU batch
+    costs no kernel launch per row."""
+    u = [float(torch.rand((), generator=gens[r])) if gens[r] is not None else float(torch.rand(())) for r in rows]
+    return torch.tensor(u, dtype=torch.float32).to(device)
+
+
+def _pick(weights: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """Inverse-CDF draw: for each row, the column where the running sum of `weights` passes u × total."""
+    cdf = torch.cumsum(weights, dim=-1)
+    target = (u * cdf[:, -1]).unsqueeze(1)
+    return torch.searchsorted(cdf, target, right=True).clamp_(max=weights.shape[-1] - 1).squeeze(1)
+
+
 def sample_rows(logits: torch.Tensor, params: list[SamplingParams], gens: list[torch.Generator | None]) -> list[int]:
     """One token per row of `logits` [rows, vocab] (on the model's device): greedy at temperature 0, else
-    temperature, top-k, top-p, then a draw from the row's own generator. Filtering is batched; the draws are
-    per row so that a row's tokens depend on its own seed only, never on its neighbours in the batch."""
+    temperature, then top-k, then top-p (the smallest prefix of the ranked tokens whose mass reaches top_p; the
+    first token always stays), then a draw from the row's own generator. Batched: one top-k over the
+    candidates of every row, one draw per row without a kernel launch per row; plain temperature sampling
+    ranks nothing."""
     logits = logits.float()
     out = torch.argmax(logits, dim=-1)
     rows = [r for r, p in enumerate(params) if p.temperature > 0]
-    if rows:
-        idx = torch.tensor(rows, device=logits.device)
-        temps = torch.tensor([params[r].temperature for r in rows], device=logits.device)
-        scaled, order = torch.sort(logits.index_select(0, idx) / temps[:, None], dim=-1, descending=True)
-        vocab = scaled.shape[-1]
-        ks = torch.tensor([params[r].top_k if 0 < params[r].top_k < vocab else vocab for r in rows],
-                          device=logits.device)
-        rank = torch.arange(vocab, device=logits.device)[None, :]
-        scaled = scaled.masked_fill(rank >= ks[:, None], float("-inf"))
-        probs = torch.softmax(scaled, dim=-1)
-        top_p = torch.tensor([params[r].top_p for r in rows], device=logits.device)
-        # Keep the smallest prefix whose mass reaches top_p (the first token always stays).
-        probs = probs.masked_fill(torch.cumsum(probs, dim=-1) - probs > top_p[:, None], 0.0)
-        picks = torch.cat([torch.multinomial(probs[j], 1, generator=gens[r]) for j, r in enumerate(rows)])
-        out = out.index_copy(0, idx, order.gather(1, picks[:, None]).squeeze(1))
+    if not rows:
+        return out.tolist()
+    dev = logits.device
+    vocab = logits.shape[-1]
+    u = _uniforms(rows, gens, dev)
+    temps = torch.tensor([params[r].temperature for r in rows], device=dev)
+    scaled = logits.index_select(0, torch.tensor(rows, device=dev)) / temps[:, None]
+    ks = [params[r].top_k if 0 < params[r].top_k < vocab else vocab for r in rows]
+    ps = [params[r].top_p for r in rows]
+    picks = torch.empty(len(rows), dtype=torch.long, device=dev)
+
+    # Plain temperature sampling (no top-k, no top-p): a draw from the softmax, nothing ranked.
+    plain = [j for j in range(len(rows)) if ks[j] == vocab and ps[j] >= 1.0]
+    if plain:
+        pj = torch.tensor(plain, device=dev)
+        picks[pj] = _pick(torch.softmax(scaled[pj], dim=-1), u[pj])
+
+    plain_set = set(plain)
+    ranked = [j for j in range(len(rows)) if j not in plain_set]
+    if ranked:
+        width = min(vocab, max(ks[j] if ks[j] < vocab else NUCLEUS_CANDIDATES for j in ranked))
+        rj = torch.tensor(ranked, device=dev)
+        sub = scaled[rj]
+        vals, ids = torch.topk(sub, width, dim=-1, sorted=True)
+        k_t = torch.tensor([ks[j] for j in ranked], device=dev)
+        p_t = torch.tensor([ps[j] for j in ranked], device=dev)
+        in_k = torch.arange(width, device=dev)[None, :] < k_t[:, None]
+        # Probabilities over the top-k set (the whole vocabulary when there is no top-k).
+        norm = torch.where(k_t < vocab, torch.logsumexp(vals.masked_fill(~in_k, float("-inf")), dim=-1),
+                           torch.logsumexp(sub, dim=-1))
+        probs = torch.exp(vals - norm[:, None]).masked_fill(~in_k, 0.0)
+        cum = torch.cumsum(probs, dim=-1)
+        weights = probs.masked_fill(cum - probs > p_t[:, None], 0.0)
+        # Exact only where the nucleus ends inside the candidates (or top-k bounded them): else rank them all.
+        short = ((k_t >= vocab) & (cum[:, -1] <= p_t)).nonzero().flatten().tolist() if width < vocab else []
+        local = _pick(weights, u[rj])
+        tokens = ids.gather(1, local[:, None]).squeeze(1)
+        if short:  # no top-k on these rows (that is what made them short): rank the whole vocabulary
+            sj = torch.tensor(short, device=dev)
+            svals, sids = torch.sort(sub[sj], dim=-1, descending=True)
+            sprobs = torch.softmax(svals, dim=-1)
+            sweights = sprobs.masked_fill(torch.cumsum(sprobs, dim=-1) - sprobs > p_t[sj][:, None], 0.0)
+            tokens[sj] = sids.gather(1, _pick(sweights, u[rj][sj])[:, None]).squeeze(1)
+        picks[rj] = tokens
+    out[torch.tensor(rows, device=dev)] = picks
     return out.tolist()
 
 
@@ -369,7 +423,7 @@ class Engine:
         for i, p in enumerate(choices):
             gen = None
             if p.temperature > 0:
-                gen = torch.Generator(device=self.m.device)
+                gen = torch.Generator()  # on the CPU: sample_rows draws each row's uniform there
                 # One seed per request: choice i draws from seed + i, so n samples differ and each is
                 # reproducible; no seed -> fresh randomness.
                 gen.manual_seed((p.seed + i) if p.seed is not None else secrets.randbits(63))

@@ -5,11 +5,14 @@ architecture's shape, and the naive baseline (one prompt at a time through `mode
     python -m arbiter_trainer.generate_bench naive --model /tmp/gen-model --prompts p.jsonl --max-tokens 64 \\
         [--temperature 0.8 --top-p 0.95 --seed 0] [--device auto] [--limit 200]
 
+    python -m arbiter_trainer.generate_bench sampler [--against OLD_generate.py] [--rows 64] [--vocab 151936]
+
 `build` writes config + random weights (safetensors) + a tokenizer with the preset's vocabulary size and a
 ChatML chat template: a byte-level BPE whose ids above the 256 byte symbols are filler words ("w1234"), so
 any id a random model samples decodes (throughput does not depend on the weights or on what the words are).
 `naive` prints one JSON object {prompts, output_tokens, seconds, tokens_per_s} on stdout; prompts.jsonl has
-one {"messages": [...]} per line, the same the worker arm sends.
+one {"messages": [...]} per line, the same the worker arm sends. `sampler` times the worker's sampler per decode
+step on synthetic logits (peaked and flat), side by side with another version's when `--against` names one.
 """
 
 from __future__ import annotations
@@ -96,6 +99,49 @@ def naive(model_dir: str, prompts: list[list[dict]], *, max_tokens: int, tempera
             "tokens_per_s": round(tokens / seconds, 1), "device": str(m.device)}
 
 
+def sampler(against: str | None, *, rows: int, vocab: int, device: str, repeats: int = 3) -> list[dict]:
+    """Milliseconds per decode step of the worker's sampler (generate.sample_rows) on synthetic logits, peaked
+    (a trained model's shape: the nucleus is a few hundred ids) and flat (a random-init model's), T 0.8, top_p
+    0.95, one seeded generator per row. `against`: another generate.py (e.g. from `git show REV:…`) whose
+    sample_rows runs alternately with this one, for a side-by-side ratio."""
+    import importlib.util
+
+    from .generate import SamplingParams, pick_device, sample_rows
+
+    fns = {"current": sample_rows}
+    if against:
+        spec = importlib.util.spec_from_file_location("arbiter_trainer._against", against)
+        mod = importlib.util.module_from_spec(spec)
+        mod.__package__ = "arbiter_trainer"
+        sys.modules[spec.name] = mod  # dataclasses look their module up there
+        spec.loader.exec_module(mod)
+        fns = {"against": mod.sample_rows, "current": sample_rows}
+    dev = pick_device(device)
+    torch.manual_seed(0)
+    results = []
+    for label, scale in (("peaked", 4.0), ("flat", 0.05)):
+        logits = (torch.randn(rows, vocab) * scale).to(dev)
+        params = [SamplingParams(max_tokens=1, temperature=0.8, top_p=0.95, seed=i) for i in range(rows)]
+        best = {name: float("inf") for name in fns}
+        for _ in range(repeats):
+            for name, fn in fns.items():
+                gens = [torch.Generator().manual_seed(i) for i in range(rows)]
+                fn(logits, params, gens)  # warm-up
+                if dev.type == "cuda":
+                    torch.cuda.synchronize()
+                t = time.perf_counter()
+                fn(logits, params, gens)
+                if dev.type == "cuda":
+                    torch.cuda.synchronize()
+                best[name] = min(best[name], (time.perf_counter() - t) * 1000)
+        row = {"rows": rows, "vocab": vocab, "logits": label, "device": str(dev),
+               **{f"{name}_ms": round(ms, 2) for name, ms in best.items()}}
+        if against:
+            row["ratio"] = round(best["against"] / best["current"], 2)
+        results.append(row)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m arbiter_trainer.generate_bench")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -112,7 +158,16 @@ def main(argv: list[str] | None = None) -> int:
     n.add_argument("--seed", type=int, default=0)
     n.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     n.add_argument("--limit", type=int, default=0, help="only the first N prompts (0: all)")
+    sm = sub.add_parser("sampler", help="time the sampler per decode step (see sampler())")
+    sm.add_argument("--against", default=None, help="another generate.py to compare with, run alternately")
+    sm.add_argument("--rows", type=int, default=64)
+    sm.add_argument("--vocab", type=int, default=151936)
+    sm.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     args = p.parse_args(argv)
+    if args.cmd == "sampler":
+        for row in sampler(args.against, rows=args.rows, vocab=args.vocab, device=args.device):
+            print(json.dumps(row))
+        return 0
     if args.cmd == "build":
         print(json.dumps({"model_dir": build(args.preset, args.out, args.seed)}))
         return 0

@@ -11,6 +11,7 @@ transformers = pytest.importorskip("transformers")
 import torch  # noqa: E402
 
 from arbiter_trainer.generate import (  # noqa: E402
+    NUCLEUS_CANDIDATES,
     Delta,
     Engine,
     Finished,
@@ -20,6 +21,7 @@ from arbiter_trainer.generate import (  # noqa: E402
     load_generator,
     render_chat,
     sample_next,
+    sample_rows,
 )
 from tiny_hf import build_tiny_chat_model  # noqa: E402
 
@@ -279,3 +281,61 @@ def test_a_lora_adapter_is_served_merged_into_its_base(loaded, tmp_path):
     (tmp_path / "broken" / "adapter_config.json").write_text("{}")
     with pytest.raises(GenerateError, match="names no base_model_name_or_path"):
         load_generator(str(tmp_path / "broken"), device="cpu")
+
+
+def _reference_probs(logits: torch.Tensor, p: SamplingParams) -> torch.Tensor:
+    """The sampling distribution spelled out over the whole vocabulary: temperature, top-k, then the smallest
+    ranked prefix whose mass reaches top_p (the first token always kept), renormalized."""
+    vals, order = torch.sort(logits.float() / p.temperature, descending=True)
+    vocab = logits.shape[-1]
+    k = p.top_k if 0 < p.top_k < vocab else vocab
+    vals[k:] = float("-inf")
+    probs = torch.softmax(vals, dim=-1)
+    probs = probs.masked_fill(torch.cumsum(probs, dim=-1) - probs > p.top_p, 0.0)
+    out = torch.zeros(vocab)
+    out[order] = probs / probs.sum()
+    return out
+
+
+@pytest.mark.parametrize(
+    ("vocab", "scale", "params"),
+    [
+        (40, 1.0, SamplingParams(max_tokens=1, temperature=0.7, top_p=0.8)),
+        (40, 1.0, SamplingParams(max_tokens=1, temperature=1.3, top_k=7, top_p=0.9)),
+        (40, 1.0, SamplingParams(max_tokens=1, temperature=1.0)),
+        # Wider than the ranked candidates: a peaked distribution (nucleus inside them) and a flat one (outside).
+        (3000, 6.0, SamplingParams(max_tokens=1, temperature=0.8, top_p=0.95)),
+        (3000, 0.05, SamplingParams(max_tokens=1, temperature=1.0, top_p=0.5)),
+    ],
+)
+def test_batched_sampling_draws_from_the_exact_distribution(vocab, scale, params):
+    torch.manual_seed(0)
+    logits = torch.randn(vocab) * scale
+    want = _reference_probs(logits, params)
+    n = 4000
+    got = torch.tensor(sample_rows(logits.expand(n, vocab), [params] * n, [None] * n))
+    assert bool((want[got] > 0).all()), "a token outside the top-k / nucleus was drawn"
+    freq = torch.bincount(got, minlength=vocab).float() / n
+    tolerance = 5 * torch.sqrt(want * (1 - want) / n) + 2e-3
+    assert bool(((freq - want).abs() <= tolerance).all())
+    # The tokens ranked past the candidates the sampler ranks first get their share too (a wide nucleus).
+    beyond = torch.argsort(logits, descending=True)[NUCLEUS_CANDIDATES:]
+    mass, drawn = float(want[beyond].sum()), float(freq[beyond].sum())
+    assert abs(drawn - mass) <= 5 * (mass * (1 - mass) / n) ** 0.5 + 2e-3
+
+
+def test_a_row_draws_the_same_tokens_whatever_its_neighbours():
+    logits = torch.randn(6, 2000) * 3
+    params = [SamplingParams(max_tokens=1, temperature=0.9, top_p=0.9, top_k=[0, 5][i % 2]) for i in range(6)]
+    together = sample_rows(logits, params, [torch.Generator().manual_seed(i) for i in range(6)])
+    alone = [sample_rows(logits[i : i + 1], [params[i]], [torch.Generator().manual_seed(i)])[0] for i in range(6)]
+    assert together == alone
+
+
+def test_the_sampler_benchmark_times_two_versions_side_by_side():
+    from arbiter_trainer import generate as current
+    from arbiter_trainer.generate_bench import sampler
+
+    rows = sampler(current.__file__, rows=2, vocab=64, device="cpu", repeats=1)
+    assert [r["logits"] for r in rows] == ["peaked", "flat"]
+    assert all(r["against_ms"] > 0 and r["current_ms"] > 0 and r["ratio"] > 0 for r in rows)
