@@ -1,0 +1,109 @@
+/**
+ * Where a database lives, by the value of ARBITER_DB / --db: a SQLite file path, `:memory:`, or a
+ * PostgreSQL URL (`postgres://` / `postgresql://`). Any other scheme is refused by name rather than
+ * taken for a file path. The app server and most CLI commands still run on SQLite only (server/db.ts);
+ * PostgreSQL (server/db-pg.ts) serves `db:copy` until the async domain layer of issue #18 lands.
+ *
+ * No driver here: server/env.ts and server/db.ts use this module, and the app's bundle must not pull
+ * in a PostgreSQL driver it does not use.
+ */
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+
+export type DbLocation = { engine: "sqlite"; file: string } | { engine: "postgres"; url: string };
+
+const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
+const PG_SCHEMES = new Set(["postgres", "postgresql"]);
+
+/**
+ * Reads ARBITER_DB / --db; throws naming the scheme when it is neither a file nor PostgreSQL (the
+ * caller says which setting it was).
+ */
+export function parseDbLocation(value: string): DbLocation {
+  if (value.trim() === "") throw new Error("empty: give a SQLite file path, :memory: or a postgres:// URL");
+  const scheme = SCHEME.exec(value)?.[1];
+  if (scheme === undefined) return { engine: "sqlite", file: value };
+  if (!PG_SCHEMES.has(scheme.toLowerCase())) {
+    throw new Error(
+      `${scheme}:// is not a database Arbiter knows; give a SQLite file path (data/arbiter.db), :memory: or a postgres:// / postgresql:// URL`,
+    );
+  }
+  try {
+    new URL(value);
+  } catch {
+    throw new Error(`${redactDbUrl(value)} is not a valid URL`);
+  }
+  return { engine: "postgres", url: value };
+}
+
+/**
+ * Why the app server and the SQLite-only commands refuse `value`, or null for a file path. PostgreSQL
+ * is named as what it is in this build (the engine of `db:copy`), not as an unknown engine.
+ */
+export function sqliteOnlyRefusal(value: string): string | null {
+  let location: DbLocation;
+  try {
+    location = parseDbLocation(value);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  if (location.engine === "sqlite") return null;
+  const scheme = SCHEME.exec(value)?.[1];
+  return `${scheme}:// databases are not supported by the app server and this command in this build: PostgreSQL is for \`npm run arbiter -- db:copy\` (move a database between engines); the app server follows with the rest of issue #18. Give a SQLite file path such as data/arbiter.db`;
+}
+
+/** The URL with its password replaced, for messages and logs. */
+export function redactDbUrl(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)([^@]*)@/i, "$1***@");
+}
+
+/** `host:port` of a PostgreSQL URL (socket folders given as ?host=/path included). */
+export function pgAddress(url: string): string {
+  const u = new URL(url);
+  const host = u.searchParams.get("host") ?? (u.hostname || "localhost");
+  return `${host}:${u.port || "5432"}`;
+}
+
+/** A database's applied migrations (hash, when) and the ones this build ships. */
+export type MigrationRecord = { hash: string; createdAt: number };
+
+/**
+ * Refuses a database that has migrations this build does not know: it was migrated by a newer
+ * Arbiter, and this code would read and write a schema it does not understand. (drizzle's migrator
+ * alone would skip everything older than its last applied migration and start anyway.)
+ */
+export function assertKnownMigrations(applied: MigrationRecord[], migrationsFolder: string, where: string): void {
+  if (applied.length === 0) return;
+  const known = shippedMigrations(migrationsFolder);
+  const unknown = applied.filter((m) => !known.has(m.hash));
+  if (unknown.length === 0) return;
+  const newest = unknown.reduce((a, b) => (b.createdAt > a.createdAt ? b : a));
+  throw new Error(
+    `${where}: the database's schema is newer than this build (${unknown.length} migration${unknown.length === 1 ? "" : "s"} it does not know, the newest from ${new Date(newest.createdAt).toISOString()}, hash ${newest.hash.slice(0, 12)}); run the Arbiter version that migrated it, or restore a backup made for this one`,
+  );
+}
+
+const shipped = new Map<string, Map<string, string>>();
+
+/** hash → tag of each migration in a drizzle migrations folder (the hash drizzle stores when applying it). */
+export function shippedMigrations(migrationsFolder: string): Map<string, string> {
+  let known = shipped.get(migrationsFolder);
+  if (!known) {
+    known = readShippedMigrations(migrationsFolder);
+    shipped.set(migrationsFolder, known);
+  }
+  return known;
+}
+
+function readShippedMigrations(migrationsFolder: string): Map<string, string> {
+  const journal = JSON.parse(fs.readFileSync(path.join(migrationsFolder, "meta/_journal.json"), "utf8")) as {
+    entries: { tag: string }[];
+  };
+  return new Map(
+    journal.entries.map((e) => {
+      const sql = fs.readFileSync(path.join(migrationsFolder, `${e.tag}.sql`), "utf8");
+      return [crypto.createHash("sha256").update(sql).digest("hex"), e.tag];
+    }),
+  );
+}
