@@ -2,7 +2,8 @@ import os from "node:os";
 import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
 
-const PORT = 3217;
+/** E2E_PORT runs a second suite beside one already serving on 3217 (another clone's npm test). */
+const PORT = Number(process.env.E2E_PORT ?? 3217);
 /** The transformers venv of scripts/trainer-hf-env (ARBITER_HF_PYTHON overrides), for local generators. */
 const HF_PYTHON =
   process.env.ARBITER_HF_PYTHON ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "arbiter/hf-venv/bin/python");

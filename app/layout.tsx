@@ -1,7 +1,10 @@
 import type { Metadata } from "next";
+import { headers } from "next/headers";
 import { NextIntlClientProvider } from "next-intl";
 import { getLocale, getTranslations } from "next-intl/server";
 import type { ReactNode } from "react";
+import { getRequestUser } from "@/server/auth";
+import { getDb } from "@/server/db";
 import { Nav } from "./_components/nav";
 import { Providers } from "./_components/providers";
 import "./globals.css";
@@ -14,12 +17,13 @@ export async function generateMetadata(): Promise<Metadata> {
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
   const locale = await getLocale();
+  const user = await getRequestUser(getDb(), await headers());
   return (
     <html lang={locale}>
       <body className="min-h-screen bg-slate-50 text-slate-900 antialiased">
         {/* Passes the request's language, messages and time zone on to client components. */}
         <NextIntlClientProvider>
-          <Providers>
+          <Providers user={user && { email: user.email, name: user.name, role: user.role }}>
             <Nav />
             <main className="mx-auto max-w-7xl px-4 py-6">{children}</main>
           </Providers>

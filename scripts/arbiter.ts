@@ -31,6 +31,7 @@ import {
   prepareLiveProjectFlags,
   runLiveExport,
 } from "./conversation-commands";
+import { dbCommands } from "./db-commands";
 import { generationCommands } from "./generation-commands";
 import { generationServeCommands } from "./generation-serve-command";
 import { membershipCommands } from "./membership-commands";
@@ -51,8 +52,11 @@ type Command = {
   summary: string;
   usage: string;
   options: Record<string, { type: "string" | "boolean" }>;
-  run: (db: Db, flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }>;
-};
+} & (
+  | { run: (db: Db, flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }> }
+  // Commands that open their own databases (db:copy's --from and --to) instead of --db.
+  | { runWithoutDb: (flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }> }
+);
 
 function required(flags: Flags, name: string): string {
   const v = flags[name];
@@ -481,6 +485,7 @@ const COMMANDS: Record<string, Command> = {
   ...generationServeCommands({ usageError: (m) => new UsageError(m), required, intFlag }),
   ...conversationCommands({ usageError: (m) => new UsageError(m), required, resolveProject }),
   ...membershipCommands({ usageError: (m) => new UsageError(m), required, resolveProject }),
+  ...dbCommands({ required }),
 };
 
 function help(): string {
@@ -514,8 +519,10 @@ async function main(argv: string[]): Promise<number> {
   const asJson = flags.json === true;
   try {
     restrictFileModes();
-    const db = openDb(typeof flags.db === "string" ? flags.db : undefined);
-    const out = await command.run(db, flags);
+    const out =
+      "runWithoutDb" in command
+        ? await command.runWithoutDb(flags)
+        : await command.run(openDb(typeof flags.db === "string" ? flags.db : undefined), flags);
     process.stdout.write(asJson ? `${JSON.stringify(out.json)}\n` : `${out.text}\n`);
     return 0;
   } catch (e) {

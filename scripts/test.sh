@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# npm test: install what is missing, then lint, typecheck, unit tests (vitest), trainer tests
+# npm test: install what is missing, then lint, typecheck, unit tests (vitest; again on a throwaway
+# PostgreSQL for the *.pg.test.ts files), trainer tests
 # (pytest on Debian's python3, then again on torch 2 + transformers + peft), a production build and the
 # Playwright e2e suite. Every suite runs even when an earlier one fails; the last line totals them:
 # `N passed, N failed` (skips are listed per suite above it).
@@ -7,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 mkdir -p .tmp
-rm -f .tmp/vitest-results.json .tmp/e2e-results.json .tmp/pytest-results.xml .tmp/pytest-hf-results.xml
+rm -f .tmp/vitest-results.json .tmp/vitest-pg-results.json .tmp/e2e-results.json .tmp/pytest-results.xml .tmp/pytest-hf-results.xml
 PY="${ARBITER_PYTHON:-/usr/bin/python3}"
 results=()
 
@@ -24,6 +25,20 @@ echo; echo "━━ unit (vitest)"
 npx vitest run --reporter=default --reporter=json --outputFile=.tmp/vitest-results.json
 results+=("unit $(node -e '
   try { const r = require("./.tmp/vitest-results.json"); console.log(r.numPassedTests, r.numFailedTests + (r.success || r.numFailedTests ? 0 : 1), r.numPendingTests + r.numTodoTests); }
+  catch { console.log("0 1 0"); }')")
+
+# The *.pg.test.ts files on a throwaway PostgreSQL cluster (scripts/pg-cluster.sh), removed afterwards
+# whatever happens; each test file makes its own database on it.
+echo; echo "━━ unit-pg (vitest on PostgreSQL)"
+rm -f .tmp/vitest-pg-results.json
+if pg_cluster=$(bash scripts/pg-cluster.sh start); then
+  trap 'bash scripts/pg-cluster.sh stop "${pg_cluster%% *}"' EXIT
+  ARBITER_TEST_PG_URL="${pg_cluster#* }" npx vitest run --reporter=default --reporter=json --outputFile=.tmp/vitest-pg-results.json .pg.test.ts
+  bash scripts/pg-cluster.sh stop "${pg_cluster%% *}"
+  trap - EXIT
+fi
+results+=("unit-pg $(node -e '
+  try { const r = require("./.tmp/vitest-pg-results.json"); console.log(r.numPassedTests, r.numFailedTests + (r.success || r.numFailedTests ? 0 : 1), r.numPendingTests + r.numTodoTests); }
   catch { console.log("0 1 0"); }')")
 
 pytest_counts() { # pytest_counts JUNIT_XML → "passed failed skipped"

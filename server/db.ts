@@ -9,6 +9,7 @@ import Database from "better-sqlite3";
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import * as schema from "@/db/schema";
+import { assertKnownMigrations, sqliteOnlyRefusal } from "@/server/db-url";
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
@@ -20,16 +21,13 @@ function migrationsFolder(): string {
 }
 
 /**
- * A database given as a URL (`postgres://…`, `mysql://…`) names an engine this build does not have:
- * refuse it clearly instead of creating a SQLite file under a folder called `postgres:`.
+ * A database given as a URL is not a SQLite file: `postgres://` serves only `db:copy` in this build
+ * (server/db-url.ts) and any other scheme names an engine Arbiter does not have. Refuse it clearly
+ * instead of creating a SQLite file under a folder called `postgres:`.
  */
 export function assertSupportedDatabase(file: string): void {
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(file)?.[1];
-  if (scheme) {
-    throw new Error(
-      `ARBITER_DB (or --db): ${scheme}:// databases are not supported by this build (SQLite only); give a file path such as data/arbiter.db`,
-    );
-  }
+  const refusal = sqliteOnlyRefusal(file);
+  if (refusal) throw new Error(`ARBITER_DB (or --db): ${refusal}`);
 }
 
 /**
@@ -60,6 +58,16 @@ export function openDb(file: string = process.env.ARBITER_DB ?? DEFAULT_DB_PATH)
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
   const db = drizzle(sqlite, { schema }) as Db;
+  // A database migrated by a newer build is refused before anything reads or writes it.
+  const applied = sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'").get()
+    ? (sqlite.prepare("SELECT hash, created_at AS createdAt FROM __drizzle_migrations").all() as { hash: string; createdAt: number }[])
+    : [];
+  try {
+    assertKnownMigrations(applied, migrationsFolder(), `ARBITER_DB ${file}`);
+  } catch (e) {
+    sqlite.close();
+    throw e;
+  }
   migrate(db, { migrationsFolder: migrationsFolder() });
   return db;
 }

@@ -7,14 +7,16 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { sqliteOnlyRefusal } from "@/server/db-url";
 
 const zEnv = z.object({
   ARBITER_DB: z
     .string()
     .min(1)
     .default("data/arbiter.db")
-    .refine((v) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(v), {
-      message: "a database URL (postgres://…) is not supported by this build (SQLite only); give a file path such as data/arbiter.db",
+    .superRefine((v, ctx) => {
+      const refusal = sqliteOnlyRefusal(v);
+      if (refusal) ctx.addIssue({ code: "custom", message: refusal });
     }),
   NEXTAUTH_SECRET: z.string().min(32).optional(),
   NEXTAUTH_URL: z.string().url().optional(),

@@ -1,10 +1,10 @@
 "use client";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import { signOut, useSession } from "next-auth/react";
 import { useTranslations } from "next-intl";
 import { useEffect, useState } from "react";
 import { LanguageSwitcher } from "./language-switcher";
+import { signOutToLogin, useSessionUser } from "./session-user";
 
 type Role = "annotator" | "admin" | "researcher";
 /** Keys of messages/*.json "nav". */
@@ -39,14 +39,13 @@ function isCurrent(link: NavLink, path: string): boolean {
  */
 export function Nav() {
   const t = useTranslations("nav");
-  const { data } = useSession();
-  const user = data?.user;
+  const user = useSessionUser();
   const path = usePathname() ?? "/";
   const [open, setOpen] = useState(false);
   // A followed link closes the phone menu.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs on navigation only
   useEffect(() => setOpen(false), [path]);
-  const links = user ? LINKS.filter((l) => l.roles.includes(user.role as Role)) : [];
+  const links = user ? LINKS.filter((l) => l.roles.includes(user.role)) : [];
   return (
     <header className="border-b border-slate-200 bg-white">
       <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
@@ -98,13 +97,13 @@ export function Nav() {
             data-testid="nav-account"
           >
             <span data-testid="nav-user" className="min-w-0 truncate">
-              {user.email} · {t(`role.${user.role as Role}`)}
+              {user.email} · {t(`role.${user.role}`)}
             </span>
             <LanguageSwitcher />
             <button
               type="button"
               className="shrink-0 rounded border border-slate-300 px-2 py-1 hover:bg-slate-50"
-              onClick={() => signOut({ callbackUrl: "/login" })}
+              onClick={() => void signOutToLogin()}
             >
               {t("signOut")}
             </button>

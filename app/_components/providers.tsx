@@ -1,12 +1,12 @@
 "use client";
-import { SessionProvider } from "next-auth/react";
 import type { ReactNode } from "react";
+import { type ClientUser, SessionUserProvider } from "./session-user";
 import { TrpcProviders } from "./trpc";
 
-export function Providers({ children }: { children: ReactNode }) {
+export function Providers({ user, children }: { user: ClientUser | null; children: ReactNode }) {
   return (
-    <SessionProvider refetchOnWindowFocus={false}>
+    <SessionUserProvider user={user}>
       <TrpcProviders>{children}</TrpcProviders>
-    </SessionProvider>
+    </SessionUserProvider>
   );
 }

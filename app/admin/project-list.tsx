@@ -1,10 +1,10 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useSession } from "next-auth/react";
 import { useFormatter, useTranslations } from "next-intl";
 import { DataTable } from "@/app/_components/data-table";
 import { ProgressBar } from "@/app/_components/progress-bar";
+import { useSessionUser } from "@/app/_components/session-user";
 import { useTRPC } from "@/app/_components/trpc";
 
 export function ProjectList() {
@@ -12,13 +12,13 @@ export function ProjectList() {
   const tAdmin = useTranslations("admin");
   const format = useFormatter();
   const trpc = useTRPC();
-  const { data: session } = useSession();
+  const sessionUser = useSessionUser();
   const projects = useQuery(trpc.projects.list.queryOptions());
   return (
     <div className="space-y-4">
       <div className="flex items-center justify-between">
         <h1 className="text-2xl font-semibold">{t("title")}</h1>
-        {session?.user?.role === "admin" && (
+        {sessionUser?.role === "admin" && (
           <Link
             href="/admin/projects/new"
             data-testid="new-project"

@@ -37,3 +37,16 @@ for (const role of ["annotator", "admin", "researcher"] as const) {
     await page.screenshot({ path: `.tmp/screenshots/role-${role}-390.png` });
   });
 }
+
+test("Sign out ends the session: the header names no one and pages ask to sign in again", async ({ page }) => {
+  await signIn(page, E2E_USERS.annotator2, "/me");
+  await expect(page.getByTestId("nav-user")).toContainText(E2E_USERS.annotator2.email);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.waitForURL("**/login**");
+  await expect(page.getByTestId("nav-user")).toHaveCount(0);
+  await expect(page.getByRole("navigation", { name: "Main" })).toHaveCount(0);
+  await page.goto("/me");
+  await page.waitForURL("**/login?callbackUrl=%2Fme");
+  // The old session cookie is gone from the browser: the API refuses it too.
+  expect((await page.request.get("/api/trpc/annotate.projects")).status()).toBe(401);
+});

@@ -4,7 +4,7 @@ import { TRPCClientError } from "@trpc/client";
 import Link from "next/link";
 import { useFormatter, useTranslations } from "next-intl";
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
-import { Markdown } from "@/app/_components/markdown";
+import { ModelHtml } from "@/app/_components/model-html";
 import { ProgressBar } from "@/app/_components/progress-bar";
 import { useTRPC } from "@/app/_components/trpc";
 import {
@@ -263,7 +263,9 @@ export function AnnotateScreen({ projectId, reviseId }: { projectId: number; rev
       <p className="sr-only" aria-live="polite" data-testid="announcer">
         {announcement}
       </p>
-      {project.data?.instructions && <Instructions projectId={projectId} text={project.data.instructions} />}
+      {project.data?.instructions && (
+        <Instructions projectId={projectId} text={project.data.instructions} html={project.data.instructionsHtml} />
+      )}
       {(canUndo || undoError) && (
         <div className="flex flex-wrap items-center gap-3 text-sm">
           {canUndo && lastJudgment !== null && (
@@ -339,7 +341,7 @@ function chosenText(content: Item["responses"][number]["content"]): string {
 }
 
 /** The project's instructions: open on the first visit and whenever they changed since last shown. */
-function Instructions({ projectId, text }: { projectId: number; text: string }) {
+function Instructions({ projectId, text, html }: { projectId: number; text: string; html: string }) {
   const t = useTranslations("annotate");
   const [open, setOpen] = useState(false);
   useEffect(() => {
@@ -360,7 +362,7 @@ function Instructions({ projectId, text }: { projectId: number; text: string }) 
     >
       <summary className="cursor-pointer font-medium text-slate-700">{t("instructions")}</summary>
       <div className="mt-2">
-        <Markdown text={text} />
+        <ModelHtml html={html} />
       </div>
     </details>
   );
@@ -406,7 +408,7 @@ function FeedbackView({ item, feedback, onContinue }: { item: Item; feedback: Fe
         </p>
         {feedback.explanation && (
           <div className="mt-2 text-sm text-slate-800" data-testid="feedback-explanation">
-            <Markdown text={feedback.explanation} />
+            <ModelHtml html={feedback.explanationHtml} />
           </div>
         )}
         <button
@@ -420,7 +422,7 @@ function FeedbackView({ item, feedback, onContinue }: { item: Item; feedback: Fe
       </section>
       <section className="rounded-lg border border-slate-200 bg-white p-4 opacity-80">
         <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">{t("prompt")}</h2>
-        <ContentView content={item.prompt} />
+        <ContentView content={item.promptHtml} />
       </section>
       <div className={`grid grid-cols-1 gap-4 ${item.responses.length === 2 ? "md:grid-cols-2" : "lg:grid-cols-3"}`}>
         {item.responses.map((r) => (
@@ -428,7 +430,7 @@ function FeedbackView({ item, feedback, onContinue }: { item: Item; feedback: Fe
             <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">
               {t("response", { letter: letter(r.position) })}
             </h2>
-            <ContentView content={r.content} />
+            <ContentView content={r.html} />
           </section>
         ))}
       </div>
@@ -465,7 +467,7 @@ function Judging({
     <div className="space-y-4" data-testid="item" data-assignment={item.assignmentId}>
       <section className="min-w-0 rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid="prompt">
         <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">{t("prompt")}</h2>
-        <ContentView content={item.prompt} />
+        <ContentView content={item.promptHtml} />
       </section>
       <div className={`grid grid-cols-1 gap-4 ${cols}`}>
         {item.responses.map((r) => (
@@ -478,7 +480,7 @@ function Judging({
               <span>{t("response", { letter: letter(r.position) })}</span>
               {k > 2 && <span className="normal-case text-slate-500">{t("rank", { rank: draft.ranking.indexOf(r.position) + 1 })}</span>}
             </h2>
-            <ContentView content={r.content} />
+            <ContentView content={r.html} />
           </section>
         ))}
       </div>

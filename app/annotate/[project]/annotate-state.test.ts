@@ -5,9 +5,10 @@ const item: Item = {
   assignmentId: 7,
   deadline: 0,
   prompt: "p",
+  promptHtml: "<p>p</p>\n",
   responses: [
-    { position: 0, content: "x" },
-    { position: 1, content: "y" },
+    { position: 0, content: "x", html: "<p>x</p>\n" },
+    { position: 1, content: "y", html: "<p>y</p>\n" },
   ],
 };
 

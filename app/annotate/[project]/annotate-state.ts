@@ -3,9 +3,17 @@
  * discriminated union, so every key press and server answer moves between well-defined phases.
  */
 import type { Content } from "@/db/schema";
+import type { ContentHtml } from "@/server/domain/model-text";
 
 export type PairOutcome = "a" | "b" | "tie" | "both_bad";
-export type Item = { assignmentId: number; deadline: number; prompt: Content; responses: { position: number; content: Content }[] };
+/** Raw text (for excerpts and rewrites) and the server's rendering of it (what is shown). */
+export type Item = {
+  assignmentId: number;
+  deadline: number;
+  prompt: Content;
+  promptHtml: ContentHtml;
+  responses: { position: number; content: Content; html: ContentHtml }[];
+};
 export type Progress = { mine: number; doneSlots: number; targetSlots: number };
 
 export type Draft = {
@@ -24,7 +32,7 @@ export type Draft = {
 type Working = { item: Item; draft: Draft; submissionId: string; shownAt: number; error?: string; revising?: number };
 
 /** After a missed check item: the accepted answers in shown positions ("a", "b:3", "[2,0,1]") and why. */
-export type Feedback = { correct: false; explanation: string; accepted: string[] };
+export type Feedback = { correct: false; explanation: string; explanationHtml: string; accepted: string[] };
 
 export type State =
   | { phase: "loading" }

@@ -1,10 +1,19 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
+import dynamic from "next/dynamic";
 import { useTranslations } from "next-intl";
 import { isRefusal, useTRPC } from "@/app/_components/trpc";
 import { AnnotateScreen, ProjectUnavailable } from "./annotate-screen";
-import { ArenaScreen } from "./arena-screen";
-import { ConversationScreen } from "./conversation-screen";
+
+function Loading() {
+  const t = useTranslations("live.mode");
+  return <p className="p-4 text-slate-600">{t("loading")}</p>;
+}
+
+// The live screens (streaming, markdown rendered in the browser) load only for live projects, so the
+// pairwise screen's first load stays small (docs/performance.md, "In the browser").
+const ConversationScreen = dynamic(() => import("./conversation-screen").then((m) => m.ConversationScreen), { loading: Loading });
+const ArenaScreen = dynamic(() => import("./arena-screen").then((m) => m.ArenaScreen), { loading: Loading });
 
 /** Picks the annotate screen by the project's kind: pairwise items, a live conversation or an arena battle. */
 export function ProjectModeScreen({ projectId, reviseId }: { projectId: number; reviseId?: number }) {
@@ -20,7 +29,7 @@ export function ProjectModeScreen({ projectId, reviseId }: { projectId: number; 
       </p>
     );
   }
-  if (mode.isPending) return <p className="p-4 text-slate-600">{t("loading")}</p>;
+  if (mode.isPending) return <Loading />;
   if (mode.data.kind === "pairwise") return <AnnotateScreen projectId={projectId} reviseId={reviseId} />;
   const { project, rewrites } = mode.data;
   if (mode.data.paused)

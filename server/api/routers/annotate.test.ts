@@ -29,6 +29,8 @@ describe("annotate router: gold items and my progress", () => {
     expect(first.lease.status).toBe("item");
     if (first.lease.status !== "item") return;
     expect(JSON.stringify(first)).not.toMatch(/gold|model-x|model-y/i);
+    // Text comes rendered too (the screen ships no markdown parser), beside the raw text.
+    for (const r of first.lease.item.responses) expect(r.html).toBe(`<p>${r.content}</p>\n`);
     // The gold rate is 1: the first lease is the gold item. Pick the side showing y's answer (a miss).
     const ySide = String(first.lease.item.responses[0]?.content).includes("from y") ? "a" : "b";
     const xSide = ySide === "a" ? "b" : "a";
@@ -36,7 +38,12 @@ describe("annotate router: gold items and my progress", () => {
       projectId: project.id,
       submission: { assignmentId: first.lease.item.assignmentId, clientSubmissionId: "me-1", outcome: ySide },
     });
-    expect(res.result.feedback).toEqual({ correct: false, explanation: "x is right", accepted: [xSide] });
+    expect(res.result.feedback).toEqual({
+      correct: false,
+      explanation: "x is right",
+      explanationHtml: "<p>x is right</p>\n",
+      accepted: [xSide],
+    });
     expect(res.lease.status).toBe("item");
     if (res.lease.status !== "item") return;
     // An ordinary item answers with no feedback.

@@ -4,6 +4,7 @@ import type { Db } from "@/server/db";
 import { leaseNextItem, skipAssignment } from "@/server/domain/assignment";
 import { getMyJudgment, listMyRecentJudgments, reviseJudgment, zJudgmentRevision } from "@/server/domain/judgment-history";
 import { countMyJudgments, submitAndLeaseNext, zJudgmentSubmission } from "@/server/domain/judgments";
+import { renderLease, renderMarkdown, withHtml } from "@/server/domain/model-text";
 import { getAnnotatorProject, getProject, listAnnotatorProjects } from "@/server/domain/projects";
 import { getMyProgress } from "@/server/domain/quality/my-progress";
 import { zId } from "@/server/domain/schemas";
@@ -22,14 +23,18 @@ const zProjectInput = z.object({ projectId: zId });
 export const annotateRouter = createTRPCRouter({
   projects: annotatorProcedure.query(({ ctx }) => listAnnotatorProjects(ctx.db, ctx.user)),
 
-  project: annotatorProcedure.input(zProjectInput).query(({ ctx, input }) => getAnnotatorProject(ctx.db, input.projectId)),
+  /** Model text and instructions come rendered (server/domain/model-text.ts): the screen ships no markdown parser. */
+  project: annotatorProcedure.input(zProjectInput).query(({ ctx, input }) => {
+    const p = getAnnotatorProject(ctx.db, input.projectId);
+    return { ...p, instructionsHtml: renderMarkdown(p.instructions) };
+  }),
 
   /**
    * The annotator's current item (a reload shows the same one) or the next one, with progress. A
    * mutation, since it leases: a GET (a cross-site link, an image in model text) must never take an item.
    */
   next: annotatorProcedure.input(zProjectInput).mutation(({ ctx, input }) => ({
-    lease: leaseNextItem(ctx.db, { projectId: input.projectId, userId: ctx.user.id }),
+    lease: renderLease(leaseNextItem(ctx.db, { projectId: input.projectId, userId: ctx.user.id })),
     progress: progress(ctx.db, ctx.user.id, input.projectId),
   })),
 
@@ -40,24 +45,26 @@ export const annotateRouter = createTRPCRouter({
    * Stores a judgment and returns the next item in the same round trip; `result.feedback` carries the
    * accepted answer and explanation after a missed check item.
    */
-  submit: annotatorProcedure.input(zProjectInput.extend({ submission: zJudgmentSubmission })).mutation(({ ctx, input }) => ({
-    ...submitAndLeaseNext(ctx.db, { userId: ctx.user.id, projectId: input.projectId, submission: input.submission }),
-    progress: progress(ctx.db, ctx.user.id, input.projectId),
-  })),
+  submit: annotatorProcedure.input(zProjectInput.extend({ submission: zJudgmentSubmission })).mutation(({ ctx, input }) => {
+    const { result, lease } = submitAndLeaseNext(ctx.db, { userId: ctx.user.id, projectId: input.projectId, submission: input.submission });
+    const feedback = result.feedback && { ...result.feedback, explanationHtml: renderMarkdown(result.feedback.explanation) };
+    return { result: { ...result, feedback }, lease: renderLease(lease), progress: progress(ctx.db, ctx.user.id, input.projectId) };
+  }),
 
   /** "Can't judge this one": the item goes to someone else and the next one comes back. */
   skip: annotatorProcedure.input(zProjectInput.extend({ assignmentId: zId })).mutation(({ ctx, input }) => {
     skipAssignment(ctx.db, { assignmentId: input.assignmentId, userId: ctx.user.id });
     return {
-      lease: leaseNextItem(ctx.db, { projectId: input.projectId, userId: ctx.user.id }),
+      lease: renderLease(leaseNextItem(ctx.db, { projectId: input.projectId, userId: ctx.user.id })),
       progress: progress(ctx.db, ctx.user.id, input.projectId),
     };
   }),
 
   /** One of the caller's own judgments, in the order they saw it, to revise ("Undo"). */
-  judgment: annotatorProcedure
-    .input(z.object({ judgmentId: zId }))
-    .query(({ ctx, input }) => getMyJudgment(ctx.db, { userId: ctx.user.id, judgmentId: input.judgmentId })),
+  judgment: annotatorProcedure.input(z.object({ judgmentId: zId })).query(({ ctx, input }) => {
+    const j = getMyJudgment(ctx.db, { userId: ctx.user.id, judgmentId: input.judgmentId });
+    return { ...j, item: withHtml(j.item) };
+  }),
 
   /** The caller's recent judgments (latest revision of each), newest first. */
   recent: annotatorProcedure
@@ -67,7 +74,7 @@ export const annotateRouter = createTRPCRouter({
   /** A revision supersedes the judgment (append-only); the current lease, if any, comes back with it. */
   revise: annotatorProcedure.input(zProjectInput.extend({ revision: zJudgmentRevision })).mutation(({ ctx, input }) => ({
     result: reviseJudgment(ctx.db, { userId: ctx.user.id, projectId: input.projectId, revision: input.revision }),
-    lease: leaseNextItem(ctx.db, { projectId: input.projectId, userId: ctx.user.id }),
+    lease: renderLease(leaseNextItem(ctx.db, { projectId: input.projectId, userId: ctx.user.id })),
     progress: progress(ctx.db, ctx.user.id, input.projectId),
   })),
 });

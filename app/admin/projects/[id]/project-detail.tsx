@@ -1,9 +1,9 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useSession } from "next-auth/react";
 import { useFormatter, useTranslations } from "next-intl";
 import { ProgressBar } from "@/app/_components/progress-bar";
+import { useSessionUser } from "@/app/_components/session-user";
 import { useTRPC } from "@/app/_components/trpc";
 import { RoundsTable } from "@/app/research/generate/rounds-table";
 import { ImportForm } from "./import-form";
@@ -13,7 +13,7 @@ export function ProjectDetail({ projectId }: { projectId: number }) {
   const tAdmin = useTranslations("admin");
   const format = useFormatter();
   const trpc = useTRPC();
-  const { data: session } = useSession();
+  const sessionUser = useSessionUser();
   const project = useQuery(trpc.projects.get.queryOptions({ projectId }));
 
   if (project.isPending) return <p className="text-slate-500">{tAdmin("loading")}</p>;
@@ -99,7 +99,7 @@ export function ProjectDetail({ projectId }: { projectId: number }) {
       </div>
 
       <RoundsTable projectId={p.id} />
-      {session?.user?.role === "admin" && <ImportForm projectId={p.id} />}
+      {sessionUser?.role === "admin" && <ImportForm projectId={p.id} />}
     </div>
   );
 }

@@ -1,12 +1,12 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useSession } from "next-auth/react";
 import { useFormatter, useTranslations } from "next-intl";
 import { type FormEvent, useState } from "react";
 import { Bar, BarChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { axisTitle, TITLED_MARGIN } from "@/app/_components/charts";
 import { ProgressBar } from "@/app/_components/progress-bar";
+import { useSessionUser } from "@/app/_components/session-user";
 import { useTRPC } from "@/app/_components/trpc";
 import {
   AGGREGATES,
@@ -31,8 +31,8 @@ export function ExportsPanel({ projectId }: { projectId: number }) {
   const format = useFormatter();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const { data: session } = useSession();
-  const isAdmin = session?.user?.role === "admin";
+  const sessionUser = useSessionUser();
+  const isAdmin = sessionUser?.role === "admin";
   const list = useQuery(trpc.exports.list.queryOptions({ projectId }));
   // Annotator groups, for the Group filter (the form is the admins').
   const groups = useQuery({ ...trpc.users.groups.queryOptions(), enabled: isAdmin });

@@ -6,9 +6,9 @@
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useSession } from "next-auth/react";
 import { useTranslations } from "next-intl";
 import { useState } from "react";
+import { useSessionUser } from "@/app/_components/session-user";
 import { useTRPC } from "@/app/_components/trpc";
 import type { Content } from "@/db/schema";
 import type { GoldListItem } from "@/server/domain/gold";
@@ -23,8 +23,8 @@ function preview(content: Content, max = 240): string {
 export function GoldPanel({ projectId }: { projectId: number }) {
   const t = useTranslations("admin.gold");
   const trpc = useTRPC();
-  const { data: session } = useSession();
-  const isAdmin = session?.user?.role === "admin";
+  const sessionUser = useSessionUser();
+  const isAdmin = sessionUser?.role === "admin";
   const [goldOnly, setGoldOnly] = useState(false);
   // Keyset pages: the item id each visited page started after.
   const [starts, setStarts] = useState<number[]>([0]);

@@ -1,7 +1,6 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useSession } from "next-auth/react";
 import { useFormatter, useTranslations } from "next-intl";
 import { useState } from "react";
 import {
@@ -21,6 +20,7 @@ import {
   ZAxis,
 } from "recharts";
 import { axisTitle, ChartEmpty, niceTicks, TITLED_MARGIN } from "@/app/_components/charts";
+import { useSessionUser } from "@/app/_components/session-user";
 import { useTRPC } from "@/app/_components/trpc";
 import { GroupSplit } from "./group-split";
 import { Card, MIN_BATTLES, useStatFormat } from "./stat-format";
@@ -37,8 +37,8 @@ export function QualityPanel({ projectId }: { projectId: number }) {
   const { fmt, pct } = useStatFormat();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const { data: session } = useSession();
-  const isAdmin = session?.user?.role === "admin";
+  const sessionUser = useSessionUser();
+  const isAdmin = sessionUser?.role === "admin";
   const [baseline, setBaseline] = useState<string | undefined>(undefined);
   const [criterion, setCriterion] = useState<string | undefined>(undefined);
   const stats = useQuery(trpc.quality.stats.queryOptions({ projectId, baseline, criterion }));
