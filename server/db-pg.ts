@@ -26,6 +26,11 @@ function parseInt8(value: string): number {
   return n;
 }
 
+// drizzle's node-postgres session reads values with pg's global parsers (not the pool's): int8
+// (ids, counts, unix-ms times) as JavaScript numbers, and numeric (sum, avg) as floats, as SQLite gives them.
+pg.types.setTypeParser(pg.types.builtins.INT8, parseInt8);
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v: string) => Number.parseFloat(v));
+
 /** A connection error in words that name the server, never the password. */
 function describePgError(e: unknown, url: string): Error {
   const err = e as Error & { code?: string };

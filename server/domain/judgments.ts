@@ -6,7 +6,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { assignments, type CriteriaOutcomes, gold, items, judgments, type Outcome, projects } from "@/db/schema";
-import { type Db, statementsFor, transaction } from "@/server/db";
+import { type Conn, domainOp, forUpdateOnPg, type Op, statements } from "@/server/database";
 import { leaseNextItem } from "./assignment";
 import { AppError, parseInput } from "./errors";
 import { isGoldCorrect, toShownAnswer } from "./quality/gold-answer";
@@ -97,15 +97,26 @@ export function validateSubmission(
  * submission id returns the stored judgment. A lease that expired is still accepted when its slot
  * has not been handed to someone else; otherwise the answer is LEASE_EXPIRED.
  */
-const statements = statementsFor((db) => {
-  const p = sql.placeholder;
-  return {
-    bySubmission: db
+const p = sql.placeholder;
+
+const judgmentStatements = statements("judgments", {
+  // PostgreSQL: a resend racing the original on another instance waits here for it to commit, then
+  // finds its judgment by submission id instead of finding the lease already closed.
+  lockLease: (db, engine) =>
+    forUpdateOnPg(
+      engine,
+      db
+        .select({ id: assignments.id })
+        .from(assignments)
+        .where(and(eq(assignments.id, p("assignmentId")), eq(assignments.userId, p("userId")))),
+    ),
+  bySubmission: (db) =>
+    db
       .select({ id: judgments.id, annotatorId: judgments.annotatorId })
       .from(judgments)
-      .where(eq(judgments.clientSubmissionId, p("clientSubmissionId")))
-      .prepare(),
-    lease: db
+      .where(eq(judgments.clientSubmissionId, p("clientSubmissionId"))),
+  lease: (db) =>
+    db
       .select({
         id: assignments.id,
         itemId: assignments.itemId,
@@ -122,14 +133,14 @@ const statements = statementsFor((db) => {
       .from(assignments)
       .innerJoin(items, eq(items.id, assignments.itemId))
       .innerJoin(projects, eq(projects.id, assignments.projectId))
-      .where(and(eq(assignments.id, p("assignmentId")), eq(assignments.userId, p("userId"))))
-      .prepare(),
-    retakeSlot: db
+      .where(and(eq(assignments.id, p("assignmentId")), eq(assignments.userId, p("userId")))),
+  retakeSlot: (db) =>
+    db
       .update(items)
       .set({ openSlots: sql`${items.openSlots} - 1` })
-      .where(and(eq(items.id, p("itemId")), sql`${items.openSlots} > 0`))
-      .prepare(),
-    insert: db
+      .where(and(eq(items.id, p("itemId")), sql`${items.openSlots} > 0`)),
+  insert: (db) =>
+    db
       .insert(judgments)
       .values({
         projectId: p("projectId"),
@@ -146,20 +157,20 @@ const statements = statementsFor((db) => {
         clientSubmissionId: p("clientSubmissionId"),
         source: "ui",
       })
-      .returning({ id: judgments.id })
-      .prepare(),
-    closeLease: db
+      .returning({ id: judgments.id }),
+  closeLease: (db) =>
+    db
       .update(assignments)
       .set({ state: "submitted", closedAt: sql`${p("now")}` })
-      .where(eq(assignments.id, p("assignmentId")))
-      .prepare(),
-    countItem: db
+      .where(eq(assignments.id, p("assignmentId"))),
+  countItem: (db) =>
+    db
       .update(items)
       .set({ doneCount: sql`${items.doneCount} + 1` })
-      .where(eq(items.id, p("itemId")))
-      .prepare(),
-    // A gold item is judged by everyone; only its first `overlap` judgments count toward progress.
-    countGoldItem: db
+      .where(eq(items.id, p("itemId"))),
+  // A gold item is judged by everyone; only its first `overlap` judgments count toward progress.
+  countGoldItem: (db) =>
+    db
       .update(items)
       .set({ doneCount: sql`${items.doneCount} + 1` })
       .where(
@@ -167,14 +178,14 @@ const statements = statementsFor((db) => {
           eq(items.id, p("itemId")),
           sql`${items.doneCount} < (SELECT ${projects.overlap} FROM ${projects} WHERE ${projects.id} = ${items.projectId})`,
         ),
-      )
-      .prepare(),
-    gold: db
+      ),
+  gold: (db) =>
+    db
       .select({ accepted: gold.accepted, explanation: gold.explanation })
       .from(gold)
-      .where(eq(gold.itemId, p("itemId")))
-      .prepare(),
-    judgmentRow: db
+      .where(eq(gold.itemId, p("itemId"))),
+  judgmentRow: (db) =>
+    db
       .select({
         itemId: judgments.itemId,
         shownOrder: judgments.shownOrder,
@@ -183,24 +194,22 @@ const statements = statementsFor((db) => {
         ranking: judgments.ranking,
       })
       .from(judgments)
-      .where(eq(judgments.id, p("id")))
-      .prepare(),
-    countProject: db
+      .where(eq(judgments.id, p("id"))),
+  countProject: (db) =>
+    db
       .update(projects)
       .set({ doneSlots: sql`${projects.doneSlots} + 1` })
-      .where(eq(projects.id, p("projectId")))
-      .prepare(),
-    // Swapped repeats are consistency checks and revisions replace a judgment: neither counts as
-    // progress. Judgments (covering index) minus submitted repeats and minus revisions (partial
-    // indexes of few rows): no per-judgment join.
-    countMine: db
+      .where(eq(projects.id, p("projectId"))),
+  // Swapped repeats are consistency checks and revisions replace a judgment: neither counts as
+  // progress. Judgments (covering index) minus submitted repeats and minus revisions (partial
+  // indexes of few rows): no per-judgment join.
+  countMine: (db) =>
+    db
       .select({
         n: sql<number>`count(*) - (SELECT count(*) FROM ${assignments} r WHERE r.user_id = ${p("userId")} AND r.project_id = ${p("projectId")} AND r.repeat_of IS NOT NULL AND r.state = 'submitted') - (SELECT count(*) FROM ${judgments} v WHERE v.annotator_id = ${p("userId")} AND v.project_id = ${p("projectId")} AND v.supersedes_id IS NOT NULL)`,
       })
       .from(judgments)
-      .where(and(eq(judgments.annotatorId, p("userId")), eq(judgments.projectId, p("projectId"))))
-      .prepare(),
-  };
+      .where(and(eq(judgments.annotatorId, p("userId")), eq(judgments.projectId, p("projectId")))),
 });
 
 type GoldRow = { accepted: string[]; explanation: string };
@@ -222,61 +231,89 @@ function feedbackFor(
  * so they are always accepted); otherwise the answer is LEASE_EXPIRED. Swapped repeats do not count
  * toward the item's overlap or the project's progress; a gold item counts up to its overlap.
  */
-export function submitJudgment(db: Db, params: { userId: number; submission: JudgmentSubmission; now?: number }): SubmitResult {
+export const submitJudgment = domainOp(function* submitJudgment(
+  c: Conn,
+  params: { userId: number; submission: JudgmentSubmission; now?: number },
+): Op<SubmitResult> {
+  return yield* c.transaction(function* (tx): Op<SubmitResult> {
+    const { result, countsForProject } = yield* storeJudgment(tx, params);
+    if (countsForProject !== null) yield* tx.prepared(judgmentStatements).countProject.run({ projectId: countsForProject });
+    return result;
+  });
+});
+
+/**
+ * The body of submitJudgment, inside the caller's transaction, except for the project's progress
+ * counter: `countsForProject` names the project whose done_slots the caller adds one to, as the
+ * last write of its transaction. Every transaction takes the project row last (after item rows),
+ * so two instances never wait on each other in opposite orders (a deadlock on PostgreSQL).
+ */
+function* storeJudgment(
+  tx: Conn,
+  params: { userId: number; submission: JudgmentSubmission; now?: number },
+): Op<{ result: SubmitResult; countsForProject: number | null }> {
   const now = params.now ?? Date.now();
   const sub = parseInput(zJudgmentSubmission, params.submission, "judgment");
-  const s = statements(db);
-  return transaction(db, () => {
-    const existing = s.bySubmission.get({ clientSubmissionId: sub.clientSubmissionId });
-    if (existing) {
-      if (existing.annotatorId !== params.userId) throw new AppError("CONFLICT", "submission id already used");
-      const stored = s.judgmentRow.get({ id: existing.id });
-      const feedback = stored ? feedbackFor(s.gold.get({ itemId: stored.itemId }), stored, stored.shownOrder) : null;
-      return { judgmentId: existing.id, duplicate: true, feedback };
-    }
-    const lease = s.lease.get({ assignmentId: sub.assignmentId, userId: params.userId });
-    if (!lease) throw new AppError("NOT_FOUND", `assignment ${sub.assignmentId} is not yours`);
-    if (lease.state === "submitted") throw new AppError("CONFLICT", "this item is already judged");
-    if (lease.state === "skipped") throw new AppError("CONFLICT", "this item was skipped");
-    const row = validateSubmission(sub, lease.k, lease.shownOrder, lease);
-    const goldRow = s.gold.get({ itemId: lease.itemId });
-    const holdsNoSlot = goldRow !== undefined || lease.repeatOf !== null;
-    if (lease.state === "expired" && !holdsNoSlot && s.retakeSlot.run({ itemId: lease.itemId }).changes === 0) {
-      throw new AppError("LEASE_EXPIRED", "your time on this item ran out and it went to someone else");
-    }
-    const inserted = s.insert.get({
-      projectId: lease.projectId,
-      itemId: lease.itemId,
-      assignmentId: lease.id,
-      annotatorId: params.userId,
-      shownOrder: lease.shownOrder,
-      ...row,
-      timeOnTaskMs: sub.timeOnTaskMs ?? now - lease.leasedAt,
-      clientSubmissionId: sub.clientSubmissionId,
-    });
-    if (!inserted) throw new Error("judgment insert returned no row");
-    s.closeLease.run({ now, assignmentId: lease.id });
-    if (lease.repeatOf === null) {
-      const counted = goldRow ? s.countGoldItem.run({ itemId: lease.itemId }).changes : s.countItem.run({ itemId: lease.itemId }).changes;
-      if (counted) s.countProject.run({ projectId: lease.projectId });
-    }
-    return { judgmentId: inserted.id, duplicate: false, feedback: feedbackFor(goldRow, row, lease.shownOrder) };
+  const s = tx.prepared(judgmentStatements);
+  if (tx.engine === "postgres") yield* s.lockLease.first({ assignmentId: sub.assignmentId, userId: params.userId });
+  // On PostgreSQL a concurrent resend of the same submission id fails the insert below on the
+  // unique index; the transaction is run again and finds the stored judgment here.
+  const existing = yield* s.bySubmission.first({ clientSubmissionId: sub.clientSubmissionId });
+  if (existing) {
+    if (existing.annotatorId !== params.userId) throw new AppError("CONFLICT", "submission id already used");
+    const stored = yield* s.judgmentRow.first({ id: existing.id });
+    const feedback = stored ? feedbackFor(yield* s.gold.first({ itemId: stored.itemId }), stored, stored.shownOrder) : null;
+    return { result: { judgmentId: existing.id, duplicate: true, feedback }, countsForProject: null };
+  }
+  const lease = yield* s.lease.first({ assignmentId: sub.assignmentId, userId: params.userId });
+  if (!lease) throw new AppError("NOT_FOUND", `assignment ${sub.assignmentId} is not yours`);
+  if (lease.state === "submitted") throw new AppError("CONFLICT", "this item is already judged");
+  if (lease.state === "skipped") throw new AppError("CONFLICT", "this item was skipped");
+  const row = validateSubmission(sub, lease.k, lease.shownOrder, lease);
+  const goldRow = yield* s.gold.first({ itemId: lease.itemId });
+  const holdsNoSlot = goldRow !== undefined || lease.repeatOf !== null;
+  if (lease.state === "expired" && !holdsNoSlot && (yield* s.retakeSlot.run({ itemId: lease.itemId })) === 0) {
+    throw new AppError("LEASE_EXPIRED", "your time on this item ran out and it went to someone else");
+  }
+  const inserted = yield* s.insert.first({
+    projectId: lease.projectId,
+    itemId: lease.itemId,
+    assignmentId: lease.id,
+    annotatorId: params.userId,
+    shownOrder: lease.shownOrder,
+    ...row,
+    timeOnTaskMs: sub.timeOnTaskMs ?? now - lease.leasedAt,
+    clientSubmissionId: sub.clientSubmissionId,
   });
+  if (!inserted) throw new Error("judgment insert returned no row");
+  yield* s.closeLease.run({ now, assignmentId: lease.id });
+  const counted =
+    lease.repeatOf === null &&
+    (goldRow ? yield* s.countGoldItem.run({ itemId: lease.itemId }) : yield* s.countItem.run({ itemId: lease.itemId })) > 0;
+  return {
+    result: { judgmentId: inserted.id, duplicate: false, feedback: feedbackFor(goldRow, row, lease.shownOrder) },
+    countsForProject: counted ? lease.projectId : null,
+  };
 }
 
 /** How many items this annotator has judged in the project (swapped repeats not counted). */
-export function countMyJudgments(db: Db, userId: number, projectId: number): number {
-  return statements(db).countMine.get({ userId, projectId })?.n ?? 0;
-}
+export const countMyJudgments = domainOp(function* countMyJudgments(c: Conn, userId: number, projectId: number): Op<number> {
+  return (yield* c.prepared(judgmentStatements).countMine.first({ userId, projectId }))?.n ?? 0;
+});
 
 /**
  * The annotate hot path: store a judgment and lease the next item in one transaction (one WAL
  * commit instead of two). A failed submission rolls back and leases nothing.
  */
-export function submitAndLeaseNext(db: Db, params: { userId: number; projectId: number; submission: JudgmentSubmission; now?: number }) {
+export const submitAndLeaseNext = domainOp(function* submitAndLeaseNext(
+  c: Conn,
+  params: { userId: number; projectId: number; submission: JudgmentSubmission; now?: number; random?: () => number },
+) {
   const now = params.now ?? Date.now();
-  return transaction(db, () => ({
-    result: submitJudgment(db, { userId: params.userId, submission: params.submission, now }),
-    lease: leaseNextItem(db, { projectId: params.projectId, userId: params.userId, now }),
-  }));
-}
+  return yield* c.transaction(function* (tx) {
+    const { result, countsForProject } = yield* storeJudgment(tx, { userId: params.userId, submission: params.submission, now });
+    const lease = yield* leaseNextItem.op(tx, { projectId: params.projectId, userId: params.userId, now, random: params.random });
+    if (countsForProject !== null) yield* tx.prepared(judgmentStatements).countProject.run({ projectId: countsForProject });
+    return { result, lease };
+  });
+});

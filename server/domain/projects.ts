@@ -1,5 +1,6 @@
 import { and, asc, count, countDistinct, eq, gte, sql } from "drizzle-orm";
 import { items, judgments, projects, responses } from "@/db/schema";
+import { type Conn, domainOp, type Op } from "@/server/database";
 import { type Db, statementsFor, transaction } from "@/server/db";
 import { recordAuditEvent } from "./audit";
 import { AppError, parseInput } from "./errors";
@@ -123,13 +124,14 @@ export function listAnnotatorProjects(db: Db, user: AccessUser) {
 }
 
 /** Allocates `n` consecutive queue positions at the tail of a project's queue; returns the first. */
-export function allocateQueuePositions(db: Db, projectId: number, n: number): number {
-  const row = db
-    .update(projects)
-    .set({ queueSeq: sql`${projects.queueSeq} + ${n}` })
-    .where(eq(projects.id, projectId))
-    .returning({ seq: projects.queueSeq })
-    .get();
+export const allocateQueuePositions = domainOp(function* allocateQueuePositions(c: Conn, projectId: number, n: number): Op<number> {
+  const row = yield* c.first(
+    c.q
+      .update(projects)
+      .set({ queueSeq: sql`${projects.queueSeq} + ${n}` })
+      .where(eq(projects.id, projectId))
+      .returning({ seq: projects.queueSeq }),
+  );
   if (!row) throw new AppError("NOT_FOUND", `project ${projectId} does not exist`);
   return row.seq - n + 1;
-}
+});
