@@ -192,8 +192,9 @@ const assignmentStatements = statements("assignment", {
       .select({ id: assignments.id, itemId: assignments.itemId, projectId: assignments.projectId, repeatOf: assignments.repeatOf })
       .from(assignments)
       .where(and(eq(assignments.state, "active"), lt(assignments.deadline, p("now"))))
-      // One order for every instance, so two expiring the same leases lock them in the same order.
-      .orderBy(asc(assignments.id))
+      // One order for every instance, so two expiring the same leases lock them in the same order;
+      // the partial index's own order (deadline, then rowid), so SQLite reads no more than the batch.
+      .orderBy(asc(assignments.deadline), asc(assignments.id))
       .limit(EXPIRE_BATCH),
 });
 
