@@ -41,6 +41,10 @@ export const assignments = pgTable(
     index("assignments_user_active_idx").on(t.userId, t.projectId).where(sql`state = 'active'`),
     // Swapped repeats per annotator (few rows): progress counts judgments minus these without a join.
     index("assignments_user_repeat_idx").on(t.userId, t.projectId).where(sql`repeat_of IS NOT NULL`),
+    // Skipped leases waiting to come back at the end of the annotator's queue (few rows), oldest first.
+    index("assignments_user_skipped_idx")
+      .on(t.userId, t.projectId, t.closedAt)
+      .where(sql`state = 'skipped' AND returned_at IS NULL AND repeat_of IS NULL`),
   ],
 );
 

@@ -55,7 +55,7 @@ function openItems(db: Db) {
     .limit(1);
 }
 
-const assignmentStatements = statements("assignment", {
+export const assignmentStatements = statements("assignment", {
   activeLease: (db) =>
     db
       .select({ id: assignments.id, itemId: assignments.itemId, shownOrder: assignments.shownOrder, deadline: assignments.deadline })

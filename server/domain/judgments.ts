@@ -99,7 +99,7 @@ export function validateSubmission(
  */
 const p = sql.placeholder;
 
-const judgmentStatements = statements("judgments", {
+export const judgmentStatements = statements("judgments", {
   // PostgreSQL: a resend racing the original on another instance waits here for it to commit, then
   // finds its judgment by submission id instead of finding the lease already closed.
   lockLease: (db, engine) =>

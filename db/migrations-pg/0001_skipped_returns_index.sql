@@ -1,0 +1,1 @@
+CREATE INDEX "assignments_user_skipped_idx" ON "assignments" USING btree ("user_id","project_id","closed_at") WHERE state = 'skipped' AND returned_at IS NULL AND repeat_of IS NULL;
