@@ -30,7 +30,8 @@ export default defineConfig({
   },
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], viewport: { width: 1400, height: 1000 } } }],
   webServer: {
-    command: "rm -rf .tmp/e2e-db && npx tsx e2e/fixtures/seed.ts && npx tsx server/main.ts",
+    // The server's own log goes to .tmp/e2e-server.log too: scripts/test.sh prints its tail when a test fails.
+    command: "mkdir -p .tmp && rm -rf .tmp/e2e-db && npx tsx e2e/fixtures/seed.ts && npx tsx server/main.ts 2>&1 | tee .tmp/e2e-server.log",
     url: `http://localhost:${PORT}/api/health`,
     timeout: 120_000,
     reuseExistingServer: false,

@@ -74,6 +74,12 @@ results+=("e2e $(node -e '
   try { const s = require("./.tmp/e2e-results.json").stats; console.log(s.expected + s.flaky, s.unexpected + (s.expected + s.flaky + s.unexpected === 0 ? 1 : 0), s.skipped); }
   catch { console.log("0 1 0"); }')")
 
+# A failed or flaky e2e test: the server's side of it (the tail of its log) goes with the report.
+if node -e 'const s = require("./.tmp/e2e-results.json").stats; process.exit(s.unexpected + s.flaky > 0 ? 0 : 1)' 2>/dev/null \
+  && [[ -f .tmp/e2e-server.log ]]; then
+  echo; echo "━━ e2e server log (last 40 lines of .tmp/e2e-server.log)"; tail -n 40 .tmp/e2e-server.log
+fi
+
 echo; echo "━━ summary"
 passed=0; failed=0; skipped=0
 for r in "${results[@]}"; do

@@ -9,13 +9,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { signIn } from "../fixtures/auth";
 import { expect, test } from "../fixtures/axe";
-import { arbiter, hasHf, NO_HF, screenshotsAtBothWidths, tinyGenerators } from "../fixtures/live";
+import { arbiter, expectAnswers, hasHf, NO_HF, screenshotsAtBothWidths, tinyGenerators } from "../fixtures/live";
 import { E2E_USERS } from "../fixtures/users";
 
 test.skip(!hasHf, NO_HF);
 
 test("an arena battle reveals the names only after the vote; a rewrite is stored and exported as SFT", async ({ page }) => {
-  test.setTimeout(300_000);
+  test.setTimeout(420_000);
   const suffix = Date.now().toString(36);
   const names = tinyGenerators(["arena-a", "arena-b"], 5, suffix);
   const project = arbiter(
@@ -44,7 +44,7 @@ test("an arena battle reveals the names only after the vote; a rewrite is stored
   await expect(box).toBeEnabled({ timeout: 30_000 });
   await box.fill("Which is the tallest mountain?");
   await box.press("Control+Enter");
-  await expect(page.getByRole("button", { name: /A is better/ })).toBeVisible({ timeout: 180_000 });
+  await expectAnswers(page, page.getByRole("button", { name: /A is better/ }));
   for (const n of names) {
     await expect(page.locator("body")).not.toContainText(n);
     expect(bodies.join("\n")).not.toContain(n);

@@ -7,7 +7,7 @@
  */
 import { signIn } from "../fixtures/auth";
 import { expect, test } from "../fixtures/axe";
-import { arbiter, hasHf, NO_HF, screenshotsAtBothWidths, tinyGenerators } from "../fixtures/live";
+import { arbiter, expectAnswers, hasHf, NO_HF, screenshotsAtBothWidths, tinyGenerators } from "../fixtures/live";
 import { E2E_USERS } from "../fixtures/users";
 
 test.skip(!hasHf, NO_HF);
@@ -17,7 +17,7 @@ test("a conversation in Chinese: labels, announcements and focus, judged by keyb
   context,
   baseURL,
 }) => {
-  test.setTimeout(300_000);
+  test.setTimeout(420_000);
   const suffix = Date.now().toString(36);
   const names = tinyGenerators(["conv-zh-a", "conv-zh-b"], 11, suffix);
   const project = arbiter(
@@ -51,7 +51,7 @@ test("a conversation in Chinese: labels, announcements and focus, judged by keyb
   await box.press("Control+Enter");
   await expect(box).toBeDisabled();
   const better = page.getByRole("button", { name: /A 更好/ });
-  await expect(better).toBeVisible({ timeout: 180_000 });
+  await expectAnswers(page, better);
   const announcer = page.getByTestId("announcer");
   await expect(announcer).toHaveText("两个回答都已完成。用 1 到 4 键选出更好的一个，然后按 Enter。");
   await expect(page.getByRole("region", { name: "回答 A" })).toBeVisible();
@@ -76,7 +76,7 @@ test("a conversation in Chinese: labels, announcements and focus, judged by keyb
 
   await page.keyboard.type("再说一点。");
   await page.getByRole("button", { name: "发送" }).click();
-  await expect(better).toBeVisible({ timeout: 180_000 });
+  await expectAnswers(page, better);
   await page.keyboard.press("4"); // both bad
   await expect(page.getByRole("button", { name: /都不好/ })).toHaveAttribute("aria-pressed", "true");
   await page.keyboard.press("Enter");

@@ -11,13 +11,13 @@ import path from "node:path";
 import { signIn } from "../fixtures/auth";
 import { expect, test } from "../fixtures/axe";
 import { queryE2eDb } from "../fixtures/db";
-import { arbiter, hasHf, NO_HF, screenshotsAtBothWidths, tinyGenerators } from "../fixtures/live";
+import { arbiter, expectAnswers, hasHf, NO_HF, screenshotsAtBothWidths, tinyGenerators } from "../fixtures/live";
 import { E2E_USERS } from "../fixtures/users";
 
 test.skip(!hasHf, NO_HF);
 
 test("a two-turn conversation judged by keyboard and ended, then exported as HH", async ({ page }) => {
-  test.setTimeout(300_000);
+  test.setTimeout(420_000);
   const suffix = Date.now().toString(36);
   const names = tinyGenerators(["conv-a", "conv-b"], 0, suffix);
   const project = arbiter(
@@ -48,7 +48,7 @@ test("a two-turn conversation judged by keyboard and ended, then exported as HH"
   await box.press("Control+Enter");
   await expect(box).toBeDisabled();
   const better = page.getByRole("button", { name: /A is better/ });
-  await expect(better).toBeVisible({ timeout: 180_000 });
+  await expectAnswers(page, better);
   await expect(box).toBeDisabled(); // until the turn is judged
   // Announced once both answers are complete (not token by token).
   await expect(page.getByTestId("announcer")).toHaveText(/Both answers are complete/);
@@ -64,7 +64,7 @@ test("a two-turn conversation judged by keyboard and ended, then exported as HH"
 
   await box.fill("Tell me more");
   await page.getByRole("button", { name: "Send" }).click();
-  await expect(page.getByRole("button", { name: /B is better/ })).toBeVisible({ timeout: 180_000 });
+  await expectAnswers(page, page.getByRole("button", { name: /B is better/ }));
   await page.keyboard.press("2"); // B
   await page.keyboard.press("3"); // strong
   await page.keyboard.press("Enter");

@@ -31,7 +31,8 @@ for (const role of ["annotator", "admin", "researcher"] as const) {
       expect(outline).toBe("solid");
     }
     await page.setViewportSize({ width: 390, height: 844 });
-    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
+    // Charts follow the width through a ResizeObserver, a frame or two after the viewport changes.
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
     await page.getByRole("button", { name: "Menu" }).click();
     await expect(page.getByRole("button", { name: "Sign out" })).toBeInViewport();
     await page.screenshot({ path: `.tmp/screenshots/role-${role}-390.png` });

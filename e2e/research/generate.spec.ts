@@ -65,7 +65,8 @@ test("a researcher registers a local generator, samples a round from the page, a
   await page.getByLabel("Max tokens").fill("8");
   await page.getByRole("button", { name: "Start sampling" }).click();
   const job = page.getByTestId("generate-job");
-  await expect(job).toContainText("round 1");
+  // Round 1 on a fresh database (a retry of this test samples the next round of the same project).
+  await expect(job).toContainText(/round \d+/);
   await expect(job.getByTestId("generate-state")).toHaveText("succeeded", { timeout: 180_000 });
   await expect(job.getByTestId("generate-counts")).toContainText("3 of 3 prompts done · 0 failed · 3 items · 6 responses");
   fs.mkdirSync(".tmp/screenshots", { recursive: true });

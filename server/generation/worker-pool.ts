@@ -68,6 +68,7 @@ class LocalWorker {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;
+    const began = Date.now();
     child.stderr?.on("data", (b: Buffer) => {
       this.stderr = (this.stderr + b.toString("utf8")).slice(-STDERR_TAIL);
     });
@@ -97,6 +98,7 @@ class LocalWorker {
           isReady = true;
           clearTimeout(timer);
           this.armIdle();
+          console.log(`[generation] local worker for ${this.spec.model} (${this.spec.device}) ready in ${((Date.now() - began) / 1000).toFixed(1)} s`);
           resolve({ baseURL: `http://127.0.0.1:${ready.data.port}/v1`, model: ready.data.model });
           return;
         }
