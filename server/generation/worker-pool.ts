@@ -98,7 +98,9 @@ class LocalWorker {
           isReady = true;
           clearTimeout(timer);
           this.armIdle();
-          console.log(`[generation] local worker for ${this.spec.model} (${this.spec.device}) ready in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+          console.log(
+            `[generation] local worker for ${this.spec.model} (${this.spec.device}) ready in ${((Date.now() - began) / 1000).toFixed(1)} s`,
+          );
           resolve({ baseURL: `http://127.0.0.1:${ready.data.port}/v1`, model: ready.data.model });
           return;
         }
