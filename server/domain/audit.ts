@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray, like, lt } from "drizzle-orm";
 import { auditEvents, projects, users } from "@/db/schema";
+import { type Conn, domainOp, type Op } from "@/server/database";
 import type { Db } from "@/server/db";
 
 export type AuditInput = {
@@ -9,17 +10,17 @@ export type AuditInput = {
   detail?: Record<string, unknown>;
 };
 
-/** Appends an audit event; call it inside the transaction of the action it records. */
-export function recordAuditEvent(db: Db, event: AuditInput): void {
-  db.insert(auditEvents)
-    .values({
+/** Appends an audit event; call it inside the transaction of the action it records (either engine). */
+export const recordAuditEvent = domainOp(function* recordAuditEvent(c: Conn, event: AuditInput): Op<void> {
+  yield* c.run(
+    c.q.insert(auditEvents).values({
       actorId: event.actorId ?? null,
       action: event.action,
       projectId: event.projectId ?? null,
       detail: event.detail ?? {},
-    })
-    .run();
-}
+    }),
+  );
+});
 
 export type AuditRow = {
   id: number;

@@ -1,7 +1,7 @@
 import { and, asc, count, countDistinct, eq, gte, sql } from "drizzle-orm";
 import { items, judgments, projects, responses } from "@/db/schema";
-import { type Conn, domainOp, type Op } from "@/server/database";
-import { type Db, statementsFor, transaction } from "@/server/db";
+import { type Conn, domainOp, type Op, statements } from "@/server/database";
+import type { Db } from "@/server/db";
 import { recordAuditEvent } from "./audit";
 import { AppError, parseInput } from "./errors";
 import { type AccessUser, canAccessProject } from "./membership";
@@ -10,34 +10,36 @@ import { type ProjectSettingsInput, zProjectSettings } from "./schemas";
 export type Project = typeof projects.$inferSelect;
 
 /** Creates a project; names are unique so the CLI and admins can refer to them unambiguously. */
-export function createProject(db: Db, input: ProjectSettingsInput, actorId?: number): Project {
+export const createProject = domainOp(function* createProject(c: Conn, input: ProjectSettingsInput, actorId?: number): Op<Project> {
   const settings = parseInput(zProjectSettings, input, "project");
-  return transaction(db, () => {
-    const clash = db.select({ id: projects.id }).from(projects).where(eq(projects.name, settings.name)).get();
+  return yield* c.transaction(function* (tx): Op<Project> {
+    const clash = yield* tx.first(tx.q.select({ id: projects.id }).from(projects).where(eq(projects.name, settings.name)));
     if (clash) throw new AppError("CONFLICT", `a project named "${settings.name}" already exists`);
-    const row = db
-      .insert(projects)
-      .values({ ...settings, createdBy: actorId ?? null })
-      .returning()
-      .get();
-    recordAuditEvent(db, { actorId, action: "project.create", projectId: row.id, detail: { name: row.name } });
+    const row = yield* tx.first(
+      tx.q
+        .insert(projects)
+        .values({ ...settings, createdBy: actorId ?? null })
+        .returning(),
+    );
+    if (!row) throw new Error("the new project's row did not come back");
+    yield* recordAuditEvent.op(tx, { actorId, action: "project.create", projectId: row.id, detail: { name: row.name } });
     return row;
   });
-}
+});
 
-const statements = statementsFor((db) => ({
-  project: db
-    .select()
-    .from(projects)
-    .where(eq(projects.id, sql.placeholder("id")))
-    .prepare(),
-}));
+const projectStatements = statements("projects", {
+  project: (q) =>
+    q
+      .select()
+      .from(projects)
+      .where(eq(projects.id, sql.placeholder("id"))),
+});
 
-export function getProject(db: Db, id: number): Project {
-  const row = statements(db).project.get({ id });
+export const getProject = domainOp(function* getProject(c: Conn, id: number): Op<Project> {
+  const row = yield* c.prepared(projectStatements).project.first({ id });
   if (!row) throw new AppError("NOT_FOUND", `project ${id} does not exist`);
   return row;
-}
+});
 
 /** The settings an annotator needs to judge: no counters, no authorship. */
 export function getAnnotatorProject(db: Db, id: number) {
@@ -72,28 +74,37 @@ function toProgress(p: Project): ProjectProgress {
   };
 }
 
-export function listProjects(db: Db): ProjectProgress[] {
-  return db.select().from(projects).orderBy(asc(projects.id)).all().map(toProgress);
-}
+export const listProjects = domainOp(function* listProjects(c: Conn): Op<ProjectProgress[]> {
+  return (yield* c.all(c.q.select().from(projects).orderBy(asc(projects.id)))).map(toProgress);
+});
+
+/** A project by its id (digits) or its name, as the CLI's --project takes it. */
+export const resolveProjectRef = domainOp(function* resolveProjectRef(c: Conn, ref: string): Op<number> {
+  if (/^\d+$/.test(ref)) return Number(ref);
+  const found = yield* c.first(c.q.select({ id: projects.id }).from(projects).where(eq(projects.name, ref)));
+  if (!found) throw new AppError("NOT_FOUND", `no project named "${ref}"`);
+  return found.id;
+});
 
 /** The CLI `status` numbers: counts straight from the tables, not from the counters. */
-export function getProjectStatus(db: Db, projectId: number) {
-  const project = getProject(db, projectId);
-  const itemCount = db.select({ n: count() }).from(items).where(eq(items.projectId, projectId)).get()?.n ?? 0;
+export const getProjectStatus = domainOp(function* getProjectStatus(c: Conn, projectId: number) {
+  const project = yield* getProject.op(c, projectId);
+  const q = c.q;
+  const itemCount = (yield* c.first(q.select({ n: count() }).from(items).where(eq(items.projectId, projectId))))?.n ?? 0;
   const responseCount =
-    db.select({ n: count() }).from(responses).innerJoin(items, eq(items.id, responses.itemId)).where(eq(items.projectId, projectId)).get()
-      ?.n ?? 0;
-  const judged = db
-    .select({ n: count(), annotators: countDistinct(judgments.annotatorId) })
-    .from(judgments)
-    .where(eq(judgments.projectId, projectId))
-    .get() ?? { n: 0, annotators: 0 };
+    (yield* c.first(
+      q.select({ n: count() }).from(responses).innerJoin(items, eq(items.id, responses.itemId)).where(eq(items.projectId, projectId)),
+    ))?.n ?? 0;
+  const judged = (yield* c.first(
+    q.select({ n: count(), annotators: countDistinct(judgments.annotatorId) }).from(judgments).where(eq(judgments.projectId, projectId)),
+  )) ?? { n: 0, annotators: 0 };
   const doneItems =
-    db
-      .select({ n: count() })
-      .from(items)
-      .where(and(eq(items.projectId, projectId), gte(items.doneCount, project.overlap)))
-      .get()?.n ?? 0;
+    (yield* c.first(
+      q
+        .select({ n: count() })
+        .from(items)
+        .where(and(eq(items.projectId, projectId), gte(items.doneCount, project.overlap))),
+    ))?.n ?? 0;
   return {
     items: itemCount,
     responses: responseCount,
@@ -101,7 +112,7 @@ export function getProjectStatus(db: Db, projectId: number) {
     annotators: judged.annotators,
     done_items: doneItems,
   };
-}
+});
 
 /**
  * Projects the user can work on (open ones, members-only ones they are a member of, and only those

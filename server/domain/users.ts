@@ -1,6 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { type Role, users } from "@/db/schema";
+import { type Conn, domainOp, type Op } from "@/server/database";
 import { type Db, statementsFor } from "@/server/db";
 import { recordAuditEvent } from "./audit";
 import { AppError, parseInput } from "./errors";
@@ -122,16 +123,15 @@ export function getSessionUser(db: Db, id: number, sessionVersion = 0): SessionU
 }
 
 /** Finds or creates the login-less annotator an imported judgment names (an AI judge, another tool's rater). */
-export function ensureExternalAnnotator(db: Db, name: string): number {
-  const found = db
-    .select({ id: users.id, external: users.external })
-    .from(users)
-    .where(eq(users.name, name))
-    .all()
-    .find((u) => u.external);
+export const ensureExternalAnnotator = domainOp(function* ensureExternalAnnotator(c: Conn, name: string): Op<number> {
+  const found = (yield* c.all(c.q.select({ id: users.id, external: users.external }).from(users).where(eq(users.name, name)))).find(
+    (u) => u.external,
+  );
   if (found) return found.id;
-  return db.insert(users).values({ name, role: "annotator", external: true }).returning({ id: users.id }).get().id;
-}
+  const row = yield* c.first(c.q.insert(users).values({ name, role: "annotator", external: true }).returning({ id: users.id }));
+  if (!row) throw new Error("the new annotator's row did not come back");
+  return row.id;
+});
 
 /**
  * Ends every session of a user on the server: the session version goes up, so tokens issued before

@@ -5,12 +5,13 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { and, eq, sql } from "drizzle-orm";
-import { items, type Outcome, projects } from "@/db/schema";
-import { type Db, statementsFor, transaction } from "@/server/db";
+import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { items, judgments, type Outcome, projects, responses } from "@/db/schema";
+import { type AnyDb, type Conn, domainOp, forUpdateOnPg, type Op, runOp } from "@/server/database";
+import { statementsFor } from "@/server/db";
 import { recordAuditEvent } from "@/server/domain/audit";
 import { AppError, type FieldIssue, formatIssue } from "@/server/domain/errors";
-import { getProject } from "@/server/domain/projects";
+import { getProject, type Project } from "@/server/domain/projects";
 import { ensureExternalAnnotator } from "@/server/domain/users";
 import { type ImportLine, parseImportLine } from "./arbiter-format";
 import { parseHhLine, parseTrlLine } from "./preference-formats";
@@ -23,7 +24,7 @@ export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 export const MAX_LINE_BYTES = 16 * 1024 * 1024;
 /** Page cache during an import, in KiB (negative pragma value): 128 MiB. */
 const IMPORT_CACHE_KIB = -131072;
-/** The checking pass gives the event loop a turn after this many lines. */
+/** The checking pass gives the event loop a turn after about this many lines. */
 const CHECK_YIELD_LINES = 2000;
 /** How many problems an import reports before it only counts them. */
 const MAX_REPORTED = 1000;
@@ -53,11 +54,13 @@ const LINE_PARSERS: Record<ImportFormat, typeof parseImportLine> = {
 
 class Rollback extends Error {}
 
-// Prepared once per connection: building each insert through the query builder cost most of an import.
-const importStatements = statementsFor((db) => ({
-  queueSeq: db.$client.prepare("SELECT queue_seq FROM projects WHERE id = ?").pluck(),
-  setQueueSeq: db.$client.prepare("UPDATE projects SET queue_seq = ? WHERE id = ?"),
-  hasExternalIds: db.$client.prepare("SELECT EXISTS (SELECT 1 FROM items WHERE project_id = ? AND external_id IS NOT NULL)").pluck(),
+/** Lines validated and written together: one existence query and (PostgreSQL) one insert per table. */
+const BATCH_LINES = 500;
+/** PostgreSQL takes at most 65,535 parameters per statement: multi-row inserts are cut below that. */
+const PG_MAX_PARAMS = 60_000;
+
+// SQLite: prepared once per connection; building each insert through the query builder cost most of an import.
+const sqliteStatements = statementsFor((db) => ({
   item: db.$client.prepare(
     "INSERT INTO items (project_id, external_id, prompt, metadata, k, queue_pos, open_slots, done_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
   ),
@@ -67,45 +70,95 @@ const importStatements = statementsFor((db) => ({
   ),
 }));
 
+type Checked = { lineNo: number; item: ImportLine; externalId: string | null };
+
 /**
- * Validates one line after another: the format's parser, then ids (unique in the file, new to the
- * project). Shared by the import and by the browser's checking pass, so both report the same problems.
+ * Validates lines a batch at a time: the format's parser, then ids (unique in the file, new to the
+ * project; one query per batch). Shared by the import and by the browser's checking pass, so both
+ * report the same problems, in line order, on either engine.
  */
-function lineChecker(db: Db, projectId: number, format: ImportFormat, report: (issue: FieldIssue) => void) {
-  const parse = LINE_PARSERS[format];
-  const seenIds = new Map<string, number>();
-  const existing = db
-    .select({ id: items.id })
-    .from(items)
-    .where(and(eq(items.projectId, projectId), eq(items.externalId, sql.placeholder("externalId"))))
-    .prepare();
-  // A project without external ids has none to collide with: skip the per-line index lookup.
-  const checkExisting = importStatements(db).hasExternalIds.get(projectId) === 1;
-  return (line: Line): { item: ImportLine; externalId: string | null } | null => {
-    if ("error" in line) {
-      report({ line: line.lineNo, field: "(line)", message: line.error });
-      return null;
-    }
-    const parsed = parse(line.text);
-    if (!parsed.ok) {
-      for (const issue of parsed.issues) report({ ...issue, line: line.lineNo });
-      return null;
-    }
-    const externalId = parsed.value.id ?? null;
-    if (externalId !== null) {
-      const first = seenIds.get(externalId);
-      if (first !== undefined) {
-        report({ line: line.lineNo, field: "id", message: `duplicate id "${externalId}" (first on line ${first})` });
-        return null;
+class LineChecker {
+  private readonly parse: typeof parseImportLine;
+  private readonly seenIds = new Map<string, number>();
+  /** A project without external ids has none to collide with: the per-batch lookup is skipped. */
+  private checkExisting: boolean | undefined;
+
+  constructor(
+    private readonly projectId: number,
+    format: ImportFormat,
+    private readonly report: (issue: FieldIssue) => void,
+  ) {
+    this.parse = LINE_PARSERS[format];
+  }
+
+  *check(c: Conn, batch: Line[]): Op<Checked[]> {
+    const projectId = this.projectId;
+    this.checkExisting ??= !!(yield* c.first(
+      c.q
+        .select({ id: items.id })
+        .from(items)
+        .where(and(eq(items.projectId, projectId), isNotNull(items.externalId)))
+        .limit(1),
+    ));
+    const results: (Checked | FieldIssue[])[] = [];
+    for (const line of batch) {
+      if ("error" in line) {
+        results.push([{ line: line.lineNo, field: "(line)", message: line.error }]);
+        continue;
       }
-      seenIds.set(externalId, line.lineNo);
-      if (checkExisting && existing.get({ externalId })) {
-        report({ line: line.lineNo, field: "id", message: `an item with id "${externalId}" is already in this project` });
-        return null;
+      const parsed = this.parse(line.text);
+      if (!parsed.ok) {
+        results.push(parsed.issues.map((issue) => ({ ...issue, line: line.lineNo })));
+        continue;
+      }
+      const externalId = parsed.value.id ?? null;
+      if (externalId !== null) {
+        const first = this.seenIds.get(externalId);
+        if (first !== undefined) {
+          results.push([{ line: line.lineNo, field: "id", message: `duplicate id "${externalId}" (first on line ${first})` }]);
+          continue;
+        }
+        this.seenIds.set(externalId, line.lineNo);
+      }
+      results.push({ lineNo: line.lineNo, item: parsed.value, externalId });
+    }
+    const ids = results.flatMap((r) => ("item" in r && r.externalId !== null ? [r.externalId] : []));
+    const taken =
+      this.checkExisting && ids.length > 0
+        ? new Set(
+            (yield* c.all(
+              c.q
+                .select({ externalId: items.externalId })
+                .from(items)
+                .where(and(eq(items.projectId, projectId), inArray(items.externalId, ids))),
+            )).map((r) => r.externalId),
+          )
+        : null;
+    const ok: Checked[] = [];
+    for (const r of results) {
+      if (!("item" in r)) {
+        for (const issue of r) this.report(issue);
+      } else if (taken && r.externalId !== null && taken.has(r.externalId)) {
+        this.report({ line: r.lineNo, field: "id", message: `an item with id "${r.externalId}" is already in this project` });
+      } else {
+        ok.push(r);
       }
     }
-    return { item: parsed.value, externalId };
-  };
+    return ok;
+  }
+}
+
+/** The file's lines in batches of BATCH_LINES. */
+function* lineBatches(file: string): Generator<Line[]> {
+  let batch: Line[] = [];
+  for (const line of readLinesSync(file, MAX_LINE_BYTES)) {
+    batch.push(line);
+    if (batch.length === BATCH_LINES) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
 }
 
 function collector() {
@@ -121,29 +174,32 @@ export type CheckProgress = { bytesRead: number; totalBytes: number; lines: numb
 export type CheckResult = ImportResult & { lines: number };
 
 /**
- * Validates a file the way importItems does, writing nothing, and yields to the event loop every few
- * thousand lines so a server can answer progress polls meanwhile. The browser upload runs this first,
- * then the (synchronous, all-or-nothing) import only when the file is clean.
+ * Validates a file the way importItems does, writing nothing, and gives the event loop a turn
+ * between batches so a server can answer progress polls meanwhile. The browser upload runs this
+ * first, then the all-or-nothing import only when the file is clean.
  */
 export async function checkImportFile(
-  db: Db,
+  db: AnyDb,
   params: { projectId: number; file: string; format?: ImportFormat; onProgress?: (p: CheckProgress) => void },
 ): Promise<CheckResult> {
-  getProject(db, params.projectId);
+  await getProject(db, params.projectId);
   const totalBytes = fs.statSync(params.file).size;
   const { result, report } = collector();
-  const check = lineChecker(db, params.projectId, params.format ?? "arbiter", report);
+  const checker = new LineChecker(params.projectId, params.format ?? "arbiter", report);
   let lines = 0;
-  for (const line of readLinesSync(params.file, MAX_LINE_BYTES)) {
-    lines = line.lineNo;
-    const ok = check(line);
-    if (ok) {
+  let sinceYield = 0;
+  for (const batch of lineBatches(params.file)) {
+    for (const ok of await runOp(db, (c) => checker.check(c, batch))) {
       result.items++;
       result.responses += ok.item.responses.length;
       result.judgments += ok.item.judgments?.length ?? 0;
     }
-    if (lines % CHECK_YIELD_LINES === 0) {
-      params.onProgress?.({ bytesRead: line.bytesRead, totalBytes, lines });
+    const last = batch[batch.length - 1] as Line;
+    lines = last.lineNo;
+    sinceYield += batch.length;
+    if (sinceYield >= CHECK_YIELD_LINES) {
+      sinceYield = 0;
+      params.onProgress?.({ bytesRead: last.bytesRead, totalBytes, lines });
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
@@ -152,77 +208,152 @@ export async function checkImportFile(
   return { ...result, lines };
 }
 
-export function importItems(db: Db, params: ImportParams): ImportResult {
-  const project = getProject(db, params.projectId);
-  const totalBytes = fs.statSync(params.file).size;
-  const { result, report } = collector();
-  const annotatorIds = new Map<string, number>();
-
-  const stmts = importStatements(db);
-  // Queue positions are handed out here and stored once at the end: the transaction holds the write
-  // lock, so nobody else can take one meanwhile.
-  let queueSeq = 0;
-  const insertItem = (item: ImportLine, externalId: string | null) => {
-    const k = item.responses.length;
-    const judged = item.judgments ?? [];
-    const seq = ++queueSeq;
-    const itemId = Number(
-      stmts.item.run(
-        project.id,
-        externalId,
-        JSON.stringify(item.prompt),
-        JSON.stringify(item.metadata ?? {}),
-        k,
-        seq,
-        Math.max(0, project.overlap - judged.length),
-        judged.length,
-      ).lastInsertRowid,
-    );
-    item.responses.forEach((r, idx) => {
-      stmts.response.run(itemId, idx, r.model, JSON.stringify(r.text));
-    });
-    for (const j of judged) {
-      let annotatorId = annotatorIds.get(j.annotator);
-      if (annotatorId === undefined) {
-        annotatorId = ensureExternalAnnotator(db, j.annotator);
-        annotatorIds.set(j.annotator, annotatorId);
-      }
-      const outcome: Outcome = j.ranking ? "ranking" : (j.winner ?? "tie");
-      stmts.judgment.run(
-        project.id,
-        itemId,
-        annotatorId,
-        outcome,
-        j.ranking ? JSON.stringify(j.ranking) : null,
-        j.strength ?? null,
-        JSON.stringify(j.criteria ?? {}),
-        j.rationale ?? null,
-      );
-    }
-    result.items++;
-    result.responses += k;
-    result.judgments += judged.length;
+/** One judgment row of an imported item, before its item id is known. */
+function judgmentValues(projectId: number, itemId: number, annotatorId: number, j: NonNullable<ImportLine["judgments"]>[number]) {
+  return {
+    projectId,
+    itemId,
+    annotatorId,
+    outcome: (j.ranking ? "ranking" : (j.winner ?? "tie")) as Outcome,
+    ranking: j.ranking ?? null,
+    strength: j.strength ?? null,
+    criteria: j.criteria ?? {},
+    rationale: j.rationale ?? null,
+    source: "import" as const,
   };
+}
 
-  // A larger page cache for the bulk insert (index pages stay hot); restored afterwards.
-  const cacheSize = db.$client.pragma("cache_size", { simple: true }) as number;
-  db.$client.pragma(`cache_size = ${IMPORT_CACHE_KIB}`);
+/** Multi-row inserts of `rows`, cut so no statement passes PostgreSQL's parameter limit. */
+function* insertChunked<T extends Record<string, unknown>>(c: Conn, rows: T[], insert: (chunk: T[]) => Executable): Op<void> {
+  if (rows.length === 0) return;
+  const perRow = Object.keys(rows[0] as T).length;
+  const size = Math.max(1, Math.floor(PG_MAX_PARAMS / perRow));
+  for (let i = 0; i < rows.length; i += size) yield* c.run(insert(rows.slice(i, i + size)));
+}
+
+type Executable = Parameters<Conn["run"]>[0];
+
+/**
+ * Writes a batch of checked lines. SQLite: one prepared insert per row (synchronous, in the open
+ * transaction). PostgreSQL: the items' ids are drawn from their sequence first, then each table
+ * gets multi-row inserts, a few round trips per batch instead of one per row.
+ */
+function* writeBatch(
+  c: Conn,
+  project: Project,
+  batch: Checked[],
+  firstPos: number,
+  annotatorIds: Map<string, number>,
+  result: ImportResult,
+): Op<void> {
+  for (const { item } of batch) {
+    for (const j of item.judgments ?? []) {
+      if (!annotatorIds.has(j.annotator)) annotatorIds.set(j.annotator, yield* ensureExternalAnnotator.op(c, j.annotator));
+    }
+  }
+  const itemValues = batch.map(({ item, externalId }, i) => {
+    const judged = item.judgments?.length ?? 0;
+    return {
+      projectId: project.id,
+      externalId,
+      prompt: item.prompt,
+      metadata: item.metadata ?? {},
+      k: item.responses.length,
+      queuePos: firstPos + i,
+      openSlots: Math.max(0, project.overlap - judged),
+      doneCount: judged,
+    };
+  });
+  for (const { item } of batch) {
+    result.items++;
+    result.responses += item.responses.length;
+    result.judgments += item.judgments?.length ?? 0;
+  }
+  if (c.engine === "sqlite") {
+    const stmts = sqliteStatements(c.q);
+    batch.forEach(({ item }, i) => {
+      const v = itemValues[i] as (typeof itemValues)[number];
+      const itemId = Number(
+        stmts.item.run(
+          v.projectId,
+          v.externalId,
+          JSON.stringify(v.prompt),
+          JSON.stringify(v.metadata),
+          v.k,
+          v.queuePos,
+          v.openSlots,
+          v.doneCount,
+        ).lastInsertRowid,
+      );
+      item.responses.forEach((r, idx) => {
+        stmts.response.run(itemId, idx, r.model, JSON.stringify(r.text));
+      });
+      for (const j of item.judgments ?? []) {
+        const row = judgmentValues(project.id, itemId, annotatorIds.get(j.annotator) as number, j);
+        stmts.judgment.run(
+          row.projectId,
+          row.itemId,
+          row.annotatorId,
+          row.outcome,
+          row.ranking ? JSON.stringify(row.ranking) : null,
+          row.strength,
+          JSON.stringify(row.criteria),
+          row.rationale,
+        );
+      }
+    });
+    return;
+  }
+  const ids = (yield* c.all(
+    c.q.select({ id: sql<number>`nextval(pg_get_serial_sequence('items', 'id'))` }).from(sql`generate_series(1, ${batch.length})`),
+  )).map((r) => Number(r.id));
+  const itemRows = itemValues.map((v, i) => ({ id: ids[i] as number, ...v }));
+  const responseRows = batch.flatMap(({ item }, i) =>
+    item.responses.map((r, idx) => ({ itemId: ids[i] as number, idx, model: r.model, content: r.text })),
+  );
+  const judgmentRows = batch.flatMap(({ item }, i) =>
+    (item.judgments ?? []).map((j) => judgmentValues(project.id, ids[i] as number, annotatorIds.get(j.annotator) as number, j)),
+  );
+  yield* insertChunked(c, itemRows, (rows) => c.q.insert(items).values(rows));
+  yield* insertChunked(c, responseRows, (rows) => c.q.insert(responses).values(rows));
+  yield* insertChunked(c, judgmentRows, (rows) => c.q.insert(judgments).values(rows));
+}
+
+function* importItemsOp(c: Conn, params: ImportParams): Op<ImportResult> {
+  const project = yield* getProject.op(c, params.projectId);
+  const totalBytes = fs.statSync(params.file).size;
+  let last = collector();
+  // A larger SQLite page cache for the bulk insert (index pages stay hot); restored afterwards.
+  const sqlite = c.engine === "sqlite" ? c.q.$client : null;
+  const cacheSize = sqlite ? (sqlite.pragma("cache_size", { simple: true }) as number) : 0;
+  sqlite?.pragma(`cache_size = ${IMPORT_CACHE_KIB}`);
   try {
-    transaction(db, () => {
-      const seq = stmts.queueSeq.get(project.id) as number | undefined;
-      if (seq === undefined) throw new AppError("NOT_FOUND", `project ${project.id} does not exist`);
-      queueSeq = seq;
-      const check = lineChecker(db, project.id, params.format ?? "arbiter", report);
+    return yield* c.transaction(function* (tx): Op<ImportResult> {
+      // Everything from scratch on each attempt (PostgreSQL runs a transaction again after a conflict).
+      last = collector();
+      const { result, report } = last;
+      const annotatorIds = new Map<string, number>();
+      // The queue positions are handed out here and stored once at the end. The project's row is
+      // held meanwhile (SQLite: the whole database is), so nobody else takes a position; on
+      // PostgreSQL that holds this project's leases and submissions until the import commits.
+      const seqRow = yield* tx.first(
+        forUpdateOnPg(tx.engine, tx.q.select({ seq: projects.queueSeq }).from(projects).where(eq(projects.id, project.id))),
+      );
+      if (!seqRow) throw new AppError("NOT_FOUND", `project ${project.id} does not exist`);
+      let queueSeq = seqRow.seq;
+      const checker = new LineChecker(project.id, params.format ?? "arbiter", report);
       let lastReport = 0;
-      for (const line of readLinesSync(params.file, MAX_LINE_BYTES)) {
-        if (params.onProgress && line.bytesRead - lastReport > 1 << 20) {
-          lastReport = line.bytesRead;
-          params.onProgress(line.bytesRead, totalBytes);
+      for (const batch of lineBatches(params.file)) {
+        const bytesRead = (batch[batch.length - 1] as Line).bytesRead;
+        if (params.onProgress && bytesRead - lastReport > 1 << 20) {
+          lastReport = bytesRead;
+          params.onProgress(bytesRead, totalBytes);
         }
-        const ok = check(line);
-        if (!ok) continue;
+        const ok = yield* checker.check(tx, batch);
         // After the first problem keep validating (to report everything) but stop writing.
-        if (result.errorCount === 0) insertItem(ok.item, ok.externalId);
+        if (result.errorCount > 0 || ok.length === 0) continue;
+        yield* writeBatch(tx, project, ok, queueSeq + 1, annotatorIds, result);
+        queueSeq += ok.length;
       }
       params.onProgress?.(totalBytes, totalBytes);
       if (result.errorCount > 0) throw new Rollback();
@@ -230,37 +361,45 @@ export function importItems(db: Db, params: ImportParams): ImportResult {
         report({ field: "(file)", message: "the file holds no items" });
         throw new Rollback();
       }
-      stmts.setQueueSeq.run(queueSeq, project.id);
-      db.update(projects)
-        .set({
-          itemCount: sql`${projects.itemCount} + ${result.items}`,
-          doneSlots: sql`${projects.doneSlots} + ${result.judgments}`,
-        })
-        .where(eq(projects.id, project.id))
-        .run();
-      recordAuditEvent(db, {
+      yield* tx.run(
+        tx.q
+          .update(projects)
+          .set({
+            queueSeq,
+            itemCount: sql`${projects.itemCount} + ${result.items}`,
+            doneSlots: sql`${projects.doneSlots} + ${result.judgments}`,
+          })
+          .where(eq(projects.id, project.id)),
+      );
+      yield* recordAuditEvent.op(tx, {
         actorId: params.actorId,
         action: "project.import",
         projectId: project.id,
         detail: { format: params.format ?? "arbiter", items: result.items, judgments: result.judgments },
       });
+      return result;
     });
   } catch (e) {
     if (!(e instanceof Rollback)) throw e;
-    return { items: 0, responses: 0, judgments: 0, errors: result.errors, errorCount: result.errorCount };
+    return { items: 0, responses: 0, judgments: 0, errors: last.result.errors, errorCount: last.result.errorCount };
   } finally {
-    db.$client.pragma(`cache_size = ${cacheSize}`);
+    sqlite?.pragma(`cache_size = ${cacheSize}`);
   }
-  return result;
 }
+
+/**
+ * Imports a file into a project in one transaction, all or nothing (see the top of this file):
+ * synchronous on SQLite, a promise on PostgreSQL.
+ */
+export const importItems = domainOp(importItemsOp);
 
 /**
  * A refused import leaves nothing in the project but does leave a trace in the audit log: who tried
  * which file, how many problems it had and the first one. importItems itself stays side-effect free
  * on failure (its callers decide: the browser's import run records it).
  */
-export function recordFailedImport(
-  db: Db,
+export const recordFailedImport = domainOp(function* recordFailedImport(
+  c: Conn,
   params: {
     projectId: number;
     actorId?: number | null;
@@ -268,9 +407,9 @@ export function recordFailedImport(
     file: string;
     result: Pick<ImportResult, "errors" | "errorCount">;
   },
-): void {
+): Op<void> {
   const first = params.result.errors[0];
-  recordAuditEvent(db, {
+  yield* recordAuditEvent.op(c, {
     actorId: params.actorId,
     action: "project.import_failed",
     projectId: params.projectId,
@@ -281,7 +420,7 @@ export function recordFailedImport(
       first: first ? formatIssue(first) : "",
     },
   });
-}
+});
 
 /** Throws the import's first problem as an AppError (for callers that want an exception). */
 export function assertImported(result: ImportResult, file?: string): ImportResult {
