@@ -5,7 +5,9 @@
  */
 import { parseArgs } from "node:util";
 import { RATIONALE_POLICIES } from "@/db/schema";
+import { type AnyDb, isPg } from "@/server/database";
 import { type Db, DEFAULT_DB_PATH, openDb, restrictFileModes } from "@/server/db";
+import { parseDbLocation } from "@/server/db-url";
 import { backupDatabase, restoreDatabase } from "@/server/domain/backup";
 import { AppError, formatIssue, isAppError } from "@/server/domain/errors";
 import { exportSnapshot } from "@/server/domain/export/export-snapshot";
@@ -13,7 +15,7 @@ import { EXPORT_FORMATS, type ExportFormat } from "@/server/domain/export/format
 import { zExportPolicies } from "@/server/domain/export/policies";
 import { getRound } from "@/server/domain/generation/sampling";
 import { IMPORT_FORMATS, type ImportFormat, importItems, recordFailedImport } from "@/server/domain/import/import-items";
-import { createProject, getProjectStatus, listProjects } from "@/server/domain/projects";
+import { createProject, getProjectStatus, listProjects, resolveProjectRef } from "@/server/domain/projects";
 import { computeGroupStats } from "@/server/domain/quality/group-stats";
 import { computeProjectStats } from "@/server/domain/quality/project-stats";
 import { type TrainingSourceInput, zTrainingPolicies } from "@/server/domain/training/training-data";
@@ -54,6 +56,8 @@ type Command = {
   options: Record<string, { type: "string" | "boolean" }>;
 } & (
   | { run: (db: Db, flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }> }
+  // Commands written against the domain layer of both engines: --db may be a postgres:// URL.
+  | { runAny: (db: AnyDb, flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }> }
   // Commands that open their own databases (db:copy's --from and --to) instead of --db.
   | { runWithoutDb: (flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }> }
 );
@@ -74,10 +78,7 @@ function intFlag(flags: Flags, name: string, fallback: number): number {
 
 /** A project by id, or by its exact name. */
 function resolveProject(db: Db, ref: string): number {
-  if (/^\d+$/.test(ref)) return Number(ref);
-  const found = listProjects(db).find((p) => p.name === ref);
-  if (!found) throw new AppError("NOT_FOUND", `no project named "${ref}"`);
-  return found.id;
+  return resolveProjectRef(db, ref);
 }
 
 /** `stats --by-group`: each annotator group's leaderboard and agreement, and agreement between groups. */
@@ -213,7 +214,7 @@ const COMMANDS: Record<string, Command> = {
       ...LIVE_PROJECT_OPTIONS,
       access: { type: "string" },
     },
-    async run(db, f) {
+    async runAny(db, f) {
       const access = typeof f.access === "string" ? f.access : "open";
       if (access !== "open" && access !== "members") throw new UsageError("--access is open or members");
       const rate = (name: string) => {
@@ -223,10 +224,17 @@ const COMMANDS: Record<string, Command> = {
         if (typeof v !== "string" || !Number.isFinite(n)) throw new UsageError(`--${name} takes a share between 0 and 1`);
         return n;
       };
-      const live = prepareLiveProjectFlags(db, f, { usageError: (m) => new UsageError(m), required, resolveProject });
+      if (isPg(db) && Object.keys(LIVE_PROJECT_OPTIONS).some((k) => f[k] !== undefined))
+        throw new AppError(
+          "BAD_INPUT",
+          "conversation and arena projects (--kind, --generators, …) are not on PostgreSQL in this build (issue #18); create the project on SQLite and move it with db:copy",
+        );
+      const live = isPg(db)
+        ? undefined
+        : prepareLiveProjectFlags(db, f, { usageError: (m) => new UsageError(m), required, resolveProject });
       const rationale = typeof f.rationale === "string" ? f.rationale : "optional";
       if (!(RATIONALE_POLICIES as readonly string[]).includes(rationale)) throw new UsageError("--rationale is off, optional or required");
-      const p = createProject(db, {
+      const p = await createProject(db, {
         name: required(f, "name"),
         overlap: intFlag(f, "overlap", 3),
         criteria:
@@ -243,7 +251,7 @@ const COMMANDS: Record<string, Command> = {
         repeatRate: rate("repeat-rate"),
         access,
       });
-      applyLiveProjectFlags(db, p.id, live);
+      if (!isPg(db)) applyLiveProjectFlags(db, p.id, live);
       return { json: { id: p.id }, text: `created project "${p.name}" (id ${p.id}, overlap ${p.overlap})` };
     },
   },
@@ -287,8 +295,8 @@ const COMMANDS: Record<string, Command> = {
     summary: "counts for a project",
     usage: "status --project ID",
     options: { project: { type: "string" } },
-    async run(db, f) {
-      const s = getProjectStatus(db, resolveProject(db, required(f, "project")));
+    async runAny(db, f) {
+      const s = await getProjectStatus(db, await resolveProjectRef(db, required(f, "project")));
       const text = `${s.items} items, ${s.responses} responses, ${s.judgments} judgments by ${s.annotators} annotators; ${s.done_items} items done`;
       return { json: s, text };
     },
@@ -384,13 +392,13 @@ const COMMANDS: Record<string, Command> = {
     summary: "import a JSONL file into a project (all or nothing)",
     usage: `import --project ID --file F [--format ${IMPORT_FORMATS.join("|")}]`,
     options: { project: { type: "string" }, file: { type: "string" }, format: { type: "string" } },
-    async run(db, f) {
+    async runAny(db, f) {
       const file = required(f, "file");
       const format = (typeof f.format === "string" ? f.format : "arbiter") as ImportFormat;
       if (!IMPORT_FORMATS.includes(format)) throw new UsageError(`--format is one of ${IMPORT_FORMATS.join(", ")}`);
-      const projectId = resolveProject(db, required(f, "project"));
+      const projectId = await resolveProjectRef(db, required(f, "project"));
       const bar = progressBar("importing [{bar}] {percentage}% | {value}/{total} MB | {eta_formatted} left");
-      const result = importItems(db, {
+      const result = await importItems(db, {
         projectId,
         file,
         format,
@@ -402,7 +410,7 @@ const COMMANDS: Record<string, Command> = {
       bar.stop();
       const json = { items: result.items, responses: result.responses, judgments: result.judgments, errors: result.errors };
       if (result.errorCount > 0) {
-        recordFailedImport(db, { projectId, format, file, result }); // the audit log keeps refused imports too
+        await recordFailedImport(db, { projectId, format, file, result }); // the audit log keeps refused imports too
         const lines = result.errors.slice(0, 20).map((e) => formatIssue(e, file));
         const more = result.errorCount > lines.length ? `\n… and ${result.errorCount - lines.length} more` : "";
         throw Object.assign(new AppError("BAD_INPUT", `${lines.join("\nerror: ")}${more}\nnothing was imported`), { json });
@@ -488,6 +496,19 @@ const COMMANDS: Record<string, Command> = {
   ...dbCommands({ required }),
 };
 
+/** Opens --db (or ARBITER_DB) on its engine for a command of both engines; a PostgreSQL pool is closed afterwards. */
+async function withAnyDb<T>(value: string | undefined, body: (db: AnyDb) => Promise<T>): Promise<T> {
+  const location = parseDbLocation(value ?? process.env.ARBITER_DB ?? DEFAULT_DB_PATH);
+  if (location.engine === "sqlite") return body(openDb(location.file));
+  const { openPg } = await import("@/server/db-pg");
+  const db = await openPg(location.url, { max: 4 });
+  try {
+    return await body(db);
+  } finally {
+    await db.$client.end();
+  }
+}
+
 function help(): string {
   const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(16)} ${c.summary}\n      ${c.usage}`);
   return `usage: npm run arbiter -- <command> [--db PATH] [--json] [flags]\n\ncommands:\n${rows.join("\n")}\n`;
@@ -522,7 +543,9 @@ async function main(argv: string[]): Promise<number> {
     const out =
       "runWithoutDb" in command
         ? await command.runWithoutDb(flags)
-        : await command.run(openDb(typeof flags.db === "string" ? flags.db : undefined), flags);
+        : "runAny" in command
+          ? await withAnyDb(typeof flags.db === "string" ? flags.db : undefined, (db) => command.runAny(db, flags))
+          : await command.run(openDb(typeof flags.db === "string" ? flags.db : undefined), flags);
     process.stdout.write(asJson ? `${JSON.stringify(out.json)}\n` : `${out.text}\n`);
     return 0;
   } catch (e) {

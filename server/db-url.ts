@@ -2,7 +2,7 @@
  * Where a database lives, by the value of ARBITER_DB / --db: a SQLite file path, `:memory:`, or a
  * PostgreSQL URL (`postgres://` / `postgresql://`). Any other scheme is refused by name rather than
  * taken for a file path. The app server and most CLI commands still run on SQLite only (server/db.ts);
- * PostgreSQL (server/db-pg.ts) serves `db:copy` until the async domain layer of issue #18 lands.
+ * PostgreSQL (server/db-pg.ts) serves the commands of PG_CLI_COMMANDS until the rest of issue #18 lands.
  *
  * No driver here: server/env.ts and server/db.ts use this module, and the app's bundle must not pull
  * in a PostgreSQL driver it does not use.
@@ -15,6 +15,9 @@ export type DbLocation = { engine: "sqlite"; file: string } | { engine: "postgre
 
 const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 const PG_SCHEMES = new Set(["postgres", "postgresql"]);
+
+/** The CLI commands that take a postgres:// --db in this build (scripts/arbiter.ts: `runAny`, and db:copy's --from/--to). */
+export const PG_CLI_COMMANDS = ["db:copy", "project:create", "import", "status"] as const;
 
 /**
  * Reads ARBITER_DB / --db; throws naming the scheme when it is neither a file nor PostgreSQL (the
@@ -50,7 +53,7 @@ export function sqliteOnlyRefusal(value: string): string | null {
   }
   if (location.engine === "sqlite") return null;
   const scheme = SCHEME.exec(value)?.[1];
-  return `${scheme}:// databases are not supported by the app server and this command in this build: PostgreSQL is for \`npm run arbiter -- db:copy\` (move a database between engines); the app server follows with the rest of issue #18. Give a SQLite file path such as data/arbiter.db`;
+  return `${scheme}:// databases are not supported by the app server and this command in this build: on PostgreSQL the CLI runs ${PG_CLI_COMMANDS.join(", ")} so far; the app server and the other commands follow with the rest of issue #18. Give a SQLite file path such as data/arbiter.db`;
 }
 
 /** The URL with its password replaced, for messages and logs. */

@@ -96,7 +96,10 @@ export const getProjectStatus = domainOp(function* getProjectStatus(c: Conn, pro
       q.select({ n: count() }).from(responses).innerJoin(items, eq(items.id, responses.itemId)).where(eq(items.projectId, projectId)),
     ))?.n ?? 0;
   const judged = (yield* c.first(
-    q.select({ n: count(), annotators: countDistinct(judgments.annotatorId) }).from(judgments).where(eq(judgments.projectId, projectId)),
+    q
+      .select({ n: count(), annotators: countDistinct(judgments.annotatorId) })
+      .from(judgments)
+      .where(eq(judgments.projectId, projectId)),
   )) ?? { n: 0, annotators: 0 };
   const doneItems =
     (yield* c.first(
