@@ -439,11 +439,16 @@ const COMMANDS: Record<string, Command> = {
       group: { type: "string" },
       ...LIVE_EXPORT_OPTIONS,
     },
-    async run(db, f) {
+    async runAny(db, f) {
       // Rewrites and written prompts are not judgments: no group to filter them by.
       if (f.group !== undefined && (f.rewrites !== undefined || f.format === "sft" || f.format === "prompts"))
         throw new UsageError(`--group keeps one annotator group's judgments: it goes with --format ${EXPORT_FORMATS.join("|")}`);
-      const live = runLiveExport(db, f, { usageError: (m) => new UsageError(m), required, resolveProject });
+      if (isPg(db) && (f.rewrites !== undefined || f.format === "sft" || f.format === "prompts"))
+        throw new AppError(
+          "BAD_INPUT",
+          "rewrites and written prompts (--format sft|prompts, --rewrites) are not exported from PostgreSQL in this build (issue #18)",
+        );
+      const live = isPg(db) ? null : runLiveExport(db, f, { usageError: (m) => new UsageError(m), required, resolveProject });
       if (live) return live;
       const format = required(f, "format") as ExportFormat;
       if (!EXPORT_FORMATS.includes(format)) throw new UsageError(`--format is one of ${EXPORT_FORMATS.join(", ")}`);
@@ -462,10 +467,10 @@ const COMMANDS: Record<string, Command> = {
         const name = String(i?.path[0] ?? "");
         throw new UsageError(`--${flag[name] ?? name}: ${i?.message}`);
       }
-      const projectId = resolveProject(db, required(f, "project"));
+      const projectId = await resolveProjectRef(db, required(f, "project"));
       const out = required(f, "out");
       // --round N: only the items that generation round N of the project produced.
-      const roundId = f.round === undefined ? undefined : getRound(db, projectId, intFlag(f, "round", 0)).id;
+      const roundId = f.round === undefined ? undefined : (await getRound(db, projectId, intFlag(f, "round", 0))).id;
       // --group NAME: only the judgments of that annotator group's members.
       const group = f.group === undefined ? undefined : required(f, "group");
       const bar = progressBar("exporting [{bar}] {percentage}% | {value}/{total} items");

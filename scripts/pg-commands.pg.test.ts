@@ -1,13 +1,15 @@
 /**
  * The CLI on PostgreSQL, as a lab would run it against its server: `--db postgres://…` creates a
- * project, imports into it all or nothing and reports status; a refused file names line and field
+ * project, imports into it all or nothing, reports status and exports; a refused file names line and field
  * and leaves an audit event; commands not yet on PostgreSQL, an unreachable server and a live
  * project say so clearly, never printing the password.
  */
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pairItem, writeJsonl } from "@/server/testing/fixtures";
+import { pairItem, tempDir, writeJsonl } from "@/server/testing/fixtures";
 import { createPgTestDatabase } from "@/server/testing/pg";
 
 let database: Awaited<ReturnType<typeof createPgTestDatabase>>;
@@ -21,7 +23,7 @@ afterAll(async () => {
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/arbiter.ts", ...args], {
     encoding: "utf8",
-    env: { ...process.env, ARBITER_DB: "" },
+    env: { ...process.env, ARBITER_DB: "", ARBITER_PSEUDONYM_KEY: "" },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) as Record<string, unknown> };
 }
@@ -58,10 +60,55 @@ describe("the CLI with --db postgres://", () => {
     });
   });
 
+  it("exports a dataset straight from PostgreSQL, with the pseudonym key every instance shares", () => {
+    const out = path.join(tempDir(), "pg.trl.jsonl");
+    const refused = cli("export", "--project", "pg-cli", "--format", "trl", "--out", out, "--db", database.url);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/exports from PostgreSQL need ARBITER_PSEUDONYM_KEY/);
+    expect(fs.existsSync(out)).toBe(false);
+    const r = cli("export", "--project", "pg-cli", "--format", "trl", "--out", out, "--db", database.url, "--json", "--key", "k");
+    expect(r.status).toBe(2); // an unknown flag is a usage error, as on SQLite
+    const ok = spawnSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "scripts/arbiter.ts",
+        "export",
+        "--project",
+        "pg-cli",
+        "--format",
+        "trl",
+        "--out",
+        out,
+        "--db",
+        database.url,
+        "--json",
+      ],
+      { encoding: "utf8", env: { ...process.env, ARBITER_DB: "", ARBITER_PSEUDONYM_KEY: "a-shared-key-of-some-length" } },
+    );
+    expect(ok.stderr).toBe("");
+    expect(JSON.parse(ok.stdout)).toMatchObject({ rows: 1, snapshot: 1 });
+    const rows = fs
+      .readFileSync(out, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows).toHaveLength(1);
+    // TRL's implicit-prompt convention, as from SQLite (B was chosen).
+    expect(rows[0]).toMatchObject({
+      prompt: "\n\nHuman: Question 1?\n\nAssistant:",
+      chosen: " Answer 1 from y",
+      rejected: " Answer 1 from x",
+    });
+    const sft = cli("export", "--project", "pg-cli", "--format", "sft", "--out", out, "--db", database.url);
+    expect(sft.stderr).toMatch(/not exported from PostgreSQL in this build/);
+  });
+
   it("says which commands run on PostgreSQL when one does not yet, and never prints the password", () => {
     const r = cli("stats", "--project", "pg-cli", "--db", database.url);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/on PostgreSQL the CLI runs db:copy, project:create, import, status so far/);
+    expect(r.stderr).toMatch(/on PostgreSQL the CLI runs db:copy, project:create, import, status, export so far/);
     const password = new URL(database.url).password;
     if (password) expect(r.stderr).not.toContain(password);
     const live = cli("project:create", "--name", "arena", "--kind", "arena", "--generators", "a,b", "--db", database.url);

@@ -17,7 +17,7 @@ const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 const PG_SCHEMES = new Set(["postgres", "postgresql"]);
 
 /** The CLI commands that take a postgres:// --db in this build (scripts/arbiter.ts: `runAny`, and db:copy's --from/--to). */
-export const PG_CLI_COMMANDS = ["db:copy", "project:create", "import", "status"] as const;
+export const PG_CLI_COMMANDS = ["db:copy", "project:create", "import", "status", "export"] as const;
 
 /**
  * Reads ARBITER_DB / --db; throws naming the scheme when it is neither a file nor PostgreSQL (the

@@ -5,6 +5,10 @@
  * responses, 1,000,000 judgments from 12 external judges), then, each phase in its own process so
  * peak RSS is that phase's alone:
  *   import        importItems into a fresh database (all or nothing, one transaction)
+ *   import-postgres  the same importItems into a fresh PostgreSQL database (not in the default list:
+ *                 --phases import,import-postgres; --pg-url names a server where databases may be
+ *                 created, else a throwaway cluster is started). Peak RSS is this process's only,
+ *                 not the PostgreSQL server's.
  *   naive-insert  a bare better-sqlite3 prepared-insert loop of the same rows into a fresh database
  *   export-trl    exportSnapshot --format trl (pages, backpressure, sha256, snapshot + lineage)
  *   export-parquet exportSnapshot --format parquet
@@ -13,7 +17,7 @@
  *                 pages, GZIP, one row group per page), file only: rows/s, peak RSS, file size
  * and prints rows/s, peak RSS and the ratios to the naive loops.
  * Usage: npm run bench:export [-- --items 300000 --judgments 1000000 --dir .tmp/bench-export
- *        --phases import,export-trl --keep-input]
+ *        --phases import,export-trl --keep-input --pg-url URL]
  * --phases runs only those phases (the database from an earlier import is reused); --keep-input
  * reuses an existing items.jsonl instead of generating it again.
  */
@@ -42,6 +46,7 @@ const { values: args } = parseArgs({
     phase: { type: "string" },
     phases: { type: "string" },
     "keep-input": { type: "boolean" },
+    "pg-url": { type: "string" },
   },
 });
 const ITEMS = Number(args.items);
@@ -97,7 +102,16 @@ async function generate() {
   await new Promise<void>((r) => out.end(() => r()));
 }
 
-const PHASES = ["import", "naive-insert", "export-trl", "export-parquet", "naive-export", "writer-hyparquet", "writer-parquet-wasm"];
+const PHASES = [
+  "import",
+  "import-postgres",
+  "naive-insert",
+  "export-trl",
+  "export-parquet",
+  "naive-export",
+  "writer-hyparquet",
+  "writer-parquet-wasm",
+];
 
 async function phase(name: string): Promise<Record<string, number>> {
   const t0 = performance.now();
@@ -109,6 +123,30 @@ async function phase(name: string): Promise<Record<string, number>> {
     const r = importItems(db, { projectId: p.id, file: INPUT });
     if (r.errorCount) throw new Error(JSON.stringify(r.errors.slice(0, 3)));
     rows = r.judgments;
+  } else if (name === "import-postgres") {
+    const server = args["pg-url"];
+    if (!server) throw new Error("import-postgres needs --pg-url");
+    const { openPg } = await import("@/server/db-pg");
+    const pg = (await import("pg")).default;
+    const name = `bench_import_${Date.now().toString(36)}`;
+    const admin = async (statement: string) => {
+      const c = new pg.Client({ connectionString: server });
+      await c.connect();
+      await c.query(statement).finally(() => c.end());
+    };
+    await admin(`CREATE DATABASE "${name}"`);
+    try {
+      const u = new URL(server);
+      u.pathname = `/${name}`;
+      const db = await openPg(u.toString(), { max: 2 });
+      const p = await createProject(db, { name: "bench", overlap: 3 });
+      const r = await importItems(db, { projectId: p.id, file: INPUT });
+      await db.$client.end();
+      if (r.errorCount) throw new Error(JSON.stringify(r.errors.slice(0, 3)));
+      rows = r.judgments;
+    } finally {
+      await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    }
   } else if (name === "naive-insert") {
     const file = path.join(DIR, "naive.db");
     fs.rmSync(file, { force: true });
@@ -235,7 +273,8 @@ async function finishWriter(name: string, t0: number, rows: number, file: string
 
 function runPhase(name: string): Record<string, number> {
   const self = fileURLToPath(import.meta.url);
-  const r = spawnSync(process.execPath, [...process.execArgv, self, "--phase", name, "--dir", DIR], {
+  const pgUrl = args["pg-url"] ? ["--pg-url", args["pg-url"]] : [];
+  const r = spawnSync(process.execPath, [...process.execArgv, self, "--phase", name, "--dir", DIR, ...pgUrl], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
     maxBuffer: 1 << 20,
@@ -257,7 +296,14 @@ async function main() {
     process.stderr.write(`  ${(fs.statSync(INPUT).size / 1e9).toFixed(2)} GB in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   }
   const results: Record<string, Record<string, number>> = {};
-  const phases = args.phases?.split(",") ?? PHASES;
+  const phases = args.phases?.split(",") ?? PHASES.filter((p) => p !== "import-postgres");
+  let cluster: string | undefined;
+  if (phases.includes("import-postgres") && !args["pg-url"]) {
+    process.stderr.write("starting a throwaway PostgreSQL cluster…\n");
+    const line = spawnSync("bash", ["scripts/pg-cluster.sh", "start"], { encoding: "utf8" }).stdout.trim();
+    cluster = line.split(" ")[0];
+    args["pg-url"] = line.slice(line.indexOf(" ") + 1);
+  }
   for (const name of phases) {
     if (!PHASES.includes(name)) throw new Error(`unknown phase ${name}; phases: ${PHASES.join(", ")}`);
     process.stderr.write(`${name}…\n`);
@@ -269,6 +315,7 @@ async function main() {
         : `  ${r.rows?.toLocaleString("en")} rows in ${r.seconds?.toFixed(1)} s (CPU ${r.cpuSeconds?.toFixed(1)} s) = ${Math.round(r.rowsPerS ?? 0).toLocaleString("en")} rows/s, peak RSS ${Math.round(r.peakRssMb ?? 0)} MB${r.bytes ? `, ${(r.bytes / 1e6).toFixed(0)} MB file` : ""}\n`,
     );
   }
+  if (cluster) spawnSync("bash", ["scripts/pg-cluster.sh", "stop", cluster]);
   const ratio = (a: string, b: string, key: "seconds" | "cpuSeconds" = "seconds") => {
     const x = results[a];
     const y = results[b];
@@ -279,6 +326,8 @@ async function main() {
     ...results,
     ratios: {
       import_vs_naive_insert_speed: ratio("import", "naive-insert"),
+      // > 1: PostgreSQL imports faster than SQLite here (same file, same importItems).
+      import_postgres_vs_sqlite_speed: ratio("import-postgres", "import"),
       export_trl_vs_naive_speed: ratio("export-trl", "naive-export"),
       export_parquet_vs_naive_speed: ratio("export-parquet", "naive-export"),
       hyparquet_vs_parquet_wasm_speed: ratio("writer-hyparquet", "writer-parquet-wasm"),

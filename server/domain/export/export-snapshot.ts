@@ -1,5 +1,5 @@
 /**
- * Streams a project's judgments to a file in one export format and records a snapshot: the
+ * Streams a project's judgments to a file in one export format and records a snapshot (either engine): the
  * manifest (format, policies, row count, sha256) plus the judgment ids used (lineage) and an audit
  * event. Items are read in keyset pages (never one long-lived cursor, so the shared connection stays
  * usable while we wait for the disk), each page's text is written as one Buffer with stream
@@ -7,8 +7,9 @@
  */
 import { once } from "node:events";
 import fs from "node:fs";
+import { sql } from "drizzle-orm";
 import { snapshots } from "@/db/schema";
-import { type Db, transaction } from "@/server/db";
+import { type AnyDb, type Conn, domainOp, type Op } from "@/server/database";
 import { recordAuditEvent } from "@/server/domain/audit";
 import { getProject } from "@/server/domain/projects";
 import type { CategoricalLabel } from "@/server/domain/stats/dawid-skene";
@@ -44,22 +45,75 @@ function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-export async function exportSnapshot(db: Db, params: ExportParams): Promise<ExportResult> {
-  const project = getProject(db, params.projectId);
+/** The manifest, the lineage (the judgment ids used) and the audit event of a written export, in one transaction. */
+const recordSnapshot = domainOp(function* recordSnapshot(
+  c: Conn,
+  s: {
+    project: number;
+    format: ExportFormat;
+    filter: Record<string, unknown>;
+    policies: ReturnType<typeof exportPoliciesFor>;
+    rows: number;
+    sha256: string;
+    used: number[];
+    actorId: number | null;
+    group?: string;
+  },
+): Op<number> {
+  return yield* c.transaction(function* (tx): Op<number> {
+    const row = yield* tx.first(
+      tx.q
+        .insert(snapshots)
+        .values({
+          projectId: s.project,
+          format: s.format,
+          filter: s.filter,
+          policies: s.policies,
+          rowCount: s.rows,
+          sha256: s.sha256,
+          createdBy: s.actorId,
+        })
+        .returning({ id: snapshots.id }),
+    );
+    if (!row) throw new Error("the snapshot's row did not come back");
+    const id = row.id;
+    // Lineage can be a million rows: sorted (typed-array sort is numeric), 10k ids per statement.
+    const sorted = Float64Array.from(s.used).sort();
+    for (let i = 0; i < sorted.length; i += 10_000) {
+      const ids = JSON.stringify(Array.from(sorted.subarray(i, i + 10_000)));
+      yield* tx.exec(
+        tx.engine === "sqlite"
+          ? sql`INSERT INTO snapshot_judgments (snapshot_id, judgment_id) SELECT ${id}, value FROM json_each(${ids})`
+          : sql`INSERT INTO snapshot_judgments (snapshot_id, judgment_id) SELECT ${id}, value::bigint FROM jsonb_array_elements_text(${ids}::jsonb)`,
+      );
+    }
+    yield* recordAuditEvent.op(tx, {
+      actorId: s.actorId,
+      action: "project.export",
+      projectId: s.project,
+      detail: { snapshot: id, format: s.format, rows: s.rows, sha256: s.sha256, ...(s.group !== undefined ? { group: s.group } : {}) },
+    });
+    return id;
+  });
+});
+
+/** Writes the export file, then records its snapshot: on SQLite or PostgreSQL, the same bytes from the same data. */
+export async function exportSnapshot(db: AnyDb, params: ExportParams): Promise<ExportResult> {
+  const project = await getProject(db, params.projectId);
   const policies = exportPoliciesFor(params.format, params.policies);
   const pages: ItemPageOptions = {
     roundId: params.roundId,
-    groupId: params.group === undefined ? undefined : exportGroupId(db, params.group),
+    groupId: params.group === undefined ? undefined : await exportGroupId(db, params.group),
   };
   const ctx: WriterContext = {
     policies,
     pseudonym: pseudonymizer(pseudonymKey(db), project.id),
-    groupColumn: pages.groupId !== undefined || hasGroupedJudgments(db, project.id),
+    groupColumn: pages.groupId !== undefined || (await hasGroupedJudgments(db, project.id)),
   };
   if (policies.aggregate === "dawid-skene") {
     // EM needs every label of the project before the first row can be written: one reading pass first.
     const labels: CategoricalLabel[] = [];
-    for (const page of itemPages(db, project.id, params.pageSize, pages))
+    for await (const page of itemPages(db, project.id, params.pageSize, pages))
       for (const item of page) labels.push(...dawidSkeneLabels(item, policies));
     ctx.posteriors = fitPairPosteriors(labels);
   }
@@ -90,7 +144,7 @@ export async function exportSnapshot(db: Db, params: ExportParams): Promise<Expo
     } else {
       const format = params.format;
       if (format === "csv") await write(Buffer.from(csvHeader()));
-      for (const page of itemPages(db, project.id, params.pageSize, pages)) {
+      for await (const page of itemPages(db, project.id, params.pageSize, pages)) {
         let chunk = "";
         for (const item of page) {
           const out = textForItem(format, item, ctx);
@@ -114,37 +168,22 @@ export async function exportSnapshot(db: Db, params: ExportParams): Promise<Expo
     throw e;
   }
   fs.renameSync(partial, params.out);
-  const snapshot = transaction(db, () => {
-    const id = db
-      .insert(snapshots)
-      .values({
-        projectId: project.id,
-        format: params.format,
-        filter: {
-          goldRemoved: true,
-          excludedAnnotatorsRemoved: true,
-          criterion: policies.criterion ?? null,
-          ...(params.roundId !== undefined ? { roundId: params.roundId } : {}),
-          ...(params.group !== undefined ? { group: params.group } : {}),
-        },
-        policies,
-        rowCount: rows,
-        sha256,
-        createdBy: params.actorId ?? null,
-      })
-      .returning({ id: snapshots.id })
-      .get().id;
-    // Lineage can be a million rows: sorted (typed-array sort is numeric), 10k ids per statement via json_each.
-    const insert = db.$client.prepare("INSERT INTO snapshot_judgments (snapshot_id, judgment_id) SELECT ?, value FROM json_each(?)");
-    const sorted = Float64Array.from(used).sort();
-    for (let i = 0; i < sorted.length; i += 10_000) insert.run(id, JSON.stringify(Array.from(sorted.subarray(i, i + 10_000))));
-    recordAuditEvent(db, {
-      actorId: params.actorId,
-      action: "project.export",
-      projectId: project.id,
-      detail: { snapshot: id, format: params.format, rows, sha256, ...(params.group !== undefined ? { group: params.group } : {}) },
-    });
-    return id;
+  const snapshot = await recordSnapshot(db, {
+    project: project.id,
+    format: params.format,
+    filter: {
+      goldRemoved: true,
+      excludedAnnotatorsRemoved: true,
+      criterion: policies.criterion ?? null,
+      ...(params.roundId !== undefined ? { roundId: params.roundId } : {}),
+      ...(params.group !== undefined ? { group: params.group } : {}),
+    },
+    policies,
+    rows,
+    sha256,
+    used,
+    actorId: params.actorId ?? null,
+    group: params.group,
   });
   return { rows, sha256, snapshot };
 }

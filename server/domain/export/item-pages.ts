@@ -7,8 +7,12 @@
  * Each judgment carries its annotator's group (users.group_id at export time: one group per annotator),
  * and a group filter keeps only the judgments of that group's members.
  */
-import type { Content, CriteriaOutcomes, Outcome } from "@/db/schema";
+import { and, eq, isNotNull } from "drizzle-orm";
+import type pg from "pg";
+import { annotatorGroups, type Content, type CriteriaOutcomes, judgments, type Outcome, users } from "@/db/schema";
+import { type AnyDb, type Conn, domainOp, isPg, type Op } from "@/server/database";
 import type { Db } from "@/server/db";
+import type { PgDb } from "@/server/db-pg";
 import { AppError } from "@/server/domain/errors";
 import type { ExportItem, ExportJudgment, ExportResponse } from "./policies";
 
@@ -119,24 +123,25 @@ class StoredJudgment implements ExportJudgment {
 }
 
 /** The id of the annotator group named `name`; NOT_FOUND (naming the field) when there is none. */
-export function exportGroupId(db: Db, name: string): number {
-  const id = db.$client.prepare("SELECT id FROM annotator_groups WHERE name = ?").pluck().get(name) as number | undefined;
-  if (id === undefined)
+export const exportGroupId = domainOp(function* exportGroupId(c: Conn, name: string): Op<number> {
+  const row = yield* c.first(c.q.select({ id: annotatorGroups.id }).from(annotatorGroups).where(eq(annotatorGroups.name, name)));
+  if (row === undefined)
     throw new AppError("NOT_FOUND", `group: no annotator group named "${name}"`, [{ field: "group", message: "no such group" }]);
-  return id;
-}
+  return row.id;
+});
 
 /** Whether any judgment of the project was made by someone in an annotator group (so exports carry the column). */
-export function hasGroupedJudgments(db: Db, projectId: number): boolean {
-  return (
-    db.$client
-      .prepare(
-        "SELECT EXISTS (SELECT 1 FROM users u JOIN judgments j ON j.annotator_id = u.id AND j.project_id = ? WHERE u.group_id IS NOT NULL)",
-      )
-      .pluck()
-      .get(projectId) === 1
+export const hasGroupedJudgments = domainOp(function* hasGroupedJudgments(c: Conn, projectId: number): Op<boolean> {
+  const row = yield* c.first(
+    c.q
+      .select({ id: judgments.id })
+      .from(judgments)
+      .innerJoin(users, eq(users.id, judgments.annotatorId))
+      .where(and(eq(judgments.projectId, projectId), isNotNull(users.groupId)))
+      .limit(1),
   );
-}
+  return row !== undefined;
+});
 
 export type ItemPageOptions = {
   /** Only the items of this generation round (rounds.id). */
@@ -145,48 +150,123 @@ export type ItemPageOptions = {
   groupId?: number;
 };
 
-/** Pages of items with their responses and (non-excluded) judgments, in id order. */
-export function* itemPages(db: Db, projectId: number, pageSize = 250, options: ItemPageOptions = {}): Generator<ExportItem[]> {
-  const { roundId, groupId } = options;
+/** Who is left out and who is in which group: read once per export. */
+type Audience = { excluded: Set<number>; groupName: Map<number, string>; inGroup: Set<number> | null };
+
+function audience(excludedIds: number[], grouped: [userId: number, groupId: number, name: string][], groupId?: number): Audience {
+  return {
+    excluded: new Set(excludedIds.map(Number)),
+    groupName: new Map(grouped.map(([u, , name]) => [u, name])),
+    inGroup: groupId === undefined ? null : new Set(grouped.filter(([, g]) => g === groupId).map(([u]) => u)),
+  };
+}
+
+/** One page's items, filled with the responses and judgments read for its id range. */
+function assemblePage(
+  rows: ItemRow[],
+  responseRows: Iterable<ResponseRow>,
+  judgmentRows: Iterable<JudgmentRow>,
+  who: Audience,
+): StoredItem[] {
+  const byId = new Map<number, StoredItem>();
+  const page: StoredItem[] = [];
+  for (const r of rows) {
+    const item = new StoredItem(r[0], r[1], r[2], r[3]);
+    byId.set(item.id, item);
+    page.push(item);
+  }
+  // The id range can hold other projects' or gold items: the map lookup skips them.
+  for (const r of responseRows) byId.get(r[0])?.responses.push(new StoredResponse(r[1], r[2], r[3]));
+  for (const r of judgmentRows) {
+    if (who.excluded.has(r[2]) || (who.inGroup !== null && !who.inGroup.has(r[2]))) continue;
+    byId.get(r[0])?.judgments.push(new StoredJudgment(r, who.groupName.get(r[2]) ?? null));
+  }
+  return page;
+}
+
+const EXCLUDED_SQL = "SELECT user_id FROM annotator_exclusions WHERE project_id = ?";
+const GROUPED_SQL = "SELECT u.id, g.id, g.name FROM users u JOIN annotator_groups g ON g.id = u.group_id";
+
+/** `--round N`: only the items one sampling round generated. */
+function itemsSql(roundId: number | undefined): string {
+  return roundId === undefined ? ITEMS_SQL : ITEMS_SQL.replace("AND id > ?", `AND round_id = ${Number(roundId)} AND id > ?`);
+}
+
+/**
+ * Pages of items with their responses and (non-excluded) judgments, in id order. SQLite: a
+ * synchronous generator over prepared statements. PostgreSQL: an asynchronous one, the same three
+ * keyset queries per page (arrays, not row objects), so memory stays flat on both engines and a
+ * page never holds a connection while the writer waits for the disk.
+ */
+export function itemPages(db: Db, projectId: number, pageSize?: number, options?: ItemPageOptions): Generator<ExportItem[]>;
+export function itemPages(
+  db: AnyDb,
+  projectId: number,
+  pageSize?: number,
+  options?: ItemPageOptions,
+): Iterable<ExportItem[]> | AsyncIterable<ExportItem[]>;
+export function itemPages(
+  db: AnyDb,
+  projectId: number,
+  pageSize = 250,
+  options: ItemPageOptions = {},
+): Iterable<ExportItem[]> | AsyncIterable<ExportItem[]> {
+  return isPg(db) ? pgItemPages(db, projectId, pageSize, options) : sqliteItemPages(db, projectId, pageSize, options);
+}
+
+function* sqliteItemPages(db: Db, projectId: number, pageSize: number, options: ItemPageOptions): Generator<ExportItem[]> {
   const client = db.$client;
-  // `--round N`: only the items one sampling round generated.
-  const itemsStmt = client
-    .prepare(roundId === undefined ? ITEMS_SQL : ITEMS_SQL.replace("AND id > ?", `AND round_id = ${Number(roundId)} AND id > ?`))
-    .raw(true);
+  const itemsStmt = client.prepare(itemsSql(options.roundId)).raw(true);
   const responsesStmt = client.prepare(RESPONSES_SQL).raw(true);
   const judgmentsStmt = client.prepare(JUDGMENTS_SQL).raw(true);
-  const excluded = new Set(
-    (client.prepare("SELECT user_id FROM annotator_exclusions WHERE project_id = ?").pluck().all(projectId) as number[]).map(Number),
+  const who = audience(
+    client.prepare(EXCLUDED_SQL).pluck().all(projectId) as number[],
+    client.prepare(GROUPED_SQL).raw(true).all() as [number, number, string][],
+    options.groupId,
   );
-  // Every grouped user's group and group id: a few rows per person, read once per export.
-  const grouped = client.prepare("SELECT u.id, g.id, g.name FROM users u JOIN annotator_groups g ON g.id = u.group_id").raw(true).all() as [
-    userId: number,
-    groupId: number,
-    name: string,
-  ][];
-  const groupName = new Map(grouped.map(([u, , name]) => [u, name]));
-  const inGroup = groupId === undefined ? null : new Set(grouped.filter(([, g]) => g === groupId).map(([u]) => u));
   let after = 0;
   for (;;) {
     const rows = itemsStmt.all(projectId, after, pageSize) as ItemRow[];
     if (rows.length === 0) return;
-    const byId = new Map<number, StoredItem>();
-    const page: StoredItem[] = [];
-    for (const r of rows) {
-      const item = new StoredItem(r[0], r[1], r[2], r[3]);
-      byId.set(item.id, item);
-      page.push(item);
-    }
     const lo = rows[0]?.[0] ?? 0;
     const hi = rows[rows.length - 1]?.[0] ?? 0;
-    // The id range can hold other projects' or gold items: the map lookup skips them.
-    for (const r of responsesStmt.iterate(lo, hi) as Iterable<ResponseRow>)
-      byId.get(r[0])?.responses.push(new StoredResponse(r[1], r[2], r[3]));
-    for (const r of judgmentsStmt.iterate(projectId, lo, hi) as Iterable<JudgmentRow>) {
-      if (excluded.has(r[2]) || (inGroup !== null && !inGroup.has(r[2]))) continue;
-      byId.get(r[0])?.judgments.push(new StoredJudgment(r, groupName.get(r[2]) ?? null));
-    }
+    yield assemblePage(
+      rows,
+      responsesStmt.iterate(lo, hi) as Iterable<ResponseRow>,
+      judgmentsStmt.iterate(projectId, lo, hi) as Iterable<JudgmentRow>,
+      who,
+    );
     after = hi;
-    yield page;
+  }
+}
+
+/** The same statement with PostgreSQL's numbered placeholders. */
+function numbered(sqlText: string): string {
+  let n = 0;
+  return sqlText.replace(/\?/g, () => `$${++n}`);
+}
+
+async function* pgItemPages(db: PgDb, projectId: number, pageSize: number, options: ItemPageOptions): AsyncGenerator<ExportItem[]> {
+  const pool = db.$client;
+  const rows = async <R>(name: string, text: string, values: unknown[]) =>
+    (await pool.query<R[] & pg.QueryResultRow>({ name, text: numbered(text), values, rowMode: "array" })).rows as unknown as R[];
+  const who = audience(
+    (await rows<[number]>("export.excluded", EXCLUDED_SQL, [projectId])).map((r) => r[0]),
+    await rows<[number, number, string]>("export.grouped", GROUPED_SQL, []),
+    options.groupId,
+  );
+  const itemsName = options.roundId === undefined ? "export.items" : `export.items.round${Number(options.roundId)}`;
+  let after = 0;
+  for (;;) {
+    const page = await rows<ItemRow>(itemsName, itemsSql(options.roundId), [projectId, after, pageSize]);
+    if (page.length === 0) return;
+    const lo = page[0]?.[0] ?? 0;
+    const hi = page[page.length - 1]?.[0] ?? 0;
+    const [responseRows, judgmentRows] = await Promise.all([
+      rows<ResponseRow>("export.responses", RESPONSES_SQL, [lo, hi]),
+      rows<JudgmentRow>("export.judgments", JUDGMENTS_SQL, [projectId, lo, hi]),
+    ]);
+    yield assemblePage(page, responseRows, judgmentRows, who);
+    after = hi;
   }
 }

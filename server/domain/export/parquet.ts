@@ -37,7 +37,7 @@ function columnsFor(ctx: WriterContext): Column[] {
 }
 
 export async function writeParquet(
-  pages: Iterable<ExportItem[]>,
+  pages: Iterable<ExportItem[]> | AsyncIterable<ExportItem[]>,
   ctx: WriterContext,
   write: (chunk: Uint8Array) => Promise<void>,
   onPage: (judgmentIds: number[], items: number) => void | Promise<void>,
@@ -54,7 +54,7 @@ export async function writeParquet(
   const schema = schemaFromColumnData({ columnData: columns.map((c) => ({ ...c, data: [] })) });
   const writer = new ParquetWriter({ writer: bytes, schema, createdBy: "arbiter", codec: "GZIP", compressors: { GZIP: gzipFast } });
   let rows = 0;
-  for (const page of pages) {
+  for await (const page of pages) {
     const data: Record<string, unknown[]> = Object.fromEntries(columns.map((c) => [c.name, []]));
     const ids: number[] = [];
     for (const item of page) {

@@ -7,7 +7,8 @@
 import { createHmac, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { Db } from "@/server/db";
+import { type AnyDb, isPg } from "@/server/database";
+import { AppError } from "@/server/domain/errors";
 
 /** In-memory databases have no folder: their key lives as long as the connection. */
 const memoryKeys = new WeakMap<object, string>();
@@ -29,9 +30,15 @@ function readOrCreateKey(file: string): string {
 }
 
 /** The key for this database: the environment's, else the one stored beside the database file. */
-export function pseudonymKey(db: Db): string {
+export function pseudonymKey(db: AnyDb): string {
   const fromEnv = process.env.ARBITER_PSEUDONYM_KEY;
   if (fromEnv) return fromEnv;
+  // A PostgreSQL database has no folder of its own, and every instance must use the same key.
+  if (isPg(db))
+    throw new AppError(
+      "BAD_INPUT",
+      "exports from PostgreSQL need ARBITER_PSEUDONYM_KEY (the same value on every instance; for a database moved from SQLite, the content of the pseudonym-key file beside it keeps the pseudonyms)",
+    );
   const client = db.$client;
   if (client.memory || client.name === ":memory:" || client.name === "") {
     let key = memoryKeys.get(client);

@@ -9,6 +9,7 @@
 import { and, asc, count, desc, eq, inArray, max, sql } from "drizzle-orm";
 import { z } from "zod";
 import { type Content, generationPrompts, items, jobs, models, projects, responses, rounds } from "@/db/schema";
+import { type Conn, domainOp, type Op } from "@/server/database";
 import { type Db, transaction } from "@/server/db";
 import { recordAuditEvent } from "@/server/domain/audit";
 import { AppError, parseInput } from "@/server/domain/errors";
@@ -434,12 +435,13 @@ export function listRounds(db: Db, projectId: number) {
 }
 
 /** A round by project and number (for `--round N` filters). */
-export function getRound(db: Db, projectId: number, number: number): Round {
-  const r = db
-    .select()
-    .from(rounds)
-    .where(and(eq(rounds.projectId, projectId), eq(rounds.number, number)))
-    .get();
+export const getRound = domainOp(function* getRound(c: Conn, projectId: number, number: number): Op<Round> {
+  const r = yield* c.first(
+    c.q
+      .select()
+      .from(rounds)
+      .where(and(eq(rounds.projectId, projectId), eq(rounds.number, number))),
+  );
   if (!r) throw new AppError("NOT_FOUND", `project ${projectId} has no round ${number}`, [{ field: "round", message: "no such round" }]);
   return r;
-}
+});
