@@ -5,10 +5,10 @@
  * responses, 1,000,000 judgments from 12 external judges), then, each phase in its own process so
  * peak RSS is that phase's alone:
  *   import        importItems into a fresh database (all or nothing, one transaction)
- *   import-postgres  the same importItems into a fresh PostgreSQL database (not in the default list:
- *                 --phases import,import-postgres; --pg-url names a server where databases may be
- *                 created, else a throwaway cluster is started). Peak RSS is this process's only,
- *                 not the PostgreSQL server's.
+ *   import-postgres, export-trl-postgres  the same importItems and TRL export on a fresh PostgreSQL
+ *                 database (not in the default list: --phases import,import-postgres,export-trl,
+ *                 export-trl-postgres; --pg-url names a server where databases may be created, else a
+ *                 throwaway cluster is started). Peak RSS is this process's only, not the server's.
  *   naive-insert  a bare better-sqlite3 prepared-insert loop of the same rows into a fresh database
  *   export-trl    exportSnapshot --format trl (pages, backpressure, sha256, snapshot + lineage)
  *   export-parquet exportSnapshot --format parquet
@@ -102,9 +102,32 @@ async function generate() {
   await new Promise<void>((r) => out.end(() => r()));
 }
 
+/** The PostgreSQL database the -postgres phases share (dropped at the end of the run). */
+const PG_BENCH_DB = "bench_export";
+const PG_PHASES = ["import-postgres", "export-trl-postgres"];
+
+async function pgAdmin() {
+  const server = args["pg-url"];
+  if (!server) throw new Error("the -postgres phases need --pg-url");
+  const pg = (await import("pg")).default;
+  return async (statement: string) => {
+    const c = new pg.Client({ connectionString: server });
+    await c.connect();
+    await c.query(statement).finally(() => c.end());
+  };
+}
+
+async function openPgBench() {
+  const { openPg } = await import("@/server/db-pg");
+  const u = new URL(args["pg-url"] ?? "");
+  u.pathname = `/${PG_BENCH_DB}`;
+  return openPg(u.toString(), { max: 2 });
+}
+
 const PHASES = [
   "import",
   "import-postgres",
+  "export-trl-postgres",
   "naive-insert",
   "export-trl",
   "export-parquet",
@@ -124,29 +147,22 @@ async function phase(name: string): Promise<Record<string, number>> {
     if (r.errorCount) throw new Error(JSON.stringify(r.errors.slice(0, 3)));
     rows = r.judgments;
   } else if (name === "import-postgres") {
-    const server = args["pg-url"];
-    if (!server) throw new Error("import-postgres needs --pg-url");
-    const { openPg } = await import("@/server/db-pg");
-    const pg = (await import("pg")).default;
-    const name = `bench_import_${Date.now().toString(36)}`;
-    const admin = async (statement: string) => {
-      const c = new pg.Client({ connectionString: server });
-      await c.connect();
-      await c.query(statement).finally(() => c.end());
-    };
-    await admin(`CREATE DATABASE "${name}"`);
-    try {
-      const u = new URL(server);
-      u.pathname = `/${name}`;
-      const db = await openPg(u.toString(), { max: 2 });
-      const p = await createProject(db, { name: "bench", overlap: 3 });
-      const r = await importItems(db, { projectId: p.id, file: INPUT });
-      await db.$client.end();
-      if (r.errorCount) throw new Error(JSON.stringify(r.errors.slice(0, 3)));
-      rows = r.judgments;
-    } finally {
-      await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    }
+    const admin = await pgAdmin();
+    await admin(`DROP DATABASE IF EXISTS "${PG_BENCH_DB}" WITH (FORCE)`);
+    await admin(`CREATE DATABASE "${PG_BENCH_DB}"`);
+    const db = await openPgBench();
+    const p = await createProject(db, { name: "bench", overlap: 3 });
+    const r = await importItems(db, { projectId: p.id, file: INPUT });
+    await db.$client.end();
+    if (r.errorCount) throw new Error(JSON.stringify(r.errors.slice(0, 3)));
+    rows = r.judgments;
+  } else if (name === "export-trl-postgres") {
+    // The same TRL export, read from the database import-postgres left (the pseudonym key of the run).
+    process.env.ARBITER_PSEUDONYM_KEY ??= "bench-export-key-0123456789";
+    const db = await openPgBench();
+    const r = await exportSnapshot(db, { projectId: 1, format: "trl", out: path.join(DIR, "out-postgres.trl") });
+    await db.$client.end();
+    rows = r.rows;
   } else if (name === "naive-insert") {
     const file = path.join(DIR, "naive.db");
     fs.rmSync(file, { force: true });
@@ -296,9 +312,9 @@ async function main() {
     process.stderr.write(`  ${(fs.statSync(INPUT).size / 1e9).toFixed(2)} GB in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   }
   const results: Record<string, Record<string, number>> = {};
-  const phases = args.phases?.split(",") ?? PHASES.filter((p) => p !== "import-postgres");
+  const phases = args.phases?.split(",") ?? PHASES.filter((p) => !PG_PHASES.includes(p));
   let cluster: string | undefined;
-  if (phases.includes("import-postgres") && !args["pg-url"]) {
+  if (phases.some((p) => PG_PHASES.includes(p)) && !args["pg-url"]) {
     process.stderr.write("starting a throwaway PostgreSQL cluster…\n");
     const line = spawnSync("bash", ["scripts/pg-cluster.sh", "start"], { encoding: "utf8" }).stdout.trim();
     cluster = line.split(" ")[0];
@@ -316,6 +332,7 @@ async function main() {
     );
   }
   if (cluster) spawnSync("bash", ["scripts/pg-cluster.sh", "stop", cluster]);
+  else if (phases.some((p) => PG_PHASES.includes(p))) await (await pgAdmin())(`DROP DATABASE IF EXISTS "${PG_BENCH_DB}" WITH (FORCE)`);
   const ratio = (a: string, b: string, key: "seconds" | "cpuSeconds" = "seconds") => {
     const x = results[a];
     const y = results[b];
@@ -328,6 +345,7 @@ async function main() {
       import_vs_naive_insert_speed: ratio("import", "naive-insert"),
       // > 1: PostgreSQL imports faster than SQLite here (same file, same importItems).
       import_postgres_vs_sqlite_speed: ratio("import-postgres", "import"),
+      export_trl_postgres_vs_sqlite_speed: ratio("export-trl-postgres", "export-trl"),
       export_trl_vs_naive_speed: ratio("export-trl", "naive-export"),
       export_parquet_vs_naive_speed: ratio("export-parquet", "naive-export"),
       hyparquet_vs_parquet_wasm_speed: ratio("writer-hyparquet", "writer-parquet-wasm"),

@@ -5,8 +5,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
-import { items, judgments, type Outcome, projects, responses } from "@/db/schema";
+import { and, eq, inArray, isNotNull, type SQL, sql } from "drizzle-orm";
+import { items, type Outcome, projects } from "@/db/schema";
 import { type AnyDb, type Conn, domainOp, forUpdateOnPg, type Op, runOp } from "@/server/database";
 import { statementsFor } from "@/server/db";
 import { recordAuditEvent } from "@/server/domain/audit";
@@ -56,8 +56,6 @@ class Rollback extends Error {}
 
 /** Lines validated and written together: one existence query and (PostgreSQL) one insert per table. */
 const BATCH_LINES = 500;
-/** PostgreSQL takes at most 65,535 parameters per statement: multi-row inserts are cut below that. */
-const PG_MAX_PARAMS = 60_000;
 
 // SQLite: prepared once per connection; building each insert through the query builder cost most of an import.
 const sqliteStatements = statementsFor((db) => ({
@@ -223,20 +221,10 @@ function judgmentValues(projectId: number, itemId: number, annotatorId: number, 
   };
 }
 
-/** Multi-row inserts of `rows`, cut so no statement passes PostgreSQL's parameter limit. */
-function* insertChunked<T extends Record<string, unknown>>(c: Conn, rows: T[], insert: (chunk: T[]) => Executable): Op<void> {
-  if (rows.length === 0) return;
-  const perRow = Object.keys(rows[0] as T).length;
-  const size = Math.max(1, Math.floor(PG_MAX_PARAMS / perRow));
-  for (let i = 0; i < rows.length; i += size) yield* c.run(insert(rows.slice(i, i + size)));
-}
-
-type Executable = Parameters<Conn["run"]>[0];
-
 /**
  * Writes a batch of checked lines. SQLite: one prepared insert per row (synchronous, in the open
  * transaction). PostgreSQL: the items' ids are drawn from their sequence first, then each table
- * gets multi-row inserts, a few round trips per batch instead of one per row.
+ * gets one INSERT … SELECT FROM unnest(…): four round trips per batch instead of one per row.
  */
 function* writeBatch(
   c: Conn,
@@ -307,16 +295,56 @@ function* writeBatch(
   const ids = (yield* c.all(
     c.q.select({ id: sql<number>`nextval(pg_get_serial_sequence('items', 'id'))` }).from(sql`generate_series(1, ${batch.length})`),
   )).map((r) => Number(r.id));
-  const itemRows = itemValues.map((v, i) => ({ id: ids[i] as number, ...v }));
-  const responseRows = batch.flatMap(({ item }, i) =>
-    item.responses.map((r, idx) => ({ itemId: ids[i] as number, idx, model: r.model, content: r.text })),
+  yield* c.exec(
+    unnestInsert("items", {
+      id: ["bigint", ids],
+      project_id: ["bigint", itemValues.map((v) => v.projectId)],
+      external_id: ["text", itemValues.map((v) => v.externalId)],
+      prompt: ["text", itemValues.map((v) => JSON.stringify(v.prompt))],
+      metadata: ["text", itemValues.map((v) => JSON.stringify(v.metadata))],
+      k: ["bigint", itemValues.map((v) => v.k)],
+      queue_pos: ["bigint", itemValues.map((v) => v.queuePos)],
+      open_slots: ["bigint", itemValues.map((v) => v.openSlots)],
+      done_count: ["bigint", itemValues.map((v) => v.doneCount)],
+    }),
+  );
+  const responseRows = batch.flatMap(({ item }, i) => item.responses.map((r, idx) => ({ itemId: ids[i], idx, r })));
+  yield* c.exec(
+    unnestInsert("responses", {
+      item_id: ["bigint", responseRows.map((x) => x.itemId)],
+      idx: ["bigint", responseRows.map((x) => x.idx)],
+      model: ["text", responseRows.map((x) => x.r.model)],
+      content: ["text", responseRows.map((x) => JSON.stringify(x.r.text))],
+    }),
   );
   const judgmentRows = batch.flatMap(({ item }, i) =>
     (item.judgments ?? []).map((j) => judgmentValues(project.id, ids[i] as number, annotatorIds.get(j.annotator) as number, j)),
   );
-  yield* insertChunked(c, itemRows, (rows) => c.q.insert(items).values(rows));
-  yield* insertChunked(c, responseRows, (rows) => c.q.insert(responses).values(rows));
-  yield* insertChunked(c, judgmentRows, (rows) => c.q.insert(judgments).values(rows));
+  if (judgmentRows.length === 0) return;
+  yield* c.exec(
+    unnestInsert("judgments", {
+      project_id: ["bigint", judgmentRows.map((j) => j.projectId)],
+      item_id: ["bigint", judgmentRows.map((j) => j.itemId)],
+      annotator_id: ["bigint", judgmentRows.map((j) => j.annotatorId)],
+      outcome: ["text", judgmentRows.map((j) => j.outcome)],
+      ranking: ["text", judgmentRows.map((j) => (j.ranking ? JSON.stringify(j.ranking) : null))],
+      strength: ["bigint", judgmentRows.map((j) => j.strength)],
+      criteria: ["text", judgmentRows.map((j) => JSON.stringify(j.criteria))],
+      rationale: ["text", judgmentRows.map((j) => j.rationale)],
+      source: ["text", judgmentRows.map((j) => j.source)],
+    }),
+  );
+}
+
+/**
+ * `INSERT INTO table (a, b, …) SELECT * FROM unnest($1::type[], $2::type[], …)` (PostgreSQL): each column
+ * travels as one array parameter, written and escaped by node-postgres, so a batch is one statement
+ * whatever its size and no SQL is built per row.
+ */
+function unnestInsert(table: string, columns: Record<string, ["bigint" | "text", unknown[]]>): SQL {
+  const names = Object.keys(columns).map((n) => sql.identifier(n));
+  const arrays = Object.values(columns).map(([type, values]) => sql`${sql.param(values)}::${sql.raw(type)}[]`);
+  return sql`INSERT INTO ${sql.identifier(table)} (${sql.join(names, sql`, `)}) SELECT * FROM unnest(${sql.join(arrays, sql`, `)})`;
 }
 
 function* importItemsOp(c: Conn, params: ImportParams): Op<ImportResult> {
