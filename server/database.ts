@@ -57,6 +57,8 @@ export interface Conn {
   run(query: Executable): Op<number>;
   /** Executes raw SQL (an engine's own statement, such as PostgreSQL's advisory locks). */
   exec(query: SQL): Op<void>;
+  /** Raw SQL that returns rows (objects keyed by the selected names). */
+  rows<R>(query: SQL): Op<R[]>;
   /**
    * Runs `body` in a transaction (a savepoint when one is open already). SQLite: BEGIN IMMEDIATE, so
    * the writer lock is taken up front. PostgreSQL: READ COMMITTED on a client of its own; an
@@ -141,6 +143,10 @@ class SqliteConn implements Conn {
   // biome-ignore lint/correctness/useYield: as above.
   *exec(query: SQL): Op<void> {
     this.q.run(query);
+  }
+  // biome-ignore lint/correctness/useYield: as above.
+  *rows<R>(query: SQL): Op<R[]> {
+    return this.q.all(query) as R[];
   }
   // better-sqlite3 transactions are synchronous; the body runs inside (runSync), never yielding.
   *transaction<T>(body: (tx: Conn) => Op<T>): Op<T> {
@@ -228,6 +234,9 @@ class PgConn implements Conn {
   }
   *exec(query: SQL): Op<void> {
     yield this.pg.execute(query);
+  }
+  *rows<R>(query: SQL): Op<R[]> {
+    return ((yield this.pg.execute(query)) as { rows: R[] }).rows;
   }
   *transaction<T>(body: (tx: Conn) => Op<T>): Op<T> {
     const once = () => this.pg.transaction((tx) => runAsync(body(new PgConn(tx, true))));

@@ -96,3 +96,11 @@ export async function openPg(url: string, options: { max?: number; migrationsFol
     }
   }
 }
+
+/**
+ * A drizzle database on one checked-out connection (not the pool): its transactions and its session
+ * state (advisory locks) stay on that connection. The job runner holds a job's liveness lock this way.
+ */
+export function pgOnClient(client: pg.PoolClient): PgDb {
+  return drizzle(client, { schema }) as unknown as PgDb;
+}

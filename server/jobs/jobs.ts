@@ -5,10 +5,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { and, asc, desc, eq, gt } from "drizzle-orm";
+import { and, asc, desc, eq, gt, sql } from "drizzle-orm";
 import { z } from "zod";
 import { jobEvents, jobJudgments, jobs, models, snapshotJudgments, snapshots } from "@/db/schema";
-import { type Db, transaction } from "@/server/db";
+import { type AnyDb, type Conn, domainOp, forUpdateOnPg, isPg, type Op } from "@/server/database";
+import type { Db } from "@/server/db";
 import { recordAuditEvent } from "@/server/domain/audit";
 import { AppError } from "@/server/domain/errors";
 import { getProject } from "@/server/domain/projects";
@@ -37,9 +38,13 @@ export type TrainParams = z.input<typeof zTrainParams>;
 
 export type Job = typeof jobs.$inferSelect;
 
-/** Where job folders live: ARBITER_JOBS_DIR, else `jobs/` beside the database file. */
-export function jobsRoot(db: Db): string {
+/**
+ * Where job folders live: ARBITER_JOBS_DIR, else `jobs/` beside the database file (PostgreSQL, which has
+ * no file: `data/jobs`; instances that resume each other's jobs need ARBITER_JOBS_DIR on shared storage).
+ */
+export function jobsRoot(db: AnyDb): string {
   if (process.env.ARBITER_JOBS_DIR) return path.resolve(process.env.ARBITER_JOBS_DIR);
+  if (isPg(db)) return path.resolve("data/jobs");
   const file = db.$client.name;
   if (!file || file === ":memory:") return path.join(os.tmpdir(), "arbiter-jobs");
   return path.join(path.dirname(path.resolve(file)), "jobs");
@@ -49,114 +54,133 @@ export function jobsRoot(db: Db): string {
  * Queues a training job. The training file is written now and recorded as a snapshot (with the
  * judgment ids it used), so the model's lineage is fixed when the job is created.
  */
-export function createTrainJob(db: Db, input: TrainParams, opts: { actorId?: number; root?: string } = {}): Job {
+export const createTrainJob = domainOp(function* createTrainJob(
+  c: Conn,
+  input: TrainParams,
+  opts: { actorId?: number; root?: string } = {},
+): Op<Job> {
   const params = zTrainParams.parse(input);
-  const project = getProject(db, params.projectId);
+  const project = yield* getProject.op(c, params.projectId);
   const base = validateBaseSpec(params.base);
-  const root = opts.root ?? jobsRoot(db);
-  return transaction(db, () => {
-    const job = db
-      .insert(jobs)
-      .values({ projectId: project.id, kind: "train", config: {}, createdBy: opts.actorId ?? null })
-      .returning()
-      .get();
-    const dir = path.join(root, `job-${job.id}`);
-    fs.mkdirSync(dir, { recursive: true });
-    const trainFile = path.join(dir, "train.jsonl");
-    let data: ReturnType<typeof writeTrainingFile>;
-    try {
+  const root = opts.root ?? jobsRoot(c.q);
+  // Folders this call made: a transaction PostgreSQL runs again (or one that fails) leaves none behind.
+  const made: string[] = [];
+  let created: Job;
+  try {
+    created = yield* c.transaction(function* (tx): Op<Job> {
+      const job = yield* tx.first(
+        tx.q
+          .insert(jobs)
+          .values({ projectId: project.id, kind: "train", config: {}, createdBy: opts.actorId ?? null })
+          .returning(),
+      );
+      if (!job) throw new Error("the new job's row did not come back");
+      const dir = path.join(root, `job-${job.id}`);
+      made.push(dir);
+      fs.mkdirSync(dir, { recursive: true });
+      const trainFile = path.join(dir, "train.jsonl");
       // The split is decided here, whole items at a time, and recorded below (job_judgments).
-      data = writeTrainingFile(db, project.id, trainFile, params.data, { evalFraction: params.evalFraction, seed: params.seed });
-    } catch (e) {
-      fs.rmSync(dir, { recursive: true, force: true });
-      throw e;
-    }
-    if (data.rows === 0) {
-      fs.rmSync(dir, { recursive: true, force: true });
-      const where = params.data.source === "snapshot" ? `snapshot ${params.data.snapshotId}` : `project ${project.id}`;
-      throw new AppError("BAD_INPUT", `${where} has no judgments to train on under these policies`, [
-        { field: params.data.source === "snapshot" ? "data.snapshotId" : "projectId", message: "no usable judgments" },
-      ]);
-    }
-    const { judgmentIds, split, ...summary } = data;
-    const dataRecord = {
-      ...summary,
-      judgments: judgmentIds.length,
-      split: split && {
-        eval_fraction: split.evalFraction,
-        seed: split.seed,
-        train_items: split.trainItems,
-        eval_items: split.evalItems,
-        train_judgments: split.trainJudgmentIds.length,
-        eval_judgments: split.evalJudgmentIds.length,
-      },
-    };
-    const snapshot = db
-      .insert(snapshots)
-      .values({
-        projectId: project.id,
-        format: "trainer-jsonl",
-        filter: { source: data.source, snapshot_id: data.snapshotId, loss: params.loss },
-        policies: data.policies,
-        rowCount: data.rows,
-        sha256: data.sha256,
-        createdBy: opts.actorId ?? null,
-      })
-      .returning({ id: snapshots.id })
-      .get();
-    for (let i = 0; i < judgmentIds.length; i += 500) {
-      db.insert(snapshotJudgments)
-        .values(judgmentIds.slice(i, i + 500).map((judgmentId) => ({ snapshotId: snapshot.id, judgmentId })))
-        .run();
-    }
-    for (const [name, ids] of [
-      ["train", split?.trainJudgmentIds ?? []],
-      ["eval", split?.evalJudgmentIds ?? []],
-    ] as const) {
-      for (let i = 0; i < ids.length; i += 500) {
-        db.insert(jobJudgments)
-          .values(ids.slice(i, i + 500).map((judgmentId) => ({ jobId: job.id, judgmentId, split: name })))
-          .run();
+      const data = yield* writeTrainingFile.op(tx, project.id, trainFile, params.data, {
+        evalFraction: params.evalFraction,
+        seed: params.seed,
+      });
+      if (data.rows === 0) {
+        const where = params.data.source === "snapshot" ? `snapshot ${params.data.snapshotId}` : `project ${project.id}`;
+        throw new AppError("BAD_INPUT", `${where} has no judgments to train on under these policies`, [
+          { field: params.data.source === "snapshot" ? "data.snapshotId" : "projectId", message: "no usable judgments" },
+        ]);
       }
-    }
-    const config = {
-      train_file: trainFile,
-      output_dir: path.join(dir, "model"),
-      base: base.base,
-      init: params.init,
-      epochs: params.epochs,
-      loss: params.loss,
-      lr: params.lr,
-      eval_fraction: params.evalFraction,
-      seed: params.seed,
-      margin_from_strength: data.policies.margin,
-      checkpoint_every_steps: params.checkpointEverySteps,
-      checkpoint_every_seconds: params.checkpointEverySeconds,
-      meta: { job_id: job.id, project_id: project.id, data: { ...dataRecord, training_snapshot_id: snapshot.id } },
-    };
-    recordAuditEvent(db, {
-      actorId: opts.actorId ?? null,
-      action: "job.create",
-      projectId: project.id,
-      detail: {
-        job: job.id,
+      const { judgmentIds, split, ...summary } = data;
+      const dataRecord = {
+        ...summary,
+        judgments: judgmentIds.length,
+        split: split && {
+          eval_fraction: split.evalFraction,
+          seed: split.seed,
+          train_items: split.trainItems,
+          eval_items: split.evalItems,
+          train_judgments: split.trainJudgmentIds.length,
+          eval_judgments: split.evalJudgmentIds.length,
+        },
+      };
+      const snapshot = yield* tx.first(
+        tx.q
+          .insert(snapshots)
+          .values({
+            projectId: project.id,
+            format: "trainer-jsonl",
+            filter: { source: data.source, snapshot_id: data.snapshotId, loss: params.loss },
+            policies: data.policies,
+            rowCount: data.rows,
+            sha256: data.sha256,
+            createdBy: opts.actorId ?? null,
+          })
+          .returning({ id: snapshots.id }),
+      );
+      if (!snapshot) throw new Error("the training snapshot's row did not come back");
+      for (let i = 0; i < judgmentIds.length; i += 500) {
+        yield* tx.run(
+          tx.q
+            .insert(snapshotJudgments)
+            .values(judgmentIds.slice(i, i + 500).map((judgmentId) => ({ snapshotId: snapshot.id, judgmentId }))),
+        );
+      }
+      for (const [name, ids] of [
+        ["train", split?.trainJudgmentIds ?? []],
+        ["eval", split?.evalJudgmentIds ?? []],
+      ] as const) {
+        for (let i = 0; i < ids.length; i += 500) {
+          yield* tx.run(
+            tx.q.insert(jobJudgments).values(ids.slice(i, i + 500).map((judgmentId) => ({ jobId: job.id, judgmentId, split: name }))),
+          );
+        }
+      }
+      const config = {
+        train_file: trainFile,
+        output_dir: path.join(dir, "model"),
         base: base.base,
         init: params.init,
         epochs: params.epochs,
         loss: params.loss,
-        rows: data.rows,
-        data: params.data,
-      },
+        lr: params.lr,
+        eval_fraction: params.evalFraction,
+        seed: params.seed,
+        margin_from_strength: data.policies.margin,
+        checkpoint_every_steps: params.checkpointEverySteps,
+        checkpoint_every_seconds: params.checkpointEverySeconds,
+        meta: { job_id: job.id, project_id: project.id, data: { ...dataRecord, training_snapshot_id: snapshot.id } },
+      };
+      yield* recordAuditEvent.op(tx, {
+        actorId: opts.actorId ?? null,
+        action: "job.create",
+        projectId: project.id,
+        detail: {
+          job: job.id,
+          base: base.base,
+          init: params.init,
+          epochs: params.epochs,
+          loss: params.loss,
+          rows: data.rows,
+          data: params.data,
+        },
+      });
+      const updated = yield* tx.first(tx.q.update(jobs).set({ config, snapshotId: snapshot.id }).where(eq(jobs.id, job.id)).returning());
+      if (!updated) throw new Error("the job's row did not come back");
+      return updated;
     });
-    return db.update(jobs).set({ config, snapshotId: snapshot.id }).where(eq(jobs.id, job.id)).returning().get();
-  });
-}
+  } catch (e) {
+    for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  for (const dir of made) if (dir !== path.join(root, `job-${created.id}`)) fs.rmSync(dir, { recursive: true, force: true });
+  return created;
+});
 
-export function getJob(db: Db, id: number): Job {
-  const job = db.select().from(jobs).where(eq(jobs.id, id)).get();
+export const getJob = domainOp(function* getJob(c: Conn, id: number): Op<Job> {
+  const job = yield* c.first(c.q.select().from(jobs).where(eq(jobs.id, id)));
   if (!job) throw new AppError("NOT_FOUND", `no job ${id}`);
   return job;
-}
+});
 
 /** Jobs newest first, without their logs. */
 export function listJobs(db: Db, limit = 50, kind?: (typeof jobs.$inferSelect)["kind"]) {
@@ -223,35 +247,50 @@ export function signalTrainer(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-export function finishJob(db: Db, id: number, state: "succeeded" | "failed" | "cancelled", error: string | null = null) {
-  db.update(jobs)
-    .set({ state, error, pid: null, finishedAt: Math.floor(Date.now() / 1000) })
-    .where(eq(jobs.id, id))
-    .run();
-}
+export const finishJob = domainOp(function* finishJob(
+  c: Conn,
+  id: number,
+  state: "succeeded" | "failed" | "cancelled",
+  error: string | null = null,
+): Op<void> {
+  yield* c.run(
+    c.q
+      .update(jobs)
+      .set({ state, error, pid: null, finishedAt: Math.floor(Date.now() / 1000) })
+      .where(eq(jobs.id, id)),
+  );
+});
 
 /**
  * Cancels a job: a queued one at once; a running one by SIGTERM to its trainer, which saves a
  * checkpoint and reports `cancelled` (the runner then records the state).
  */
-export function cancelJob(db: Db, id: number, actorId?: number): Job {
-  const job = getJob(db, id);
-  if (job.state === "queued") {
-    finishJob(db, id, "cancelled");
-  } else if (job.state === "running") {
-    if (job.pid && isAlive(job.pid)) signalTrainer(job.pid, "SIGTERM");
-    else if (!runnerAlive(job)) finishJob(db, id, "cancelled", "the process running this job was gone");
-    else
-      db.update(jobs)
-        .set({ progress: { ...(job.progress ?? {}), cancel_requested: true } })
-        .where(eq(jobs.id, id))
-        .run();
-  } else {
-    throw new AppError("CONFLICT", `job ${id} is already ${job.state}`);
-  }
-  recordAuditEvent(db, { actorId: actorId ?? null, action: "job.cancel", projectId: job.projectId, detail: { job: id } });
-  return getJob(db, id);
-}
+export const cancelJob = domainOp(function* cancelJob(c: Conn, id: number, actorId?: number): Op<Job> {
+  return yield* c.transaction(function* (tx): Op<Job> {
+    // Held while deciding, so the request cannot be lost under the runner's progress write.
+    const job = yield* tx.first(forUpdateOnPg(tx.engine, tx.q.select().from(jobs).where(eq(jobs.id, id))));
+    if (!job) throw new AppError("NOT_FOUND", `no job ${id}`);
+    if (job.state === "queued") {
+      yield* finishJob.op(tx, id, "cancelled");
+    } else if (job.state === "running") {
+      // Only a trainer of this machine is signalled (a pid from another instance's host names some other process).
+      if (job.pid && onThisHost(job) && isAlive(job.pid)) signalTrainer(job.pid, "SIGTERM");
+      else if (!(yield* runnerAliveOp(tx, job))) yield* finishJob.op(tx, id, "cancelled", "the process running this job was gone");
+      // Its runner (another instance's, or this one's before it spawned the trainer) sees the request and stops it.
+      else
+        yield* tx.run(
+          tx.q
+            .update(jobs)
+            .set({ progress: { ...(job.progress ?? {}), cancel_requested: true } })
+            .where(eq(jobs.id, id)),
+        );
+    } else {
+      throw new AppError("CONFLICT", `job ${id} is already ${job.state}`);
+    }
+    yield* recordAuditEvent.op(tx, { actorId: actorId ?? null, action: "job.cancel", projectId: job.projectId, detail: { job: id } });
+    return yield* getJob.op(tx, id);
+  });
+});
 
 export function runnerPid(job: Pick<Job, "progress">): number | null {
   const pid = job.progress?.runner_pid;
@@ -267,11 +306,35 @@ export function bootId(): string | null {
   }
 }
 
-/** Is the job's runner (a server or a CLI `train --wait`) still alive? */
+/** Is the job's runner (a server or a CLI `train --wait`) still alive? (SQLite: its pid on this machine.) */
 export function runnerAlive(job: Pick<Job, "progress">): boolean {
   const boot = job.progress?.runner_boot;
   if (typeof boot === "string" && boot !== bootId()) return false;
   return isAlive(runnerPid(job));
+}
+
+/** Was the job's runner on this machine (same boot, same host name: not another container or host)? */
+export function onThisHost(job: Pick<Job, "progress">): boolean {
+  const p = job.progress ?? {};
+  return p.runner_boot === bootId() && (p.runner_host === undefined || p.runner_host === os.hostname());
+}
+
+/**
+ * Advisory lock keys on PostgreSQL. The runner holds (JOB_LOCK, job id) on a connection of its own for
+ * as long as it runs the job; when its process dies the connection closes and the lock goes with it, on
+ * whichever host it ran. TRAIN_SLOT serializes claims: one training job at a time across instances.
+ */
+export const JOB_LOCK = 0x4a4f4253; // "JOBS"
+export const TRAIN_SLOT: [number, number] = [0x41524249, 2];
+
+/**
+ * Is the job's runner alive? SQLite: its pid (runnerAlive). PostgreSQL: its lock is held; trying it
+ * for the length of the current statement or transaction takes nothing from a live runner.
+ */
+export function* runnerAliveOp(c: Conn, job: Pick<Job, "id" | "progress">): Op<boolean> {
+  if (c.engine === "sqlite") return runnerAlive(job);
+  const [row] = yield* c.rows<{ free: boolean }>(sql`SELECT pg_try_advisory_xact_lock(${JOB_LOCK}, ${job.id}::int) AS free`);
+  return row?.free === false;
 }
 
 /** A live process that is our trainer (not an unrelated process that reused the pid). */
@@ -310,28 +373,30 @@ export function latestCheckpoint(job: Pick<Job, "config" | "checkpoint">): { pat
 export const MAX_AUTO_RESUMES = 3;
 
 /** Puts a job back in the queue to continue from `checkpoint` (the trainer's `resume_from`). */
-function requeueFromCheckpoint(db: Db, job: Job, checkpoint: { path: string; step: number }, why: string, autoResumes: number) {
-  transaction(db, () => {
-    db.update(jobs)
-      .set({
-        state: "queued",
-        pid: null,
-        error: null,
-        finishedAt: null,
-        checkpoint: checkpoint.path,
-        config: { ...job.config, resume_from: checkpoint.path },
-        progress: { resumed_from: checkpoint.path, resumed_at_step: checkpoint.step, auto_resumes: autoResumes },
-        log: `${job.log}[arbiter] ${why}: resuming from step ${checkpoint.step} (${checkpoint.path})\n`,
-      })
-      .where(eq(jobs.id, job.id))
-      .run();
-    db.insert(jobEvents)
-      .values({
+function* requeueFromCheckpoint(c: Conn, job: Job, checkpoint: { path: string; step: number }, why: string, autoResumes: number): Op<void> {
+  yield* c.transaction(function* (tx) {
+    yield* tx.run(
+      tx.q
+        .update(jobs)
+        .set({
+          state: "queued",
+          pid: null,
+          error: null,
+          finishedAt: null,
+          checkpoint: checkpoint.path,
+          config: { ...job.config, resume_from: checkpoint.path },
+          progress: { resumed_from: checkpoint.path, resumed_at_step: checkpoint.step, auto_resumes: autoResumes },
+          log: `${job.log}[arbiter] ${why}: resuming from step ${checkpoint.step} (${checkpoint.path})\n`,
+        })
+        .where(eq(jobs.id, job.id)),
+    );
+    yield* tx.run(
+      tx.q.insert(jobEvents).values({
         jobId: job.id,
         type: "resume",
         payload: { type: "resume", step: checkpoint.step, checkpoint: checkpoint.path, reason: why },
-      })
-      .run();
+      }),
+    );
   });
 }
 
@@ -342,58 +407,56 @@ function requeueFromCheckpoint(db: Db, job: Job, checkpoint: { path: string; ste
  * alive is killed first; its stdout reader is gone, so it could report nothing, and its
  * checkpoints are atomic, so SIGKILL loses only the steps since the last one.
  */
-export function recoverJobs(db: Db): { resumed: number[]; failed: number[] } {
-  const stale = db
-    .select()
-    .from(jobs)
-    .where(eq(jobs.state, "running"))
-    .all()
-    .filter((j) => !runnerAlive(j));
+export const recoverJobs = domainOp(function* recoverJobs(c: Conn): Op<{ resumed: number[]; failed: number[] }> {
+  const stale: Job[] = [];
+  for (const job of yield* c.all(c.q.select().from(jobs).where(eq(jobs.state, "running")))) {
+    if (!(yield* runnerAliveOp(c, job))) stale.push(job);
+  }
   const result = { resumed: [] as number[], failed: [] as number[] };
   for (const job of stale) {
     if (job.kind === "generate") {
       // Sampling jobs keep their progress per prompt (generation_prompts): the next run samples what is pending.
-      db.update(jobs).set({ state: "queued", pid: null }).where(eq(jobs.id, job.id)).run();
+      yield* c.run(c.q.update(jobs).set({ state: "queued", pid: null }).where(eq(jobs.id, job.id)));
       result.resumed.push(job.id);
       continue;
     }
-    if (job.pid && isTrainer(job.pid)) signalTrainer(job.pid, "SIGKILL");
+    if (job.pid && onThisHost(job) && isTrainer(job.pid)) signalTrainer(job.pid, "SIGKILL");
     const checkpoint = latestCheckpoint(job);
     // Counted "in a row": a run that saved a newer checkpoint than it resumed from made progress.
     const from = job.progress?.resumed_at_step;
     const stuck = typeof from === "number" && (checkpoint?.step ?? 0) <= from;
     const autoResumes = stuck && typeof job.progress?.auto_resumes === "number" ? job.progress.auto_resumes : 0;
     if (checkpoint && autoResumes < MAX_AUTO_RESUMES) {
-      requeueFromCheckpoint(db, job, checkpoint, "the process running this job stopped", autoResumes + 1);
+      yield* requeueFromCheckpoint(c, job, checkpoint, "the process running this job stopped", autoResumes + 1);
       result.resumed.push(job.id);
     } else {
       const why = checkpoint
         ? `interrupted ${autoResumes + 1} times in a row; resume it by hand from ${checkpoint.path} if the cause is fixed`
         : "interrupted: the process running this job stopped before the trainer saved a checkpoint; start it again";
-      finishJob(db, job.id, "failed", why);
+      yield* finishJob.op(c, job.id, "failed", why);
       result.failed.push(job.id);
     }
   }
   return result;
-}
+});
 
 /** Resumes a failed or cancelled job from its newest checkpoint: it is queued again with `resume_from`. */
-export function resumeJob(db: Db, id: number, actorId?: number): Job {
-  const job = getJob(db, id);
+export const resumeJob = domainOp(function* resumeJob(c: Conn, id: number, actorId?: number): Op<Job> {
+  const job = yield* getJob.op(c, id);
   if (job.state !== "failed" && job.state !== "cancelled")
     throw new AppError("CONFLICT", `job ${id} is ${job.state}; only a failed or cancelled job can be resumed`);
   const checkpoint = latestCheckpoint(job);
   if (!checkpoint) throw new AppError("CONFLICT", `job ${id} has no checkpoint to resume from; start a new job instead`);
-  requeueFromCheckpoint(db, job, checkpoint, `resumed by ${actorId ? `user ${actorId}` : "the CLI"}`, 0);
-  recordAuditEvent(db, {
+  yield* requeueFromCheckpoint(c, job, checkpoint, `resumed by ${actorId ? `user ${actorId}` : "the CLI"}`, 0);
+  yield* recordAuditEvent.op(c, {
     actorId: actorId ?? null,
     action: "job.resume",
     projectId: job.projectId,
     detail: { job: id, checkpoint: checkpoint.path },
   });
-  return getJob(db, id);
-}
+  return yield* getJob.op(c, id);
+});
 
-export function getModelForJob(db: Db, jobId: number) {
-  return db.select().from(models).where(eq(models.jobId, jobId)).get() ?? null;
-}
+export const getModelForJob = domainOp(function* getModelForJob(c: Conn, jobId: number) {
+  return (yield* c.first(c.q.select().from(models).where(eq(models.jobId, jobId)))) ?? null;
+});

@@ -11,13 +11,15 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
 import { and, asc, eq, ne, sql } from "drizzle-orm";
 import { jobEvents, jobs, models, projects } from "@/db/schema";
-import { type Db, transaction } from "@/server/db";
+import { type AnyDb, type Conn, forUpdateOnPg, isPg, type Op, runOp } from "@/server/database";
+import type { PgDb } from "@/server/db-pg";
 import { childProcessEnv } from "@/server/env";
-import { bootId, finishJob, getJob, type Job, recoverJobs, signalTrainer } from "@/server/jobs/jobs";
+import { bootId, finishJob, getJob, JOB_LOCK, type Job, recoverJobs, signalTrainer, TRAIN_SLOT } from "@/server/jobs/jobs";
 import { parseTrainLine, type TrainLine } from "@/server/jobs/protocol";
 
 const LOG_LIMIT = 256 * 1024;
@@ -34,7 +36,7 @@ export function trainerDir(): string {
 function runnerProgress(job: Job): Record<string, unknown> {
   const keep = ["resumed_from", "resumed_at_step", "auto_resumes"] as const;
   const kept = Object.fromEntries(keep.filter((k) => job.progress?.[k] !== undefined).map((k) => [k, job.progress?.[k]]));
-  return { ...kept, runner_pid: process.pid, runner_boot: bootId() };
+  return { ...kept, runner_pid: process.pid, runner_boot: bootId(), runner_host: os.hostname() };
 }
 
 /** Processes per job: ARBITER_TRAIN_NPROC (e.g. the number of GPUs); more than 1 runs under torchrun. */
@@ -84,6 +86,54 @@ function freePort(): Promise<number> {
 
 export type RunnerOptions = { pollMs?: number; only?: number };
 
+/** How often a running job's cancel request is looked for (it may come from another instance). */
+const CANCEL_POLL_MS = 1000;
+
+type Claimed = { job: Job; release: () => Promise<void> };
+
+/** Claims the next queued training job when none runs: the runner's side of "one at a time". */
+function* claimOp(c: Conn, only: number | undefined): Op<Job | null> {
+  return yield* c.transaction(function* (tx): Op<Job | null> {
+    // PostgreSQL: instances claim one after another, so two never both see "none running".
+    if (tx.engine === "postgres") yield* tx.exec(sql`SELECT pg_advisory_xact_lock(${TRAIN_SLOT[0]}, ${TRAIN_SLOT[1]})`);
+    yield* recoverJobs.op(tx);
+    // Sampling jobs run in their own runner (server/jobs/generate.ts) and do not hold the trainer's slot.
+    const running = yield* tx.first(
+      tx.q
+        .select({ id: jobs.id })
+        .from(jobs)
+        .where(and(eq(jobs.state, "running"), ne(jobs.kind, "generate"))),
+    );
+    if (running) return null;
+    const conds = [eq(jobs.state, "queued"), eq(jobs.kind, "train")];
+    if (only) conds.push(eq(jobs.id, only));
+    const next = yield* tx.first(
+      tx.q
+        .select()
+        .from(jobs)
+        .where(and(...conds))
+        .orderBy(asc(jobs.id)),
+    );
+    if (!next) return null;
+    // PostgreSQL: the job's liveness lock, on this transaction's own connection and kept after it
+    // commits, taken before anyone can see the job running (recovery elsewhere would take it for dead).
+    if (tx.engine === "postgres") yield* tx.exec(sql`SELECT pg_advisory_lock(${JOB_LOCK}, ${next.id}::int)`);
+    const claimed = yield* tx.first(
+      tx.q
+        .update(jobs)
+        .set({ state: "running", startedAt: next.startedAt ?? Math.floor(Date.now() / 1000), progress: runnerProgress(next) })
+        .where(eq(jobs.id, next.id))
+        .returning(),
+    );
+    return claimed ?? null;
+  });
+}
+
+/**
+ * Runs queued training jobs one at a time, on SQLite or PostgreSQL. Several instances may run one each
+ * on one PostgreSQL database: they still train one job at a time between them (TRAIN_SLOT), and each
+ * holds its job's liveness lock (JOB_LOCK) on a connection of its own until the job ends.
+ */
 export class JobRunner {
   private timer: NodeJS.Timeout | null = null;
   private child: ChildProcess | null = null;
@@ -91,13 +141,14 @@ export class JobRunner {
   private stopping = false;
 
   constructor(
-    private readonly db: Db,
+    private readonly db: AnyDb,
     private readonly opts: RunnerOptions = {},
   ) {}
 
   /** Recovers orphaned jobs, then polls for queued ones. */
   start(): void {
-    recoverJobs(this.db);
+    const recovered = recoverJobs(this.db);
+    if (recovered instanceof Promise) recovered.catch((e: unknown) => console.error("[jobs] recovery:", e));
     this.timer = setInterval(() => void this.tick(), this.opts.pollMs ?? 1000);
     this.timer.unref();
     void this.tick();
@@ -114,48 +165,53 @@ export class JobRunner {
   /** Claims and runs the next queued job, if none is running; resolves with it when it ends. */
   tick(): Promise<Job | null> {
     if (this.current || this.stopping) return this.current ?? Promise.resolve(null);
-    const job = this.claim();
-    if (!job) return Promise.resolve(null);
-    this.current = this.run(job).finally(() => {
+    const db = this.db;
+    if (!isPg(db)) {
+      // SQLite: the claim is synchronous, so two ticks can never both claim.
+      const job = runOp(db, (c) => claimOp(c, this.opts.only));
+      if (!job) return Promise.resolve(null);
+      return this.track(this.run(job));
+    }
+    return this.track(this.claimPg(db).then((claimed) => (claimed ? this.run(claimed.job).finally(claimed.release) : null)));
+  }
+
+  private track(p: Promise<Job | null>): Promise<Job | null> {
+    this.current = p.finally(() => {
       this.current = null;
     });
     return this.current;
   }
 
-  private claim(): Job | null {
-    return transaction(this.db, () => {
-      recoverJobs(this.db);
-      // Sampling jobs run in their own runner (server/jobs/generate.ts) and do not hold the trainer's slot.
-      const running = this.db
-        .select({ id: jobs.id })
-        .from(jobs)
-        .where(and(eq(jobs.state, "running"), ne(jobs.kind, "generate")))
-        .get();
-      if (running) return null;
-      const conds = [eq(jobs.state, "queued"), eq(jobs.kind, "train")];
-      if (this.opts.only) conds.push(eq(jobs.id, this.opts.only));
-      const next = this.db
-        .select()
-        .from(jobs)
-        .where(and(...conds))
-        .orderBy(asc(jobs.id))
-        .get();
-      if (!next) return null;
-      return this.db
-        .update(jobs)
-        .set({ state: "running", startedAt: next.startedAt ?? Math.floor(Date.now() / 1000), progress: runnerProgress(next) })
-        .where(eq(jobs.id, next.id))
-        .returning()
-        .get();
-    });
+  /** The claim on a connection of its own, which then holds the job's liveness lock until release. */
+  private async claimPg(db: PgDb): Promise<Claimed | null> {
+    const client = await db.$client.connect();
+    const release = async () => {
+      // Destroyed, not returned to the pool: every session lock on it goes with it.
+      client.release(true);
+    };
+    try {
+      // Loaded here: the app's bundle (which imports this module) carries no PostgreSQL driver on SQLite.
+      const { pgOnClient } = await import("@/server/db-pg");
+      const job = await runOp(pgOnClient(client), (c) => claimOp(c, this.opts.only));
+      if (!job) await release();
+      return job ? { job, release } : null;
+    } catch (e) {
+      await release();
+      if (this.stopping) return null;
+      console.error("[jobs] claim:", e);
+      return null;
+    }
   }
 
-  private appendLog(jobId: number, text: string) {
-    this.db
-      .update(jobs)
-      .set({ log: sql`substr(${jobs.log} || ${text}, -${LOG_LIMIT})` })
-      .where(eq(jobs.id, jobId))
-      .run();
+  private async appendLog(jobId: number, text: string) {
+    await runOp(this.db, function* (c) {
+      yield* c.run(
+        c.q
+          .update(jobs)
+          .set({ log: sql`substr(${jobs.log} || ${text}, ${-LOG_LIMIT})` })
+          .where(eq(jobs.id, jobId)),
+      );
+    });
   }
 
   private async run(job: Job): Promise<Job> {
@@ -179,85 +235,125 @@ export class JobRunner {
       detached: true, // its own process group: cancel and recovery signal torchrun and every rank at once
     });
     this.child = child;
-    if (child.pid) db.update(jobs).set({ pid: child.pid }).where(eq(jobs.id, job.id)).run();
-    // A cancel that arrived between claim and spawn.
-    if (getJob(db, job.id).progress?.cancel_requested && child.pid) signalTrainer(child.pid, "SIGTERM");
+    // Every write of this job goes through one chain, in the order the trainer printed its lines.
+    let writes: Promise<unknown> = Promise.resolve();
+    const write = (f: () => unknown) => {
+      writes = writes.then(f).catch((e: unknown) => console.error(`[jobs] job ${job.id}:`, e));
+    };
+    if (child.pid) {
+      const pid = child.pid;
+      write(() => runOp(db, (c) => c.run(c.q.update(jobs).set({ pid }).where(eq(jobs.id, job.id)))));
+    }
+    // A cancel request: made before the trainer started, or by an instance that cannot signal it.
+    let signalled = false;
+    const checkCancel = async () => {
+      if (signalled || !child.pid) return;
+      const now = await Promise.resolve()
+        .then(() => getJob(db, job.id))
+        .catch(() => null);
+      if (now?.progress?.cancel_requested === true && !signalled) {
+        signalled = true;
+        signalTrainer(child.pid, "SIGTERM");
+      }
+    };
+    void checkCancel();
+    const cancelPoll = setInterval(() => void checkCancel(), CANCEL_POLL_MS);
+    cancelPoll.unref();
 
     const onLine = (text: string) => {
       const line = parseTrainLine(text);
       if (!line) {
-        this.appendLog(job.id, `${text}\n`);
+        write(() => this.appendLog(job.id, `${text}\n`));
         return;
       }
       last = line.type === "checkpoint" ? last : line;
-      transaction(db, () => {
-        db.insert(jobEvents).values({ jobId: job.id, type: line.type, payload: line }).run();
-        if (line.type === "progress") {
-          const now = Date.now();
-          firstStep ??= { step: line.step, at: now };
-          const done = line.step - firstStep.step;
-          const eta = done > 0 ? ((now - firstStep.at) / 1000 / done) * (line.total - line.step) : null;
-          progress = { ...progress, ...line, eta_s: eta, elapsed_s: (now - started) / 1000 };
-          db.update(jobs).set({ progress }).where(eq(jobs.id, job.id)).run();
-        } else if (line.type === "eval") {
-          progress = { ...progress, eval: line };
-          db.update(jobs).set({ progress }).where(eq(jobs.id, job.id)).run();
-        } else if (line.type === "checkpoint") {
-          db.update(jobs).set({ checkpoint: line.path }).where(eq(jobs.id, job.id)).run();
-        } else if (line.type === "cancelled" && line.checkpoint) {
-          db.update(jobs).set({ checkpoint: line.checkpoint }).where(eq(jobs.id, job.id)).run();
-        }
-      });
+      let update: Partial<Job> | null = null;
+      if (line.type === "progress") {
+        const now = Date.now();
+        firstStep ??= { step: line.step, at: now };
+        const done = line.step - firstStep.step;
+        const eta = done > 0 ? ((now - firstStep.at) / 1000 / done) * (line.total - line.step) : null;
+        progress = { ...progress, ...line, eta_s: eta, elapsed_s: (now - started) / 1000 };
+        update = { progress };
+      } else if (line.type === "eval") {
+        progress = { ...progress, eval: line };
+        update = { progress };
+      } else if (line.type === "checkpoint") {
+        update = { checkpoint: line.path };
+      } else if (line.type === "cancelled" && line.checkpoint) {
+        update = { checkpoint: line.checkpoint };
+      }
+      write(() =>
+        runOp(db, function* (c) {
+          yield* c.transaction(function* (tx) {
+            yield* tx.run(tx.q.insert(jobEvents).values({ jobId: job.id, type: line.type, payload: line }));
+            if (!update) return;
+            if (update.progress) {
+              // A cancel request written meanwhile (cancelJob holds the row while it decides) is kept.
+              const row = yield* tx.first(
+                forUpdateOnPg(tx.engine, tx.q.select({ progress: jobs.progress }).from(jobs).where(eq(jobs.id, job.id))),
+              );
+              if (row?.progress?.cancel_requested === true)
+                update = { ...update, progress: { ...update.progress, cancel_requested: true } };
+            }
+            yield* tx.run(tx.q.update(jobs).set(update).where(eq(jobs.id, job.id)));
+          });
+        }),
+      );
     };
 
     const rl = readline.createInterface({ input: child.stdout });
     rl.on("line", onLine);
     child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (chunk: string) => this.appendLog(job.id, chunk));
+    child.stderr.on("data", (chunk: string) => write(() => this.appendLog(job.id, chunk)));
 
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }>((resolve) => {
       child.on("error", (e) => resolve({ code: null, signal: null, spawnError: e }));
       child.on("close", (code, signal) => resolve({ code, signal }));
     });
     rl.close();
+    clearInterval(cancelPoll);
     this.child = null;
+    await writes;
 
     const final = last as TrainLine | null;
     if (exit.spawnError) {
-      finishJob(db, job.id, "failed", `could not start the trainer (${trainerPython()}): ${exit.spawnError.message}`);
+      await finishJob(db, job.id, "failed", `could not start the trainer (${trainerPython()}): ${exit.spawnError.message}`);
     } else if (final?.type === "done") {
       const doneLine = final;
-      transaction(db, () => {
-        const project = job.projectId
-          ? db.select({ name: projects.name }).from(projects).where(eq(projects.id, job.projectId)).get()
-          : undefined;
-        db.insert(models)
-          .values({
-            name: `${project?.name ?? "model"} · job ${job.id}`,
-            projectId: job.projectId,
-            jobId: job.id,
-            snapshotId: job.snapshotId,
-            base: config.base ?? "tiny",
-            dir: doneLine.model_dir,
-            config: job.config,
-            metrics: doneLine.metrics,
-          })
-          .run();
-        db.update(jobs).set({ metrics: doneLine.metrics }).where(eq(jobs.id, job.id)).run();
-        finishJob(db, job.id, "succeeded");
+      await runOp(db, function* (c) {
+        yield* c.transaction(function* (tx) {
+          const project = job.projectId
+            ? yield* tx.first(tx.q.select({ name: projects.name }).from(projects).where(eq(projects.id, job.projectId)))
+            : undefined;
+          yield* tx.run(
+            tx.q.insert(models).values({
+              name: `${project?.name ?? "model"} · job ${job.id}`,
+              projectId: job.projectId,
+              jobId: job.id,
+              snapshotId: job.snapshotId,
+              base: config.base ?? "tiny",
+              dir: doneLine.model_dir,
+              config: job.config,
+              metrics: doneLine.metrics,
+            }),
+          );
+          yield* tx.run(tx.q.update(jobs).set({ metrics: doneLine.metrics }).where(eq(jobs.id, job.id)));
+          yield* finishJob.op(tx, job.id, "succeeded");
+        });
       });
     } else if (final?.type === "cancelled") {
-      finishJob(db, job.id, "cancelled", this.stopping ? "the server stopped during training" : null);
+      await finishJob(db, job.id, "cancelled", this.stopping ? "the server stopped during training" : null);
     } else if (final?.type === "error") {
-      finishJob(db, job.id, "failed", final.message);
+      await finishJob(db, job.id, "failed", final.message);
     } else if (exit.signal === "SIGTERM") {
       // Only a cancel (or this server stopping) sends SIGTERM; it reached the trainer before the
       // trainer could handle it (starting up), so there is no new checkpoint: the job's last one stays.
-      finishJob(db, job.id, "cancelled", "stopped while the trainer was starting; no new checkpoint");
+      await finishJob(db, job.id, "cancelled", "stopped while the trainer was starting; no new checkpoint");
     } else {
       const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-      const tail = getJob(db, job.id).log.trimEnd().split("\n").slice(-1)[0] ?? "";
-      finishJob(db, job.id, "failed", `the trainer ${how} without finishing${tail ? `: ${tail}` : ""}`);
+      const tail = (await getJob(db, job.id)).log.trimEnd().split("\n").slice(-1)[0] ?? "";
+      await finishJob(db, job.id, "failed", `the trainer ${how} without finishing${tail ? `: ${tail}` : ""}`);
     }
     return getJob(db, job.id);
   }

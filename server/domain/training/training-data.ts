@@ -30,7 +30,7 @@ import {
   snapshotJudgments,
   snapshots,
 } from "@/db/schema";
-import type { Db } from "@/server/db";
+import { type Conn, domainOp, type Op } from "@/server/database";
 import { AppError } from "@/server/domain/errors";
 import {
   currentJudgments,
@@ -215,29 +215,30 @@ type LoadFilter = { judgmentIds: number[] } | { excludeAnnotators: number[] };
  * `judgmentIds` (a snapshot's lineage) keeps exactly those judgments; otherwise excluded annotators'
  * and swapped repeats' judgments are removed. Items are read in chunks; only items with judgments.
  */
-function loadItems(db: Db, projectId: number, filter: LoadFilter, dropped: TrainingDataSummary["dropped"]): ExportItem[] {
-  const all = db
-    .select({
-      id: judgments.id,
-      itemId: judgments.itemId,
-      annotatorId: judgments.annotatorId,
-      outcome: judgments.outcome,
-      ranking: judgments.ranking,
-      strength: judgments.strength,
-      criteria: judgments.criteria,
-      rationale: judgments.rationale,
-      shownOrder: judgments.shownOrder,
-      timeOnTaskMs: judgments.timeOnTaskMs,
-      source: judgments.source,
-      supersedesId: judgments.supersedesId,
-      createdAt: judgments.createdAt,
-      repeatOf: assignments.repeatOf,
-    })
-    .from(judgments)
-    .leftJoin(assignments, eq(assignments.id, judgments.assignmentId))
-    .where(eq(judgments.projectId, projectId))
-    .orderBy(asc(judgments.id))
-    .all();
+function* loadItems(c: Conn, projectId: number, filter: LoadFilter, dropped: TrainingDataSummary["dropped"]): Op<ExportItem[]> {
+  const all = yield* c.all(
+    c.q
+      .select({
+        id: judgments.id,
+        itemId: judgments.itemId,
+        annotatorId: judgments.annotatorId,
+        outcome: judgments.outcome,
+        ranking: judgments.ranking,
+        strength: judgments.strength,
+        criteria: judgments.criteria,
+        rationale: judgments.rationale,
+        shownOrder: judgments.shownOrder,
+        timeOnTaskMs: judgments.timeOnTaskMs,
+        source: judgments.source,
+        supersedesId: judgments.supersedesId,
+        createdAt: judgments.createdAt,
+        repeatOf: assignments.repeatOf,
+      })
+      .from(judgments)
+      .leftJoin(assignments, eq(assignments.id, judgments.assignmentId))
+      .where(eq(judgments.projectId, projectId))
+      .orderBy(asc(judgments.id)),
+  );
   let kept: ExportJudgment[];
   if ("judgmentIds" in filter) {
     const wanted = new Set(filter.judgmentIds);
@@ -245,20 +246,11 @@ function loadItems(db: Db, projectId: number, filter: LoadFilter, dropped: Train
   } else {
     const excluded = new Set([
       ...filter.excludeAnnotators,
-      ...db
-        .select({ userId: annotatorExclusions.userId })
-        .from(annotatorExclusions)
-        .where(eq(annotatorExclusions.projectId, projectId))
-        .all()
-        .map((r) => r.userId),
+      ...(yield* c.all(
+        c.q.select({ userId: annotatorExclusions.userId }).from(annotatorExclusions).where(eq(annotatorExclusions.projectId, projectId)),
+      )).map((r) => r.userId),
     ]);
-    const goldItems = new Set(
-      db
-        .select({ itemId: gold.itemId })
-        .from(gold)
-        .all()
-        .map((g) => g.itemId),
-    );
+    const goldItems = new Set((yield* c.all(c.q.select({ itemId: gold.itemId }).from(gold))).map((g) => g.itemId));
     const current = new Set(currentJudgments(all).map((j) => j.id));
     kept = [];
     for (const j of all) {
@@ -285,24 +277,26 @@ function loadItems(db: Db, projectId: number, filter: LoadFilter, dropped: Train
   // Chunked IN lists stay under SQLite's variable limit on big projects.
   for (let i = 0; i < itemIds.length; i += 500) {
     const chunk = itemIds.slice(i, i + 500);
-    const rs = db
-      .select({ itemId: responses.itemId, idx: responses.idx, model: responses.model, content: responses.content })
-      .from(responses)
-      .where(inArray(responses.itemId, chunk))
-      .orderBy(asc(responses.itemId), asc(responses.idx))
-      .all();
+    const rs = yield* c.all(
+      c.q
+        .select({ itemId: responses.itemId, idx: responses.idx, model: responses.model, content: responses.content })
+        .from(responses)
+        .where(inArray(responses.itemId, chunk))
+        .orderBy(asc(responses.itemId), asc(responses.idx)),
+    );
     const byItemResponses = new Map<number, ExportItem["responses"]>();
     for (const r of rs) {
       const list = byItemResponses.get(r.itemId) ?? [];
       list.push({ idx: r.idx, model: r.model, content: r.content });
       byItemResponses.set(r.itemId, list);
     }
-    const rows = db
-      .select({ id: items.id, externalId: items.externalId, prompt: items.prompt, metadata: items.metadata })
-      .from(items)
-      .where(inArray(items.id, chunk))
-      .orderBy(asc(items.id))
-      .all();
+    const rows = yield* c.all(
+      c.q
+        .select({ id: items.id, externalId: items.externalId, prompt: items.prompt, metadata: items.metadata })
+        .from(items)
+        .where(inArray(items.id, chunk))
+        .orderBy(asc(items.id)),
+    );
     for (const it of rows) {
       out.push({ ...it, responses: byItemResponses.get(it.id) ?? [], judgments: byItem.get(it.id) ?? [] });
     }
@@ -324,53 +318,51 @@ function snapshotPolicies(stored: Record<string, unknown>): TrainingPolicies {
 }
 
 /** Ids of the items that the given generation rounds (by number) of a project produced. */
-function itemsInRounds(db: Db, projectId: number, numbers: number[]): Set<number> {
-  const found = db.select({ id: rounds.id, number: rounds.number }).from(rounds).where(eq(rounds.projectId, projectId)).all();
+function* itemsInRounds(c: Conn, projectId: number, numbers: number[]): Op<Set<number>> {
+  const found = yield* c.all(c.q.select({ id: rounds.id, number: rounds.number }).from(rounds).where(eq(rounds.projectId, projectId)));
   const ids = numbers.map((n) => {
     const r = found.find((f) => f.number === n);
     if (!r) throw new AppError("NOT_FOUND", `project ${projectId} has no round ${n}`, [{ field: "rounds", message: "no such round" }]);
     return r.id;
   });
   return new Set(
-    db
-      .select({ id: items.id })
-      .from(items)
-      .where(and(eq(items.projectId, projectId), inArray(items.roundId, ids)))
-      .all()
-      .map((r) => r.id),
+    (yield* c.all(
+      c.q
+        .select({ id: items.id })
+        .from(items)
+        .where(and(eq(items.projectId, projectId), inArray(items.roundId, ids))),
+    )).map((r) => r.id),
   );
 }
 
-export function buildTrainingRows(
-  db: Db,
+export const buildTrainingRows = domainOp(function* buildTrainingRows(
+  c: Conn,
   projectId: number,
   sourceInput: TrainingSourceInput = { source: "filters" },
   splitOptions: SplitOptions | null = null,
-): { rows: TrainingRow[]; summary: TrainingDataSummary } {
+): Op<{ rows: TrainingRow[]; summary: TrainingDataSummary }> {
   const source = zTrainingSource.parse(sourceInput);
   const dropped = { superseded: 0, excluded_annotator: 0, swapped_repeat: 0, by_policy: 0 };
   let policies: TrainingPolicies;
   let itemsIn: ExportItem[];
   if (source.source === "snapshot") {
-    const snap = db
-      .select()
-      .from(snapshots)
-      .where(and(eq(snapshots.id, source.snapshotId), eq(snapshots.projectId, projectId)))
-      .get();
+    const snap = yield* c.first(
+      c.q
+        .select()
+        .from(snapshots)
+        .where(and(eq(snapshots.id, source.snapshotId), eq(snapshots.projectId, projectId))),
+    );
     if (!snap) throw new AppError("NOT_FOUND", `snapshot ${source.snapshotId} is not in project ${projectId}`);
     policies = snapshotPolicies(snap.policies);
-    const ids = db
-      .select({ id: snapshotJudgments.judgmentId })
-      .from(snapshotJudgments)
-      .where(eq(snapshotJudgments.snapshotId, snap.id))
-      .all()
-      .map((r) => r.id);
-    itemsIn = loadItems(db, projectId, { judgmentIds: ids }, dropped);
+    const ids = (yield* c.all(
+      c.q.select({ id: snapshotJudgments.judgmentId }).from(snapshotJudgments).where(eq(snapshotJudgments.snapshotId, snap.id)),
+    )).map((r) => r.id);
+    itemsIn = yield* loadItems(c, projectId, { judgmentIds: ids }, dropped);
   } else {
     policies = source.policies;
-    itemsIn = loadItems(db, projectId, { excludeAnnotators: policies.excludeAnnotators }, dropped);
+    itemsIn = yield* loadItems(c, projectId, { excludeAnnotators: policies.excludeAnnotators }, dropped);
     if (policies.rounds) {
-      const inRounds = itemsInRounds(db, projectId, policies.rounds);
+      const inRounds = yield* itemsInRounds(c, projectId, policies.rounds);
       itemsIn = itemsIn.filter((item) => inRounds.has(item.id));
     }
   }
@@ -426,18 +418,18 @@ export function buildTrainingRows(
       split,
     },
   };
-}
+});
 
 /** Writes the training rows to `file`; returns the summary and the file's sha256. */
-export function writeTrainingFile(
-  db: Db,
+export const writeTrainingFile = domainOp(function* writeTrainingFile(
+  c: Conn,
   projectId: number,
   file: string,
   source: TrainingSourceInput = { source: "filters" },
   splitOptions: SplitOptions | null = null,
-): TrainingDataSummary & { sha256: string } {
-  const { rows, summary } = buildTrainingRows(db, projectId, source, splitOptions);
+): Op<TrainingDataSummary & { sha256: string }> {
+  const { rows, summary } = yield* buildTrainingRows.op(c, projectId, source, splitOptions);
   const body = rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length ? "\n" : "");
   fs.writeFileSync(file, body);
   return { ...summary, sha256: createHash("sha256").update(body).digest("hex") };
-}
+});
