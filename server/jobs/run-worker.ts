@@ -1,21 +1,42 @@
 /**
  * The job runner on its own, without the web server: `tsx server/jobs/run-worker.ts` with ARBITER_DB
- * pointing at the database. A GPU box that shares the database file can train this way while the
- * app serves elsewhere on the same machine; tests use it as a "server" process they can kill.
- * SIGTERM/SIGINT ask the running trainer to checkpoint, then exit.
+ * pointing at the database. A GPU box that shares the database (the SQLite file on the same machine, or
+ * a PostgreSQL server the app instances also use) can train this way while the app serves elsewhere;
+ * tests use it as a "server" process they can kill. SIGTERM/SIGINT ask the running trainer to
+ * checkpoint, then exit. On PostgreSQL it runs training jobs (sampling jobs stay on SQLite in this build).
  */
-import { openDb, restrictFileModes } from "@/server/db";
+import { DEFAULT_DB_PATH, openDb, restrictFileModes } from "@/server/db";
+import { parseDbLocation, redactDbUrl } from "@/server/db-url";
 import { GenerateRunner } from "@/server/jobs/generate";
 import { JobRunner } from "@/server/jobs/runner";
 
-restrictFileModes();
-const runner = new JobRunner(openDb(), { pollMs: Number(process.env.ARBITER_RUNNER_POLL_MS ?? 1000) });
-runner.start();
-const generation = new GenerateRunner(openDb(), { pollMs: Number(process.env.ARBITER_RUNNER_POLL_MS ?? 1000) });
-generation.start();
-process.stderr.write(`job runner ${process.pid} on ${process.env.ARBITER_DB ?? "data/arbiter.db"}\n`);
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, () => {
-    void Promise.all([runner.stop(), generation.stop()]).then(() => process.exit(0));
-  });
+async function main() {
+  restrictFileModes();
+  const pollMs = Number(process.env.ARBITER_RUNNER_POLL_MS ?? 1000);
+  const location = parseDbLocation(process.env.ARBITER_DB ?? DEFAULT_DB_PATH);
+  const runners: { stop(): Promise<void> }[] = [];
+  if (location.engine === "postgres") {
+    const { openPg } = await import("@/server/db-pg");
+    const runner = new JobRunner(await openPg(location.url, { max: 4 }), { pollMs });
+    runner.start();
+    runners.push(runner);
+    process.stderr.write(`job runner ${process.pid} on ${redactDbUrl(location.url)} (training jobs)\n`);
+  } else {
+    const runner = new JobRunner(openDb(location.file), { pollMs });
+    runner.start();
+    const generation = new GenerateRunner(openDb(location.file), { pollMs });
+    generation.start();
+    runners.push(runner, generation);
+    process.stderr.write(`job runner ${process.pid} on ${location.file}\n`);
+  }
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      void Promise.all(runners.map((r) => r.stop())).then(() => process.exit(0));
+    });
+  }
 }
+
+main().catch((e: unknown) => {
+  process.stderr.write(`job runner: ${(e as Error).message}\n`);
+  process.exit(1);
+});
