@@ -15,7 +15,7 @@ import { EXPORT_FORMATS, type ExportFormat } from "@/server/domain/export/format
 import { zExportPolicies } from "@/server/domain/export/policies";
 import { getRound } from "@/server/domain/generation/sampling";
 import { IMPORT_FORMATS, type ImportFormat, importItems, recordFailedImport } from "@/server/domain/import/import-items";
-import { createProject, getProjectStatus, listProjects, resolveProjectRef } from "@/server/domain/projects";
+import { createProject, getProjectStatus, resolveProjectRef } from "@/server/domain/projects";
 import { computeGroupStats } from "@/server/domain/quality/group-stats";
 import { computeProjectStats } from "@/server/domain/quality/project-stats";
 import { type TrainingSourceInput, zTrainingPolicies } from "@/server/domain/training/training-data";
