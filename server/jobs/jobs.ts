@@ -326,6 +326,8 @@ export function onThisHost(job: Pick<Job, "progress">): boolean {
  */
 export const JOB_LOCK = 0x4a4f4253; // "JOBS"
 export const TRAIN_SLOT: [number, number] = [0x41524249, 2];
+/** Serializes sampling-job claims: one `generate` job at a time across instances (server/jobs/generate.ts). */
+export const GENERATE_SLOT: [number, number] = [0x41524249, 3];
 
 /**
  * Is the job's runner alive? SQLite: its pid (runnerAlive). PostgreSQL: its lock is held; trying it
