@@ -8,7 +8,7 @@ import { and, asc, count, eq, gt, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Content } from "@/db/schema";
 import { assignments, gold, items, judgments, projects, responses } from "@/db/schema";
-import { type Db, transaction } from "@/server/db";
+import { type Conn, domainOp, forUpdateOnPg, type Op } from "@/server/database";
 import { recordAuditEvent } from "@/server/domain/audit";
 import { AppError, parseInput } from "@/server/domain/errors";
 import { allocateQueuePositions } from "@/server/domain/projects";
@@ -24,7 +24,7 @@ export interface MarkGoldInput {
 }
 
 /** Marks (or re-marks) an item as gold; audited. Throws BAD_INPUT naming the bad accepted entry. */
-export function markGold(db: Db, input: MarkGoldInput): { itemId: number; accepted: string[] } {
+export const markGold = domainOp(function* markGold(c: Conn, input: MarkGoldInput): Op<{ itemId: number; accepted: string[] }> {
   if (input.accepted.length === 0) {
     throw new AppError("BAD_INPUT", "accept at least one answer", [{ field: "accepted", message: "empty" }]);
   }
@@ -35,16 +35,21 @@ export function markGold(db: Db, input: MarkGoldInput): { itemId: number; accept
       ]);
     }
   });
-  return transaction(db, () => {
-    const item = db.select({ id: items.id, projectId: items.projectId }).from(items).where(eq(items.id, input.itemId)).get();
+  return yield* c.transaction(function* (tx): Op<{ itemId: number; accepted: string[] }> {
+    // The item's row is held (PostgreSQL) so a mark and an unmark of one item take turns.
+    const item = yield* tx.first(
+      forUpdateOnPg(tx.engine, tx.q.select({ id: items.id, projectId: items.projectId }).from(items).where(eq(items.id, input.itemId))),
+    );
     if (!item) throw new AppError("NOT_FOUND", `item ${input.itemId} does not exist`, [{ field: "itemId", message: "no such item" }]);
-    db.insert(gold)
-      .values({ itemId: item.id, accepted: input.accepted, explanation: input.explanation, createdBy: input.actorId ?? null })
-      .onConflictDoUpdate({ target: gold.itemId, set: { accepted: input.accepted, explanation: input.explanation } })
-      .run();
+    yield* tx.run(
+      tx.q
+        .insert(gold)
+        .values({ itemId: item.id, accepted: input.accepted, explanation: input.explanation, createdBy: input.actorId ?? null })
+        .onConflictDoUpdate({ target: gold.itemId, set: { accepted: input.accepted, explanation: input.explanation } }),
+    );
     // Out of the overlap queue: everyone gets it through the gold share of their leases instead.
-    db.update(items).set({ openSlots: 0 }).where(eq(items.id, item.id)).run();
-    recordAuditEvent(db, {
+    yield* tx.run(tx.q.update(items).set({ openSlots: 0 }).where(eq(items.id, item.id)));
+    yield* recordAuditEvent.op(tx, {
       actorId: input.actorId,
       action: "gold.mark",
       projectId: item.projectId,
@@ -52,36 +57,45 @@ export function markGold(db: Db, input: MarkGoldInput): { itemId: number; accept
     });
     return { itemId: item.id, accepted: input.accepted };
   });
-}
+});
 
 /**
  * Removes an item's gold mark; audited. The item goes back into the overlap queue at the tail with
  * the slots its overlap still wants (overlap − counted judgments − live first-time leases).
  */
-export function unmarkGold(db: Db, input: { itemId: number; actorId?: number | null }): void {
-  transaction(db, () => {
-    const item = db
-      .select({ projectId: items.projectId, doneCount: items.doneCount, overlap: projects.overlap })
-      .from(items)
-      .innerJoin(projects, eq(projects.id, items.projectId))
-      .where(eq(items.id, input.itemId))
-      .get();
+export const unmarkGold = domainOp(function* unmarkGold(c: Conn, input: { itemId: number; actorId?: number | null }): Op<void> {
+  yield* c.transaction(function* (tx) {
+    // The item's row first, then (allocating a queue position) the project's: the lock order of every
+    // transaction. Held, the item's done count cannot move under the slots computed from it.
+    const item = yield* tx.first(
+      forUpdateOnPg(
+        tx.engine,
+        tx.q.select({ projectId: items.projectId, doneCount: items.doneCount }).from(items).where(eq(items.id, input.itemId)),
+      ),
+    );
     if (!item) throw new AppError("NOT_FOUND", `item ${input.itemId} does not exist`, [{ field: "itemId", message: "no such item" }]);
-    const wasGold = db.delete(gold).where(eq(gold.itemId, input.itemId)).run().changes > 0;
+    const wasGold = (yield* tx.run(tx.q.delete(gold).where(eq(gold.itemId, input.itemId)))) > 0;
     if (wasGold) {
+      const project = yield* tx.first(tx.q.select({ overlap: projects.overlap }).from(projects).where(eq(projects.id, item.projectId)));
       const live =
-        db
-          .select({ n: count() })
-          .from(assignments)
-          .where(and(eq(assignments.itemId, input.itemId), eq(assignments.state, "active"), isNull(assignments.repeatOf)))
-          .get()?.n ?? 0;
-      const open = Math.max(0, item.overlap - item.doneCount - live);
-      const queuePos = allocateQueuePositions(db, item.projectId, 1);
-      db.update(items).set({ openSlots: open, queuePos }).where(eq(items.id, input.itemId)).run();
+        (yield* tx.first(
+          tx.q
+            .select({ n: count() })
+            .from(assignments)
+            .where(and(eq(assignments.itemId, input.itemId), eq(assignments.state, "active"), isNull(assignments.repeatOf))),
+        ))?.n ?? 0;
+      const open = Math.max(0, (project?.overlap ?? 0) - item.doneCount - live);
+      const queuePos = yield* allocateQueuePositions.op(tx, item.projectId, 1);
+      yield* tx.run(tx.q.update(items).set({ openSlots: open, queuePos }).where(eq(items.id, input.itemId)));
     }
-    recordAuditEvent(db, { actorId: input.actorId, action: "gold.unmark", projectId: item.projectId, detail: { itemId: input.itemId } });
+    yield* recordAuditEvent.op(tx, {
+      actorId: input.actorId,
+      action: "gold.unmark",
+      projectId: item.projectId,
+      detail: { itemId: input.itemId },
+    });
   });
-}
+});
 
 /**
  * Feedback on one of the caller's own judgments. A correct answer on a gold item reads exactly like
@@ -91,18 +105,22 @@ export function unmarkGold(db: Db, input: { itemId: number; actorId?: number | n
 export type GoldFeedback = { missed: false } | { missed: true; explanation: string };
 
 /** Another annotator's judgment reads as NOT_FOUND, so nobody learns about others' answers. */
-export function getGoldFeedback(db: Db, params: { userId: number; judgmentId: number }): GoldFeedback {
-  const j = db
-    .select({ itemId: judgments.itemId, outcome: judgments.outcome, strength: judgments.strength, ranking: judgments.ranking })
-    .from(judgments)
-    .where(and(eq(judgments.id, params.judgmentId), eq(judgments.annotatorId, params.userId)))
-    .get();
+export const getGoldFeedback = domainOp(function* getGoldFeedback(
+  c: Conn,
+  params: { userId: number; judgmentId: number },
+): Op<GoldFeedback> {
+  const j = yield* c.first(
+    c.q
+      .select({ itemId: judgments.itemId, outcome: judgments.outcome, strength: judgments.strength, ranking: judgments.ranking })
+      .from(judgments)
+      .where(and(eq(judgments.id, params.judgmentId), eq(judgments.annotatorId, params.userId))),
+  );
   if (!j)
     throw new AppError("NOT_FOUND", `judgment ${params.judgmentId} is not one of yours`, [{ field: "judgmentId", message: "not found" }]);
-  const g = db.select().from(gold).where(eq(gold.itemId, j.itemId)).get();
+  const g = yield* c.first(c.q.select().from(gold).where(eq(gold.itemId, j.itemId)));
   if (!g || isGoldCorrect(j, g.accepted)) return { missed: false };
   return { missed: true, explanation: g.explanation };
-}
+});
 
 export const zQualityRates = z.object({
   projectId: z.number().int().positive(),
@@ -114,21 +132,25 @@ export const zQualityRates = z.object({
  * Sets the share of an annotator's leases that are gold items and swapped repeats; audited. Together
  * they must leave room for new items (sum ≤ 1).
  */
-export function setQualityRates(db: Db, input: z.input<typeof zQualityRates> & { actorId?: number | null }) {
+export const setQualityRates = domainOp(function* setQualityRates(
+  c: Conn,
+  input: z.input<typeof zQualityRates> & { actorId?: number | null },
+): Op<{ id: number; goldRate: number; repeatRate: number }> {
   const rates = parseInput(zQualityRates, input, "rates");
   if (rates.goldRate + rates.repeatRate > 1) {
     throw new AppError("BAD_INPUT", "goldRate + repeatRate must be at most 1", [{ field: "repeatRate", message: "rates sum above 1" }]);
   }
-  return transaction(db, () => {
-    const row = db
-      .update(projects)
-      .set({ goldRate: rates.goldRate, repeatRate: rates.repeatRate })
-      .where(eq(projects.id, rates.projectId))
-      .returning({ id: projects.id, goldRate: projects.goldRate, repeatRate: projects.repeatRate })
-      .get();
+  return yield* c.transaction(function* (tx) {
+    const row = yield* tx.first(
+      tx.q
+        .update(projects)
+        .set({ goldRate: rates.goldRate, repeatRate: rates.repeatRate })
+        .where(eq(projects.id, rates.projectId))
+        .returning({ id: projects.id, goldRate: projects.goldRate, repeatRate: projects.repeatRate }),
+    );
     if (!row)
       throw new AppError("NOT_FOUND", `project ${rates.projectId} does not exist`, [{ field: "projectId", message: "no such project" }]);
-    recordAuditEvent(db, {
+    yield* recordAuditEvent.op(tx, {
       actorId: input.actorId,
       action: "project.quality_rates",
       projectId: row.id,
@@ -136,7 +158,7 @@ export function setQualityRates(db: Db, input: z.input<typeof zQualityRates> & {
     });
     return row;
   });
-}
+});
 
 export type GoldListItem = {
   itemId: number;
@@ -151,65 +173,64 @@ export type GoldListItem = {
  * A page of a project's items for the admin's gold page, in item order after `after` (keyset
  * paging); `goldOnly` lists the gold set. Models are shown: this is an admin view.
  */
-export function listGoldCandidates(
-  db: Db,
+export const listGoldCandidates = domainOp(function* listGoldCandidates(
+  c: Conn,
   params: { projectId: number; after?: number; limit?: number; goldOnly?: boolean },
-): { items: GoldListItem[]; next: number | null; goldCount: number; goldRate: number; repeatRate: number } {
-  const project = db
-    .select({ goldRate: projects.goldRate, repeatRate: projects.repeatRate })
-    .from(projects)
-    .where(eq(projects.id, params.projectId))
-    .get();
+): Op<{ items: GoldListItem[]; next: number | null; goldCount: number; goldRate: number; repeatRate: number }> {
+  const db = c.q;
+  const project = yield* c.first(
+    db.select({ goldRate: projects.goldRate, repeatRate: projects.repeatRate }).from(projects).where(eq(projects.id, params.projectId)),
+  );
   if (!project)
     throw new AppError("NOT_FOUND", `project ${params.projectId} does not exist`, [{ field: "projectId", message: "no such project" }]);
   const limit = params.limit ?? 20;
   const where = and(eq(items.projectId, params.projectId), gt(items.id, params.after ?? 0));
-  const page = (
-    params.goldOnly
+  const page = yield* c.all(
+    (params.goldOnly
       ? db
           .select({ id: items.id, externalId: items.externalId, prompt: items.prompt })
           .from(items)
           .innerJoin(gold, eq(gold.itemId, items.id))
           .where(where)
       : db.select({ id: items.id, externalId: items.externalId, prompt: items.prompt }).from(items).where(where)
-  )
-    .orderBy(asc(items.id))
-    .limit(limit + 1)
-    .all();
+    )
+      .orderBy(asc(items.id))
+      .limit(limit + 1),
+  );
   const shown = page.slice(0, limit);
   const ids = shown.map((r) => r.id);
   const inIds = ids.length ? sql`(${sql.join(ids, sql`, `)})` : sql`(NULL)`;
-  const resp = db
-    .select({ itemId: responses.itemId, idx: responses.idx, model: responses.model, content: responses.content })
-    .from(responses)
-    .where(sql`${responses.itemId} IN ${inIds}`)
-    .orderBy(asc(responses.itemId), asc(responses.idx))
-    .all();
-  const goldRows = new Map(
+  const resp = yield* c.all(
     db
-      .select()
-      .from(gold)
-      .where(sql`${gold.itemId} IN ${inIds}`)
-      .all()
-      .map((g) => [g.itemId, { accepted: g.accepted, explanation: g.explanation }]),
+      .select({ itemId: responses.itemId, idx: responses.idx, model: responses.model, content: responses.content })
+      .from(responses)
+      .where(sql`${responses.itemId} IN ${inIds}`)
+      .orderBy(asc(responses.itemId), asc(responses.idx)),
+  );
+  const goldRows = new Map(
+    (yield* c.all(db.select().from(gold).where(sql`${gold.itemId} IN ${inIds}`))).map((g) => [
+      g.itemId,
+      { accepted: g.accepted, explanation: g.explanation },
+    ]),
   );
   const counts = new Map(
-    db
-      .select({ itemId: judgments.itemId, n: count() })
-      .from(judgments)
-      .where(sql`${judgments.itemId} IN ${inIds}`)
-      .groupBy(judgments.itemId)
-      .all()
-      .map((r) => [r.itemId, r.n]),
+    (yield* c.all(
+      db
+        .select({ itemId: judgments.itemId, n: count() })
+        .from(judgments)
+        .where(sql`${judgments.itemId} IN ${inIds}`)
+        .groupBy(judgments.itemId),
+    )).map((r) => [r.itemId, r.n]),
   );
   // Walk the (small) gold table, not the project's items: the unary + keeps the items index out.
   const goldCount =
-    db
-      .select({ n: count() })
-      .from(gold)
-      .innerJoin(items, eq(items.id, gold.itemId))
-      .where(sql`+${items.projectId} = ${params.projectId}`)
-      .get()?.n ?? 0;
+    (yield* c.first(
+      db
+        .select({ n: count() })
+        .from(gold)
+        .innerJoin(items, eq(items.id, gold.itemId))
+        .where(sql`+${items.projectId} = ${params.projectId}`),
+    ))?.n ?? 0;
   return {
     items: shown.map((r) => ({
       itemId: r.id,
@@ -224,4 +245,4 @@ export function listGoldCandidates(
     goldRate: project.goldRate,
     repeatRate: project.repeatRate,
   };
-}
+});

@@ -9,7 +9,7 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { assignments, type Content, items, judgments, type Outcome, projects, responses } from "@/db/schema";
-import { type Db, transaction } from "@/server/db";
+import { type Conn, domainOp, forUpdateOnPg, type Op } from "@/server/database";
 import type { AnnotatorItem } from "./assignment";
 import { AppError, parseInput } from "./errors";
 import { validateSubmission } from "./judgments";
@@ -76,8 +76,8 @@ type Row = {
   createdAt: number;
 };
 
-function selectRows(db: Db) {
-  return db
+function selectRows(c: Conn) {
+  return c.q
     .select({
       id: judgments.id,
       projectId: judgments.projectId,
@@ -117,30 +117,28 @@ function toShown(row: Row): ShownAnswer {
   return answer;
 }
 
-function loadOwn(db: Db, userId: number, judgmentId: number): Row {
-  const row = selectRows(db)
-    .where(and(eq(judgments.id, judgmentId), eq(judgments.annotatorId, userId)))
-    .get();
+function* loadOwn(c: Conn, userId: number, judgmentId: number): Op<Row> {
+  const row = yield* c.first(selectRows(c).where(and(eq(judgments.id, judgmentId), eq(judgments.annotatorId, userId))));
   if (!row) throw new AppError("NOT_FOUND", `judgment ${judgmentId} is not yours`);
   return row;
 }
 
 /** One of the caller's judgments with its item in the order they saw it, to change it. */
-export function getMyJudgment(db: Db, params: { userId: number; judgmentId: number; now?: number }): MyJudgment {
+export const getMyJudgment = domainOp(function* getMyJudgment(
+  c: Conn,
+  params: { userId: number; judgmentId: number; now?: number },
+): Op<MyJudgment> {
   const now = params.now ?? Date.now();
-  const row = loadOwn(db, params.userId, params.judgmentId);
+  const row = yield* loadOwn(c, params.userId, params.judgmentId);
   const order = row.shownOrder ?? [];
-  const prompt = db.select({ prompt: items.prompt }).from(items).where(eq(items.id, row.itemId)).get();
+  const prompt = yield* c.first(c.q.select({ prompt: items.prompt }).from(items).where(eq(items.id, row.itemId)));
   if (!prompt) throw new AppError("NOT_FOUND", `the item of judgment ${row.id} is gone`);
   const byIdx = new Map(
-    db
-      .select({ idx: responses.idx, content: responses.content })
-      .from(responses)
-      .where(eq(responses.itemId, row.itemId))
-      .all()
-      .map((r) => [r.idx, r.content]),
+    (yield* c.all(
+      c.q.select({ idx: responses.idx, content: responses.content }).from(responses).where(eq(responses.itemId, row.itemId)),
+    )).map((r) => [r.idx, r.content]),
   );
-  const superseded = db.select({ id: judgments.id }).from(judgments).where(eq(judgments.supersedesId, row.id)).get();
+  const superseded = yield* c.first(c.q.select({ id: judgments.id }).from(judgments).where(eq(judgments.supersedesId, row.id)));
   return {
     judgmentId: row.id,
     projectId: row.projectId,
@@ -153,7 +151,7 @@ export function getMyJudgment(db: Db, params: { userId: number; judgmentId: numb
     answer: toShown(row),
     revisableUntil: superseded ? null : revisableUntil(row, now),
   };
-}
+});
 
 function excerptOf(prompt: Content): string {
   const text = typeof prompt === "string" ? prompt : ([...prompt].reverse().find((m) => m.role === "user")?.content ?? "");
@@ -162,45 +160,46 @@ function excerptOf(prompt: Content): string {
 }
 
 /** The caller's latest current judgments, newest first (a revision stands in for what it replaced). */
-export function listMyRecentJudgments(
-  db: Db,
+export const listMyRecentJudgments = domainOp(function* listMyRecentJudgments(
+  c: Conn,
   params: { userId: number; projectId?: number; limit?: number; now?: number },
-): MyRecentJudgment[] {
+): Op<MyRecentJudgment[]> {
   const now = params.now ?? Date.now();
   const limit = Math.min(Math.max(params.limit ?? 20, 1), 200);
-  const rows = db
-    .select({
-      id: judgments.id,
-      projectId: judgments.projectId,
-      itemId: judgments.itemId,
-      assignmentId: judgments.assignmentId,
-      shownOrder: judgments.shownOrder,
-      outcome: judgments.outcome,
-      ranking: judgments.ranking,
-      strength: judgments.strength,
-      criteria: judgments.criteria,
-      rationale: judgments.rationale,
-      supersedesId: judgments.supersedesId,
-      closedAt: assignments.closedAt,
-      revisionMinutes: projects.revisionMinutes,
-      createdAt: judgments.createdAt,
-      project: projects.name,
-      prompt: items.prompt,
-    })
-    .from(judgments)
-    .innerJoin(projects, eq(projects.id, judgments.projectId))
-    .innerJoin(items, eq(items.id, judgments.itemId))
-    .leftJoin(assignments, eq(assignments.id, judgments.assignmentId))
-    .where(
-      and(
-        eq(judgments.annotatorId, params.userId),
-        params.projectId === undefined ? undefined : eq(judgments.projectId, params.projectId),
-        notSuperseded,
-      ),
-    )
-    .orderBy(desc(judgments.id))
-    .limit(limit)
-    .all();
+  const rows = yield* c.all(
+    c.q
+      .select({
+        id: judgments.id,
+        projectId: judgments.projectId,
+        itemId: judgments.itemId,
+        assignmentId: judgments.assignmentId,
+        shownOrder: judgments.shownOrder,
+        outcome: judgments.outcome,
+        ranking: judgments.ranking,
+        strength: judgments.strength,
+        criteria: judgments.criteria,
+        rationale: judgments.rationale,
+        supersedesId: judgments.supersedesId,
+        closedAt: assignments.closedAt,
+        revisionMinutes: projects.revisionMinutes,
+        createdAt: judgments.createdAt,
+        project: projects.name,
+        prompt: items.prompt,
+      })
+      .from(judgments)
+      .innerJoin(projects, eq(projects.id, judgments.projectId))
+      .innerJoin(items, eq(items.id, judgments.itemId))
+      .leftJoin(assignments, eq(assignments.id, judgments.assignmentId))
+      .where(
+        and(
+          eq(judgments.annotatorId, params.userId),
+          params.projectId === undefined ? undefined : eq(judgments.projectId, params.projectId),
+          notSuperseded,
+        ),
+      )
+      .orderBy(desc(judgments.id))
+      .limit(limit),
+  );
   return rows.map((r) => ({
     judgmentId: r.id,
     projectId: r.projectId,
@@ -211,7 +210,7 @@ export function listMyRecentJudgments(
     revised: r.supersedesId !== null,
     revisableUntil: revisableUntil(r, now),
   }));
-}
+});
 
 /**
  * Revises one of the caller's judgments: checks the answer against the project's settings as a
@@ -219,27 +218,33 @@ export function listMyRecentJudgments(
  * do not move (the item was already counted). Idempotent on the client submission id. Only the
  * latest judgment of a chain can be revised, so two tabs cannot fork it.
  */
-export function reviseJudgment(
-  db: Db,
+export const reviseJudgment = domainOp(function* reviseJudgment(
+  c: Conn,
   params: { userId: number; revision: JudgmentRevision; projectId?: number; now?: number },
-): { judgmentId: number } {
+): Op<{ judgmentId: number }> {
   const now = params.now ?? Date.now();
   const rev = parseInput(zJudgmentRevision, params.revision, "revision");
-  return transaction(db, () => {
-    const existing = db
-      .select({ id: judgments.id, annotatorId: judgments.annotatorId })
-      .from(judgments)
-      .where(eq(judgments.clientSubmissionId, rev.clientSubmissionId))
-      .get();
+  return yield* c.transaction(function* (tx): Op<{ judgmentId: number }> {
+    if (tx.engine === "postgres") {
+      // Two tabs revising one judgment at once (or a resend racing its original) take turns here,
+      // so the second sees the first's revision: a chain cannot fork. SQLite has one writer already.
+      yield* tx.first(forUpdateOnPg(tx.engine, tx.q.select({ id: judgments.id }).from(judgments).where(eq(judgments.id, rev.judgmentId))));
+    }
+    const existing = yield* tx.first(
+      tx.q
+        .select({ id: judgments.id, annotatorId: judgments.annotatorId })
+        .from(judgments)
+        .where(eq(judgments.clientSubmissionId, rev.clientSubmissionId)),
+    );
     if (existing) {
       if (existing.annotatorId !== params.userId) throw new AppError("CONFLICT", "submission id already used");
       return { judgmentId: existing.id };
     }
-    const row = loadOwn(db, params.userId, rev.judgmentId);
+    const row = yield* loadOwn(tx, params.userId, rev.judgmentId);
     if (params.projectId !== undefined && row.projectId !== params.projectId) {
       throw new AppError("NOT_FOUND", `judgment ${row.id} is not in project ${params.projectId}`);
     }
-    const later = db.select({ id: judgments.id }).from(judgments).where(eq(judgments.supersedesId, row.id)).get();
+    const later = yield* tx.first(tx.q.select({ id: judgments.id }).from(judgments).where(eq(judgments.supersedesId, row.id)));
     if (later) throw new AppError("CONFLICT", `judgment ${row.id} was already revised (by judgment ${later.id}); revise that one`);
     if (row.assignmentId === null || row.shownOrder === null) {
       throw new AppError("FORBIDDEN", "only judgments given in the annotate screen can be revised");
@@ -250,29 +255,32 @@ export function reviseJudgment(
         row.revisionMinutes <= 0 ? "this project does not allow revisions" : "the time to revise this judgment has passed",
       );
     }
-    const project = db
-      .select({ criteria: projects.criteria, rationalePolicy: projects.rationalePolicy, strengthScale: projects.strengthScale })
-      .from(projects)
-      .where(eq(projects.id, row.projectId))
-      .get();
+    const project = yield* tx.first(
+      tx.q
+        .select({ criteria: projects.criteria, rationalePolicy: projects.rationalePolicy, strengthScale: projects.strengthScale })
+        .from(projects)
+        .where(eq(projects.id, row.projectId)),
+    );
     if (!project) throw new AppError("NOT_FOUND", `project ${row.projectId} does not exist`);
     const fields = validateSubmission({ ...rev, assignmentId: row.assignmentId }, row.shownOrder.length, row.shownOrder, project);
-    const inserted = db
-      .insert(judgments)
-      .values({
-        projectId: row.projectId,
-        itemId: row.itemId,
-        assignmentId: row.assignmentId,
-        annotatorId: params.userId,
-        shownOrder: row.shownOrder,
-        ...fields,
-        timeOnTaskMs: rev.timeOnTaskMs ?? null,
-        clientSubmissionId: rev.clientSubmissionId,
-        supersedesId: row.id,
-        source: "ui",
-      })
-      .returning({ id: judgments.id })
-      .get();
+    const inserted = yield* tx.first(
+      tx.q
+        .insert(judgments)
+        .values({
+          projectId: row.projectId,
+          itemId: row.itemId,
+          assignmentId: row.assignmentId,
+          annotatorId: params.userId,
+          shownOrder: row.shownOrder,
+          ...fields,
+          timeOnTaskMs: rev.timeOnTaskMs ?? null,
+          clientSubmissionId: rev.clientSubmissionId,
+          supersedesId: row.id,
+          source: "ui",
+        })
+        .returning({ id: judgments.id }),
+    );
+    if (!inserted) throw new Error("the revision's row did not come back");
     return { judgmentId: inserted.id };
   });
-}
+});

@@ -42,8 +42,8 @@ export const getProject = domainOp(function* getProject(c: Conn, id: number): Op
 });
 
 /** The settings an annotator needs to judge: no counters, no authorship. */
-export function getAnnotatorProject(db: Db, id: number) {
-  const p = getProject(db, id);
+export const getAnnotatorProject = domainOp(function* getAnnotatorProject(c: Conn, id: number) {
+  const p = yield* getProject.op(c, id);
   return {
     id: p.id,
     name: p.name,
@@ -52,7 +52,7 @@ export function getAnnotatorProject(db: Db, id: number) {
     rationalePolicy: p.rationalePolicy,
     strengthScale: p.strengthScale,
   };
-}
+});
 
 export type ProjectProgress = {
   id: number;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { annotatorProcedure, createTRPCRouter } from "@/server/api/trpc";
-import type { Db } from "@/server/db";
+import type { AnyDb } from "@/server/database";
 import { leaseNextItem, skipAssignment } from "@/server/domain/assignment";
 import { getMyJudgment, listMyRecentJudgments, reviseJudgment, zJudgmentRevision } from "@/server/domain/judgment-history";
 import { countMyJudgments, submitAndLeaseNext, zJudgmentSubmission } from "@/server/domain/judgments";
@@ -9,10 +9,10 @@ import { getAnnotatorProject, getProject, listAnnotatorProjects } from "@/server
 import { getMyProgress } from "@/server/domain/quality/my-progress";
 import { zId } from "@/server/domain/schemas";
 
-function progress(db: Db, userId: number, projectId: number) {
-  const p = getProject(db, projectId);
+async function progress(db: AnyDb, userId: number, projectId: number) {
+  const p = await getProject(db, projectId);
   return {
-    mine: countMyJudgments(db, userId, projectId),
+    mine: await countMyJudgments(db, userId, projectId),
     doneSlots: Math.min(p.doneSlots, p.itemCount * p.overlap),
     targetSlots: p.itemCount * p.overlap,
   };
@@ -21,11 +21,11 @@ function progress(db: Db, userId: number, projectId: number) {
 const zProjectInput = z.object({ projectId: zId });
 
 export const annotateRouter = createTRPCRouter({
-  projects: annotatorProcedure.query(({ ctx }) => listAnnotatorProjects(ctx.db, ctx.user)),
+  projects: annotatorProcedure.query(async ({ ctx }) => await listAnnotatorProjects(ctx.db, ctx.user)),
 
   /** Model text and instructions come rendered (server/domain/model-text.ts): the screen ships no markdown parser. */
-  project: annotatorProcedure.input(zProjectInput).query(({ ctx, input }) => {
-    const p = getAnnotatorProject(ctx.db, input.projectId);
+  project: annotatorProcedure.input(zProjectInput).query(async ({ ctx, input }) => {
+    const p = await getAnnotatorProject(ctx.db, input.projectId);
     return { ...p, instructionsHtml: renderMarkdown(p.instructions) };
   }),
 
@@ -33,48 +33,55 @@ export const annotateRouter = createTRPCRouter({
    * The annotator's current item (a reload shows the same one) or the next one, with progress. A
    * mutation, since it leases: a GET (a cross-site link, an image in model text) must never take an item.
    */
-  next: annotatorProcedure.input(zProjectInput).mutation(({ ctx, input }) => ({
-    lease: renderLease(leaseNextItem(ctx.db, { projectId: input.projectId, userId: ctx.user.id })),
-    progress: progress(ctx.db, ctx.user.id, input.projectId),
+  next: annotatorProcedure.input(zProjectInput).mutation(async ({ ctx, input }) => ({
+    lease: renderLease(await leaseNextItem(ctx.db, { projectId: input.projectId, userId: ctx.user.id })),
+    progress: await progress(ctx.db, ctx.user.id, input.projectId),
   })),
 
   /** The caller's own progress and check-item accuracy per project: never anyone else's. */
-  myProgress: annotatorProcedure.query(({ ctx }) => getMyProgress(ctx.db, ctx.user.id)),
+  myProgress: annotatorProcedure.query(async ({ ctx }) => await getMyProgress(ctx.db, ctx.user.id)),
 
   /**
    * Stores a judgment and returns the next item in the same round trip; `result.feedback` carries the
    * accepted answer and explanation after a missed check item.
    */
-  submit: annotatorProcedure.input(zProjectInput.extend({ submission: zJudgmentSubmission })).mutation(({ ctx, input }) => {
-    const { result, lease } = submitAndLeaseNext(ctx.db, { userId: ctx.user.id, projectId: input.projectId, submission: input.submission });
+  submit: annotatorProcedure.input(zProjectInput.extend({ submission: zJudgmentSubmission })).mutation(async ({ ctx, input }) => {
+    const { result, lease } = await submitAndLeaseNext(ctx.db, {
+      userId: ctx.user.id,
+      projectId: input.projectId,
+      submission: input.submission,
+    });
     const feedback = result.feedback && { ...result.feedback, explanationHtml: renderMarkdown(result.feedback.explanation) };
-    return { result: { ...result, feedback }, lease: renderLease(lease), progress: progress(ctx.db, ctx.user.id, input.projectId) };
+    return { result: { ...result, feedback }, lease: renderLease(lease), progress: await progress(ctx.db, ctx.user.id, input.projectId) };
   }),
 
   /** "Can't judge this one": the item goes to someone else and the next one comes back. */
-  skip: annotatorProcedure.input(zProjectInput.extend({ assignmentId: zId })).mutation(({ ctx, input }) => {
-    skipAssignment(ctx.db, { assignmentId: input.assignmentId, userId: ctx.user.id });
+  skip: annotatorProcedure.input(zProjectInput.extend({ assignmentId: zId })).mutation(async ({ ctx, input }) => {
+    await skipAssignment(ctx.db, { assignmentId: input.assignmentId, userId: ctx.user.id });
     return {
-      lease: renderLease(leaseNextItem(ctx.db, { projectId: input.projectId, userId: ctx.user.id })),
-      progress: progress(ctx.db, ctx.user.id, input.projectId),
+      lease: renderLease(await leaseNextItem(ctx.db, { projectId: input.projectId, userId: ctx.user.id })),
+      progress: await progress(ctx.db, ctx.user.id, input.projectId),
     };
   }),
 
   /** One of the caller's own judgments, in the order they saw it, to revise ("Undo"). */
-  judgment: annotatorProcedure.input(z.object({ judgmentId: zId })).query(({ ctx, input }) => {
-    const j = getMyJudgment(ctx.db, { userId: ctx.user.id, judgmentId: input.judgmentId });
+  judgment: annotatorProcedure.input(z.object({ judgmentId: zId })).query(async ({ ctx, input }) => {
+    const j = await getMyJudgment(ctx.db, { userId: ctx.user.id, judgmentId: input.judgmentId });
     return { ...j, item: withHtml(j.item) };
   }),
 
   /** The caller's recent judgments (latest revision of each), newest first. */
   recent: annotatorProcedure
     .input(z.object({ projectId: zId.optional(), limit: z.number().int().min(1).max(200).default(20) }))
-    .query(({ ctx, input }) => listMyRecentJudgments(ctx.db, { userId: ctx.user.id, projectId: input.projectId, limit: input.limit })),
+    .query(
+      async ({ ctx, input }) =>
+        await listMyRecentJudgments(ctx.db, { userId: ctx.user.id, projectId: input.projectId, limit: input.limit }),
+    ),
 
   /** A revision supersedes the judgment (append-only); the current lease, if any, comes back with it. */
-  revise: annotatorProcedure.input(zProjectInput.extend({ revision: zJudgmentRevision })).mutation(({ ctx, input }) => ({
-    result: reviseJudgment(ctx.db, { userId: ctx.user.id, projectId: input.projectId, revision: input.revision }),
-    lease: renderLease(leaseNextItem(ctx.db, { projectId: input.projectId, userId: ctx.user.id })),
-    progress: progress(ctx.db, ctx.user.id, input.projectId),
+  revise: annotatorProcedure.input(zProjectInput.extend({ revision: zJudgmentRevision })).mutation(async ({ ctx, input }) => ({
+    result: await reviseJudgment(ctx.db, { userId: ctx.user.id, projectId: input.projectId, revision: input.revision }),
+    lease: renderLease(await leaseNextItem(ctx.db, { projectId: input.projectId, userId: ctx.user.id })),
+    progress: await progress(ctx.db, ctx.user.id, input.projectId),
   })),
 });

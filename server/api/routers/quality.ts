@@ -15,7 +15,7 @@ export const qualityRouter = createTRPCRouter({
         criterion: z.string().trim().min(1).max(200).optional(),
       }),
     )
-    .query(({ ctx, input }) => computeProjectStats(ctx.db, input)),
+    .query(async ({ ctx, input }) => await computeProjectStats(ctx.db, input)),
 
   /** The same figures per annotator group, and agreement between groups ("whose preferences?"). */
   groupStats: staffProcedure
@@ -26,17 +26,17 @@ export const qualityRouter = createTRPCRouter({
         criterion: z.string().trim().min(1).max(200).optional(),
       }),
     )
-    .query(({ ctx, input }) => computeGroupStats(ctx.db, input)),
+    .query(async ({ ctx, input }) => await computeGroupStats(ctx.db, input)),
 
   setExclusion: adminProcedure
     .input(z.object({ projectId: zId, userId: zId, excluded: z.boolean(), reason: z.string().max(500).optional() }))
-    .mutation(({ ctx, input }) => setAnnotatorExclusion(ctx.db, { ...input, actorId: ctx.user.id })),
+    .mutation(async ({ ctx, input }) => await setAnnotatorExclusion(ctx.db, { ...input, actorId: ctx.user.id })),
 
   markGold: adminProcedure
     .input(
       z.object({ itemId: zId, accepted: z.array(z.string().trim().min(1).max(100)).min(1).max(20), explanation: z.string().max(5000) }),
     )
-    .mutation(({ ctx, input }) => markGold(ctx.db, { ...input, actorId: ctx.user.id })),
+    .mutation(async ({ ctx, input }) => await markGold(ctx.db, { ...input, actorId: ctx.user.id })),
 
   /** A page of the project's items with their gold marks, for the gold page (admin view: models shown). */
   goldItems: staffProcedure
@@ -48,17 +48,19 @@ export const qualityRouter = createTRPCRouter({
         goldOnly: z.boolean().optional(),
       }),
     )
-    .query(({ ctx, input }) => listGoldCandidates(ctx.db, input)),
+    .query(async ({ ctx, input }) => await listGoldCandidates(ctx.db, input)),
 
   /** Shares of each annotator's leases that are gold items and swapped repeats. */
-  setRates: adminProcedure.input(zQualityRates).mutation(({ ctx, input }) => setQualityRates(ctx.db, { ...input, actorId: ctx.user.id })),
+  setRates: adminProcedure
+    .input(zQualityRates)
+    .mutation(async ({ ctx, input }) => await setQualityRates(ctx.db, { ...input, actorId: ctx.user.id })),
 
   unmarkGold: adminProcedure
     .input(z.object({ itemId: zId }))
-    .mutation(({ ctx, input }) => unmarkGold(ctx.db, { ...input, actorId: ctx.user.id })),
+    .mutation(async ({ ctx, input }) => await unmarkGold(ctx.db, { ...input, actorId: ctx.user.id })),
 
   /** The caller's own judgment only: gold or not, and after a miss the explanation. */
   goldFeedback: annotatorProcedure
     .input(z.object({ judgmentId: zId }))
-    .query(({ ctx, input }) => getGoldFeedback(ctx.db, { userId: ctx.user.id, judgmentId: input.judgmentId })),
+    .query(async ({ ctx, input }) => await getGoldFeedback(ctx.db, { userId: ctx.user.id, judgmentId: input.judgmentId })),
 });

@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { annotatorExclusions, users } from "@/db/schema";
-import { type Db, transaction } from "@/server/db";
+import { type Conn, domainOp, type Op } from "@/server/database";
 import { recordAuditEvent } from "@/server/domain/audit";
 import { AppError } from "@/server/domain/errors";
 import { getProject } from "@/server/domain/projects";
@@ -15,24 +15,26 @@ export interface ExclusionInput {
 }
 
 /** Excludes an annotator from (or re-includes them in) a project's statistics and exports; audited. */
-export function setAnnotatorExclusion(db: Db, input: ExclusionInput): { excluded: boolean } {
-  return transaction(db, () => {
-    getProject(db, input.projectId);
-    const user = db.select({ id: users.id, name: users.name }).from(users).where(eq(users.id, input.userId)).get();
+export const setAnnotatorExclusion = domainOp(function* setAnnotatorExclusion(c: Conn, input: ExclusionInput): Op<{ excluded: boolean }> {
+  return yield* c.transaction(function* (tx): Op<{ excluded: boolean }> {
+    yield* getProject.op(tx, input.projectId);
+    const user = yield* tx.first(tx.q.select({ id: users.id, name: users.name }).from(users).where(eq(users.id, input.userId)));
     if (!user) throw new AppError("NOT_FOUND", `user ${input.userId} does not exist`, [{ field: "userId", message: "no such user" }]);
     const where = and(eq(annotatorExclusions.projectId, input.projectId), eq(annotatorExclusions.userId, input.userId));
     if (input.excluded) {
-      db.insert(annotatorExclusions)
-        .values({ projectId: input.projectId, userId: input.userId, reason: input.reason ?? "", createdBy: input.actorId ?? null })
-        .onConflictDoUpdate({
-          target: [annotatorExclusions.projectId, annotatorExclusions.userId],
-          set: { reason: input.reason ?? "" },
-        })
-        .run();
+      yield* tx.run(
+        tx.q
+          .insert(annotatorExclusions)
+          .values({ projectId: input.projectId, userId: input.userId, reason: input.reason ?? "", createdBy: input.actorId ?? null })
+          .onConflictDoUpdate({
+            target: [annotatorExclusions.projectId, annotatorExclusions.userId],
+            set: { reason: input.reason ?? "" },
+          }),
+      );
     } else {
-      db.delete(annotatorExclusions).where(where).run();
+      yield* tx.run(tx.q.delete(annotatorExclusions).where(where));
     }
-    recordAuditEvent(db, {
+    yield* recordAuditEvent.op(tx, {
       actorId: input.actorId,
       action: input.excluded ? "annotator.exclude" : "annotator.include",
       projectId: input.projectId,
@@ -40,4 +42,4 @@ export function setAnnotatorExclusion(db: Db, input: ExclusionInput): { excluded
     });
     return { excluded: input.excluded };
   });
-}
+});

@@ -6,11 +6,11 @@
  */
 import { eq, isNotNull } from "drizzle-orm";
 import { annotatorGroups, users } from "@/db/schema";
-import type { Db } from "@/server/db";
+import { type Conn, domainOp, type Op } from "@/server/database";
 import { AppError } from "@/server/domain/errors";
 import { getProject } from "@/server/domain/projects";
 import { loadQualityData, type QualityJudgment } from "./load-judgments";
-import { type computeProjectStats, computeStatsFromData, type ProjectStats } from "./project-stats";
+import { computeStatsFromData, type ProjectStats, type ProjectStatsOptions } from "./project-stats";
 
 /** Annotators in no group (external judges, people not yet put in one) form this pseudo-group. */
 export const NO_GROUP = "(no group)";
@@ -36,32 +36,31 @@ export type ProjectGroupStats = {
 };
 
 /** user id → group name, for every user in a group. */
-export function loadUserGroups(db: Db): Map<number, string> {
-  return new Map(
-    db
+export const loadUserGroups = domainOp(function* loadUserGroups(c: Conn): Op<Map<number, string>> {
+  const rows = yield* c.all(
+    c.q
       .select({ id: users.id, group: annotatorGroups.name })
       .from(users)
       .innerJoin(annotatorGroups, eq(annotatorGroups.id, users.groupId))
-      .where(isNotNull(users.groupId))
-      .all()
-      .map((r) => [r.id, r.group]),
+      .where(isNotNull(users.groupId)),
   );
-}
+  return new Map(rows.map((r) => [r.id, r.group]));
+});
 
 function answerKey(j: QualityJudgment): string {
   return JSON.stringify([j.outcome, j.ranking]);
 }
 
-export function computeGroupStats(db: Db, options: Parameters<typeof computeProjectStats>[1]): ProjectGroupStats {
-  const project = getProject(db, options.projectId);
+export const computeGroupStats = domainOp(function* computeGroupStats(c: Conn, options: ProjectStatsOptions): Op<ProjectGroupStats> {
+  const project = yield* getProject.op(c, options.projectId);
   if (options.criterion !== undefined && !project.criteria.includes(options.criterion)) {
     throw new AppError("BAD_INPUT", `criterion "${options.criterion}" is not one of project ${project.id}'s criteria`, [
       { field: "criterion", message: "unknown criterion" },
     ]);
   }
   const meta = { id: project.id, name: project.name, criteria: project.criteria };
-  const data = loadQualityData(db, project.id);
-  const groupOf = loadUserGroups(db);
+  const data = yield* loadQualityData.op(c, project.id);
+  const groupOf = yield* loadUserGroups.op(c);
   const byGroup = new Map<string, QualityJudgment[]>();
   for (const j of data.judgments) {
     const g = groupOf.get(j.annotatorId) ?? NO_GROUP;
@@ -133,4 +132,4 @@ export function computeGroupStats(db: Db, options: Parameters<typeof computeProj
       groups: names.length,
     },
   };
-}
+});

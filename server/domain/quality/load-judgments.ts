@@ -1,7 +1,7 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Content, CriteriaOutcomes, Outcome } from "@/db/schema";
 import { annotatorExclusions, assignments, gold, items, judgments, responses, users } from "@/db/schema";
-import type { Db } from "@/server/db";
+import { type Conn, domainOp, type Op } from "@/server/database";
 
 /** One current (not superseded) judgment with what the quality statistics need to know about it. */
 export interface QualityJudgment {
@@ -47,20 +47,44 @@ function contentLength(content: Content): number {
 
 /**
  * Loads a project's current judgments (superseded ones and those of excluded annotators dropped), its
- * responses' models and lengths, and its gold answers. Reads run in one snapshot so the figures agree.
+ * responses' models and lengths, and its gold answers. Reads run in one snapshot so the figures agree:
+ * on SQLite a deferred transaction (a read: writers in other processes are not held up), on
+ * PostgreSQL a REPEATABLE READ, READ ONLY one. Inside another operation's transaction that has already
+ * run statements, compose {@link readQualityData} instead (PostgreSQL fixes the isolation level at the
+ * first statement).
  */
-export function loadQualityData(db: Db, projectId: number): QualityData {
-  return db.$client.transaction(() => {
-    const excluded = db
+export const loadQualityData = domainOp(function* loadQualityData(c: Conn, projectId: number): Op<QualityData> {
+  if (c.engine === "postgres") {
+    return yield* c.transaction(function* (tx) {
+      yield* tx.exec(sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`);
+      return yield* readQualityData(tx, projectId);
+    });
+  }
+  // SAVEPOINT outside a transaction begins a deferred one (inside one, it nests): a read snapshot
+  // without the writer lock that the Conn's BEGIN IMMEDIATE would take for the whole load.
+  yield* c.exec(sql`SAVEPOINT quality_read`);
+  try {
+    return yield* readQualityData(c, projectId);
+  } finally {
+    yield* c.exec(sql`RELEASE quality_read`);
+  }
+});
+
+/** The reads of {@link loadQualityData}, on the connection or transaction given (no snapshot of its own). */
+export function* readQualityData(c: Conn, projectId: number): Op<QualityData> {
+  const q = c.q;
+  // Sorted here, not by the database: PostgreSQL orders text by its collation, SQLite by bytes.
+  const excluded = (yield* c.all(
+    q
       .select({ userId: annotatorExclusions.userId, name: users.name, reason: annotatorExclusions.reason })
       .from(annotatorExclusions)
       .innerJoin(users, eq(users.id, annotatorExclusions.userId))
-      .where(eq(annotatorExclusions.projectId, projectId))
-      .orderBy(asc(users.name))
-      .all();
-    const excludedIds = new Set(excluded.map((e) => e.userId));
+      .where(eq(annotatorExclusions.projectId, projectId)),
+  )).sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : x.userId - y.userId));
+  const excludedIds = new Set(excluded.map((e) => e.userId));
 
-    const rows = db
+  const rows = (yield* c.all(
+    q
       .select({
         id: judgments.id,
         itemId: judgments.itemId,
@@ -83,38 +107,38 @@ export function loadQualityData(db: Db, projectId: number): QualityData {
       .where(
         and(eq(judgments.projectId, projectId), sql`NOT EXISTS (SELECT 1 FROM ${judgments} s WHERE s.supersedes_id = ${judgments.id})`),
       )
-      .orderBy(asc(judgments.createdAt), asc(judgments.id))
-      .all()
-      .filter((r) => !excludedIds.has(r.annotatorId));
+      .orderBy(asc(judgments.createdAt), asc(judgments.id)),
+  )).filter((r) => !excludedIds.has(r.annotatorId));
 
-    const responseRows = db
+  const responseRows = yield* c.all(
+    q
       .select({ itemId: responses.itemId, idx: responses.idx, model: responses.model, content: responses.content })
       .from(responses)
       .innerJoin(items, eq(items.id, responses.itemId))
-      .where(eq(items.projectId, projectId))
-      .all();
-    const byItem = new Map<number, QualityResponse[]>();
-    for (const r of responseRows) {
-      let list = byItem.get(r.itemId);
-      if (!list) {
-        list = [];
-        byItem.set(r.itemId, list);
-      }
-      list[r.idx] = { model: r.model, length: contentLength(r.content) };
+      .where(eq(items.projectId, projectId)),
+  );
+  const byItem = new Map<number, QualityResponse[]>();
+  for (const r of responseRows) {
+    let list = byItem.get(r.itemId);
+    if (!list) {
+      list = [];
+      byItem.set(r.itemId, list);
     }
+    list[r.idx] = { model: r.model, length: contentLength(r.content) };
+  }
 
-    const goldRows = db
+  const goldRows = yield* c.all(
+    q
       .select({ itemId: gold.itemId, accepted: gold.accepted })
       .from(gold)
       .innerJoin(items, eq(items.id, gold.itemId))
-      .where(eq(items.projectId, projectId))
-      .all();
+      .where(eq(items.projectId, projectId)),
+  );
 
-    return {
-      judgments: rows,
-      responses: byItem,
-      gold: new Map(goldRows.map((g) => [g.itemId, g.accepted])),
-      excluded,
-    };
-  })();
+  return {
+    judgments: rows,
+    responses: byItem,
+    gold: new Map(goldRows.map((g) => [g.itemId, g.accepted])),
+    excluded,
+  };
 }

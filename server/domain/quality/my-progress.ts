@@ -5,9 +5,9 @@
  * items), never at the moment of one judgment: a counter that ticked right after a submit would
  * tell which item was a check item.
  */
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { assignments, gold, judgments, projects } from "@/db/schema";
-import type { Db } from "@/server/db";
+import { type Conn, domainOp, type Op } from "@/server/database";
 import { isGoldCorrect } from "./gold-answer";
 import { computeWilsonInterval } from "./project-stats";
 
@@ -31,32 +31,33 @@ export type MyProjectProgress = {
   misses: { judgmentId: number; explanation: string; at: number }[];
 };
 
-export function getMyProgress(db: Db, userId: number): MyProjectProgress[] {
-  const rows = db
-    .select({
-      id: judgments.id,
-      projectId: judgments.projectId,
-      project: projects.name,
-      outcome: judgments.outcome,
-      strength: judgments.strength,
-      ranking: judgments.ranking,
-      createdAt: judgments.createdAt,
-      accepted: gold.accepted,
-      explanation: gold.explanation,
-    })
-    .from(judgments)
-    .innerJoin(projects, eq(projects.id, judgments.projectId))
-    .leftJoin(assignments, eq(assignments.id, judgments.assignmentId))
-    .leftJoin(gold, eq(gold.itemId, judgments.itemId))
-    .where(
-      and(
-        eq(judgments.annotatorId, userId),
-        isNull(assignments.repeatOf),
-        sql`NOT EXISTS (SELECT 1 FROM ${judgments} s WHERE s.supersedes_id = ${judgments.id})`,
-      ),
-    )
-    .orderBy(judgments.projectId, judgments.id)
-    .all();
+export const getMyProgress = domainOp(function* getMyProgress(c: Conn, userId: number): Op<MyProjectProgress[]> {
+  const rows = yield* c.all(
+    c.q
+      .select({
+        id: judgments.id,
+        projectId: judgments.projectId,
+        project: projects.name,
+        outcome: judgments.outcome,
+        strength: judgments.strength,
+        ranking: judgments.ranking,
+        createdAt: judgments.createdAt,
+        accepted: gold.accepted,
+        explanation: gold.explanation,
+      })
+      .from(judgments)
+      .innerJoin(projects, eq(projects.id, judgments.projectId))
+      .leftJoin(assignments, eq(assignments.id, judgments.assignmentId))
+      .leftJoin(gold, eq(gold.itemId, judgments.itemId))
+      .where(
+        and(
+          eq(judgments.annotatorId, userId),
+          isNull(assignments.repeatOf),
+          sql`NOT EXISTS (SELECT 1 FROM ${judgments} s WHERE s.supersedes_id = ${judgments.id})`,
+        ),
+      )
+      .orderBy(asc(judgments.projectId), asc(judgments.id)),
+  );
   const byProject = new Map<number, MyProjectProgress>();
   const judgedIn = new Map<number, number>();
   for (const r of rows) judgedIn.set(r.projectId, (judgedIn.get(r.projectId) ?? 0) + 1);
@@ -93,4 +94,4 @@ export function getMyProgress(db: Db, userId: number): MyProjectProgress[] {
     accuracyCi: computeWilsonInterval(p.checksCorrect, p.checks),
     misses: p.misses.slice(0, 20),
   }));
-}
+});

@@ -4,7 +4,7 @@
  * `agreement`, `models` and `annotators` keys are DESIGN.md's `stats` shape; the rest feeds the
  * quality dashboard.
  */
-import type { Db } from "@/server/db";
+import { type Conn, domainOp, type Op } from "@/server/database";
 import { AppError } from "@/server/domain/errors";
 import { getProject } from "@/server/domain/projects";
 import {
@@ -187,8 +187,8 @@ function sameAnswer(x: QualityJudgment, y: QualityJudgment): boolean {
 }
 
 /** Loads and computes a project's statistics. Throws NOT_FOUND for an unknown project, BAD_INPUT for an unknown criterion. */
-export function computeProjectStats(db: Db, options: ProjectStatsOptions): ProjectStats {
-  const project = getProject(db, options.projectId);
+export const computeProjectStats = domainOp(function* computeProjectStats(c: Conn, options: ProjectStatsOptions): Op<ProjectStats> {
+  const project = yield* getProject.op(c, options.projectId);
   if (options.criterion !== undefined && !project.criteria.includes(options.criterion)) {
     throw new AppError(
       "BAD_INPUT",
@@ -196,11 +196,11 @@ export function computeProjectStats(db: Db, options: ProjectStatsOptions): Proje
       [{ field: "criterion", message: "unknown criterion" }],
     );
   }
-  return computeStatsFromData(loadQualityData(db, project.id), {
+  return computeStatsFromData(yield* loadQualityData.op(c, project.id), {
     ...options,
     project: { id: project.id, name: project.name, criteria: project.criteria },
   });
-}
+});
 
 /** The computation behind {@link computeProjectStats}, on already loaded data. */
 export function computeStatsFromData(data: QualityData, options: ProjectStatsOptions & { project: ProjectStats["project"] }): ProjectStats {
