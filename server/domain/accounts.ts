@@ -7,14 +7,14 @@ import crypto from "node:crypto";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { invites, type Role, users } from "@/db/schema";
-import { type Db, transaction } from "@/server/db";
+import { type AnyDb, type Conn, domainOp, type Op } from "@/server/database";
 import { recordAuditEvent } from "./audit";
 import { AppError, parseInput } from "./errors";
 import { normalizeEmail } from "./login-throttle";
 import { assertPasswordAllowed, minPasswordLength, passwordRequirements } from "./password-policy";
 import { hashPassword } from "./passwords";
 import { zRole } from "./schemas";
-import { revokeSessions, type SessionUser, zNewUser } from "./users";
+import { assertEmailFree, revokeSessions, type SessionUser, zNewUser } from "./users";
 
 export const zInviteInput = z.object({
   role: zRole.default("annotator"),
@@ -31,29 +31,49 @@ function hashToken(token: string): string {
   return crypto.createHash("sha256").update(token).digest("hex");
 }
 
+export type CreatedInvite = { id: number; token: string; role: Role; expiresAt: number };
+
 /** Creates an invite; returns the token (shown once) and when it expires (unix seconds). */
-export function createInvite(db: Db, input: z.input<typeof zInviteInput>, actorId: number, nowS = Math.floor(Date.now() / 1000)) {
+export const createInvite = domainOp(function* createInvite(
+  c: Conn,
+  input: z.input<typeof zInviteInput>,
+  actorId: number,
+  nowS: number = Math.floor(Date.now() / 1000),
+): Op<CreatedInvite> {
   const { role, email, expiresInHours } = parseInput(zInviteInput, input, "invite");
-  const token = crypto.randomBytes(32).toString("base64url");
+  const token = crypto.randomBytes(32).toString("base64url"); // drawn once, outside a transaction that may be retried
   const expiresAt = nowS + expiresInHours * 3600;
-  return transaction(db, () => {
-    const row = db
-      .insert(invites)
-      .values({ tokenHash: hashToken(token), role, email: email ?? null, createdBy: actorId, createdAt: nowS, expiresAt })
-      .returning({ id: invites.id })
-      .get();
-    recordAuditEvent(db, { actorId, action: "user.invite", detail: { invite: row.id, role, email: email ?? null, expiresAt } });
+  return yield* c.transaction(function* (tx): Op<CreatedInvite> {
+    const row = yield* tx.first(
+      tx.q
+        .insert(invites)
+        .values({ tokenHash: hashToken(token), role, email: email ?? null, createdBy: actorId, createdAt: nowS, expiresAt })
+        .returning({ id: invites.id }),
+    );
+    if (!row) throw new Error("the new invite's row did not come back");
+    yield* recordAuditEvent.op(tx, { actorId, action: "user.invite", detail: { invite: row.id, role, email: email ?? null, expiresAt } });
     return { id: row.id, token, role, expiresAt };
   });
-}
+});
+
+export type InviteDescription = {
+  role: Role;
+  email: string | null;
+  password: { minLength: number; requirements: string };
+};
 
 /** What the invite page shows before the person chooses a password. */
-export function describeInvite(db: Db, token: string, nowS = Math.floor(Date.now() / 1000)) {
-  const row = db
-    .select()
-    .from(invites)
-    .where(eq(invites.tokenHash, hashToken(token)))
-    .get();
+export const describeInvite = domainOp(function* describeInvite(
+  c: Conn,
+  token: string,
+  nowS: number = Math.floor(Date.now() / 1000),
+): Op<InviteDescription> {
+  const row = yield* c.first(
+    c.q
+      .select()
+      .from(invites)
+      .where(eq(invites.tokenHash, hashToken(token))),
+  );
   if (!row) throw new AppError("NOT_FOUND", "this invite link is not valid");
   if (row.usedAt !== null) throw new AppError("CONFLICT", "this invite link was already used");
   if (row.expiresAt <= nowS) throw new AppError("CONFLICT", "this invite link has expired; ask for a new one");
@@ -62,15 +82,47 @@ export function describeInvite(db: Db, token: string, nowS = Math.floor(Date.now
     email: row.email,
     password: { minLength: minPasswordLength(row.role), requirements: passwordRequirements(row.role) },
   };
-}
+});
+
+/**
+ * Uses an invite once and creates its account, in one transaction. Two instances accepting one link
+ * at once: the claim (`used_at IS NULL`) lets one through; the other waits for its row and finds it used.
+ */
+const joinByInvite = domainOp(function* joinByInvite(
+  c: Conn,
+  params: { token: string; email: string; name: string; passwordHash: string; role: Role },
+  nowS: number,
+): Op<SessionUser> {
+  return yield* c.transaction(function* (tx): Op<SessionUser> {
+    const tokenHash = hashToken(params.token);
+    const claimed = yield* tx.run(
+      tx.q
+        .update(invites)
+        .set({ usedAt: nowS })
+        .where(and(eq(invites.tokenHash, tokenHash), isNull(invites.usedAt))),
+    );
+    if (!claimed) throw new AppError("CONFLICT", "this invite link was already used");
+    yield* assertEmailFree(tx, params.email);
+    const user = yield* tx.first(
+      tx.q
+        .insert(users)
+        .values({ email: params.email, name: params.name, passwordHash: params.passwordHash, role: params.role })
+        .returning({ id: users.id, email: users.email, name: users.name, role: users.role }),
+    );
+    if (!user) throw new Error("the new user's row did not come back");
+    yield* tx.run(tx.q.update(invites).set({ usedBy: user.id }).where(eq(invites.tokenHash, tokenHash)));
+    yield* recordAuditEvent.op(tx, { actorId: user.id, action: "user.join", detail: { email: user.email, role: user.role } });
+    return user;
+  });
+});
 
 /** Creates the invited account, once, before the link expires. */
 export async function acceptInvite(
-  db: Db,
+  db: AnyDb,
   params: { token: string; email: string; password: string; name?: string },
   nowS = Math.floor(Date.now() / 1000),
 ): Promise<SessionUser> {
-  const invite = describeInvite(db, params.token, nowS);
+  const invite = await describeInvite(db, params.token, nowS);
   const input = parseInput(
     zNewUser,
     { email: invite.email ?? params.email, password: params.password, role: invite.role, name: params.name },
@@ -83,79 +135,78 @@ export async function acceptInvite(
   }
   assertPasswordAllowed(input.password, { email: input.email, role: input.role });
   const passwordHash = await hashPassword(input.password); // before the transaction: hashing is slow
-  return transaction(db, () => {
-    const claimed = db
-      .update(invites)
-      .set({ usedAt: nowS })
-      .where(and(eq(invites.tokenHash, hashToken(params.token)), isNull(invites.usedAt)))
-      .run().changes;
-    if (!claimed) throw new AppError("CONFLICT", "this invite link was already used");
-    if (db.select({ id: users.id }).from(users).where(eq(users.email, input.email)).get()) {
-      throw new AppError("CONFLICT", `a user with email ${input.email} already exists`);
-    }
-    const user = db
-      .insert(users)
-      .values({ email: input.email, name: input.name ?? input.email.split("@")[0] ?? input.email, passwordHash, role: input.role })
-      .returning({ id: users.id, email: users.email, name: users.name, role: users.role })
-      .get();
-    db.update(invites)
-      .set({ usedBy: user.id })
-      .where(eq(invites.tokenHash, hashToken(params.token)))
-      .run();
-    recordAuditEvent(db, { actorId: user.id, action: "user.join", detail: { email: user.email, role: user.role } });
-    return user;
-  });
+  return joinByInvite(
+    db,
+    {
+      token: params.token,
+      email: input.email,
+      name: input.name ?? input.email.split("@")[0] ?? input.email,
+      passwordHash,
+      role: input.role,
+    },
+    nowS,
+  );
 }
 
-export function listUsers(db: Db) {
-  return db
-    .select({
-      id: users.id,
-      email: users.email,
-      name: users.name,
-      role: users.role,
-      disabled: users.disabledAt,
-      createdAt: users.createdAt,
-    })
-    .from(users)
-    .where(eq(users.external, false))
-    .orderBy(asc(users.id))
-    .all()
-    .map((u) => ({ ...u, disabled: u.disabled !== null }));
-}
+export type UserListRow = { id: number; email: string | null; name: string; role: Role; disabled: boolean; createdAt: number };
 
-function changeUser(
-  db: Db,
+export const listUsers = domainOp(function* listUsers(c: Conn): Op<UserListRow[]> {
+  const rows = yield* c.all(
+    c.q
+      .select({
+        id: users.id,
+        email: users.email,
+        name: users.name,
+        role: users.role,
+        disabled: users.disabledAt,
+        createdAt: users.createdAt,
+      })
+      .from(users)
+      .where(eq(users.external, false))
+      .orderBy(asc(users.id)),
+  );
+  return rows.map((u) => ({ ...u, disabled: u.disabled !== null }));
+});
+
+function* changeUser(
+  c: Conn,
   actorId: number,
   userId: number,
   action: string,
   set: Partial<typeof users.$inferInsert>,
   detail: Record<string, unknown>,
-) {
+): Op<void> {
   if (userId === actorId) throw new AppError("FORBIDDEN", "you cannot change your own account here; ask another admin");
-  transaction(db, () => {
-    const found = db
-      .select({ id: users.id })
-      .from(users)
-      .where(and(eq(users.id, userId), eq(users.external, false)))
-      .get();
+  yield* c.transaction(function* (tx): Op<void> {
+    const found = yield* tx.first(
+      tx.q
+        .select({ id: users.id })
+        .from(users)
+        .where(and(eq(users.id, userId), eq(users.external, false))),
+    );
     if (!found) throw new AppError("NOT_FOUND", `user ${userId} does not exist`);
-    db.update(users).set(set).where(eq(users.id, userId)).run();
-    recordAuditEvent(db, { actorId, action, detail: { user: userId, ...detail } });
+    yield* tx.run(tx.q.update(users).set(set).where(eq(users.id, userId)));
+    yield* recordAuditEvent.op(tx, { actorId, action, detail: { user: userId, ...detail } });
   });
 }
 
-export function setUserRole(db: Db, actorId: number, userId: number, role: Role): void {
-  changeUser(db, actorId, userId, "user.role", { role }, { role });
-}
+export const setUserRole = domainOp(function* setUserRole(c: Conn, actorId: number, userId: number, role: Role): Op<void> {
+  yield* changeUser(c, actorId, userId, "user.role", { role }, { role });
+});
 
 /**
  * A disabled user's sessions are revoked on the server (the session version goes up), so they stay
  * dead when the account is enabled again; each request re-reads the user row.
  */
-export function setUserDisabled(db: Db, actorId: number, userId: number, disabled: boolean, nowS = Math.floor(Date.now() / 1000)): void {
-  transaction(db, () => {
-    changeUser(db, actorId, userId, disabled ? "user.disable" : "user.enable", { disabledAt: disabled ? nowS : null }, {});
-    if (disabled) revokeSessions(db, { userId, actorId, reason: "disabled" });
+export const setUserDisabled = domainOp(function* setUserDisabled(
+  c: Conn,
+  actorId: number,
+  userId: number,
+  disabled: boolean,
+  nowS: number = Math.floor(Date.now() / 1000),
+): Op<void> {
+  yield* c.transaction(function* (tx): Op<void> {
+    yield* changeUser(tx, actorId, userId, disabled ? "user.disable" : "user.enable", { disabledAt: disabled ? nowS : null }, {});
+    if (disabled) yield* revokeSessions.op(tx, { userId, actorId, reason: "disabled" });
   });
-}
+});

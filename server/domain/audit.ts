@@ -1,7 +1,6 @@
-import { and, desc, eq, inArray, like, lt } from "drizzle-orm";
+import { and, desc, eq, ilike, inArray, like, lt } from "drizzle-orm";
 import { auditEvents, projects, users } from "@/db/schema";
 import { type Conn, domainOp, type Op } from "@/server/database";
-import type { Db } from "@/server/db";
 
 export type AuditInput = {
   actorId?: number | null;
@@ -33,51 +32,59 @@ export type AuditRow = {
   detail: Record<string, unknown>;
 };
 
-/** Newest first, `limit` rows older than `beforeId` (keyset paging), optionally one action prefix (e.g. "auth."). */
-export function listAuditEvents(db: Db, params: { limit: number; beforeId?: number; actionPrefix?: string }): AuditRow[] {
+/**
+ * Newest first, `limit` rows older than `beforeId` (keyset paging), optionally one action prefix (e.g.
+ * "auth."), matched without regard to ASCII case on both engines (SQLite's LIKE; PostgreSQL's ILIKE).
+ */
+export const listAuditEvents = domainOp(function* listAuditEvents(
+  c: Conn,
+  params: { limit: number; beforeId?: number; actionPrefix?: string },
+): Op<AuditRow[]> {
+  // The wildcards and PostgreSQL's escape character are taken out: the prefix is literal text.
+  const prefix = params.actionPrefix ? `${params.actionPrefix.replace(/[%_\\]/g, "")}%` : undefined;
   const conditions = [
     params.beforeId !== undefined ? lt(auditEvents.id, params.beforeId) : undefined,
-    params.actionPrefix ? like(auditEvents.action, `${params.actionPrefix.replace(/[%_]/g, "")}%`) : undefined,
-  ].filter((c) => c !== undefined);
-  const rows = db
-    .select({
-      id: auditEvents.id,
-      at: auditEvents.createdAt,
-      action: auditEvents.action,
-      actor: users.email,
-      actorName: users.name,
-      projectId: auditEvents.projectId,
-      project: projects.name,
-      detail: auditEvents.detail,
-    })
-    .from(auditEvents)
-    .leftJoin(users, eq(users.id, auditEvents.actorId))
-    .leftJoin(projects, eq(projects.id, auditEvents.projectId))
-    .where(conditions.length ? and(...conditions) : undefined)
-    .orderBy(desc(auditEvents.id))
-    .limit(params.limit)
-    .all()
-    .map(({ actorName, ...r }) => ({ ...r, actor: r.actor ?? actorName }));
-  return namePeople(db, rows);
-}
+    prefix === undefined ? undefined : c.engine === "postgres" ? ilike(auditEvents.action, prefix) : like(auditEvents.action, prefix),
+  ].filter((x) => x !== undefined);
+  const rows = (yield* c.all(
+    c.q
+      .select({
+        id: auditEvents.id,
+        at: auditEvents.createdAt,
+        action: auditEvents.action,
+        actor: users.email,
+        actorName: users.name,
+        projectId: auditEvents.projectId,
+        project: projects.name,
+        detail: auditEvents.detail,
+      })
+      .from(auditEvents)
+      .leftJoin(users, eq(users.id, auditEvents.actorId))
+      .leftJoin(projects, eq(projects.id, auditEvents.projectId))
+      .where(conditions.length ? and(...conditions) : undefined)
+      .orderBy(desc(auditEvents.id))
+      .limit(params.limit),
+  )).map(({ actorName, ...r }) => ({ ...r, actor: r.actor ?? actorName }));
+  return yield* namePeople(c, rows);
+});
 
 /** Detail keys that hold user ids (one or a list): the reader sees people, not numbers. */
 const PERSON_KEYS: Record<string, string> = { user: "user", userId: "user", added: "added", removed: "removed" };
 
 /** Replaces the user ids in each event's detail by the person's email (or name); "user #7" for one since deleted. */
-function namePeople(db: Db, rows: AuditRow[]): AuditRow[] {
+function* namePeople(c: Conn, rows: AuditRow[]): Op<AuditRow[]> {
   const ids = new Set<number>();
   const eachId = (v: unknown): number[] => (Array.isArray(v) ? v : [v]).filter((x): x is number => Number.isInteger(x));
   for (const r of rows)
     for (const [k, v] of Object.entries(r.detail)) if (Object.hasOwn(PERSON_KEYS, k)) for (const id of eachId(v)) ids.add(id);
   if (ids.size === 0) return rows;
   const people = new Map(
-    db
-      .select({ id: users.id, email: users.email, name: users.name })
-      .from(users)
-      .where(inArray(users.id, [...ids]))
-      .all()
-      .map((u) => [u.id, u.email ?? u.name] as const),
+    (yield* c.all(
+      c.q
+        .select({ id: users.id, email: users.email, name: users.name })
+        .from(users)
+        .where(inArray(users.id, [...ids])),
+    )).map((u) => [u.id, u.email ?? u.name] as const),
   );
   const person = (v: unknown) => (Number.isInteger(v) ? (people.get(v as number) ?? `user #${v}`) : v);
   return rows.map((r) => {

@@ -12,7 +12,8 @@ export const auditRouter = createTRPCRouter({
         actionPrefix: z.string().max(60).optional(),
       }),
     )
-    .query(({ ctx, input }) =>
-      listAuditEvents(ctx.db, { limit: input.limit, beforeId: input.cursor ?? undefined, actionPrefix: input.actionPrefix }),
+    .query(
+      async ({ ctx, input }) =>
+        await listAuditEvents(ctx.db, { limit: input.limit, beforeId: input.cursor ?? undefined, actionPrefix: input.actionPrefix }),
     ),
 });

@@ -4,6 +4,8 @@ import { getMyProfile, setMyAttributes, zAttributes } from "@/server/domain/memb
 export const meRouter = createTRPCRouter({
   whoami: annotatorProcedure.query(({ ctx }) => ctx.user),
   /** The caller's group (set by admins) and optional, self-described attributes. */
-  profile: annotatorProcedure.query(({ ctx }) => getMyProfile(ctx.db, ctx.user.id)),
-  setAttributes: annotatorProcedure.input(zAttributes).mutation(({ ctx, input }) => setMyAttributes(ctx.db, ctx.user.id, input)),
+  profile: annotatorProcedure.query(async ({ ctx }) => await getMyProfile(ctx.db, ctx.user.id)),
+  setAttributes: annotatorProcedure
+    .input(zAttributes)
+    .mutation(async ({ ctx, input }) => await setMyAttributes(ctx.db, ctx.user.id, input)),
 });

@@ -32,14 +32,14 @@ const zImportForm = z.instanceof(FormData).transform((form, ctx) => {
 });
 
 export const projectsRouter = createTRPCRouter({
-  list: staffProcedure.query(({ ctx }) => listProjects(ctx.db)),
+  list: staffProcedure.query(async ({ ctx }) => await listProjects(ctx.db)),
 
-  get: staffProcedure.input(z.object({ projectId: zId })).query(({ ctx, input }) => {
-    const p = getProject(ctx.db, input.projectId);
-    return { ...p, status: getProjectStatus(ctx.db, p.id) };
+  get: staffProcedure.input(z.object({ projectId: zId })).query(async ({ ctx, input }) => {
+    const p = await getProject(ctx.db, input.projectId);
+    return { ...p, status: await getProjectStatus(ctx.db, p.id) };
   }),
 
-  create: adminProcedure.input(zProjectSettings).mutation(({ ctx, input }) => createProject(ctx.db, input, ctx.user.id)),
+  create: adminProcedure.input(zProjectSettings).mutation(async ({ ctx, input }) => await createProject(ctx.db, input, ctx.user.id)),
 
   /**
    * Uploads a JSONL file (arbiter, hh or trl): it is copied to a temporary file, then checked and
@@ -49,7 +49,7 @@ export const projectsRouter = createTRPCRouter({
    * files of any size.
    */
   import: adminProcedure.input(zImportForm).mutation(async ({ ctx, input }) => {
-    getProject(ctx.db, input.projectId);
+    await getProject(ctx.db, input.projectId);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-upload-"));
     const cleanup = () => fs.rmSync(dir, { recursive: true, force: true });
     const file = path.join(dir, "upload.jsonl");
@@ -71,14 +71,18 @@ export const projectsRouter = createTRPCRouter({
   }),
 
   /** Open or members-only, the required group, and the members (admin page /admin/projects/[id]/members). */
-  access: staffProcedure.input(z.object({ projectId: zId })).query(({ ctx, input }) => getProjectAccess(ctx.db, input.projectId)),
+  access: staffProcedure
+    .input(z.object({ projectId: zId }))
+    .query(async ({ ctx, input }) => await getProjectAccess(ctx.db, input.projectId)),
 
-  setAccess: adminProcedure.input(zAccessInput).mutation(({ ctx, input }) => setProjectAccess(ctx.db, { ...input, actorId: ctx.user.id })),
+  setAccess: adminProcedure
+    .input(zAccessInput)
+    .mutation(async ({ ctx, input }) => await setProjectAccess(ctx.db, { ...input, actorId: ctx.user.id })),
 
   /** Adds and removes members by email (all or nothing); returns the members afterwards. */
   setMembers: adminProcedure
     .input(zMembersInput)
-    .mutation(({ ctx, input }) => updateProjectMembers(ctx.db, { ...input, actorId: ctx.user.id })),
+    .mutation(async ({ ctx, input }) => await updateProjectMembers(ctx.db, { ...input, actorId: ctx.user.id })),
 
   importStatus: adminProcedure
     .input(z.object({ projectId: zId, importId: z.string().uuid() }))

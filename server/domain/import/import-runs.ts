@@ -1,12 +1,13 @@
 /**
  * Browser imports with progress: an uploaded file (already spooled to a temp file) is checked line by
  * line asynchronously, so progress polls are answered meanwhile (lines parsed, bytes read), then
- * imported in one synchronous all-or-nothing transaction. Progress is kept in this process's memory:
- * it describes a request this process is serving; the import itself is in the database. Behind a load
- * balancer, polls need the same instance (sticky sessions); a finished run is forgotten after a while.
+ * imported in one all-or-nothing transaction (synchronous on SQLite, awaited on PostgreSQL). Progress
+ * is kept in this process's memory: it describes a request this process is serving; the import itself
+ * is in the database. Behind a load balancer, polls need the same instance (sticky sessions); a
+ * finished run is forgotten after a while.
  */
 import { randomUUID } from "node:crypto";
-import type { Db } from "@/server/db";
+import type { AnyDb } from "@/server/database";
 import { AppError, type FieldIssue, isAppError } from "@/server/domain/errors";
 import { checkImportFile, type ImportFormat, importItems, recordFailedImport } from "./import-items";
 
@@ -49,7 +50,7 @@ export type StartImportParams = {
 };
 
 /** Starts checking and importing in the background; returns the run to poll with getImportRun. */
-export function startImportRun(db: Db, params: StartImportParams): ImportRun {
+export function startImportRun(db: AnyDb, params: StartImportParams): ImportRun {
   forgetOldRuns(Date.now());
   const run: ImportRun = {
     id: randomUUID(),
@@ -73,7 +74,7 @@ export function startImportRun(db: Db, params: StartImportParams): ImportRun {
   return { ...run };
 }
 
-async function executeRun(db: Db, run: ImportRun, params: StartImportParams): Promise<void> {
+async function executeRun(db: AnyDb, run: ImportRun, params: StartImportParams): Promise<void> {
   try {
     const checked = await checkImportFile(db, {
       projectId: params.projectId,
@@ -86,7 +87,7 @@ async function executeRun(db: Db, run: ImportRun, params: StartImportParams): Pr
     });
     run.itemsChecked = checked.items;
     if (checked.errorCount > 0) {
-      recordFailedImport(db, {
+      await recordFailedImport(db, {
         projectId: params.projectId,
         actorId: params.actorId,
         format: params.format,
@@ -100,9 +101,9 @@ async function executeRun(db: Db, run: ImportRun, params: StartImportParams): Pr
     run.phase = "writing";
     // One event-loop turn so a waiting poll can see the writing phase before the transaction blocks.
     await new Promise((resolve) => setImmediate(resolve));
-    const r = importItems(db, { projectId: params.projectId, file: params.file, format: params.format, actorId: params.actorId });
+    const r = await importItems(db, { projectId: params.projectId, file: params.file, format: params.format, actorId: params.actorId });
     if (r.errorCount > 0) {
-      recordFailedImport(db, {
+      await recordFailedImport(db, {
         projectId: params.projectId,
         actorId: params.actorId,
         format: params.format,
