@@ -5,19 +5,26 @@
  * prompt as its item(s) in one transaction (server/domain/generation/sampling.ts). Progress (done,
  * failed, tokens/s, ETA) goes to the job row every second and to job_events for the chart.
  *
- * Cancel sets `cancel_requested` on the job (jobs.ts#cancelJob); this runner sees it at the next
- * progress tick, aborts the requests in flight and leaves their prompts pending. A runner that died
- * leaves its job "running": recovery queues it again, and the next run samples only what is pending.
+ * Cancel sets `cancel_requested` on the job (jobs.ts#cancelJob), from any instance; this runner sees
+ * it at the next progress tick, aborts the requests in flight and leaves their prompts pending. A
+ * runner that died leaves its job "running": recovery queues it again, and the next run samples only
+ * what is pending. On PostgreSQL, instances claim one after another (GENERATE_SLOT) and a runner
+ * holds its job's liveness lock (JOB_LOCK) on a connection of its own while it runs, so recovery on
+ * any host tells a live runner from a dead one, as for training jobs (runner.ts).
  */
 import { setMaxListeners } from "node:events";
-import { and, asc, eq } from "drizzle-orm";
+import os from "node:os";
+import { and, asc, eq, sql } from "drizzle-orm";
+import type pg from "pg";
 import { jobEvents, jobs } from "@/db/schema";
-import { type Db, transaction } from "@/server/db";
+import { type AnyDb, type Conn, forUpdateOnPg, isPg, type Op, runOp } from "@/server/database";
+import type { PgDb } from "@/server/db-pg";
 import { selectForHumans } from "@/server/domain/generation/plan";
 import { getGeneratorRecord } from "@/server/domain/generation/registry";
 import {
   type GenerateConfig,
   type GenerationPrompt,
+  type GenerationSummary,
   generationSummary,
   listPendingPrompts,
   messagesFor,
@@ -30,8 +37,10 @@ import {
 import { getScoringModel, type ScoreFn } from "@/server/domain/scoring/project-scores";
 import { GenerationError, withBackoff } from "@/server/generation/client";
 import { type GeneratorClients, type SampleFn, sharedGeneratorClients } from "@/server/generation/generators";
-import { bootId, finishJob, getJob, type Job, recoverJobs } from "@/server/jobs/jobs";
+import { bootId, finishJob, GENERATE_SLOT, getJob, JOB_LOCK, type Job, recoverJobs } from "@/server/jobs/jobs";
 import { scorerFor } from "@/server/jobs/scoring";
+
+const LOG_LIMIT = 64 * 1024;
 
 export type GenerateRunnerOptions = {
   pollMs?: number;
@@ -48,6 +57,82 @@ export type GenerateRunnerOptions = {
   scorer?: (modelId: number) => ScoreFn;
 };
 
+/** Claims the next queued sampling job when none runs anywhere on this database. */
+function* claimOp(c: Conn, only: number | undefined): Op<Job | null> {
+  return yield* c.transaction(function* (tx): Op<Job | null> {
+    // PostgreSQL: instances claim one after another, so two never both see "none running".
+    if (tx.engine === "postgres") yield* tx.exec(sql`SELECT pg_advisory_xact_lock(${GENERATE_SLOT[0]}, ${GENERATE_SLOT[1]})`);
+    yield* recoverJobs.op(tx);
+    const running = yield* tx.first(
+      tx.q
+        .select({ id: jobs.id })
+        .from(jobs)
+        .where(and(eq(jobs.state, "running"), eq(jobs.kind, "generate"))),
+    );
+    if (running) return null;
+    const conds = [eq(jobs.state, "queued"), eq(jobs.kind, "generate")];
+    if (only) conds.push(eq(jobs.id, only));
+    const next = yield* tx.first(
+      tx.q
+        .select()
+        .from(jobs)
+        .where(and(...conds))
+        .orderBy(asc(jobs.id)),
+    );
+    if (!next) return null;
+    // PostgreSQL: the job's liveness lock, on this transaction's own connection and kept after it
+    // commits, taken before anyone can see the job running (recovery elsewhere would take it for dead).
+    if (tx.engine === "postgres") yield* tx.exec(sql`SELECT pg_advisory_lock(${JOB_LOCK}, ${next.id}::int)`);
+    const claimed = yield* tx.first(
+      tx.q
+        .update(jobs)
+        .set({
+          state: "running",
+          startedAt: next.startedAt ?? Math.floor(Date.now() / 1000),
+          progress: {
+            ...(next.progress ?? {}),
+            cancel_requested: false,
+            runner_pid: process.pid,
+            runner_boot: bootId(),
+            runner_host: os.hostname(),
+          },
+        })
+        .where(eq(jobs.id, next.id))
+        .returning(),
+    );
+    return claimed ?? null;
+  });
+}
+
+/** Appends to the job's log, keeping its last LOG_LIMIT characters. */
+function* appendLogOp(c: Conn, jobId: number, text: string): Op<void> {
+  // PostgreSQL's substr does not count from the end for a negative start; right() does.
+  const kept =
+    c.engine === "postgres" ? sql`right(${jobs.log} || ${text}, ${LOG_LIMIT})` : sql`substr(${jobs.log} || ${text}, ${-LOG_LIMIT})`;
+  yield* c.run(c.q.update(jobs).set({ log: kept }).where(eq(jobs.id, jobId)));
+}
+
+type ProgressPoint = GenerationSummary & { tokens_per_s: number; eta_s: number | null; elapsed_s: number };
+
+/** Writes a progress point (row and event) and answers whether a cancel was requested meanwhile. */
+function* writeProgressOp(c: Conn, jobId: number, point: ProgressPoint): Op<boolean> {
+  return yield* c.transaction(function* (tx): Op<boolean> {
+    // Held while merging, so a cancel request written by another instance is not overwritten.
+    const now = yield* tx.first(forUpdateOnPg(tx.engine, tx.q.select({ progress: jobs.progress }).from(jobs).where(eq(jobs.id, jobId))));
+    yield* tx.run(
+      tx.q
+        .update(jobs)
+        .set({ progress: { ...(now?.progress ?? {}), ...point } })
+        .where(eq(jobs.id, jobId)),
+    );
+    yield* tx.run(tx.q.insert(jobEvents).values({ jobId, type: "progress", payload: { type: "progress", ...point } }));
+    return now?.progress?.cancel_requested === true;
+  });
+}
+
+/** A claimed job, and (PostgreSQL) the connection holding its liveness lock. */
+type Claimed = { job: Job; release: () => void; lost: AbortSignal };
+
 export class GenerateRunner {
   private timer: NodeJS.Timeout | null = null;
   private current: Promise<Job | null> | null = null;
@@ -57,7 +142,7 @@ export class GenerateRunner {
   private readonly ownsClients: boolean;
 
   constructor(
-    private readonly db: Db,
+    private readonly db: AnyDb,
     private readonly opts: GenerateRunnerOptions = {},
   ) {
     // The shared pool is closed with the runner (its workers must not outlive this process).
@@ -80,66 +165,72 @@ export class GenerateRunner {
     if (this.ownsClients) await this.clients.close();
   }
 
-  private scorerFor(modelId: number): ScoreFn {
-    return this.opts.scorer ? this.opts.scorer(modelId) : scorerFor(getScoringModel(this.db, modelId));
+  private async scorerFor(modelId: number): Promise<ScoreFn> {
+    return this.opts.scorer ? this.opts.scorer(modelId) : scorerFor(await getScoringModel(this.db, modelId));
   }
 
+  /** Claims and runs the next queued sampling job, if none is running; resolves with it when it ends. */
   tick(): Promise<Job | null> {
     if (this.current || this.stopping) return this.current ?? Promise.resolve(null);
-    const job = this.claim();
-    if (!job) return Promise.resolve(null);
-    this.current = this.run(job).finally(() => {
+    const db = this.db;
+    if (!isPg(db)) {
+      // SQLite: the claim is synchronous, so two ticks can never both claim.
+      const job = runOp(db, (c) => claimOp(c, this.opts.only));
+      if (!job) return Promise.resolve(null);
+      return this.track(this.run(job, null));
+    }
+    return this.track(this.claimPg(db).then((claimed) => (claimed ? this.run(claimed.job, claimed.lost).finally(claimed.release) : null)));
+  }
+
+  private track(p: Promise<Job | null>): Promise<Job | null> {
+    this.current = p.finally(() => {
       this.current = null;
     });
     return this.current;
   }
 
-  private claim(): Job | null {
-    return transaction(this.db, () => {
-      recoverJobs(this.db);
-      const running = this.db
-        .select({ id: jobs.id })
-        .from(jobs)
-        .where(and(eq(jobs.state, "running"), eq(jobs.kind, "generate")))
-        .get();
-      if (running) return null;
-      const conds = [eq(jobs.state, "queued"), eq(jobs.kind, "generate")];
-      if (this.opts.only) conds.push(eq(jobs.id, this.opts.only));
-      const next = this.db
-        .select()
-        .from(jobs)
-        .where(and(...conds))
-        .orderBy(asc(jobs.id))
-        .get();
-      if (!next) return null;
-      return this.db
-        .update(jobs)
-        .set({
-          state: "running",
-          startedAt: next.startedAt ?? Math.floor(Date.now() / 1000),
-          progress: { ...(next.progress ?? {}), cancel_requested: false, runner_pid: process.pid, runner_boot: bootId() },
-        })
-        .where(eq(jobs.id, next.id))
-        .returning()
-        .get();
-    });
+  /** The claim on a connection of its own, which then holds the job's liveness lock until release. */
+  private async claimPg(db: PgDb): Promise<Claimed | null> {
+    const client: pg.PoolClient = await db.$client.connect();
+    const lost = new AbortController();
+    // The lock lives as long as this connection: if it breaks, another instance may take the job over.
+    const onError = (e: Error) => {
+      console.error("[generate] the job's lock connection failed:", e.message);
+      lost.abort();
+    };
+    client.on("error", onError);
+    const release = () => {
+      client.off("error", onError);
+      // Destroyed, not returned to the pool: every session lock on it goes with it.
+      client.release(true);
+    };
+    try {
+      // Loaded here: the app's bundle (which imports this module) carries no PostgreSQL driver on SQLite.
+      const { pgOnClient } = await import("@/server/db-pg");
+      const job = await runOp(pgOnClient(client), (c) => claimOp(c, this.opts.only));
+      if (!job) release();
+      return job ? { job, release, lost: lost.signal } : null;
+    } catch (e) {
+      release();
+      if (this.stopping) return null;
+      console.error("[generate] claim:", e);
+      return null;
+    }
   }
 
-  private appendLog(jobId: number, text: string) {
-    const job = getJob(this.db, jobId);
-    this.db
-      .update(jobs)
-      .set({ log: `${job.log}${text}`.slice(-64 * 1024) })
-      .where(eq(jobs.id, jobId))
-      .run();
+  private async appendLog(jobId: number, text: string) {
+    await runOp(this.db, (c) => appendLogOp(c, jobId, text));
   }
 
-  private async run(job: Job): Promise<Job> {
+  private async run(job: Job, lost: AbortSignal | null): Promise<Job> {
     const db = this.db;
     const config = job.config as unknown as GenerateConfig;
     const abort = new AbortController();
     setMaxListeners(0, abort.signal); // one listener per request in flight
     this.abort = abort;
+    // Losing the liveness lock (PostgreSQL) stops the run and leaves the job to whoever recovers it.
+    const onLost = () => abort.abort();
+    lost?.addEventListener("abort", onLost);
     const started = Date.now();
     let tokensThisRun = 0;
     let promptsThisRun = 0;
@@ -151,36 +242,36 @@ export class GenerateRunner {
     const samplers = new Map<number, SampleFn>();
     try {
       for (const g of config.generators) {
-        const record = getGeneratorRecord(db, g.id);
+        const record = await getGeneratorRecord(db, g.id);
         samplers.set(g.id, this.clients.samplerFor(record));
-        if (record.kind === "local") this.appendLog(job.id, `[arbiter] loading ${record.model} for generator ${record.name}\n`);
+        if (record.kind === "local") await this.appendLog(job.id, `[arbiter] loading ${record.model} for generator ${record.name}\n`);
         await this.clients.warm(record);
       }
     } catch (e) {
       this.abort = null;
-      finishJob(db, job.id, "failed", `generator not ready: ${(e as Error).message}`);
+      lost?.removeEventListener("abort", onLost);
+      if (!lost?.aborted) await finishJob(db, job.id, "failed", `generator not ready: ${(e as Error).message}`);
       return getJob(db, job.id);
     }
 
-    const writeProgress = () => {
-      const s = generationSummary(db, job.id);
+    const writeProgress = async (): Promise<ProgressPoint> => {
+      const s = await generationSummary(db, job.id);
       const elapsed = (Date.now() - started) / 1000;
       const tokensPerS = elapsed > 0 ? tokensThisRun / elapsed : 0;
       const eta = promptsThisRun > 0 ? (s.pending / promptsThisRun) * elapsed : null;
       const point = { ...s, tokens_per_s: Math.round(tokensPerS * 10) / 10, eta_s: eta, elapsed_s: elapsed };
-      const cancel = transaction(db, () => {
-        const now = getJob(db, job.id);
-        db.update(jobs)
-          .set({ progress: { ...(now.progress ?? {}), ...point } })
-          .where(eq(jobs.id, job.id))
-          .run();
-        db.insert(jobEvents)
-          .values({ jobId: job.id, type: "progress", payload: { type: "progress", ...point } })
-          .run();
-        return now.progress?.cancel_requested === true;
-      });
-      if (cancel) abort.abort();
+      if (lost?.aborted) return point;
+      if (await runOp(db, (c) => writeProgressOp(c, job.id, point))) abort.abort();
       return point;
+    };
+    // One progress write at a time: a slow database skips ticks instead of piling writes up.
+    let progressWrite: Promise<unknown> | null = null;
+    const progressTick = () => {
+      progressWrite ??= writeProgress()
+        .catch((e: unknown) => console.error(`[generate] job ${job.id} progress:`, e))
+        .finally(() => {
+          progressWrite = null;
+        });
     };
 
     const handle = async (p: GenerationPrompt) => {
@@ -224,23 +315,24 @@ export class GenerateRunner {
         let selection: Selection | undefined;
         if (config.select !== undefined && config.rewardModelId !== undefined) {
           const rewardModelId = config.rewardModelId;
-          const scored = await this.scorerFor(rewardModelId)(samples.map((s) => ({ prompt: p.prompt, response: s.text }))).catch(
-            (e: Error) => {
+          const scored = await this.scorerFor(rewardModelId)
+            .then((score) => score(samples.map((s) => ({ prompt: p.prompt, response: s.text }))))
+            .catch((e: Error) => {
               throw new GenerationError("config", `scoring with reward model ${rewardModelId}: ${e.message}`, false);
-            },
-          );
+            });
           const rewards = scored.map((r) => r.reward);
           selection = { rewardModelId, keep: config.keep, rewards, kept: selectForHumans(rewards, config.keep) };
         }
         if (abort.signal.aborted) return;
-        const r = recordPromptSuccess(db, { promptId: p.id, samples, attempts, selection });
+        // Sampled and scored before this point: the transaction holds only database work (PostgreSQL may run it again).
+        const r = await recordPromptSuccess(db, { promptId: p.id, samples, attempts, selection });
         tokensThisRun += r?.tokens ?? 0;
         promptsThisRun++;
         consecutiveFailures = 0;
       } catch (e) {
         if (abort.signal.aborted) return;
         const msg = e instanceof GenerationError ? `${e.reason}: ${e.message}` : `error: ${(e as Error).message}`;
-        recordPromptFailure(db, { promptId: p.id, error: msg, attempts });
+        await recordPromptFailure(db, { promptId: p.id, error: msg, attempts });
         promptsThisRun++;
         lastFailure = msg;
         if (++consecutiveFailures >= maxConsecutive && !gaveUp) {
@@ -250,9 +342,9 @@ export class GenerateRunner {
       }
     };
 
-    const queue = listPendingPrompts(db, job.id);
-    this.appendLog(job.id, `[arbiter] round ${config.round}: ${queue.length} prompts to sample, ${config.concurrency} in flight\n`);
-    const ticker = setInterval(writeProgress, this.opts.progressMs ?? 1000);
+    const queue = await listPendingPrompts(db, job.id);
+    await this.appendLog(job.id, `[arbiter] round ${config.round}: ${queue.length} prompts to sample, ${config.concurrency} in flight\n`);
+    const ticker = setInterval(progressTick, this.opts.progressMs ?? 1000);
     try {
       const worker = async () => {
         for (let p = queue.shift(); p && !abort.signal.aborted; p = queue.shift()) await handle(p);
@@ -260,9 +352,16 @@ export class GenerateRunner {
       await Promise.all(Array.from({ length: config.concurrency }, worker));
     } finally {
       clearInterval(ticker);
+      await progressWrite;
       this.abort = null;
+      lost?.removeEventListener("abort", onLost);
     }
-    const point = writeProgress();
+    if (lost?.aborted) {
+      // Another instance may own the job now: write nothing more (a job nobody holds is recovered).
+      console.error(`[generate] job ${job.id}: stopped, its liveness lock was lost`);
+      return getJob(db, job.id);
+    }
+    const point = await writeProgress();
     const metrics = {
       items: point.items,
       responses: point.responses,
@@ -270,18 +369,18 @@ export class GenerateRunner {
       tokens: point.tokens,
       tokens_per_s: point.tokens_per_s,
     };
-    db.update(jobs).set({ metrics }).where(eq(jobs.id, job.id)).run();
+    await runOp(db, (c) => c.run(c.q.update(jobs).set({ metrics }).where(eq(jobs.id, job.id))));
     if (gaveUp) {
-      finishJob(db, job.id, "failed", gaveUp);
+      await finishJob(db, job.id, "failed", gaveUp);
     } else if (abort.signal.aborted && this.stopping) {
       // This process is going away, not the job: queue it again for the next runner.
-      db.update(jobs).set({ state: "queued", pid: null }).where(eq(jobs.id, job.id)).run();
+      await runOp(db, (c) => c.run(c.q.update(jobs).set({ state: "queued", pid: null }).where(eq(jobs.id, job.id))));
     } else if (abort.signal.aborted) {
-      finishJob(db, job.id, "cancelled");
+      await finishJob(db, job.id, "cancelled");
     } else if (point.done === 0 && point.failed > 0) {
-      finishJob(db, job.id, "failed", `all ${point.failed} prompts failed; last: ${lastFailure}`);
+      await finishJob(db, job.id, "failed", `all ${point.failed} prompts failed; last: ${lastFailure}`);
     } else {
-      finishJob(db, job.id, "succeeded", point.failed > 0 ? `${point.failed} prompts failed (see the failure list)` : null);
+      await finishJob(db, job.id, "succeeded", point.failed > 0 ? `${point.failed} prompts failed (see the failure list)` : null);
     }
     return getJob(db, job.id);
   }

@@ -34,26 +34,26 @@ import { cancelJob, getJob, listJobEvents, listJobs } from "@/server/jobs/jobs";
 const MAX_PROMPTS_CHARS = 7 * 1024 * 1024;
 
 export const generationRouter = createTRPCRouter({
-  generators: researcherProcedure.query(({ ctx }) => listGenerators(ctx.db)),
+  generators: researcherProcedure.query(async ({ ctx }) => await listGenerators(ctx.db)),
 
   /** Registers a generator; with `test`, only after one probe request succeeded. */
   addGenerator: researcherProcedure
     .input(z.object({ generator: zAddGenerator, test: z.boolean().default(false) }))
     .mutation(async ({ ctx, input }) => {
-      if (!input.test) return { generator: publicGenerator(addGenerator(ctx.db, input.generator, ctx.user.id)), test: null };
-      const prepared = prepareGenerator(ctx.db, input.generator);
+      if (!input.test) return { generator: publicGenerator(await addGenerator(ctx.db, input.generator, ctx.user.id)), test: null };
+      const prepared = await prepareGenerator(ctx.db, input.generator);
       const probe = await runProbe(sharedGeneratorClients().probeFor(prepared));
       if (!probe.ok) return { generator: null, test: probe };
-      return { generator: publicGenerator(addGenerator(ctx.db, input.generator, ctx.user.id, probe)), test: probe };
+      return { generator: publicGenerator(await addGenerator(ctx.db, input.generator, ctx.user.id, probe)), test: probe };
     }),
 
   removeGenerator: researcherProcedure
     .input(z.object({ id: zId }))
-    .mutation(({ ctx, input }) => publicGenerator(removeGenerator(ctx.db, input.id, ctx.user.id))),
+    .mutation(async ({ ctx, input }) => publicGenerator(await removeGenerator(ctx.db, input.id, ctx.user.id))),
 
   /** One probe request: latency, time to first token, tokens/s and the sample (stored on the generator). */
   testGenerator: researcherProcedure.input(z.object({ id: zId })).mutation(async ({ ctx, input }) => {
-    const g = getGenerator(ctx.db, input.id);
+    const g = await getGenerator(ctx.db, input.id);
     return testGenerator(ctx.db, g.id, sharedGeneratorClients().probeFor(g));
   }),
 
@@ -73,13 +73,13 @@ export const generationRouter = createTRPCRouter({
         concurrency: z.number().int().min(1).max(64).default(4),
       }),
     )
-    .mutation(({ ctx, input }) => {
+    .mutation(async ({ ctx, input }) => {
       const { prompts, promptsName, ...params } = input;
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-prompts-"));
       const file = path.join(dir, "prompts.jsonl");
       try {
         fs.writeFileSync(file, prompts);
-        const { job, round } = createGenerateJob(
+        const { job, round } = await createGenerateJob(
           ctx.db,
           { ...params, promptsFile: file },
           { actorId: ctx.user.id, promptsLabel: promptsName },
@@ -91,19 +91,19 @@ export const generationRouter = createTRPCRouter({
     }),
 
   /** Sampling jobs, newest first, with their round and counts. */
-  jobs: researcherProcedure.query(({ ctx }) =>
-    listJobs(ctx.db, 50, "generate").map((j) => ({
-      ...j,
-      round: getRoundForJob(ctx.db, j.id).number,
-      summary: generationSummary(ctx.db, j.id),
-    })),
-  ),
+  jobs: researcherProcedure.query(async ({ ctx }) => {
+    const list = await listJobs(ctx.db, 50, "generate");
+    const out = [];
+    for (const j of list)
+      out.push({ ...j, round: (await getRoundForJob(ctx.db, j.id)).number, summary: await generationSummary(ctx.db, j.id) });
+    return out;
+  }),
 
   /** A sampling job with its progress points after `afterId` (the page polls and appends). */
-  job: researcherProcedure.input(z.object({ jobId: zId, afterId: z.number().int().min(0).default(0) })).query(({ ctx, input }) => {
-    const { log, config, ...job } = getJob(ctx.db, input.jobId);
+  job: researcherProcedure.input(z.object({ jobId: zId, afterId: z.number().int().min(0).default(0) })).query(async ({ ctx, input }) => {
+    const { log, config, ...job } = await getJob(ctx.db, input.jobId);
     if (job.kind !== "generate") throw new AppError("NOT_FOUND", `job ${input.jobId} is not a sampling job`);
-    const round = getRoundForJob(ctx.db, job.id);
+    const round = await getRoundForJob(ctx.db, job.id);
     return {
       job: { ...job, logTail: log.slice(-4000) },
       round: {
@@ -112,24 +112,26 @@ export const generationRouter = createTRPCRouter({
         params: round.params,
         promptCount: round.promptCount,
       },
-      summary: generationSummary(ctx.db, job.id),
-      events: listJobEvents(ctx.db, job.id, input.afterId),
+      summary: await generationSummary(ctx.db, job.id),
+      events: await listJobEvents(ctx.db, job.id, input.afterId),
     };
   }),
 
   /** The failure list: one row per failed prompt (line, id, reason, attempts). */
-  failures: researcherProcedure.input(z.object({ jobId: zId })).query(({ ctx, input }) => listGenerationFailures(ctx.db, input.jobId)),
+  failures: researcherProcedure
+    .input(z.object({ jobId: zId }))
+    .query(async ({ ctx, input }) => await listGenerationFailures(ctx.db, input.jobId)),
 
-  cancel: researcherProcedure.input(z.object({ jobId: zId })).mutation(({ ctx, input }) => {
-    const job = cancelJob(ctx.db, input.jobId, ctx.user.id);
+  cancel: researcherProcedure.input(z.object({ jobId: zId })).mutation(async ({ ctx, input }) => {
+    const job = await cancelJob(ctx.db, input.jobId, ctx.user.id);
     return { id: job.id, state: job.state };
   }),
 
-  resume: researcherProcedure.input(z.object({ jobId: zId, retryFailed: z.boolean().default(false) })).mutation(({ ctx, input }) => {
-    const job = resumeGenerateJob(ctx.db, input.jobId, { actorId: ctx.user.id, retryFailed: input.retryFailed });
+  resume: researcherProcedure.input(z.object({ jobId: zId, retryFailed: z.boolean().default(false) })).mutation(async ({ ctx, input }) => {
+    const job = await resumeGenerateJob(ctx.db, input.jobId, { actorId: ctx.user.id, retryFailed: input.retryFailed });
     return { id: job.id, state: job.state };
   }),
 
   /** A project's rounds (generators and versions, params, prompts sha256, items): the admin project page shows them too. */
-  rounds: staffProcedure.input(z.object({ projectId: zId })).query(({ ctx, input }) => listRounds(ctx.db, input.projectId)),
+  rounds: staffProcedure.input(z.object({ projectId: zId })).query(async ({ ctx, input }) => await listRounds(ctx.db, input.projectId)),
 });

@@ -11,7 +11,7 @@ import path from "node:path";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { GENERATOR_DEVICES, generators } from "@/db/schema";
-import type { Db } from "@/server/db";
+import { type AnyDb, type Conn, domainOp, type Op } from "@/server/database";
 import { recordAuditEvent } from "@/server/domain/audit";
 import { AppError, parseInput } from "@/server/domain/errors";
 
@@ -92,9 +92,9 @@ export function validateLocalModel(spec: string): string {
 }
 
 /** Validates a new generator (name free, model allowed) without writing: the values addGenerator would store. */
-export function prepareGenerator(db: Db, input: AddGeneratorInput) {
+export const prepareGenerator = domainOp(function* prepareGenerator(c: Conn, input: AddGeneratorInput): Op<PreparedGenerator> {
   const params = parseInput(zAddGenerator, input, "generator");
-  if (findGenerator(db, params.name))
+  if (yield* findGenerator(c, params.name))
     throw new AppError("CONFLICT", `a generator named "${params.name}" exists`, [{ field: "name", message: "taken" }]);
   return params.kind === "local"
     ? { name: params.name, kind: params.kind, model: validateLocalModel(params.model), device: params.device, url: null, apiKeyEnv: null }
@@ -106,48 +106,68 @@ export function prepareGenerator(db: Db, input: AddGeneratorInput) {
         url: params.url.replace(/\/+$/, ""),
         apiKeyEnv: params.apiKeyEnv,
       };
-}
-export type PreparedGenerator = ReturnType<typeof prepareGenerator>;
+});
+export type PreparedGenerator = {
+  name: string;
+  kind: Generator["kind"];
+  model: string;
+  device: Generator["device"];
+  url: string | null;
+  apiKeyEnv: string | null;
+};
 
-export function addGenerator(db: Db, input: AddGeneratorInput, actorId?: number, probe?: ProbeResult): Generator {
-  const values = prepareGenerator(db, input);
-  const row = db
-    .insert(generators)
-    .values({ ...values, createdBy: actorId ?? null })
-    .returning()
-    .get();
-  recordAuditEvent(db, { actorId, action: "generator.add", detail: { generator: row.id, name: row.name, kind: row.kind } });
-  return probe ? recordProbe(db, row, probe) : row;
-}
+export const addGenerator = domainOp(function* addGenerator(
+  c: Conn,
+  input: AddGeneratorInput,
+  actorId?: number,
+  probe?: ProbeResult,
+): Op<Generator> {
+  return yield* c.transaction(function* (tx): Op<Generator> {
+    // Two instances adding one name at once: the live-name unique index refuses the second insert, and
+    // PostgreSQL runs this transaction again, which then finds the name taken (CONFLICT).
+    const values = yield* prepareGenerator.op(tx, input);
+    const row = yield* tx.first(
+      tx.q
+        .insert(generators)
+        .values({ ...values, createdBy: actorId ?? null })
+        .returning(),
+    );
+    if (!row) throw new Error("the new generator's row did not come back");
+    yield* recordAuditEvent.op(tx, { actorId, action: "generator.add", detail: { generator: row.id, name: row.name, kind: row.kind } });
+    return probe ? yield* recordProbe.op(tx, row, probe) : row;
+  });
+});
 
-function findGenerator(db: Db, name: string): Generator | undefined {
-  return db
-    .select()
-    .from(generators)
-    .where(and(eq(generators.name, name), isNull(generators.removedAt)))
-    .get();
+function* findGenerator(c: Conn, name: string): Op<Generator | undefined> {
+  return yield* c.first(
+    c.q
+      .select()
+      .from(generators)
+      .where(and(eq(generators.name, name), isNull(generators.removedAt))),
+  );
 }
 
 /** A live generator by id or by exact name. */
-export function getGenerator(db: Db, ref: number | string): Generator {
+export const getGenerator = domainOp(function* getGenerator(c: Conn, ref: number | string): Op<Generator> {
   const byId = typeof ref === "number" || /^\d+$/.test(ref);
   const row = byId
-    ? db
-        .select()
-        .from(generators)
-        .where(and(eq(generators.id, Number(ref)), isNull(generators.removedAt)))
-        .get()
-    : findGenerator(db, ref);
+    ? yield* c.first(
+        c.q
+          .select()
+          .from(generators)
+          .where(and(eq(generators.id, Number(ref)), isNull(generators.removedAt))),
+      )
+    : yield* findGenerator(c, ref);
   if (!row) throw new AppError("NOT_FOUND", `no generator ${byId ? ref : `named "${ref}"`}`);
   return row;
-}
+});
 
 /** A generator row by id, removed or not: a job keeps sampling from the generators its round recorded. */
-export function getGeneratorRecord(db: Db, id: number): Generator {
-  const row = db.select().from(generators).where(eq(generators.id, id)).get();
+export const getGeneratorRecord = domainOp(function* getGeneratorRecord(c: Conn, id: number): Op<Generator> {
+  const row = yield* c.first(c.q.select().from(generators).where(eq(generators.id, id)));
   if (!row) throw new AppError("NOT_FOUND", `no generator ${id}`);
   return row;
-}
+});
 
 /** What a browser or the CLI may see of a generator: the key's variable name, and whether it is set. */
 export function publicGenerator(g: Generator) {
@@ -167,20 +187,25 @@ export function publicGenerator(g: Generator) {
 }
 export type PublicGenerator = ReturnType<typeof publicGenerator>;
 
-export function listGenerators(db: Db): PublicGenerator[] {
-  return db.select().from(generators).where(isNull(generators.removedAt)).orderBy(asc(generators.id)).all().map(publicGenerator);
-}
+export const listGenerators = domainOp(function* listGenerators(c: Conn): Op<PublicGenerator[]> {
+  const rows = yield* c.all(c.q.select().from(generators).where(isNull(generators.removedAt)).orderBy(asc(generators.id)));
+  return rows.map(publicGenerator);
+});
 
 /** Removes a generator from the registry; rounds that used it keep pointing at its row. */
-export function removeGenerator(db: Db, ref: number | string, actorId?: number): Generator {
-  const g = getGenerator(db, ref);
-  db.update(generators)
-    .set({ removedAt: Math.floor(Date.now() / 1000) })
-    .where(eq(generators.id, g.id))
-    .run();
-  recordAuditEvent(db, { actorId, action: "generator.remove", detail: { generator: g.id, name: g.name } });
-  return g;
-}
+export const removeGenerator = domainOp(function* removeGenerator(c: Conn, ref: number | string, actorId?: number): Op<Generator> {
+  return yield* c.transaction(function* (tx): Op<Generator> {
+    const g = yield* getGenerator.op(tx, ref);
+    yield* tx.run(
+      tx.q
+        .update(generators)
+        .set({ removedAt: Math.floor(Date.now() / 1000) })
+        .where(eq(generators.id, g.id)),
+    );
+    yield* recordAuditEvent.op(tx, { actorId, action: "generator.remove", detail: { generator: g.id, name: g.name } });
+    return g;
+  });
+});
 
 /** One probe's outcome, as stored on the generator and shown by `generator:test` / the Test button. */
 export type ProbeResult = {
@@ -241,15 +266,17 @@ export async function runProbe(sample: ProbeSampler): Promise<ProbeResult> {
 }
 
 /** Stores a probe's outcome on the generator; a successful one also records the served version. */
-export function recordProbe(db: Db, g: Generator, result: ProbeResult): Generator {
+export const recordProbe = domainOp(function* recordProbe(c: Conn, g: Generator, result: ProbeResult): Op<Generator> {
   const version = result.ok ? (g.kind === "local" ? g.model : result.model) : g.version;
-  return db.update(generators).set({ lastTest: result, version }).where(eq(generators.id, g.id)).returning().get();
-}
+  const row = yield* c.first(c.q.update(generators).set({ lastTest: result, version }).where(eq(generators.id, g.id)).returning());
+  if (!row) throw new AppError("NOT_FOUND", `no generator ${g.id}`);
+  return row;
+});
 
-/** `generator:test` and the Test button: one probe request, recorded on the generator. */
-export async function testGenerator(db: Db, ref: number | string, sample: ProbeSampler): Promise<ProbeResult> {
-  const g = getGenerator(db, ref);
+/** `generator:test` and the Test button: one probe request (outside any transaction), recorded on the generator. */
+export async function testGenerator(db: AnyDb, ref: number | string, sample: ProbeSampler): Promise<ProbeResult> {
+  const g = await getGenerator(db, ref);
   const result = await runProbe(sample);
-  recordProbe(db, getGenerator(db, g.id), result);
+  await recordProbe(db, await getGenerator(db, g.id), result);
   return result;
 }

@@ -9,15 +9,14 @@
 import { and, asc, count, desc, eq, inArray, max, sql } from "drizzle-orm";
 import { z } from "zod";
 import { type Content, generationPrompts, items, jobs, models, projects, responses, rounds } from "@/db/schema";
-import { type Conn, domainOp, type Op } from "@/server/database";
-import { type Db, transaction } from "@/server/db";
+import { type Conn, domainOp, forUpdateOnPg, type Op } from "@/server/database";
 import { recordAuditEvent } from "@/server/domain/audit";
 import { AppError, parseInput } from "@/server/domain/errors";
 import { allocateQueuePositions, getProject } from "@/server/domain/projects";
 import { zId } from "@/server/domain/schemas";
 import { KEEP_RULES, PAIRINGS, planPrompt } from "./plan";
 import { readPromptsFile } from "./prompts";
-import { getGenerator } from "./registry";
+import { type Generator, getGenerator } from "./registry";
 
 export const zSamplingParams = z.object({
   temperature: z.number().min(0).max(2).default(1),
@@ -72,14 +71,22 @@ export type GenerateConfig = Omit<z.infer<typeof zGenerateParams>, "generators">
 export type Job = typeof jobs.$inferSelect;
 export type Round = typeof rounds.$inferSelect;
 
+/** Prompt rows per insert: 7 parameters each, far below either engine's limit per statement. */
+const PROMPT_ROWS_PER_INSERT = 500;
+
 /**
  * Queues a sampling job as the project's next round. The prompts file is read and checked first:
  * a bad line throws BAD_INPUT (`FILE, line N, field F: why`) and nothing is written.
  */
-export function createGenerateJob(db: Db, input: GenerateParams, opts: { actorId?: number; promptsLabel?: string } = {}) {
+export const createGenerateJob = domainOp(function* createGenerateJob(
+  c: Conn,
+  input: GenerateParams,
+  opts: { actorId?: number; promptsLabel?: string } = {},
+): Op<{ job: Job; round: Round }> {
   const params = parseInput(zGenerateParams, input, "generate");
-  const project = getProject(db, params.projectId);
-  const gens = params.generators.map((ref) => getGenerator(db, ref));
+  const project = yield* getProject.op(c, params.projectId);
+  const gens: Generator[] = [];
+  for (const ref of params.generators) gens.push(yield* getGenerator.op(c, ref));
   if (new Set(gens.map((g) => g.id)).size !== gens.length)
     throw new AppError("BAD_INPUT", "generators: a generator is named twice", [{ field: "generators", message: "duplicate" }]);
   const ids = gens.map((g) => g.id);
@@ -92,11 +99,12 @@ export function createGenerateJob(db: Db, input: GenerateParams, opts: { actorId
       throw new AppError("BAD_INPUT", "select: selection samples N from one generator", [
         { field: "generators", message: "one generator with select" },
       ]);
-    const model = db
-      .select({ id: models.id })
-      .from(models)
-      .where(eq(models.id, params.rewardModelId as number))
-      .get();
+    const model = yield* c.first(
+      c.q
+        .select({ id: models.id })
+        .from(models)
+        .where(eq(models.id, params.rewardModelId as number)),
+    );
     if (!model)
       throw new AppError("NOT_FOUND", `no reward model ${params.rewardModelId}`, [{ field: "rewardModelId", message: "no such model" }]);
     params.samples = params.select;
@@ -112,59 +120,60 @@ export function createGenerateJob(db: Db, input: GenerateParams, opts: { actorId
     url: g.url,
     version: g.version,
   }));
-  return transaction(db, () => {
-    const last = db
-      .select({ n: max(rounds.number) })
-      .from(rounds)
-      .where(eq(rounds.projectId, project.id))
-      .get();
+  const promptRows = prompts.map((p, i) => {
+    const plan = planPrompt({ generators: ids, samples: params.samples, pairing: params.pairing, seed: params.seed, promptIndex: i });
+    // With selection the item is the two kept samples, chosen after scoring (recordPromptSuccess).
+    if (params.select !== undefined) plan.groups = [[0, 1]];
+    return { line: p.line, externalId: p.id, prompt: p.prompt, metadata: p.metadata, plan: plan.plan, groups: plan.groups };
+  });
+  // Two instances opening a round of one project at once: the (project, number) unique index refuses
+  // the second, and PostgreSQL runs its transaction again with the next number.
+  return yield* c.transaction(function* (tx): Op<{ job: Job; round: Round }> {
+    const last = yield* tx.first(
+      tx.q
+        .select({ n: max(rounds.number) })
+        .from(rounds)
+        .where(eq(rounds.projectId, project.id)),
+    );
     const number = (last?.n ?? 0) + 1;
     const config: GenerateConfig = { ...params, generators: roundGenerators, round: number, promptsSha256: sha256 };
-    const job = db
-      .insert(jobs)
-      .values({
-        projectId: project.id,
-        kind: "generate",
-        config,
-        createdBy: opts.actorId ?? null,
-        progress: { total: prompts.length, done: 0, failed: 0 },
-      })
-      .returning()
-      .get();
-    const { projectId: _p, promptsFile: _f, generators: _g, concurrency: _c, ...sampling } = params;
-    const round = db
-      .insert(rounds)
-      .values({
-        projectId: project.id,
-        number,
-        jobId: job.id,
-        generators: roundGenerators,
-        params: { ...sampling, prompts_file: opts.promptsLabel ?? params.promptsFile },
-        rewardModelId: params.rewardModelId ?? null,
-        promptsSha256: sha256,
-        promptCount: prompts.length,
-        createdBy: opts.actorId ?? null,
-      })
-      .returning()
-      .get();
-    const insert = db.$client.prepare(
-      "INSERT INTO generation_prompts (job_id, line, external_id, prompt, metadata, plan, groups) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    const job = yield* tx.first(
+      tx.q
+        .insert(jobs)
+        .values({
+          projectId: project.id,
+          kind: "generate",
+          config,
+          createdBy: opts.actorId ?? null,
+          progress: { total: prompts.length, done: 0, failed: 0 },
+        })
+        .returning(),
     );
-    prompts.forEach((p, i) => {
-      const plan = planPrompt({ generators: ids, samples: params.samples, pairing: params.pairing, seed: params.seed, promptIndex: i });
-      // With selection the item is the two kept samples, chosen after scoring (recordPromptSuccess).
-      if (params.select !== undefined) plan.groups = [[0, 1]];
-      insert.run(
-        job.id,
-        p.line,
-        p.id,
-        JSON.stringify(p.prompt),
-        JSON.stringify(p.metadata),
-        JSON.stringify(plan.plan),
-        JSON.stringify(plan.groups),
+    if (!job) throw new Error("the new job's row did not come back");
+    const { projectId: _p, promptsFile: _f, generators: _g, concurrency: _c, ...sampling } = params;
+    const round = yield* tx.first(
+      tx.q
+        .insert(rounds)
+        .values({
+          projectId: project.id,
+          number,
+          jobId: job.id,
+          generators: roundGenerators,
+          params: { ...sampling, prompts_file: opts.promptsLabel ?? params.promptsFile },
+          rewardModelId: params.rewardModelId ?? null,
+          promptsSha256: sha256,
+          promptCount: prompts.length,
+          createdBy: opts.actorId ?? null,
+        })
+        .returning(),
+    );
+    if (!round) throw new Error("the new round's row did not come back");
+    for (let i = 0; i < promptRows.length; i += PROMPT_ROWS_PER_INSERT) {
+      yield* tx.run(
+        tx.q.insert(generationPrompts).values(promptRows.slice(i, i + PROMPT_ROWS_PER_INSERT).map((r) => ({ jobId: job.id, ...r }))),
       );
-    });
-    recordAuditEvent(db, {
+    }
+    yield* recordAuditEvent.op(tx, {
       actorId: opts.actorId ?? null,
       action: "job.create",
       projectId: project.id,
@@ -172,7 +181,7 @@ export function createGenerateJob(db: Db, input: GenerateParams, opts: { actorId
     });
     return { job, round };
   });
-}
+});
 
 /** The messages a prompt is sent as: a plain prompt is one user turn; the job's system prompt goes first. */
 export function messagesFor(prompt: Content, system?: string): { role: "system" | "user" | "assistant"; content: string }[] {
@@ -188,20 +197,21 @@ export function slotSeed(seed: number, line: number, slot: number, slots: number
 
 export type GenerationPrompt = typeof generationPrompts.$inferSelect;
 
-export function listPendingPrompts(db: Db, jobId: number): GenerationPrompt[] {
-  return db
-    .select()
-    .from(generationPrompts)
-    .where(and(eq(generationPrompts.jobId, jobId), eq(generationPrompts.state, "pending")))
-    .orderBy(asc(generationPrompts.line))
-    .all();
-}
+export const listPendingPrompts = domainOp(function* listPendingPrompts(c: Conn, jobId: number): Op<GenerationPrompt[]> {
+  return yield* c.all(
+    c.q
+      .select()
+      .from(generationPrompts)
+      .where(and(eq(generationPrompts.jobId, jobId), eq(generationPrompts.state, "pending")))
+      .orderBy(asc(generationPrompts.line)),
+  );
+});
 
-export function getRoundForJob(db: Db, jobId: number): Round {
-  const round = db.select().from(rounds).where(eq(rounds.jobId, jobId)).get();
+export const getRoundForJob = domainOp(function* getRoundForJob(c: Conn, jobId: number): Op<Round> {
+  const round = yield* c.first(c.q.select().from(rounds).where(eq(rounds.jobId, jobId)));
   if (!round) throw new AppError("NOT_FOUND", `job ${jobId} has no round`);
   return round;
-}
+});
 
 export type SampleOutcome = {
   text: string;
@@ -212,28 +222,32 @@ export type SampleOutcome = {
   seed: number;
 };
 
+export type Selection = { rewardModelId: number; keep: string; rewards: number[]; kept: [number, number] };
+
 /**
  * Stores a prompt's responses as its item(s) and marks it done, in one transaction. A prompt that
  * is no longer pending (done by a previous run) is left alone and null is returned.
  */
-export type Selection = { rewardModelId: number; keep: string; rewards: number[]; kept: [number, number] };
-
-export function recordPromptSuccess(
-  db: Db,
+export const recordPromptSuccess = domainOp(function* recordPromptSuccess(
+  c: Conn,
   params: { promptId: number; samples: SampleOutcome[]; attempts: number; selection?: Selection },
-) {
-  return transaction(db, () => {
-    const p = db.select().from(generationPrompts).where(eq(generationPrompts.id, params.promptId)).get();
+): Op<{ itemIds: number[]; tokens: number } | null> {
+  return yield* c.transaction(function* (tx): Op<{ itemIds: number[]; tokens: number } | null> {
+    // PostgreSQL: the prompt's row is held until commit, so two runners that both sampled it (a runner
+    // taken for dead) store it once: the second finds it done.
+    const p = yield* tx.first(
+      forUpdateOnPg(tx.engine, tx.q.select().from(generationPrompts).where(eq(generationPrompts.id, params.promptId))),
+    );
     if (p?.state !== "pending") return null;
     if (params.samples.length !== p.plan.length)
       throw new Error(`prompt ${p.id}: ${params.samples.length} samples for a plan of ${p.plan.length}`);
-    const round = getRoundForJob(db, p.jobId);
-    const project = getProject(db, round.projectId);
+    const round = yield* getRoundForJob.op(tx, p.jobId);
+    const project = yield* getProject.op(tx, round.projectId);
     const names = new Map(round.generators.map((g) => [g.id, g.name]));
     const itemIds: number[] = [];
     const sel = params.selection;
     const groups = sel ? [sel.kept] : p.groups;
-    let queuePos = allocateQueuePositions(db, project.id, groups.length);
+    let queuePos = yield* allocateQueuePositions.op(tx, project.id, groups.length);
     for (const [gi, group] of groups.entries()) {
       const externalId = `r${round.number}:${p.externalId}${groups.length > 1 ? `:${gi + 1}` : ""}`;
       const metadata = {
@@ -272,70 +286,93 @@ export function recordPromptSuccess(
             : {}),
         },
       };
-      const item = db
-        .insert(items)
-        .values({
-          projectId: project.id,
-          externalId,
-          prompt: p.prompt,
-          metadata,
-          k: group.length,
-          queuePos: queuePos++,
-          openSlots: project.overlap,
-          roundId: round.id,
-        })
-        .returning({ id: items.id })
-        .get();
-      db.insert(responses)
-        .values(
+      const item = yield* tx.first(
+        tx.q
+          .insert(items)
+          .values({
+            projectId: project.id,
+            externalId,
+            prompt: p.prompt,
+            metadata,
+            k: group.length,
+            queuePos: queuePos++,
+            openSlots: project.overlap,
+            roundId: round.id,
+          })
+          .returning({ id: items.id }),
+      );
+      if (!item) throw new Error("the new item's row did not come back");
+      yield* tx.run(
+        tx.q.insert(responses).values(
           group.map((slot, idx) => ({
             itemId: item.id,
             idx,
             model: names.get((p.plan[slot] as { generator: number }).generator) ?? "unknown",
             content: (params.samples[slot] as SampleOutcome).text,
           })),
-        )
-        .run();
+        ),
+      );
       itemIds.push(item.id);
     }
-    db.update(projects)
-      .set({ itemCount: sql`${projects.itemCount} + ${itemIds.length}` })
-      .where(eq(projects.id, project.id))
-      .run();
+    yield* tx.run(
+      tx.q
+        .update(projects)
+        .set({ itemCount: sql`${projects.itemCount} + ${itemIds.length}` })
+        .where(eq(projects.id, project.id)),
+    );
     const tokens = params.samples.reduce((n, s) => n + s.completionTokens, 0);
-    db.update(generationPrompts)
-      .set({ state: "done", itemIds, tokens, attempts: params.attempts, error: null, updatedAt: Math.floor(Date.now() / 1000) })
-      .where(eq(generationPrompts.id, p.id))
-      .run();
+    yield* tx.run(
+      tx.q
+        .update(generationPrompts)
+        .set({ state: "done", itemIds, tokens, attempts: params.attempts, error: null, updatedAt: Math.floor(Date.now() / 1000) })
+        .where(eq(generationPrompts.id, p.id)),
+    );
     return { itemIds, tokens };
   });
-}
+});
 
 /** Records that a prompt failed after its retries, with the reason; the job goes on. */
-export function recordPromptFailure(db: Db, params: { promptId: number; error: string; attempts: number }) {
-  db.update(generationPrompts)
-    .set({ state: "failed", error: params.error.slice(0, 2000), attempts: params.attempts, updatedAt: Math.floor(Date.now() / 1000) })
-    .where(and(eq(generationPrompts.id, params.promptId), eq(generationPrompts.state, "pending")))
-    .run();
-}
+export const recordPromptFailure = domainOp(function* recordPromptFailure(
+  c: Conn,
+  params: { promptId: number; error: string; attempts: number },
+): Op<void> {
+  yield* c.run(
+    c.q
+      .update(generationPrompts)
+      .set({ state: "failed", error: params.error.slice(0, 2000), attempts: params.attempts, updatedAt: Math.floor(Date.now() / 1000) })
+      .where(and(eq(generationPrompts.id, params.promptId), eq(generationPrompts.state, "pending"))),
+  );
+});
+
+export type GenerationSummary = {
+  total: number;
+  done: number;
+  failed: number;
+  pending: number;
+  tokens: number;
+  items: number;
+  responses: number;
+};
 
 /** Counts of a job's prompts, items and responses. */
-export function generationSummary(db: Db, jobId: number) {
-  const byState = db
-    .select({ state: generationPrompts.state, n: count(), tokens: sql<number>`coalesce(sum(${generationPrompts.tokens}), 0)` })
-    .from(generationPrompts)
-    .where(eq(generationPrompts.jobId, jobId))
-    .groupBy(generationPrompts.state)
-    .all();
+export const generationSummary = domainOp(function* generationSummary(c: Conn, jobId: number): Op<GenerationSummary> {
+  const byState = yield* c.all(
+    c.q
+      .select({ state: generationPrompts.state, n: count(), tokens: sql<number>`coalesce(sum(${generationPrompts.tokens}), 0)` })
+      .from(generationPrompts)
+      .where(eq(generationPrompts.jobId, jobId))
+      .groupBy(generationPrompts.state),
+  );
   const n = (s: string) => byState.find((r) => r.state === s)?.n ?? 0;
-  const round = db.select({ id: rounds.id }).from(rounds).where(eq(rounds.jobId, jobId)).get();
+  const round = yield* c.first(c.q.select({ id: rounds.id }).from(rounds).where(eq(rounds.jobId, jobId)));
   const made = round
-    ? db
-        .select({ items: sql<number>`count(distinct ${items.id})`, responses: count(responses.id) })
-        .from(items)
-        .innerJoin(responses, eq(responses.itemId, items.id))
-        .where(eq(items.roundId, round.id))
-        .get()
+    ? yield* c.first(
+        c.q
+          .select({ items: sql<number>`count(distinct ${items.id})`, responses: count(responses.id) })
+          .from(items)
+          .innerJoin(responses, eq(responses.itemId, items.id))
+          .where(eq(items.roundId, round.id)),
+      )
     : undefined;
   return {
     total: byState.reduce((a, r) => a + r.n, 0),
@@ -346,78 +383,94 @@ export function generationSummary(db: Db, jobId: number) {
     items: Number(made?.items ?? 0),
     responses: Number(made?.responses ?? 0),
   };
-}
+});
 
 /** The failure list of a job (what the page offers as a download): one row per failed prompt. */
-export function listGenerationFailures(db: Db, jobId: number) {
-  return db
-    .select({
-      line: generationPrompts.line,
-      id: generationPrompts.externalId,
-      error: generationPrompts.error,
-      attempts: generationPrompts.attempts,
-    })
-    .from(generationPrompts)
-    .where(and(eq(generationPrompts.jobId, jobId), eq(generationPrompts.state, "failed")))
-    .orderBy(asc(generationPrompts.line))
-    .all();
-}
+export const listGenerationFailures = domainOp(function* listGenerationFailures(c: Conn, jobId: number) {
+  return yield* c.all(
+    c.q
+      .select({
+        line: generationPrompts.line,
+        id: generationPrompts.externalId,
+        error: generationPrompts.error,
+        attempts: generationPrompts.attempts,
+      })
+      .from(generationPrompts)
+      .where(and(eq(generationPrompts.jobId, jobId), eq(generationPrompts.state, "failed")))
+      .orderBy(asc(generationPrompts.line)),
+  );
+});
 
 /**
  * Queues a failed or cancelled sampling job again; its done prompts stay done. With `retryFailed`
  * the prompts that failed are tried again too.
  */
-export function resumeGenerateJob(db: Db, jobId: number, opts: { actorId?: number; retryFailed?: boolean } = {}): Job {
-  return transaction(db, () => {
-    const job = db.select().from(jobs).where(eq(jobs.id, jobId)).get();
+export const resumeGenerateJob = domainOp(function* resumeGenerateJob(
+  c: Conn,
+  jobId: number,
+  opts: { actorId?: number; retryFailed?: boolean } = {},
+): Op<Job> {
+  return yield* c.transaction(function* (tx): Op<Job> {
+    // Held while deciding: two resumes (or a resume and a cancel) on two instances go one after the other.
+    const job = yield* tx.first(forUpdateOnPg(tx.engine, tx.q.select().from(jobs).where(eq(jobs.id, jobId))));
     if (job?.kind !== "generate") throw new AppError("NOT_FOUND", `no sampling job ${jobId}`);
     if (job.state !== "failed" && job.state !== "cancelled")
       throw new AppError("CONFLICT", `job ${jobId} is ${job.state}; only a failed or cancelled job can be resumed`);
     if (opts.retryFailed)
-      db.update(generationPrompts)
-        .set({ state: "pending", error: null })
-        .where(and(eq(generationPrompts.jobId, jobId), eq(generationPrompts.state, "failed")))
-        .run();
-    recordAuditEvent(db, { actorId: opts.actorId ?? null, action: "job.resume", projectId: job.projectId, detail: { job: jobId } });
-    return db
-      .update(jobs)
-      .set({ state: "queued", error: null, pid: null, finishedAt: null, progress: { ...(job.progress ?? {}), cancel_requested: false } })
-      .where(eq(jobs.id, jobId))
-      .returning()
-      .get();
+      yield* tx.run(
+        tx.q
+          .update(generationPrompts)
+          .set({ state: "pending", error: null })
+          .where(and(eq(generationPrompts.jobId, jobId), eq(generationPrompts.state, "failed"))),
+      );
+    yield* recordAuditEvent.op(tx, {
+      actorId: opts.actorId ?? null,
+      action: "job.resume",
+      projectId: job.projectId,
+      detail: { job: jobId },
+    });
+    const resumed = yield* tx.first(
+      tx.q
+        .update(jobs)
+        .set({ state: "queued", error: null, pid: null, finishedAt: null, progress: { ...(job.progress ?? {}), cancel_requested: false } })
+        .where(eq(jobs.id, jobId))
+        .returning(),
+    );
+    if (!resumed) throw new Error("the job's row did not come back");
+    return resumed;
   });
-}
+});
 
 /** A project's rounds, newest first, with how many items each produced. */
-export function listRounds(db: Db, projectId: number) {
-  const rows = db.select().from(rounds).where(eq(rounds.projectId, projectId)).orderBy(desc(rounds.number)).all();
+export const listRounds = domainOp(function* listRounds(c: Conn, projectId: number) {
+  const rows = yield* c.all(c.q.select().from(rounds).where(eq(rounds.projectId, projectId)).orderBy(desc(rounds.number)));
   if (rows.length === 0) return [];
   const counts = new Map(
-    db
-      .select({ roundId: items.roundId, n: count() })
-      .from(items)
-      .where(
-        inArray(
-          items.roundId,
-          rows.map((r) => r.id),
-        ),
-      )
-      .groupBy(items.roundId)
-      .all()
-      .map((r) => [r.roundId, r.n]),
+    (yield* c.all(
+      c.q
+        .select({ roundId: items.roundId, n: count() })
+        .from(items)
+        .where(
+          inArray(
+            items.roundId,
+            rows.map((r) => r.id),
+          ),
+        )
+        .groupBy(items.roundId),
+    )).map((r) => [r.roundId, r.n]),
   );
   const states = new Map(
-    db
-      .select({ id: jobs.id, state: jobs.state })
-      .from(jobs)
-      .where(
-        inArray(
-          jobs.id,
-          rows.map((r) => r.jobId),
+    (yield* c.all(
+      c.q
+        .select({ id: jobs.id, state: jobs.state })
+        .from(jobs)
+        .where(
+          inArray(
+            jobs.id,
+            rows.map((r) => r.jobId),
+          ),
         ),
-      )
-      .all()
-      .map((j) => [j.id, j.state]),
+    )).map((j) => [j.id, j.state]),
   );
   return rows.map((r) => ({
     id: r.id,
@@ -432,7 +485,7 @@ export function listRounds(db: Db, projectId: number) {
     items: counts.get(r.id) ?? 0,
     createdAt: r.createdAt,
   }));
-}
+});
 
 /** A round by project and number (for `--round N` filters). */
 export const getRound = domainOp(function* getRound(c: Conn, projectId: number, number: number): Op<Round> {
