@@ -1,7 +1,6 @@
 import { and, asc, count, countDistinct, eq, gte, sql } from "drizzle-orm";
 import { items, judgments, projects, responses } from "@/db/schema";
 import { type Conn, domainOp, type Op, statements } from "@/server/database";
-import type { Db } from "@/server/db";
 import { recordAuditEvent } from "./audit";
 import { AppError, parseInput } from "./errors";
 import { type AccessUser, canAccessProject } from "./membership";
@@ -121,21 +120,22 @@ export const getProjectStatus = domainOp(function* getProjectStatus(c: Conn, pro
  * Projects the user can work on (open ones, members-only ones they are a member of, and only those
  * whose required group they are in; staff: all), with how much of each they and everyone have done.
  */
-export function listAnnotatorProjects(db: Db, user: AccessUser) {
-  const userId = user.id;
+export const listAnnotatorProjects = domainOp(function* listAnnotatorProjects(c: Conn, user: AccessUser) {
   const mine = new Map(
-    db
-      .select({ projectId: judgments.projectId, n: count() })
-      .from(judgments)
-      .where(eq(judgments.annotatorId, userId))
-      .groupBy(judgments.projectId)
-      .all()
-      .map((r) => [r.projectId, r.n]),
+    (yield* c.all(
+      c.q
+        .select({ projectId: judgments.projectId, n: count() })
+        .from(judgments)
+        .where(eq(judgments.annotatorId, user.id))
+        .groupBy(judgments.projectId),
+    )).map((r) => [r.projectId, r.n]),
   );
-  return listProjects(db)
-    .filter((p) => p.items > 0 && canAccessProject(db, user, p.id))
-    .map((p) => ({ ...p, mine: mine.get(p.id) ?? 0 }));
-}
+  const out: (ProjectProgress & { mine: number })[] = [];
+  for (const p of yield* listProjects.op(c)) {
+    if (p.items > 0 && (yield* canAccessProject.op(c, user, p.id))) out.push({ ...p, mine: mine.get(p.id) ?? 0 });
+  }
+  return out;
+});
 
 /** Allocates `n` consecutive queue positions at the tail of a project's queue; returns the first. */
 export const allocateQueuePositions = domainOp(function* allocateQueuePositions(c: Conn, projectId: number, n: number): Op<number> {

@@ -73,14 +73,17 @@ export const loadQualityData = domainOp(function* loadQualityData(c: Conn, proje
 /** The reads of {@link loadQualityData}, on the connection or transaction given (no snapshot of its own). */
 export function* readQualityData(c: Conn, projectId: number): Op<QualityData> {
   const q = c.q;
-  // Sorted here, not by the database: PostgreSQL orders text by its collation, SQLite by bytes.
-  const excluded = (yield* c.all(
+  // By name in code point order on both engines (SQLite compares bytes; PostgreSQL is told "C"
+  // rather than the database's collation), then by id: names need not be unique.
+  const byName = c.engine === "postgres" ? sql`${users.name} collate "C"` : sql`${users.name}`;
+  const excluded = yield* c.all(
     q
       .select({ userId: annotatorExclusions.userId, name: users.name, reason: annotatorExclusions.reason })
       .from(annotatorExclusions)
       .innerJoin(users, eq(users.id, annotatorExclusions.userId))
-      .where(eq(annotatorExclusions.projectId, projectId)),
-  )).sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : x.userId - y.userId));
+      .where(eq(annotatorExclusions.projectId, projectId))
+      .orderBy(byName, asc(annotatorExclusions.userId)),
+  );
   const excludedIds = new Set(excluded.map((e) => e.userId));
 
   const rows = (yield* c.all(
