@@ -23,74 +23,79 @@ const zConversation = z.object({ conversationId: zId });
 
 export const conversationsRouter = createTRPCRouter({
   /** What an annotate page needs to pick its screen: the kind, the switches and the judging settings. */
-  projectMode: annotatorProcedure.input(z.object({ projectId: zId })).query(({ ctx, input }) => {
-    const s = getLiveSettings(ctx.db, input.projectId);
+  projectMode: annotatorProcedure.input(z.object({ projectId: zId })).query(async ({ ctx, input }) => {
+    const s = await getLiveSettings(ctx.db, input.projectId);
     return {
-      project: getAnnotatorProject(ctx.db, input.projectId),
+      project: await getAnnotatorProject(ctx.db, input.projectId),
       kind: s.kind,
       paused: s.paused,
       maxTurns: s.maxTurns,
       rewrites: s.rewrites || s.kind !== "pairwise",
       promptWriting: s.promptWriting,
-      promptsWritten: countMyPrompts(ctx.db, { projectId: input.projectId, userId: ctx.user.id }),
+      promptsWritten: await countMyPrompts(ctx.db, { projectId: input.projectId, userId: ctx.user.id }),
     };
   }),
 
   /** The annotator's open conversation in the project, or a new one. */
-  start: annotatorProcedure.input(z.object({ projectId: zId })).mutation(({ ctx, input }) => {
-    const c = startConversation(ctx.db, { projectId: input.projectId, userId: ctx.user.id });
-    return getConversationView(ctx.db, { conversationId: c.id, userId: ctx.user.id });
+  start: annotatorProcedure.input(z.object({ projectId: zId })).mutation(async ({ ctx, input }) => {
+    const c = await startConversation(ctx.db, { projectId: input.projectId, userId: ctx.user.id });
+    return await getConversationView(ctx.db, { conversationId: c.id, userId: ctx.user.id });
   }),
 
   view: annotatorProcedure
     .input(zConversation)
-    .query(({ ctx, input }) => getConversationView(ctx.db, { conversationId: input.conversationId, userId: ctx.user.id })),
+    .query(async ({ ctx, input }) => await getConversationView(ctx.db, { conversationId: input.conversationId, userId: ctx.user.id })),
 
   /** Records the message; the browser then opens the turn's stream. */
   send: annotatorProcedure
     .input(z.object({ conversationId: zId, text: z.string().max(20_000) }))
-    .mutation(({ ctx, input }) => ({ turnId: sendMessage(ctx.db, { ...input, userId: ctx.user.id }).id })),
+    .mutation(async ({ ctx, input }) => ({ turnId: (await sendMessage(ctx.db, { ...input, userId: ctx.user.id })).id })),
 
   regenerate: annotatorProcedure
     .input(zConversation)
-    .mutation(({ ctx, input }) => ({ turnId: regenerateTurn(ctx.db, { ...input, userId: ctx.user.id }).id })),
+    .mutation(async ({ ctx, input }) => ({ turnId: (await regenerateTurn(ctx.db, { ...input, userId: ctx.user.id })).id })),
 
   /** Judges the turn; in an arena the answer names the two generators (after the vote, never before). */
-  judge: annotatorProcedure.input(zTurnJudgment).mutation(({ ctx, input }) => {
-    const r = judgeTurn(ctx.db, { userId: ctx.user.id, judgment: input });
+  judge: annotatorProcedure.input(zTurnJudgment).mutation(async ({ ctx, input }) => {
+    const r = await judgeTurn(ctx.db, { userId: ctx.user.id, judgment: input });
     return { judgmentId: r.judgmentId, reveal: r.reveal };
   }),
 
-  end: annotatorProcedure.input(zConversation).mutation(({ ctx, input }) => {
-    const c = endConversation(ctx.db, { ...input, userId: ctx.user.id });
+  end: annotatorProcedure.input(zConversation).mutation(async ({ ctx, input }) => {
+    const c = await endConversation(ctx.db, { ...input, userId: ctx.user.id });
     return { state: c.state };
   }),
 
   /** Attaches the annotator's improved version of the response they chose to their judgment. */
-  rewrite: annotatorProcedure.input(z.object({ judgmentId: zId, text: z.string().max(50_000) })).mutation(({ ctx, input }) => {
-    const r = submitRewrite(ctx.db, { userId: ctx.user.id, ...input });
+  rewrite: annotatorProcedure.input(z.object({ judgmentId: zId, text: z.string().max(50_000) })).mutation(async ({ ctx, input }) => {
+    const r = await submitRewrite(ctx.db, { userId: ctx.user.id, ...input });
     return { id: r.id };
   }),
 
   myRewrite: annotatorProcedure
     .input(z.object({ judgmentId: zId }))
-    .query(({ ctx, input }) => getRewrite(ctx.db, { userId: ctx.user.id, judgmentId: input.judgmentId })),
+    .query(async ({ ctx, input }) => await getRewrite(ctx.db, { userId: ctx.user.id, judgmentId: input.judgmentId })),
 
   writePrompt: annotatorProcedure
     .input(z.object({ projectId: zId, prompt: z.string().max(20_000) }))
-    .mutation(({ ctx, input }) => ({ id: writePrompt(ctx.db, { ...input, userId: ctx.user.id }).id })),
+    .mutation(async ({ ctx, input }) => ({ id: (await writePrompt(ctx.db, { ...input, userId: ctx.user.id })).id })),
 
-  settings: staffProcedure.input(z.object({ projectId: zId })).query(({ ctx, input }) => getLiveSettings(ctx.db, input.projectId)),
+  settings: staffProcedure
+    .input(z.object({ projectId: zId }))
+    .query(async ({ ctx, input }) => await getLiveSettings(ctx.db, input.projectId)),
 
   /** Kind, generators, guard rails, the pause switch, rewrites and prompt writing. */
   setSettings: adminProcedure
     .input(z.object({ projectId: zId, settings: zLiveSettings }))
-    .mutation(({ ctx, input }) => setLiveSettings(ctx.db, { projectId: input.projectId, settings: input.settings, actorId: ctx.user.id })),
+    .mutation(
+      async ({ ctx, input }) =>
+        await setLiveSettings(ctx.db, { projectId: input.projectId, settings: input.settings, actorId: ctx.user.id }),
+    ),
 
   /** The admin form's create: the project and its live settings together (a bad generator creates nothing). */
   createProject: adminProcedure
     .input(z.object({ project: zProjectSettings, live: zLiveSettings.optional() }))
-    .mutation(({ ctx, input }) => ({
-      id: createLiveProject(ctx.db, { project: input.project, live: input.live, actorId: ctx.user.id }).project.id,
+    .mutation(async ({ ctx, input }) => ({
+      id: (await createLiveProject(ctx.db, { project: input.project, live: input.live, actorId: ctx.user.id })).project.id,
     })),
 });

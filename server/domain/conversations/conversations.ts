@@ -9,7 +9,7 @@
  * No network here: `generateTurn` takes the two samplers as parameters (server/generation builds
  * them over the GenerationClient); an AbortSignal stops both answers when the annotator leaves.
  */
-import { and, eq, gte, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, count, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import {
   assignments,
@@ -22,7 +22,7 @@ import {
   projects,
   responses,
 } from "@/db/schema";
-import { type Db, transaction } from "@/server/db";
+import { type AnyDb, type Conn, domainOp, forUpdateOnPg, type Op, runOp } from "@/server/database";
 import { AppError, parseInput } from "@/server/domain/errors";
 import { validateSubmission } from "@/server/domain/judgments";
 import { allocateQueuePositions, getProject } from "@/server/domain/projects";
@@ -46,115 +46,147 @@ function pick(n: number, random: () => number): number {
   return Math.min(n - 1, Math.floor(random() * n));
 }
 
-function getOwnConversation(db: Db, conversationId: number, userId: number): Conversation {
-  const c = db.select().from(conversations).where(eq(conversations.id, conversationId)).get();
-  if (!c || c.userId !== userId) throw new AppError("NOT_FOUND", `conversation ${conversationId} is not yours`);
-  return c;
+/**
+ * The user's conversation. `lock`: held until the transaction ends (PostgreSQL, several instances):
+ * every change to a conversation and its turns (a message, a judgment, the end) takes its row first,
+ * so two requests on one conversation take turns and see each other's writes.
+ */
+function* getOwnConversation(c: Conn, conversationId: number, userId: number, lock = false): Op<Conversation> {
+  const query = c.q.select().from(conversations).where(eq(conversations.id, conversationId));
+  const conv = yield* c.first(lock ? forUpdateOnPg(c.engine, query) : query);
+  if (!conv || conv.userId !== userId) throw new AppError("NOT_FOUND", `conversation ${conversationId} is not yours`);
+  return conv;
 }
 
-function leaseMs(db: Db, projectId: number): number {
-  return getProject(db, projectId).leaseSeconds * 1000;
+function* getTurn(c: Conn, turnId: number): Op<ConversationTurn> {
+  const turn = yield* c.first(c.q.select().from(conversationTurns).where(eq(conversationTurns.id, turnId)));
+  if (!turn) throw new AppError("NOT_FOUND", `turn ${turnId} does not exist`);
+  return turn;
+}
+
+function* leaseMs(c: Conn, projectId: number): Op<number> {
+  return (yield* getProject.op(c, projectId)).leaseSeconds * 1000;
 }
 
 /**
  * Closes conversations nobody touched within the project's lease time: state `abandoned`, judged turns
  * (items and judgments) kept, unjudged answers dropped. Returns how many closed.
  */
-export function closeAbandonedConversations(db: Db, params: { now?: number } = {}): number {
+export const closeAbandonedConversations = domainOp(function* closeAbandonedConversations(
+  c: Conn,
+  params: { now?: number } = {},
+): Op<number> {
   const now = params.now ?? Date.now();
-  return transaction(db, () => {
-    const stale = db
-      .select({ id: conversations.id })
-      .from(conversations)
-      .where(and(eq(conversations.state, "open"), lt(conversations.deadline, now)))
-      .all()
-      .map((r) => r.id);
+  return yield* c.transaction(function* (tx): Op<number> {
+    // PostgreSQL: a conversation another request holds (a message or a judgment moving its deadline)
+    // is passed over, not waited for; the next sweep sees it again if it is still stale.
+    const stale = (yield* tx.all(
+      forUpdateOnPg(
+        tx.engine,
+        tx.q
+          .select({ id: conversations.id })
+          .from(conversations)
+          .where(and(eq(conversations.state, "open"), lt(conversations.deadline, now)))
+          .orderBy(asc(conversations.id)),
+        { skipLocked: true },
+      ),
+    )).map((r) => r.id);
     if (stale.length === 0) return 0;
-    db.update(conversationTurns)
-      .set({ state: "failed", error: "the conversation was abandoned" })
-      .where(and(inArray(conversationTurns.conversationId, stale), inArray(conversationTurns.state, ["generating", "ready"])))
-      .run();
-    db.update(conversations)
-      .set({ state: "abandoned", endedAt: Math.floor(now / 1000) })
-      .where(inArray(conversations.id, stale))
-      .run();
+    yield* tx.run(
+      tx.q
+        .update(conversationTurns)
+        .set({ state: "failed", error: "the conversation was abandoned" })
+        .where(and(inArray(conversationTurns.conversationId, stale), inArray(conversationTurns.state, ["generating", "ready"]))),
+    );
+    yield* tx.run(
+      tx.q
+        .update(conversations)
+        .set({ state: "abandoned", endedAt: Math.floor(now / 1000) })
+        .where(inArray(conversations.id, stale)),
+    );
     return stale.length;
   });
-}
+});
 
 /**
  * The annotator's open conversation in a live project, or a new one with two of the project's
  * generators drawn at random (random pair, random sides, random screen order).
  */
-export function startConversation(
-  db: Db,
+export const startConversation = domainOp(function* startConversation(
+  c: Conn,
   params: { projectId: number; userId: number; now?: number; random?: () => number },
-): Conversation {
+): Op<Conversation> {
   const now = params.now ?? Date.now();
   const random = params.random ?? Math.random;
-  closeAbandonedConversations(db, { now });
-  const settings = getLiveSettings(db, params.projectId);
+  yield* closeAbandonedConversations.op(c, { now });
+  const settings = yield* getLiveSettings.op(c, params.projectId);
   if (settings.kind === "pairwise") throw new AppError("BAD_INPUT", `project ${params.projectId} is not a conversation or arena project`);
-  return transaction(db, () => {
-    const open = db
-      .select()
-      .from(conversations)
-      .where(and(eq(conversations.projectId, params.projectId), eq(conversations.userId, params.userId), eq(conversations.state, "open")))
-      .get();
+  return yield* c.transaction(function* (tx): Op<Conversation> {
+    // PostgreSQL: one open conversation per annotator and project, across instances (two tabs must not
+    // both find none and start two); the key is the lease's, one action per annotator and project at a
+    // time. SQLite's writer lock already serializes.
+    if (tx.engine === "postgres") yield* tx.exec(sql`SELECT pg_advisory_xact_lock(${params.userId}::int, ${params.projectId}::int)`);
+    const open = yield* tx.first(
+      tx.q
+        .select()
+        .from(conversations)
+        .where(and(eq(conversations.projectId, params.projectId), eq(conversations.userId, params.userId), eq(conversations.state, "open")))
+        .orderBy(asc(conversations.id)),
+    );
     if (open) return open;
     if (settings.paused) throw new AppError("CONFLICT", "live generation is paused for this project");
     const live = settings.generatorIds.length
-      ? db
-          .select({ id: generators.id })
-          .from(generators)
-          .where(and(inArray(generators.id, settings.generatorIds), sql`${generators.removedAt} IS NULL`))
-          .all()
-          .map((g) => g.id)
+      ? (yield* tx.all(
+          tx.q
+            .select({ id: generators.id })
+            .from(generators)
+            .where(and(inArray(generators.id, settings.generatorIds), sql`${generators.removedAt} IS NULL`))
+            .orderBy(asc(generators.id)),
+        )).map((g) => g.id)
       : [];
     if (live.length < 2) throw new AppError("CONFLICT", "this project has fewer than two generators; ask an admin to add some");
     const first = live.splice(pick(live.length, random), 1)[0] as number;
     const second = live[pick(live.length, random)] as number;
-    return db
-      .insert(conversations)
-      .values({
-        projectId: params.projectId,
-        userId: params.userId,
-        kind: settings.kind === "arena" ? "arena" : "conversation",
-        generatorIds: [first, second],
-        shownOrder: random() < 0.5 ? [0, 1] : [1, 0],
-        deadline: now + leaseMs(db, params.projectId),
-      })
-      .returning()
-      .get();
+    const deadline = now + (yield* leaseMs(tx, params.projectId));
+    const row = yield* tx.first(
+      tx.q
+        .insert(conversations)
+        .values({
+          projectId: params.projectId,
+          userId: params.userId,
+          kind: settings.kind === "arena" ? "arena" : "conversation",
+          generatorIds: [first, second],
+          shownOrder: random() < 0.5 ? [0, 1] : [1, 0],
+          deadline,
+        })
+        .returning(),
+    );
+    if (!row) throw new Error("the new conversation's row did not come back");
+    return row;
   });
+});
+
+function* turnsOf(c: Conn, conversationId: number): Op<ConversationTurn[]> {
+  return yield* c.all(
+    c.q.select().from(conversationTurns).where(eq(conversationTurns.conversationId, conversationId)).orderBy(asc(conversationTurns.id)),
+  );
 }
 
-function turnsOf(db: Db, conversationId: number): ConversationTurn[] {
-  return db
-    .select()
-    .from(conversationTurns)
-    .where(eq(conversationTurns.conversationId, conversationId))
-    .orderBy(conversationTurns.id)
-    .all();
-}
-
-function judgmentOutcome(db: Db, judgmentId: number | null): string | null {
+function* judgmentOutcome(c: Conn, judgmentId: number | null): Op<string | null> {
   if (judgmentId === null) return null;
-  return db.select({ outcome: judgments.outcome }).from(judgments).where(eq(judgments.id, judgmentId)).get()?.outcome ?? null;
+  return (yield* c.first(c.q.select({ outcome: judgments.outcome }).from(judgments).where(eq(judgments.id, judgmentId))))?.outcome ?? null;
 }
+
+type Waiting = "message" | "answers" | "judgment" | "regenerate-or-end" | "closed";
 
 /** What the conversation waits for: a message, answers, a judgment, or (after "both bad") regenerate or end. */
-function waitingFor(
-  db: Db,
-  c: Conversation,
-  turns: ConversationTurn[],
-): "message" | "answers" | "judgment" | "regenerate-or-end" | "closed" {
-  if (c.state !== "open") return "closed";
+function* waitingFor(c: Conn, conv: Conversation, turns: ConversationTurn[]): Op<Waiting> {
+  if (conv.state !== "open") return "closed";
   const last = turns.at(-1);
   if (!last || last.state === "failed") return "message";
   if (last.state === "generating") return "answers";
   if (last.state === "ready") return "judgment";
-  return judgmentOutcome(db, last.judgmentId) === "both_bad" ? "regenerate-or-end" : "message";
+  return (yield* judgmentOutcome(c, last.judgmentId)) === "both_bad" ? "regenerate-or-end" : "message";
 }
 
 function userTurnsOf(messages: Message[]): number {
@@ -166,68 +198,81 @@ function userTurnsOf(messages: Message[]): number {
  * conversation is open and waiting for a message, the project is not paused, the message is within
  * the max turns and the annotator within the rate limit. Returns the turn to generate.
  */
-export function sendMessage(db: Db, params: { conversationId: number; userId: number; text: string; now?: number }): ConversationTurn {
+export const sendMessage = domainOp(function* sendMessage(
+  c: Conn,
+  params: { conversationId: number; userId: number; text: string; now?: number },
+): Op<ConversationTurn> {
   const now = params.now ?? Date.now();
   const text = parseInput(
     z.string().trim().min(1, "write a message first").max(MAX_MESSAGE_CHARS, `at most ${MAX_MESSAGE_CHARS} characters`),
     params.text,
     "message",
   );
-  closeAbandonedConversations(db, { now });
-  return transaction(db, () => {
-    const c = getOwnConversation(db, params.conversationId, params.userId);
-    const settings = getLiveSettings(db, c.projectId);
+  yield* closeAbandonedConversations.op(c, { now });
+  return yield* c.transaction(function* (tx): Op<ConversationTurn> {
+    // The row lock makes the turn number, the "waiting for a message" check and the rate limit hold on
+    // PostgreSQL too: an annotator has one open conversation per project, and new turns go only there.
+    const conv = yield* getOwnConversation(tx, params.conversationId, params.userId, true);
+    const settings = yield* getLiveSettings.op(tx, conv.projectId);
     if (settings.paused) throw new AppError("CONFLICT", "live generation is paused for this project");
-    const turns = turnsOf(db, c.id);
-    const waiting = waitingFor(db, c, turns);
+    const turns = yield* turnsOf(tx, conv.id);
+    const waiting = yield* waitingFor(tx, conv, turns);
     if (waiting === "closed") throw new AppError("CONFLICT", "this conversation has ended");
     if (waiting !== "message")
       throw new AppError(
         "CONFLICT",
         waiting === "regenerate-or-end" ? "both answers were bad: regenerate them or end the conversation" : "judge the answers first",
       );
-    const turn = userTurnsOf(c.messages) + 1;
+    const turn = userTurnsOf(conv.messages) + 1;
     if (turn > settings.maxTurns) throw new AppError("CONFLICT", `this project allows ${settings.maxTurns} messages per conversation`);
-    enforceRateLimit(db, c.projectId, params.userId, settings.rateLimitPerMinute, now);
-    return insertTurn(db, c, turn, text, now);
+    yield* enforceRateLimit(tx, conv.projectId, params.userId, settings.rateLimitPerMinute, now);
+    return yield* insertTurn(tx, conv, turn, text, now);
   });
-}
+});
 
-function enforceRateLimit(db: Db, projectId: number, userId: number, perMinute: number, now: number) {
+function* enforceRateLimit(c: Conn, projectId: number, userId: number, perMinute: number, now: number): Op<void> {
   if (perMinute === 0) return;
   const recent =
-    db
-      .select({ n: sql<number>`count(*)` })
-      .from(conversationTurns)
-      .innerJoin(conversations, eq(conversations.id, conversationTurns.conversationId))
-      .where(and(eq(conversations.projectId, projectId), eq(conversations.userId, userId), gte(conversationTurns.startedAt, now - 60_000)))
-      .get()?.n ?? 0;
+    (yield* c.first(
+      c.q
+        .select({ n: count() })
+        .from(conversationTurns)
+        .innerJoin(conversations, eq(conversations.id, conversationTurns.conversationId))
+        .where(
+          and(eq(conversations.projectId, projectId), eq(conversations.userId, userId), gte(conversationTurns.startedAt, now - 60_000)),
+        ),
+    ))?.n ?? 0;
   if (recent >= perMinute) throw new AppError("CONFLICT", `at most ${perMinute} messages a minute; wait a moment`);
 }
 
-function insertTurn(db: Db, c: Conversation, turn: number, text: string, now: number): ConversationTurn {
-  db.update(conversations)
-    .set({ deadline: now + leaseMs(db, c.projectId) })
-    .where(eq(conversations.id, c.id))
-    .run();
-  return db.insert(conversationTurns).values({ conversationId: c.id, turn, userMessage: text, startedAt: now }).returning().get();
+function* insertTurn(c: Conn, conv: Conversation, turn: number, text: string, now: number): Op<ConversationTurn> {
+  const deadline = now + (yield* leaseMs(c, conv.projectId));
+  yield* c.run(c.q.update(conversations).set({ deadline }).where(eq(conversations.id, conv.id)));
+  const row = yield* c.first(
+    c.q.insert(conversationTurns).values({ conversationId: conv.id, turn, userMessage: text, startedAt: now }).returning(),
+  );
+  if (!row) throw new Error("the new turn's row did not come back");
+  return row;
 }
 
 /** After "both bad": the same message answered afresh by the same two generators. */
-export function regenerateTurn(db: Db, params: { conversationId: number; userId: number; now?: number }): ConversationTurn {
+export const regenerateTurn = domainOp(function* regenerateTurn(
+  c: Conn,
+  params: { conversationId: number; userId: number; now?: number },
+): Op<ConversationTurn> {
   const now = params.now ?? Date.now();
-  return transaction(db, () => {
-    const c = getOwnConversation(db, params.conversationId, params.userId);
-    const settings = getLiveSettings(db, c.projectId);
+  return yield* c.transaction(function* (tx): Op<ConversationTurn> {
+    const conv = yield* getOwnConversation(tx, params.conversationId, params.userId, true);
+    const settings = yield* getLiveSettings.op(tx, conv.projectId);
     if (settings.paused) throw new AppError("CONFLICT", "live generation is paused for this project");
-    const turns = turnsOf(db, c.id);
+    const turns = yield* turnsOf(tx, conv.id);
     const last = turns.at(-1);
-    if (!last || waitingFor(db, c, turns) !== "regenerate-or-end")
+    if (!last || (yield* waitingFor(tx, conv, turns)) !== "regenerate-or-end")
       throw new AppError("CONFLICT", "only answers judged both bad can be regenerated");
-    enforceRateLimit(db, c.projectId, params.userId, settings.rateLimitPerMinute, now);
-    return insertTurn(db, c, last.turn, last.userMessage, now);
+    yield* enforceRateLimit(tx, conv.projectId, params.userId, settings.rateLimitPerMinute, now);
+    return yield* insertTurn(tx, conv, last.turn, last.userMessage, now);
   });
-}
+});
 
 /** The messages the generators see for a turn: the system prompt, the conversation so far, the new message. */
 export function turnMessages(system: string | null, history: Message[], userMessage: string): Message[] {
@@ -236,27 +281,55 @@ export function turnMessages(system: string | null, history: Message[], userMess
 
 export type TurnResult = { state: "ready" | "failed"; answers: (string | null)[]; error: string | null };
 
+/** What generating a turn needs, read in one go before any generator is asked. */
+const loadTurnToGenerate = domainOp(function* loadTurnToGenerate(c: Conn, turnId: number, userId: number) {
+  const turn = yield* getTurn(c, turnId);
+  const conv = yield* getOwnConversation(c, turn.conversationId, userId);
+  if (turn.state !== "generating") throw new AppError("CONFLICT", `turn ${turn.id} is ${turn.state}`);
+  const settings = yield* getLiveSettings.op(c, conv.projectId);
+  return { turn, conv, settings };
+});
+
+/**
+ * Stores a turn's answers if it is still `generating`; returns what the turn holds afterwards. Two
+ * streams of one turn (a reload, another instance) both generate; the first to finish is stored and
+ * the other is told that outcome, not its own. A turn ended or abandoned meanwhile stays failed.
+ */
+const storeTurnAnswers = domainOp(function* storeTurnAnswers(
+  c: Conn,
+  turnId: number,
+  result: Pick<ConversationTurn, "state" | "answers" | "error" | "firstTokenMs" | "completeMs">,
+): Op<Pick<ConversationTurn, "state" | "answers" | "error">> {
+  const stored = yield* c.first(
+    c.q
+      .update(conversationTurns)
+      .set(result)
+      .where(and(eq(conversationTurns.id, turnId), eq(conversationTurns.state, "generating")))
+      .returning({ state: conversationTurns.state, answers: conversationTurns.answers, error: conversationTurns.error }),
+  );
+  return stored ?? (yield* getTurn(c, turnId));
+});
+
 /**
  * Both generators answer a `generating` turn, streamed: `onDelta(position, text)` speaks in screen
  * positions (0 = left). When `signal` aborts (the annotator left), both requests stop and the turn
- * fails. Answers are stored in canonical order once both are complete.
+ * fails. Answers are stored in canonical order once both are complete. No transaction is open while
+ * the generators answer: the turn is read first, its answers stored after, each a statement of its own.
+ * `samplers` may look the generator up asynchronously (the registry on PostgreSQL).
  */
 export async function generateTurn(
-  db: Db,
+  db: AnyDb,
   params: {
     turnId: number;
     userId: number;
-    samplers: (generatorId: number) => LiveSampler;
+    samplers: (generatorId: number) => LiveSampler | Promise<LiveSampler>;
     signal?: AbortSignal;
     onDelta?: (position: number, text: string) => void;
   },
 ): Promise<TurnResult> {
-  const turn = db.select().from(conversationTurns).where(eq(conversationTurns.id, params.turnId)).get();
-  if (!turn) throw new AppError("NOT_FOUND", `turn ${params.turnId} does not exist`);
-  const c = getOwnConversation(db, turn.conversationId, params.userId);
-  if (turn.state !== "generating") throw new AppError("CONFLICT", `turn ${turn.id} is ${turn.state}`);
-  const settings = getLiveSettings(db, c.projectId);
-  const messages = turnMessages(settings.systemPrompt, c.messages, turn.userMessage);
+  const { turn, conv, settings } = await runOp(db, (c) => loadTurnToGenerate.op(c, params.turnId, params.userId));
+  const messages = turnMessages(settings.systemPrompt, conv.messages, turn.userMessage);
+  const samplers = await Promise.all(conv.generatorIds.slice(0, 2).map((id) => params.samplers(id)));
   const started = Date.now();
   let firstTokenMs: number | null = null;
   const stop = new AbortController();
@@ -264,8 +337,8 @@ export async function generateTurn(
   params.signal?.addEventListener("abort", onAbort);
   if (params.signal?.aborted) stop.abort();
   const answer = (idx: number) => {
-    const position = c.shownOrder.indexOf(idx);
-    const sampler = params.samplers(c.generatorIds[idx] as number);
+    const position = conv.shownOrder.indexOf(idx);
+    const sampler = samplers[idx] as LiveSampler;
     return sampler(
       messages,
       { maxTokens: settings.maxTokens, temperature: settings.temperature },
@@ -294,12 +367,15 @@ export async function generateTurn(
     : failure
       ? `a generator failed: ${String((failure.reason as Error)?.message ?? failure.reason).slice(0, 500)}`
       : null;
-  const state = error ? "failed" : "ready";
-  db.update(conversationTurns)
-    .set({ state, answers, error, firstTokenMs, completeMs: Date.now() - started })
-    .where(and(eq(conversationTurns.id, turn.id), eq(conversationTurns.state, "generating")))
-    .run();
-  return { state, answers: c.shownOrder.map((i) => (state === "ready" ? (answers[i] ?? null) : null)), error };
+  const stored = await runOp(db, (c) =>
+    storeTurnAnswers.op(c, turn.id, { state: error ? "failed" : "ready", answers, error, firstTokenMs, completeMs: Date.now() - started }),
+  );
+  const state = stored.state === "ready" || stored.state === "judged" ? "ready" : "failed";
+  return {
+    state,
+    answers: conv.shownOrder.map((i) => (state === "ready" ? (stored.answers[i] ?? null) : null)),
+    error: state === "ready" ? null : (stored.error ?? error),
+  };
 }
 
 export const zTurnJudgment = z.object({
@@ -316,14 +392,21 @@ export type TurnJudgment = z.input<typeof zTurnJudgment>;
 
 export type Reveal = { position: number; name: string }[];
 
-/** Generator names by screen position (arena: shown only after the vote). */
-function revealFor(db: Db, c: Conversation): Reveal {
-  return c.shownOrder.map((idx, position) => {
-    const id = c.generatorIds[idx] as number;
-    const g = db.select({ name: generators.name }).from(generators).where(eq(generators.id, id)).get();
-    return { position, name: g?.name ?? `generator ${id}` };
-  });
+function* generatorNames(c: Conn, conv: Conversation): Op<(string | undefined)[]> {
+  const rows = yield* c.all(
+    c.q.select({ id: generators.id, name: generators.name }).from(generators).where(inArray(generators.id, conv.generatorIds)),
+  );
+  const byId = new Map(rows.map((g) => [g.id, g.name]));
+  return conv.generatorIds.map((id) => byId.get(id));
 }
+
+/** Generator names by screen position (arena: shown only after the vote). */
+function* revealFor(c: Conn, conv: Conversation): Op<Reveal> {
+  const names = yield* generatorNames(c, conv);
+  return conv.shownOrder.map((idx, position) => ({ position, name: names[idx] ?? `generator ${conv.generatorIds[idx]}` }));
+}
+
+export type JudgeTurnResult = { judgmentId: number; itemId: number; duplicate: boolean; reveal: Reveal | null };
 
 /**
  * Judges a ready turn: in one transaction the turn becomes an Item (prompt = the conversation so far
@@ -332,170 +415,224 @@ function revealFor(db: Db, c: Conversation): Reveal {
  * left one; both bad: nothing is added, the annotator regenerates or ends). Idempotent on
  * `clientSubmissionId`. Arena: the answer carries the generator names.
  */
-export function judgeTurn(db: Db, params: { userId: number; judgment: TurnJudgment; now?: number }) {
+export const judgeTurn = domainOp(function* judgeTurn(
+  c: Conn,
+  params: { userId: number; judgment: TurnJudgment; now?: number },
+): Op<JudgeTurnResult> {
   const now = params.now ?? Date.now();
   const j = parseInput(zTurnJudgment, params.judgment, "judgment");
-  return transaction(db, () => {
-    const turn = db.select().from(conversationTurns).where(eq(conversationTurns.id, j.turnId)).get();
-    if (!turn) throw new AppError("NOT_FOUND", `turn ${j.turnId} does not exist`);
-    const c = getOwnConversation(db, turn.conversationId, params.userId);
-    const existing = db.select({ id: judgments.id }).from(judgments).where(eq(judgments.clientSubmissionId, j.clientSubmissionId)).get();
+  return yield* c.transaction(function* (tx): Op<JudgeTurnResult> {
+    const found = yield* getTurn(tx, j.turnId);
+    // Lock order: the conversation's row, then its turn (as sendMessage and endConversation take them);
+    // PostgreSQL reads the turn again once the conversation is held (a resend may have judged it).
+    const conv = yield* getOwnConversation(tx, found.conversationId, params.userId, true);
+    const turn = tx.engine === "postgres" ? yield* getTurn(tx, j.turnId) : found;
+    const existing = yield* tx.first(
+      tx.q.select({ id: judgments.id }).from(judgments).where(eq(judgments.clientSubmissionId, j.clientSubmissionId)),
+    );
     if (existing && turn.judgmentId === existing.id) {
       return {
         judgmentId: existing.id,
         itemId: turn.itemId as number,
         duplicate: true,
-        reveal: c.kind === "arena" ? revealFor(db, c) : null,
+        reveal: conv.kind === "arena" ? yield* revealFor(tx, conv) : null,
       };
     }
-    if (c.state !== "open") throw new AppError("CONFLICT", "this conversation has ended");
+    if (conv.state !== "open") throw new AppError("CONFLICT", "this conversation has ended");
     if (turn.state !== "ready")
       throw new AppError("CONFLICT", turn.state === "judged" ? "this turn is already judged" : `turn ${turn.id} is ${turn.state}`);
-    const project = getProject(db, c.projectId);
-    const row = validateSubmission({ ...j, assignmentId: 1, ranking: undefined, criteria: j.criteria }, 2, c.shownOrder, {
+    const project = yield* getProject.op(tx, conv.projectId);
+    const row = validateSubmission({ ...j, assignmentId: 1, ranking: undefined, criteria: j.criteria }, 2, conv.shownOrder, {
       criteria: project.criteria,
       rationalePolicy: project.rationalePolicy,
       strengthScale: project.strengthScale,
     });
-    const names = c.generatorIds.map(
-      (id) => db.select({ name: generators.name }).from(generators).where(eq(generators.id, id)).get()?.name,
-    );
-    const prompt: Message[] = [...c.messages, { role: "user", content: turn.userMessage }];
-    const settings = getLiveSettings(db, c.projectId);
-    const item = db
-      .insert(items)
-      .values({
-        projectId: c.projectId,
-        externalId: `conversation-${c.id}-turn-${turn.id}`,
-        prompt,
-        metadata: {
-          live: {
-            kind: c.kind,
-            conversation: c.id,
-            turn: turn.turn,
-            system: settings.systemPrompt,
-            first_token_ms: turn.firstTokenMs,
-            complete_ms: turn.completeMs,
-            anony: c.kind === "arena" ? c.judgedTurns === 0 : true,
+    const names = yield* generatorNames(tx, conv);
+    const prompt: Message[] = [...conv.messages, { role: "user", content: turn.userMessage }];
+    const settings = yield* getLiveSettings.op(tx, conv.projectId);
+    const queuePos = yield* allocateQueuePositions.op(tx, conv.projectId, 1);
+    const item = yield* tx.first(
+      tx.q
+        .insert(items)
+        .values({
+          projectId: conv.projectId,
+          externalId: `conversation-${conv.id}-turn-${turn.id}`,
+          prompt,
+          metadata: {
+            live: {
+              kind: conv.kind,
+              conversation: conv.id,
+              turn: turn.turn,
+              system: settings.systemPrompt,
+              first_token_ms: turn.firstTokenMs,
+              complete_ms: turn.completeMs,
+              anony: conv.kind === "arena" ? conv.judgedTurns === 0 : true,
+            },
           },
-        },
-        k: 2,
-        queuePos: allocateQueuePositions(db, c.projectId, 1),
-        // Judged live, by its author: never handed to the queue.
-        openSlots: 0,
-        doneCount: 1,
-      })
-      .returning({ id: items.id })
-      .get();
-    db.insert(responses)
-      .values(
+          k: 2,
+          queuePos,
+          // Judged live, by its author: never handed to the queue.
+          openSlots: 0,
+          doneCount: 1,
+        })
+        .returning({ id: items.id }),
+    );
+    if (!item) throw new Error("the new item's row did not come back");
+    yield* tx.run(
+      tx.q.insert(responses).values(
         turn.answers.map((text, idx) => ({
           itemId: item.id,
           idx,
-          model: names[idx] ?? `generator ${c.generatorIds[idx]}`,
+          model: names[idx] ?? `generator ${conv.generatorIds[idx]}`,
           content: text ?? "",
         })),
-      )
-      .run();
-    const lease = db
-      .insert(assignments)
-      .values({
-        projectId: c.projectId,
-        itemId: item.id,
-        userId: params.userId,
-        shownOrder: c.shownOrder,
-        state: "submitted",
-        leasedAt: turn.startedAt,
-        deadline: now,
-        closedAt: now,
-      })
-      .returning({ id: assignments.id })
-      .get();
-    const judgment = db
-      .insert(judgments)
-      .values({
-        projectId: c.projectId,
-        itemId: item.id,
-        assignmentId: lease.id,
-        annotatorId: params.userId,
-        shownOrder: c.shownOrder,
-        ...row,
-        timeOnTaskMs: j.timeOnTaskMs ?? now - turn.startedAt,
-        clientSubmissionId: j.clientSubmissionId,
-        source: "ui",
-      })
-      .returning({ id: judgments.id })
-      .get();
-    db.update(projects)
-      .set({ itemCount: sql`${projects.itemCount} + 1`, doneSlots: sql`${projects.doneSlots} + 1` })
-      .where(eq(projects.id, c.projectId))
-      .run();
-    db.update(conversationTurns)
-      .set({ state: "judged", itemId: item.id, judgmentId: judgment.id })
-      .where(eq(conversationTurns.id, turn.id))
-      .run();
+      ),
+    );
+    const lease = yield* tx.first(
+      tx.q
+        .insert(assignments)
+        .values({
+          projectId: conv.projectId,
+          itemId: item.id,
+          userId: params.userId,
+          shownOrder: conv.shownOrder,
+          state: "submitted",
+          leasedAt: turn.startedAt,
+          deadline: now,
+          closedAt: now,
+        })
+        .returning({ id: assignments.id }),
+    );
+    if (!lease) throw new Error("the new assignment's row did not come back");
+    const judgment = yield* tx.first(
+      tx.q
+        .insert(judgments)
+        .values({
+          projectId: conv.projectId,
+          itemId: item.id,
+          assignmentId: lease.id,
+          annotatorId: params.userId,
+          shownOrder: conv.shownOrder,
+          ...row,
+          timeOnTaskMs: j.timeOnTaskMs ?? now - turn.startedAt,
+          clientSubmissionId: j.clientSubmissionId,
+          source: "ui",
+        })
+        .returning({ id: judgments.id }),
+    );
+    if (!judgment) throw new Error("the new judgment's row did not come back");
+    yield* tx.run(
+      tx.q
+        .update(projects)
+        .set({ itemCount: sql`${projects.itemCount} + 1`, doneSlots: sql`${projects.doneSlots} + 1` })
+        .where(eq(projects.id, conv.projectId)),
+    );
+    yield* tx.run(
+      tx.q
+        .update(conversationTurns)
+        .set({ state: "judged", itemId: item.id, judgmentId: judgment.id })
+        .where(eq(conversationTurns.id, turn.id)),
+    );
     // The conversation goes on from the chosen answer; a tie goes on from the left one.
-    const chosenIdx = row.outcome === "a" ? 0 : row.outcome === "b" ? 1 : row.outcome === "tie" ? (c.shownOrder[0] as number) : null;
-    const messages = chosenIdx === null ? c.messages : [...prompt, { role: "assistant" as const, content: turn.answers[chosenIdx] ?? "" }];
-    db.update(conversations)
-      .set({ messages, judgedTurns: c.judgedTurns + 1, deadline: now + project.leaseSeconds * 1000 })
-      .where(eq(conversations.id, c.id))
-      .run();
-    return { judgmentId: judgment.id, itemId: item.id, duplicate: false, reveal: c.kind === "arena" ? revealFor(db, c) : null };
+    const chosenIdx = row.outcome === "a" ? 0 : row.outcome === "b" ? 1 : row.outcome === "tie" ? (conv.shownOrder[0] as number) : null;
+    const messages =
+      chosenIdx === null ? conv.messages : [...prompt, { role: "assistant" as const, content: turn.answers[chosenIdx] ?? "" }];
+    yield* tx.run(
+      tx.q
+        .update(conversations)
+        .set({ messages, judgedTurns: conv.judgedTurns + 1, deadline: now + project.leaseSeconds * 1000 })
+        .where(eq(conversations.id, conv.id)),
+    );
+    return {
+      judgmentId: judgment.id,
+      itemId: item.id,
+      duplicate: false,
+      reveal: conv.kind === "arena" ? yield* revealFor(tx, conv) : null,
+    };
   });
-}
+});
 
 /** Ends the conversation; judged turns stay as items, an unjudged pair of answers is dropped. */
-export function endConversation(db: Db, params: { conversationId: number; userId: number; now?: number }): Conversation {
+export const endConversation = domainOp(function* endConversation(
+  c: Conn,
+  params: { conversationId: number; userId: number; now?: number },
+): Op<Conversation> {
   const now = params.now ?? Date.now();
-  return transaction(db, () => {
-    const c = getOwnConversation(db, params.conversationId, params.userId);
-    if (c.state !== "open") return c;
-    db.update(conversationTurns)
-      .set({ state: "failed", error: "the conversation ended before this turn was judged" })
-      .where(and(eq(conversationTurns.conversationId, c.id), inArray(conversationTurns.state, ["generating", "ready"])))
-      .run();
-    return db
-      .update(conversations)
-      .set({ state: "ended", endedAt: Math.floor(now / 1000) })
-      .where(eq(conversations.id, c.id))
-      .returning()
-      .get();
+  return yield* c.transaction(function* (tx): Op<Conversation> {
+    const conv = yield* getOwnConversation(tx, params.conversationId, params.userId, true);
+    if (conv.state !== "open") return conv;
+    yield* tx.run(
+      tx.q
+        .update(conversationTurns)
+        .set({ state: "failed", error: "the conversation ended before this turn was judged" })
+        .where(and(eq(conversationTurns.conversationId, conv.id), inArray(conversationTurns.state, ["generating", "ready"]))),
+    );
+    const ended = yield* tx.first(
+      tx.q
+        .update(conversations)
+        .set({ state: "ended", endedAt: Math.floor(now / 1000) })
+        .where(eq(conversations.id, conv.id))
+        .returning(),
+    );
+    if (!ended) throw new Error("the conversation's row did not come back");
+    return ended;
   });
-}
+});
+
+export type ConversationView = {
+  id: number;
+  projectId: number;
+  kind: Conversation["kind"];
+  state: Conversation["state"];
+  messages: Message[];
+  judgedTurns: number;
+  maxTurns: number;
+  waitingFor: Waiting;
+  current: {
+    id: number;
+    turn: number;
+    userMessage: string;
+    state: ConversationTurn["state"];
+    answers: (string | null)[];
+  } | null;
+  lastError: string | null;
+  reveal: Reveal | null;
+};
 
 /**
  * What the annotator's screen shows: the messages so far along the chosen answers, the current turn
  * (answers in screen order) and what the conversation waits for. Never a generator name, except in an
  * arena after a vote.
  */
-export function getConversationView(db: Db, params: { conversationId: number; userId: number }) {
-  const c = getOwnConversation(db, params.conversationId, params.userId);
-  const turns = turnsOf(db, c.id);
+export const getConversationView = domainOp(function* getConversationView(
+  c: Conn,
+  params: { conversationId: number; userId: number },
+): Op<ConversationView> {
+  const conv = yield* getOwnConversation(c, params.conversationId, params.userId);
+  const turns = yield* turnsOf(c, conv.id);
   const last = turns.at(-1);
   const current =
-    last && (last.state === "generating" || last.state === "ready" || (last.state === "judged" && c.state === "open"))
+    last && (last.state === "generating" || last.state === "ready" || (last.state === "judged" && conv.state === "open"))
       ? {
           id: last.id,
           turn: last.turn,
           userMessage: last.userMessage,
           state: last.state,
-          answers: last.state === "judged" || last.state === "ready" ? c.shownOrder.map((i) => last.answers[i] ?? null) : [null, null],
+          answers: last.state === "judged" || last.state === "ready" ? conv.shownOrder.map((i) => last.answers[i] ?? null) : [null, null],
         }
       : null;
-  const settings = getLiveSettings(db, c.projectId);
+  const settings = yield* getLiveSettings.op(c, conv.projectId);
   return {
-    id: c.id,
-    projectId: c.projectId,
-    kind: c.kind,
-    state: c.state,
-    messages: c.messages,
-    judgedTurns: c.judgedTurns,
+    id: conv.id,
+    projectId: conv.projectId,
+    kind: conv.kind,
+    state: conv.state,
+    messages: conv.messages,
+    judgedTurns: conv.judgedTurns,
     maxTurns: settings.maxTurns,
-    waitingFor: waitingFor(db, c, turns),
+    waitingFor: yield* waitingFor(c, conv, turns),
     current,
     lastError: last?.state === "failed" ? last.error : null,
-    reveal: c.kind === "arena" && c.judgedTurns > 0 ? revealFor(db, c) : null,
+    reveal: conv.kind === "arena" && conv.judgedTurns > 0 ? yield* revealFor(c, conv) : null,
   };
-}
-export type ConversationView = ReturnType<typeof getConversationView>;
+});

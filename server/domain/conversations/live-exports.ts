@@ -7,8 +7,10 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import type { Content, Message } from "@/db/schema";
-import { snapshots } from "@/db/schema";
-import { type Db, transaction } from "@/server/db";
+import { snapshotJudgments, snapshots } from "@/db/schema";
+import { type AnyDb, type Conn, domainOp, type Op, runOp } from "@/server/database";
+import type { Db } from "@/server/db";
+import type { PgDb } from "@/server/db-pg";
 import { recordAuditEvent } from "@/server/domain/audit";
 import { contentText, promptMessages, pythonJson, renderHhPrefix } from "@/server/domain/export/formats";
 import { pseudonymizer, pseudonymKey } from "@/server/domain/export/pseudonym";
@@ -51,10 +53,12 @@ export function rewritePairLine(r: ProjectRewrite, format: RewritePairFormat): s
   return `${pythonJson({ chosen: `${prefix} ${r.text}`, rejected: `${prefix} ${original}` })}\n`;
 }
 
-function render(db: Db, params: LiveExportParams): { text: string; rows: number; judgmentIds: number[] } {
+export type LiveExportResult = { rows: number; sha256: string; snapshot: number };
+
+function* render(c: Conn, params: LiveExportParams, key: string | null): Op<{ text: string; rows: number; judgmentIds: number[] }> {
   if (params.format === "prompts") {
-    const pseudonym = pseudonymizer(pseudonymKey(db), params.projectId);
-    const rows = listWrittenPrompts(db, params.projectId);
+    const pseudonym = pseudonymizer(key as string, params.projectId);
+    const rows = yield* listWrittenPrompts.op(c, params.projectId);
     const text = rows
       .map(
         (p) =>
@@ -63,7 +67,7 @@ function render(db: Db, params: LiveExportParams): { text: string; rows: number;
       .join("");
     return { text, rows: rows.length, judgmentIds: [] };
   }
-  const rewrites = listProjectRewrites(db, params.projectId);
+  const rewrites = yield* listProjectRewrites.op(c, params.projectId);
   const lines =
     params.format === "sft"
       ? rewrites.map((r) => `${JSON.stringify(sftRow(r.prompt, r.text, params.style ?? "messages"))}\n`)
@@ -71,37 +75,62 @@ function render(db: Db, params: LiveExportParams): { text: string; rows: number;
   return { text: lines.join(""), rows: lines.length, judgmentIds: rewrites.map((r) => r.judgmentId) };
 }
 
-export function exportLiveSnapshot(db: Db, params: LiveExportParams): { rows: number; sha256: string; snapshot: number } {
-  const project = getProject(db, params.projectId);
-  const { text, rows, judgmentIds } = render(db, params);
-  const sha256 = createHash("sha256").update(text).digest("hex");
-  const partial = `${params.out}.partial`;
-  fs.writeFileSync(partial, text);
-  fs.renameSync(partial, params.out);
-  const format = params.format === "rewrite-pairs" ? `rewrites-${params.pairFormat}` : params.format;
-  const snapshot = transaction(db, () => {
-    const id = db
-      .insert(snapshots)
-      .values({
-        projectId: project.id,
-        format,
-        filter: { rewrites: params.format !== "prompts" },
-        policies: params.format === "sft" ? { style: params.style ?? "messages" } : {},
-        rowCount: rows,
-        sha256,
-        createdBy: params.actorId ?? null,
-      })
-      .returning({ id: snapshots.id })
-      .get().id;
-    const insert = db.$client.prepare("INSERT INTO snapshot_judgments (snapshot_id, judgment_id) VALUES (?, ?)");
-    for (const j of [...new Set(judgmentIds)]) insert.run(id, j);
-    recordAuditEvent(db, {
-      actorId: params.actorId,
+/** The manifest, its lineage (the judgments whose rewrites were written) and the audit event, in one transaction. */
+const recordLiveSnapshot = domainOp(function* recordLiveSnapshot(
+  c: Conn,
+  s: { projectId: number; format: string; params: LiveExportParams; rows: number; sha256: string; judgmentIds: number[] },
+): Op<number> {
+  return yield* c.transaction(function* (tx): Op<number> {
+    const row = yield* tx.first(
+      tx.q
+        .insert(snapshots)
+        .values({
+          projectId: s.projectId,
+          format: s.format,
+          filter: { rewrites: s.params.format !== "prompts" },
+          policies: s.params.format === "sft" ? { style: s.params.style ?? "messages" } : {},
+          rowCount: s.rows,
+          sha256: s.sha256,
+          createdBy: s.params.actorId ?? null,
+        })
+        .returning({ id: snapshots.id }),
+    );
+    if (!row) throw new Error("the snapshot's row did not come back");
+    const ids = [...new Set(s.judgmentIds)];
+    for (let i = 0; i < ids.length; i += 5_000) {
+      yield* tx.run(
+        tx.q.insert(snapshotJudgments).values(ids.slice(i, i + 5_000).map((judgmentId) => ({ snapshotId: row.id, judgmentId }))),
+      );
+    }
+    yield* recordAuditEvent.op(tx, {
+      actorId: s.params.actorId,
       action: "project.export",
-      projectId: project.id,
-      detail: { snapshot: id, format, rows, sha256 },
+      projectId: s.projectId,
+      detail: { snapshot: row.id, format: s.format, rows: s.rows, sha256: s.sha256 },
     });
-    return id;
+    return row.id;
   });
-  return { rows, sha256, snapshot };
+});
+
+/**
+ * Writes the export file, then records its snapshot (either engine; SQLite answers at once, PostgreSQL
+ * with a promise). The rows are read first, the file is written, and only then is the snapshot stored,
+ * in a transaction of its own that touches nothing outside the database.
+ */
+export function exportLiveSnapshot(db: Db, params: LiveExportParams): LiveExportResult;
+export function exportLiveSnapshot(db: PgDb, params: LiveExportParams): Promise<LiveExportResult>;
+export function exportLiveSnapshot(db: AnyDb, params: LiveExportParams): LiveExportResult | Promise<LiveExportResult>;
+export function exportLiveSnapshot(db: AnyDb, params: LiveExportParams): LiveExportResult | Promise<LiveExportResult> {
+  const key = params.format === "prompts" ? pseudonymKey(db) : null;
+  return runOp(db, function* (c): Op<LiveExportResult> {
+    const project = yield* getProject.op(c, params.projectId);
+    const { text, rows, judgmentIds } = yield* render(c, params, key);
+    const sha256 = createHash("sha256").update(text).digest("hex");
+    const partial = `${params.out}.partial`;
+    fs.writeFileSync(partial, text);
+    fs.renameSync(partial, params.out);
+    const format = params.format === "rewrite-pairs" ? `rewrites-${params.pairFormat}` : params.format;
+    const snapshot = yield* recordLiveSnapshot.op(c, { projectId: project.id, format, params, rows, sha256, judgmentIds });
+    return { rows, sha256, snapshot };
+  });
 }

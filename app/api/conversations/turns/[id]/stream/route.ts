@@ -13,8 +13,8 @@ import { sharedGeneratorClients } from "@/server/generation/generators";
 
 export const dynamic = "force-dynamic";
 
-function samplerFor(generatorId: number): LiveSampler {
-  const sample = sharedGeneratorClients().samplerFor(getGeneratorRecord(getDb(), generatorId));
+async function samplerFor(generatorId: number): Promise<LiveSampler> {
+  const sample = sharedGeneratorClients().samplerFor(await getGeneratorRecord(getDb(), generatorId));
   return (messages, params, opts) => sample(messages, params, opts);
 }
 
