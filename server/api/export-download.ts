@@ -14,8 +14,17 @@ export type ExportDownload = { filename: string; format: string; size: number; s
 /** Throws the procedure's TRPCError (UNAUTHORIZED / FORBIDDEN / NOT_FOUND) when the caller may not have it. */
 export async function openExportDownload(ctx: Context, snapshotId: number): Promise<ExportDownload> {
   const meta = await createCaller(ctx).exports.download({ snapshotId });
-  const stream = openSnapshotFile(ctx.db, snapshotId);
-  // Who took a copy of the data out, and when (the role check above passed, so ctx.user is set).
-  recordAuditEvent(ctx.db, { actorId: ctx.user?.id, action: "export.download", detail: { snapshot: snapshotId, file: meta.filename } });
+  const stream = await openSnapshotFile(ctx.db, snapshotId);
+  try {
+    // Who took a copy of the data out, and when (the role check above passed, so ctx.user is set).
+    await recordAuditEvent(ctx.db, {
+      actorId: ctx.user?.id,
+      action: "export.download",
+      detail: { snapshot: snapshotId, file: meta.filename },
+    });
+  } catch (e) {
+    stream.destroy();
+    throw e;
+  }
   return { filename: meta.filename, format: meta.format, size: meta.size, stream };
 }

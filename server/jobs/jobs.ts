@@ -9,7 +9,6 @@ import { and, asc, desc, eq, gt, sql } from "drizzle-orm";
 import { z } from "zod";
 import { jobEvents, jobJudgments, jobs, models, snapshotJudgments, snapshots } from "@/db/schema";
 import { type AnyDb, type Conn, domainOp, forUpdateOnPg, isPg, type Op } from "@/server/database";
-import type { Db } from "@/server/db";
 import { recordAuditEvent } from "@/server/domain/audit";
 import { AppError } from "@/server/domain/errors";
 import { getProject } from "@/server/domain/projects";
@@ -183,46 +182,48 @@ export const getJob = domainOp(function* getJob(c: Conn, id: number): Op<Job> {
 });
 
 /** Jobs newest first, without their logs. */
-export function listJobs(db: Db, limit = 50, kind?: (typeof jobs.$inferSelect)["kind"]) {
-  return db
-    .select({
-      id: jobs.id,
-      projectId: jobs.projectId,
-      kind: jobs.kind,
-      state: jobs.state,
-      progress: jobs.progress,
-      metrics: jobs.metrics,
-      error: jobs.error,
-      createdAt: jobs.createdAt,
-      startedAt: jobs.startedAt,
-      finishedAt: jobs.finishedAt,
-    })
-    .from(jobs)
-    .where(kind ? eq(jobs.kind, kind) : undefined)
-    .orderBy(desc(jobs.id))
-    .limit(limit)
-    .all();
-}
+export const listJobs = domainOp(function* listJobs(c: Conn, limit?: number, kind?: Job["kind"]) {
+  return yield* c.all(
+    c.q
+      .select({
+        id: jobs.id,
+        projectId: jobs.projectId,
+        kind: jobs.kind,
+        state: jobs.state,
+        progress: jobs.progress,
+        metrics: jobs.metrics,
+        error: jobs.error,
+        createdAt: jobs.createdAt,
+        startedAt: jobs.startedAt,
+        finishedAt: jobs.finishedAt,
+      })
+      .from(jobs)
+      .where(kind ? eq(jobs.kind, kind) : undefined)
+      .orderBy(desc(jobs.id))
+      .limit(limit ?? 50),
+  );
+});
 
 /** A job's protocol events after `afterId` (the page polls with the last id it has). */
-export function listJobEvents(db: Db, jobId: number, afterId = 0) {
-  return db
-    .select({ id: jobEvents.id, type: jobEvents.type, payload: jobEvents.payload })
-    .from(jobEvents)
-    .where(and(eq(jobEvents.jobId, jobId), gt(jobEvents.id, afterId)))
-    .orderBy(asc(jobEvents.id))
-    .all();
-}
+export const listJobEvents = domainOp(function* listJobEvents(c: Conn, jobId: number, afterId?: number) {
+  return yield* c.all(
+    c.q
+      .select({ id: jobEvents.id, type: jobEvents.type, payload: jobEvents.payload })
+      .from(jobEvents)
+      .where(and(eq(jobEvents.jobId, jobId), gt(jobEvents.id, afterId ?? 0)))
+      .orderBy(asc(jobEvents.id)),
+  );
+});
 
-export function listModels(db: Db) {
-  return db.select().from(models).orderBy(desc(models.id)).all();
-}
+export const listModels = domainOp(function* listModels(c: Conn) {
+  return yield* c.all(c.q.select().from(models).orderBy(desc(models.id)));
+});
 
-export function getModel(db: Db, id: number) {
-  const model = db.select().from(models).where(eq(models.id, id)).get();
+export const getModel = domainOp(function* getModel(c: Conn, id: number) {
+  const model = yield* c.first(c.q.select().from(models).where(eq(models.id, id)));
   if (!model) throw new AppError("NOT_FOUND", `no model ${id}`);
   return model;
-}
+});
 
 export function isAlive(pid: number | null | undefined): boolean {
   if (!pid) return false;

@@ -12,10 +12,16 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import readline from "node:readline";
 import { eq } from "drizzle-orm";
 import { type Content, jobs } from "@/db/schema";
-import type { Db } from "@/server/db";
+import { type AnyDb, type Conn, domainOp, type Op } from "@/server/database";
 import { AppError, isAppError } from "@/server/domain/errors";
 import { getProject } from "@/server/domain/projects";
-import { getScoringModel, type ScoreFn, type ScoreScope, scoreProjectResponses } from "@/server/domain/scoring/project-scores";
+import {
+  getScoringModel,
+  type ScoreFn,
+  type ScoreScope,
+  type ScoringModel,
+  scoreProjectResponses,
+} from "@/server/domain/scoring/project-scores";
 import { childProcessEnv } from "@/server/env";
 import { finishJob, getJob, type Job } from "@/server/jobs/jobs";
 import { parseServeLine, type Score, type ServeReady } from "@/server/jobs/protocol";
@@ -277,53 +283,84 @@ export function scorerFor(model: ModelRef, pool: ScoringPool = getScoringPool())
   return (inputs, onProgress) => pool.score(model, inputs, onProgress);
 }
 
+/** The `score` job's row, running from the start: its runner is this process. */
+const createScoreJob = domainOp(function* createScoreJob(
+  c: Conn,
+  params: { projectId: number; modelId: number; scope: ScoreScope; actorId?: number | null },
+): Op<{ job: Job; model: ScoringModel }> {
+  const model = yield* getScoringModel.op(c, params.modelId);
+  yield* getProject.op(c, params.projectId);
+  const job = yield* c.first(
+    c.q
+      .insert(jobs)
+      .values({
+        projectId: params.projectId,
+        kind: "score",
+        state: "running",
+        config: { model_id: model.id, scope: params.scope },
+        progress: { runner_pid: process.pid, done: 0, total: null },
+        createdBy: params.actorId ?? null,
+        startedAt: Math.floor(Date.now() / 1000),
+      })
+      .returning(),
+  );
+  if (!job) throw new Error("the score job's row did not come back");
+  return { job, model };
+});
+
+const setScoreProgress = domainOp(function* setScoreProgress(c: Conn, jobId: number, progress: Record<string, unknown>): Op<void> {
+  yield* c.run(c.q.update(jobs).set({ progress }).where(eq(jobs.id, jobId)));
+});
+
+/** Metrics, final progress and state of a finished `score` job, in one transaction. */
+const finishScoreJob = domainOp(function* finishScoreJob(
+  c: Conn,
+  jobId: number,
+  r: { scored: number; cached: number; total: number },
+): Op<Job> {
+  return yield* c.transaction(function* (tx): Op<Job> {
+    yield* tx.run(
+      tx.q
+        .update(jobs)
+        .set({ metrics: r, progress: { done: r.scored, total: r.scored } })
+        .where(eq(jobs.id, jobId)),
+    );
+    yield* finishJob.op(tx, jobId, "succeeded");
+    return yield* getJob.op(tx, jobId);
+  });
+});
+
 /**
  * Scores a project's responses as a `score` job in this process: the job row carries progress
- * ({done, total}) for the page to poll, and its state at the end. Resolves when it is done.
+ * ({done, total}) for the page to poll, and its state at the end. `done` resolves when it is done.
  */
-export function startProjectScoring(
-  db: Db,
+export async function startProjectScoring(
+  db: AnyDb,
   params: { projectId: number; modelId: number; scope: ScoreScope; actorId?: number | null },
   pool: ScoringPool = getScoringPool(),
-): { job: Job; done: Promise<Job> } {
-  const model = getScoringModel(db, params.modelId);
-  getProject(db, params.projectId);
-  const job = db
-    .insert(jobs)
-    .values({
-      projectId: params.projectId,
-      kind: "score",
-      state: "running",
-      config: { model_id: model.id, scope: params.scope },
-      progress: { runner_pid: process.pid, done: 0, total: null },
-      createdBy: params.actorId ?? null,
-      startedAt: Math.floor(Date.now() / 1000),
-    })
-    .returning()
-    .get();
+): Promise<{ job: Job; done: Promise<Job> }> {
+  const { job, model } = await createScoreJob(db, params);
   let last = 0;
+  // Progress writes go one after another, so a late one never overwrites a newer one or the final state.
+  let writes: Promise<unknown> = Promise.resolve();
   const report = (done: number, total: number) => {
     const now = Date.now();
     if (now - last < 250 && done < total) return;
     last = now;
-    db.update(jobs)
-      .set({ progress: { runner_pid: process.pid, done, total } })
-      .where(eq(jobs.id, job.id))
-      .run();
+    writes = writes
+      .then(() => setScoreProgress(db, job.id, { runner_pid: process.pid, done, total }))
+      .catch((e: unknown) => console.error(`score job ${job.id}: progress not recorded:`, e));
   };
   const done = scoreProjectResponses(db, { ...params, score: scorerFor(model, pool), onProgress: report })
-    .then((r) => {
-      db.update(jobs)
-        .set({ metrics: r, progress: { done: r.scored, total: r.scored } })
-        .where(eq(jobs.id, job.id))
-        .run();
-      finishJob(db, job.id, "succeeded");
-      return getJob(db, job.id);
+    .then(async (r) => {
+      await writes;
+      return await finishScoreJob(db, job.id, r);
     })
-    .catch((e: unknown) => {
-      finishJob(db, job.id, "failed", isAppError(e) ? e.message : `scoring failed: ${(e as Error).message}`);
+    .catch(async (e: unknown) => {
+      await writes;
+      await finishJob(db, job.id, "failed", isAppError(e) ? e.message : `scoring failed: ${(e as Error).message}`);
       if (!isAppError(e)) console.error(e);
-      return getJob(db, job.id);
+      return await getJob(db, job.id);
     });
   return { job, done };
 }

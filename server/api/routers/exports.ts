@@ -7,7 +7,7 @@ import { createStoredExport, diffSnapshots, getSnapshotDownload, listSnapshots }
 import { zId } from "@/server/domain/schemas";
 
 export const exportsRouter = createTRPCRouter({
-  list: staffProcedure.input(z.object({ projectId: zId })).query(({ ctx, input }) => listSnapshots(ctx.db, input.projectId)),
+  list: staffProcedure.input(z.object({ projectId: zId })).query(async ({ ctx, input }) => await listSnapshots(ctx.db, input.projectId)),
 
   /**
    * `runId` (optional, chosen by the page) makes the export's progress visible to `exports.progress`.
@@ -43,11 +43,13 @@ export const exportsRouter = createTRPCRouter({
     .input(z.object({ projectId: zId, runId: z.string().uuid() }))
     .query(({ input }) => getExportProgress(input.projectId, input.runId)),
 
-  diff: staffProcedure.input(z.object({ projectId: zId, from: zId, to: zId })).query(({ ctx, input }) => diffSnapshots(ctx.db, input)),
+  diff: staffProcedure
+    .input(z.object({ projectId: zId, from: zId, to: zId }))
+    .query(async ({ ctx, input }) => await diffSnapshots(ctx.db, input)),
 
   /** A stored snapshot's download name and size; the bytes come from /api/exports/<id>, never a server path. */
   download: staffProcedure
     .input(z.object({ snapshotId: zId }))
     .output(z.object({ snapshotId: z.number(), filename: z.string(), format: z.string(), size: z.number() }))
-    .query(({ ctx, input }) => getSnapshotDownload(ctx.db, input.snapshotId)),
+    .query(async ({ ctx, input }) => await getSnapshotDownload(ctx.db, input.snapshotId)),
 });

@@ -26,25 +26,31 @@ export const researchRouter = createTRPCRouter({
   doctor: researcherProcedure.query(() => runDoctor()),
 
   // Training jobs only: project scoring jobs (kind "score") belong to the model-vs-humans page.
-  jobs: researcherProcedure.query(({ ctx }) => listJobs(ctx.db, 50, "train")),
+  jobs: researcherProcedure.query(async ({ ctx }) => await listJobs(ctx.db, 50, "train")),
 
   /** A job with its protocol events after `afterId` (the page polls and appends). */
-  job: researcherProcedure.input(z.object({ jobId: zId, afterId: z.number().int().min(0).default(0) })).query(({ ctx, input }) => {
-    const { log, ...job } = getJob(ctx.db, input.jobId);
+  job: researcherProcedure.input(z.object({ jobId: zId, afterId: z.number().int().min(0).default(0) })).query(async ({ ctx, input }) => {
+    const { log, ...job } = await getJob(ctx.db, input.jobId);
     const checkpoint = job.state === "failed" || job.state === "cancelled" ? latestCheckpoint(job) : null;
     const verdict = job.state === "succeeded" ? verdictFromMetrics(job.metrics, job.config) : null;
     return {
       job: { ...job, logTail: log.slice(-4000), resumableFromStep: checkpoint?.step ?? null, verdict },
-      events: listJobEvents(ctx.db, input.jobId, input.afterId),
+      events: await listJobEvents(ctx.db, input.jobId, input.afterId),
     };
   }),
 
-  train: researcherProcedure.input(zTrainParams).mutation(({ ctx, input }) => createTrainJob(ctx.db, input, { actorId: ctx.user.id })),
+  train: researcherProcedure
+    .input(zTrainParams)
+    .mutation(async ({ ctx, input }) => await createTrainJob(ctx.db, input, { actorId: ctx.user.id })),
 
-  cancel: researcherProcedure.input(z.object({ jobId: zId })).mutation(({ ctx, input }) => cancelJob(ctx.db, input.jobId, ctx.user.id)),
+  cancel: researcherProcedure
+    .input(z.object({ jobId: zId }))
+    .mutation(async ({ ctx, input }) => await cancelJob(ctx.db, input.jobId, ctx.user.id)),
 
   /** Queues a failed or cancelled job again, continuing from its newest checkpoint. */
-  resume: researcherProcedure.input(z.object({ jobId: zId })).mutation(({ ctx, input }) => resumeJob(ctx.db, input.jobId, ctx.user.id)),
+  resume: researcherProcedure
+    .input(z.object({ jobId: zId }))
+    .mutation(async ({ ctx, input }) => await resumeJob(ctx.db, input.jobId, ctx.user.id)),
 
   /**
    * RewardBench-style accuracy of a model on an uploaded preference file (TRL standard or conversational,
@@ -60,7 +66,7 @@ export const researchRouter = createTRPCRouter({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const model = getScoringModel(ctx.db, input.modelId);
+      const model = await getScoringModel(ctx.db, input.modelId);
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-evaluate-"));
       try {
         const file = path.join(dir, "upload.jsonl");
@@ -80,9 +86,9 @@ export const researchRouter = createTRPCRouter({
    * Models with the held-out verdict of their training run (at or below chance is flagged) and their
    * rounds: which generation rounds they trained on, and which rounds they helped generate.
    */
-  models: researcherProcedure.query(({ ctx }) => {
-    const list = listModels(ctx.db);
-    const rounds = modelRounds(ctx.db, list);
+  models: researcherProcedure.query(async ({ ctx }) => {
+    const list = await listModels(ctx.db);
+    const rounds = await modelRounds(ctx.db, list);
     return list.map((m) => ({ ...m, verdict: verdictFromMetrics(m.metrics, m.config), rounds: rounds.get(m.id) ?? null }));
   }),
 });

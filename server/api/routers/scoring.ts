@@ -37,30 +37,30 @@ export const zScoreInput = z.object({
 
 export const scoringRouter = createTRPCRouter({
   /** Rewards for N candidate responses to one prompt, best-of-N order and pairwise P(i > j). */
-  score: researcherProcedure.input(zScoreInput).mutation(({ ctx, input }) => {
-    const model = getScoringModel(ctx.db, input.modelId);
+  score: researcherProcedure.input(zScoreInput).mutation(async ({ ctx, input }) => {
+    const model = await getScoringModel(ctx.db, input.modelId);
     return scoreCandidates({ prompt: input.prompt, responses: input.responses }, scorerFor(model));
   }),
 
   /** Items of a project to load into the playground. */
   items: researcherProcedure
     .input(z.object({ projectId: zId, limit: z.number().int().min(1).max(500).default(100) }))
-    .query(({ ctx, input }) => listPlaygroundItems(ctx.db, input)),
+    .query(async ({ ctx, input }) => await listPlaygroundItems(ctx.db, input)),
 
   /** Starts scoring a project's responses as a `score` job; poll research.job for its progress. */
   scoreProject: researcherProcedure
     .input(z.object({ projectId: zId, modelId: zId, scope: z.enum(["judged", "open", "all"]).default("judged") }))
-    .mutation(({ ctx, input }) => startProjectScoring(ctx.db, { ...input, actorId: ctx.user.id }).job),
+    .mutation(async ({ ctx, input }) => (await startProjectScoring(ctx.db, { ...input, actorId: ctx.user.id })).job),
 
   /** Model-vs-human agreement on the stored scores, next to the human-human agreement of the quality page. */
   modelVsHumans: researcherProcedure
     .input(z.object({ projectId: zId, modelId: zId, disagreements: z.number().int().min(1).max(200).default(20) }))
-    .query(({ ctx, input }) => {
-      const result = computeModelVsHumans(ctx.db, input);
-      const stats = computeProjectStats(ctx.db, { projectId: input.projectId, resamples: 0 });
+    .query(async ({ ctx, input }) => {
+      const result = await computeModelVsHumans(ctx.db, input);
+      const stats = await computeProjectStats(ctx.db, { projectId: input.projectId, resamples: 0 });
       const { krippendorff_alpha, percent_agreement, items } = stats.agreement;
       // Headline: judgments the model never trained on; trained-on ones apart (they flatter it).
-      const heldOut = computeHeldOutAgreement(ctx.db, input);
+      const heldOut = await computeHeldOutAgreement(ctx.db, input);
       return { ...result, heldOut, humanHuman: { krippendorff_alpha, percent_agreement, items } };
     }),
 
@@ -79,19 +79,19 @@ export const scoringRouter = createTRPCRouter({
     .mutation(async ({ ctx, input }) => {
       for (const id of [input.modelId, input.versusModelId]) {
         if (id === undefined) continue;
-        const model = getScoringModel(ctx.db, id);
+        const model = await getScoringModel(ctx.db, id);
         await scoreProjectResponses(ctx.db, { projectId: input.projectId, modelId: id, scope: "open", score: scorerFor(model) });
       }
-      const r = reorderQueue(ctx.db, { ...input, actorId: ctx.user.id });
+      const r = await reorderQueue(ctx.db, { ...input, actorId: ctx.user.id });
       return {
         reordered: r.reordered,
         unscored: r.unscored,
-        next: peekQueue(ctx.db, { projectId: input.projectId, modelId: input.modelId, limit: 20 }),
+        next: await peekQueue(ctx.db, { projectId: input.projectId, modelId: input.modelId, limit: 20 }),
       };
     }),
 
   /** The next open items in queue order with the model's margins. */
   queue: researcherProcedure
     .input(z.object({ projectId: zId, modelId: zId.optional(), limit: z.number().int().min(1).max(500).default(20) }))
-    .query(({ ctx, input }) => peekQueue(ctx.db, input)),
+    .query(async ({ ctx, input }) => await peekQueue(ctx.db, input)),
 });

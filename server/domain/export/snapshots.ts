@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { and, desc, eq } from "drizzle-orm";
 import { snapshotJudgments, snapshots } from "@/db/schema";
-import type { Db } from "@/server/db";
+import { type AnyDb, type Conn, domainOp, type Op } from "@/server/database";
 import { AppError } from "@/server/domain/errors";
 import { exportSnapshot } from "./export-snapshot";
 import type { ExportFormat } from "./formats";
@@ -24,8 +24,15 @@ const EXTENSION: Record<ExportFormat, string> = {
   parquet: "parquet",
 };
 
+/**
+ * ARBITER_EXPORTS_DIR, else `exports/` beside the database file (PostgreSQL, which has no file:
+ * `data/exports`; instances that serve each other's downloads need ARBITER_EXPORTS_DIR on shared storage).
+ */
 export function exportsDir(): string {
-  return path.resolve(process.env.ARBITER_EXPORTS_DIR ?? path.join(path.dirname(process.env.ARBITER_DB ?? "data/arbiter.db"), "exports"));
+  if (process.env.ARBITER_EXPORTS_DIR) return path.resolve(process.env.ARBITER_EXPORTS_DIR);
+  const db = process.env.ARBITER_DB ?? "data/arbiter.db";
+  if (/^postgres(ql)?:\/\//i.test(db)) return path.resolve("data/exports");
+  return path.resolve(path.join(path.dirname(db), "exports"));
 }
 
 function fileFor(id: number, format: string): string {
@@ -34,7 +41,7 @@ function fileFor(id: number, format: string): string {
 
 /** Exports into the store and returns the snapshot; the file is then served by openSnapshotFile. */
 export async function createStoredExport(
-  db: Db,
+  db: AnyDb,
   params: {
     projectId: number;
     format: ExportFormat;
@@ -52,27 +59,28 @@ export async function createStoredExport(
   return r;
 }
 
-export function listSnapshots(db: Db, projectId: number) {
-  return db
-    .select({
-      id: snapshots.id,
-      format: snapshots.format,
-      policies: snapshots.policies,
-      filter: snapshots.filter,
-      rowCount: snapshots.rowCount,
-      sha256: snapshots.sha256,
-      createdBy: snapshots.createdBy,
-      createdAt: snapshots.createdAt,
-    })
-    .from(snapshots)
-    .where(eq(snapshots.projectId, projectId))
-    .orderBy(desc(snapshots.id))
-    .all()
-    .map((s) => ({ ...s, downloadable: fs.existsSync(fileFor(s.id, s.format)) }));
-}
+export const listSnapshots = domainOp(function* listSnapshots(c: Conn, projectId: number) {
+  const rows = yield* c.all(
+    c.q
+      .select({
+        id: snapshots.id,
+        format: snapshots.format,
+        policies: snapshots.policies,
+        filter: snapshots.filter,
+        rowCount: snapshots.rowCount,
+        sha256: snapshots.sha256,
+        createdBy: snapshots.createdBy,
+        createdAt: snapshots.createdAt,
+      })
+      .from(snapshots)
+      .where(eq(snapshots.projectId, projectId))
+      .orderBy(desc(snapshots.id)),
+  );
+  return rows.map((s) => ({ ...s, downloadable: fs.existsSync(fileFor(s.id, s.format)) }));
+});
 
-function storedFile(db: Db, snapshotId: number) {
-  const s = db.select().from(snapshots).where(eq(snapshots.id, snapshotId)).get();
+function* storedFile(c: Conn, snapshotId: number) {
+  const s = yield* c.first(c.q.select().from(snapshots).where(eq(snapshots.id, snapshotId)));
   if (!s) throw new AppError("NOT_FOUND", `snapshot ${snapshotId} does not exist`);
   const file = fileFor(s.id, s.format);
   if (!fs.existsSync(file))
@@ -81,41 +89,38 @@ function storedFile(db: Db, snapshotId: number) {
 }
 
 /** What a download of a stored snapshot is called and how big it is. No server path: that stays on the server. */
-export function getSnapshotDownload(db: Db, snapshotId: number) {
-  const { snapshot: s, file } = storedFile(db, snapshotId);
+export const getSnapshotDownload = domainOp(function* getSnapshotDownload(c: Conn, snapshotId: number) {
+  const { snapshot: s, file } = yield* storedFile(c, snapshotId);
   return {
     snapshotId: s.id,
     filename: `project-${s.projectId}-${s.format}-snapshot-${s.id}${path.extname(file)}`,
     format: s.format,
     size: fs.statSync(file).size,
   };
-}
+});
 
 /** The stored file's bytes as a stream, for the download route (never buffered whole). */
-export function openSnapshotFile(db: Db, snapshotId: number): fs.ReadStream {
-  return fs.createReadStream(storedFile(db, snapshotId).file);
-}
+export const openSnapshotFile = domainOp(function* openSnapshotFile(c: Conn, snapshotId: number): Op<fs.ReadStream> {
+  return fs.createReadStream((yield* storedFile(c, snapshotId)).file);
+});
 
 /** Judgments used by `to` but not `from` (added) and the other way round (removed). */
-export function diffSnapshots(db: Db, params: { projectId: number; from: number; to: number }) {
-  const ids = (snapshotId: number) => {
-    const s = db
-      .select({ id: snapshots.id })
-      .from(snapshots)
-      .where(and(eq(snapshots.id, snapshotId), eq(snapshots.projectId, params.projectId)))
-      .get();
-    if (!s) throw new AppError("NOT_FOUND", `snapshot ${snapshotId} is not in project ${params.projectId}`);
-    return new Set(
-      db
-        .select({ id: snapshotJudgments.judgmentId })
-        .from(snapshotJudgments)
-        .where(eq(snapshotJudgments.snapshotId, snapshotId))
-        .all()
-        .map((r) => r.id),
+export const diffSnapshots = domainOp(function* diffSnapshots(c: Conn, params: { projectId: number; from: number; to: number }) {
+  function* ids(snapshotId: number): Op<Set<number>> {
+    const s = yield* c.first(
+      c.q
+        .select({ id: snapshots.id })
+        .from(snapshots)
+        .where(and(eq(snapshots.id, snapshotId), eq(snapshots.projectId, params.projectId))),
     );
-  };
-  const a = ids(params.from);
-  const b = ids(params.to);
+    if (!s) throw new AppError("NOT_FOUND", `snapshot ${snapshotId} is not in project ${params.projectId}`);
+    const rows = yield* c.all(
+      c.q.select({ id: snapshotJudgments.judgmentId }).from(snapshotJudgments).where(eq(snapshotJudgments.snapshotId, snapshotId)),
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+  const a = yield* ids(params.from);
+  const b = yield* ids(params.to);
   const added = [...b].filter((id) => !a.has(id)).sort((x, y) => x - y);
   const removed = [...a].filter((id) => !b.has(id)).sort((x, y) => x - y);
   return {
@@ -125,4 +130,4 @@ export function diffSnapshots(db: Db, params: { projectId: number; from: number;
     addedIds: added.slice(0, 200),
     removedIds: removed.slice(0, 200),
   };
-}
+});

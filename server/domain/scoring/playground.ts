@@ -4,7 +4,7 @@
  */
 import { asc, eq, inArray } from "drizzle-orm";
 import { type Content, items, responses } from "@/db/schema";
-import type { Db } from "@/server/db";
+import { type Conn, domainOp, type Op } from "@/server/database";
 import { renderPrompt, renderResponse } from "@/server/domain/training/training-data";
 import type { ScoreFn } from "./project-scores";
 import { preferenceMatrix, type RankedCandidate, rankCandidates } from "./rewards";
@@ -27,32 +27,29 @@ export async function scoreCandidates(input: { prompt: Content; responses: Conte
 export type PlaygroundItem = { id: number; externalId: string | null; prompt: Content; responses: { model: string; content: Content }[] };
 
 /** A project's items to pick from in the playground (model names are fine here: researchers only). */
-export function listPlaygroundItems(db: Db, params: { projectId: number; limit: number }): PlaygroundItem[] {
-  const ids = db
-    .select({ id: items.id })
-    .from(items)
-    .where(eq(items.projectId, params.projectId))
-    .orderBy(asc(items.id))
-    .limit(params.limit)
-    .all()
-    .map((r) => r.id);
-  return loadItemsContent(db, ids);
-}
+export const listPlaygroundItems = domainOp(function* listPlaygroundItems(
+  c: Conn,
+  params: { projectId: number; limit: number },
+): Op<PlaygroundItem[]> {
+  const ids = (yield* c.all(
+    c.q.select({ id: items.id }).from(items).where(eq(items.projectId, params.projectId)).orderBy(asc(items.id)).limit(params.limit),
+  )).map((r) => r.id);
+  return yield* loadItemsContent.op(c, ids);
+});
 
 /** Items with their prompt and responses (canonical order), in the order of `ids`. */
-export function loadItemsContent(db: Db, ids: number[]): PlaygroundItem[] {
+export const loadItemsContent = domainOp(function* loadItemsContent(c: Conn, ids: number[]): Op<PlaygroundItem[]> {
   if (ids.length === 0) return [];
-  const rows = db
-    .select({ id: items.id, externalId: items.externalId, prompt: items.prompt })
-    .from(items)
-    .where(inArray(items.id, ids))
-    .all();
-  const resp = db
-    .select({ itemId: responses.itemId, idx: responses.idx, model: responses.model, content: responses.content })
-    .from(responses)
-    .where(inArray(responses.itemId, ids))
-    .orderBy(asc(responses.itemId), asc(responses.idx))
-    .all();
+  const rows = yield* c.all(
+    c.q.select({ id: items.id, externalId: items.externalId, prompt: items.prompt }).from(items).where(inArray(items.id, ids)),
+  );
+  const resp = yield* c.all(
+    c.q
+      .select({ itemId: responses.itemId, idx: responses.idx, model: responses.model, content: responses.content })
+      .from(responses)
+      .where(inArray(responses.itemId, ids))
+      .orderBy(asc(responses.itemId), asc(responses.idx)),
+  );
   const byItem = new Map<number, PlaygroundItem["responses"]>();
   for (const r of resp) {
     const list = byItem.get(r.itemId) ?? [];
@@ -61,4 +58,4 @@ export function loadItemsContent(db: Db, ids: number[]): PlaygroundItem[] {
   }
   const byId = new Map(rows.map((r) => [r.id, { ...r, responses: byItem.get(r.id) ?? [] }]));
   return ids.flatMap((id) => byId.get(id) ?? []);
-}
+});

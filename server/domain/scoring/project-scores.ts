@@ -9,9 +9,9 @@
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import { and, asc, eq, gt, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import { type Content, items, judgments, models, responseScores, responses } from "@/db/schema";
-import { type Db, transaction } from "@/server/db";
+import { type AnyDb, type Conn, domainOp, forUpdateOnPg, type Op, runOp, statements } from "@/server/database";
 import { recordAuditEvent } from "@/server/domain/audit";
 import { AppError } from "@/server/domain/errors";
 import { allocateQueuePositions, getProject } from "@/server/domain/projects";
@@ -29,82 +29,117 @@ export type ScoreFn = (inputs: ScoreInput[], onProgress?: (done: number, total: 
 
 export type ScoringModel = { id: number; name: string; dir: string; projectId: number | null };
 
-export function getScoringModel(db: Db, id: number): ScoringModel {
-  const m = db
-    .select({ id: models.id, name: models.name, dir: models.dir, projectId: models.projectId })
-    .from(models)
-    .where(eq(models.id, id))
-    .get();
+export const getScoringModel = domainOp(function* getScoringModel(c: Conn, id: number): Op<ScoringModel> {
+  const m = yield* c.first(
+    c.q.select({ id: models.id, name: models.name, dir: models.dir, projectId: models.projectId }).from(models).where(eq(models.id, id)),
+  );
   if (!m) throw new AppError("NOT_FOUND", `model ${id} does not exist`, [{ field: "model", message: "unknown model" }]);
   return m;
-}
+});
 
 /** Which of a project's responses to score: those of judged items, of open (queued) items, or all. */
 export type ScoreScope = "judged" | "open" | "all";
 
 const PAGE = 1024;
 
-/**
- * Scores the project's responses in `scope` that the model has not scored yet, in pages (bounded
- * memory; each page is stored in its own transaction, so an interrupted run keeps what it finished).
- */
-export async function scoreProjectResponses(
-  db: Db,
-  params: { projectId: number; modelId: number; scope: ScoreScope; score: ScoreFn; onProgress?: (done: number, total: number) => void },
-): Promise<{ scored: number; cached: number; total: number }> {
-  getProject(db, params.projectId);
-  getScoringModel(db, params.modelId);
-  const scopeCond =
-    params.scope === "open"
-      ? sql`${items.openSlots} > 0`
-      : params.scope === "judged"
-        ? sql`EXISTS (SELECT 1 FROM ${judgments} WHERE ${judgments.itemId} = ${items.id})`
-        : sql`1 = 1`;
-  const missingCond = and(eq(items.projectId, params.projectId), scopeCond, isNull(responseScores.responseId));
-  const fromMissing = () =>
-    db
+type ScoringParams = { projectId: number; modelId: number; scope: ScoreScope };
+
+function scopeCondition(scope: ScoreScope): SQL {
+  return scope === "open"
+    ? sql`${items.openSlots} > 0`
+    : scope === "judged"
+      ? sql`EXISTS (SELECT 1 FROM ${judgments} WHERE ${judgments.itemId} = ${items.id})`
+      : sql`1 = 1`;
+}
+
+/** The project's responses in scope without a score from the model (for a join on responses and items). */
+function missingCondition(params: ScoringParams) {
+  return and(eq(items.projectId, params.projectId), scopeCondition(params.scope), isNull(responseScores.responseId));
+}
+
+/** Checks project and model; counts the responses in scope and those the model has not scored yet. */
+function* countToScore(c: Conn, params: ScoringParams): Op<{ total: number; missing: number }> {
+  yield* getProject.op(c, params.projectId);
+  yield* getScoringModel.op(c, params.modelId);
+  const total = yield* c.first(
+    c.q
+      .select({ n: sql<number>`count(*)` })
+      .from(responses)
+      .innerJoin(items, eq(items.id, responses.itemId))
+      .where(and(eq(items.projectId, params.projectId), scopeCondition(params.scope))),
+  );
+  const missing = yield* c.first(
+    c.q
+      .select({ n: sql<number>`count(*)` })
+      .from(responses)
+      .innerJoin(items, eq(items.id, responses.itemId))
+      .leftJoin(responseScores, and(eq(responseScores.responseId, responses.id), eq(responseScores.modelId, params.modelId)))
+      .where(missingCondition(params)),
+  );
+  return { total: Number(total?.n ?? 0), missing: Number(missing?.n ?? 0) };
+}
+
+/** The next page of unscored responses after response id `after`, in id order. */
+function* unscoredPage(c: Conn, params: ScoringParams, after: number) {
+  return yield* c.all(
+    c.q
       .select({ id: responses.id, content: responses.content, prompt: items.prompt })
       .from(responses)
       .innerJoin(items, eq(items.id, responses.itemId))
-      .leftJoin(responseScores, and(eq(responseScores.responseId, responses.id), eq(responseScores.modelId, params.modelId)));
-  const total = db
-    .select({ n: sql<number>`count(*)` })
-    .from(responses)
-    .innerJoin(items, eq(items.id, responses.itemId))
-    .where(and(eq(items.projectId, params.projectId), scopeCond))
-    .get()?.n as number;
-  const missing = db
-    .select({ n: sql<number>`count(*)` })
-    .from(responses)
-    .innerJoin(items, eq(items.id, responses.itemId))
-    .leftJoin(responseScores, and(eq(responseScores.responseId, responses.id), eq(responseScores.modelId, params.modelId)))
-    .where(missingCond)
-    .get()?.n as number;
+      .leftJoin(responseScores, and(eq(responseScores.responseId, responses.id), eq(responseScores.modelId, params.modelId)))
+      .where(and(missingCondition(params), gt(responses.id, after)))
+      .orderBy(asc(responses.id))
+      .limit(PAGE),
+  );
+}
+
+/** One page of rewards, one multi-row upsert in one transaction (a rescore replaces a stored reward). */
+const storeScores = domainOp(function* storeScores(
+  c: Conn,
+  modelId: number,
+  rows: { responseId: number; reward: number; rewardRaw: number }[],
+): Op<void> {
+  if (rows.length === 0) return;
+  yield* c.transaction(function* (tx) {
+    yield* tx.run(
+      tx.q
+        .insert(responseScores)
+        .values(rows.map((r) => ({ modelId, ...r })))
+        .onConflictDoUpdate({
+          target: [responseScores.modelId, responseScores.responseId],
+          set: { reward: sql`excluded.reward`, rewardRaw: sql`excluded.reward_raw` },
+        }),
+    );
+  });
+});
+
+/**
+ * Scores the project's responses in `scope` that the model has not scored yet, in pages (bounded
+ * memory; each page is stored in its own transaction, so an interrupted run keeps what it finished).
+ * The scorer runs between transactions, never inside one.
+ */
+export async function scoreProjectResponses(
+  db: AnyDb,
+  params: ScoringParams & { score: ScoreFn; onProgress?: (done: number, total: number) => void },
+): Promise<{ scored: number; cached: number; total: number }> {
+  const { total, missing } = await runOp(db, (c) => countToScore(c, params));
   let done = 0;
   let after = 0;
   params.onProgress?.(0, missing);
   for (;;) {
-    const page = fromMissing()
-      .where(and(missingCond, gt(responses.id, after)))
-      .orderBy(asc(responses.id))
-      .limit(PAGE)
-      .all();
+    const page = await runOp(db, (c) => unscoredPage(c, params, after));
     if (page.length === 0) break;
     after = page[page.length - 1]?.id as number;
     const inputs = page.map((r) => ({ prompt: renderPrompt(r.prompt), response: renderResponse(r.content) }));
     const scores = await params.score(inputs, (d) => params.onProgress?.(done + d, missing));
-    transaction(db, () => {
-      page.forEach((r, i) => {
+    await storeScores(
+      db,
+      params.modelId,
+      page.map((r, i) => {
         const s = scores[i] as ScoreResult;
-        db.insert(responseScores)
-          .values({ modelId: params.modelId, responseId: r.id, reward: s.reward, rewardRaw: s.reward_raw })
-          .onConflictDoUpdate({
-            target: [responseScores.modelId, responseScores.responseId],
-            set: { reward: s.reward, rewardRaw: s.reward_raw },
-          })
-          .run();
-      });
-    });
+        return { responseId: r.id, reward: s.reward, rewardRaw: s.reward_raw };
+      }),
+    );
     done += page.length;
     params.onProgress?.(done, missing);
   }
@@ -112,16 +147,22 @@ export async function scoreProjectResponses(
 }
 
 /** item id → rewards per response index, for the items of a project the model has fully scored. */
-export function loadItemRewards(db: Db, projectId: number, modelId: number, itemIds?: number[]): Map<number, number[]> {
+export const loadItemRewards = domainOp(function* loadItemRewards(
+  c: Conn,
+  projectId: number,
+  modelId: number,
+  itemIds?: number[],
+): Op<Map<number, number[]>> {
   const conds = [eq(items.projectId, projectId)];
   if (itemIds) conds.push(inArray(items.id, itemIds));
-  const rows = db
-    .select({ itemId: responses.itemId, idx: responses.idx, k: items.k, reward: responseScores.reward })
-    .from(responses)
-    .innerJoin(items, eq(items.id, responses.itemId))
-    .leftJoin(responseScores, and(eq(responseScores.responseId, responses.id), eq(responseScores.modelId, modelId)))
-    .where(and(...conds))
-    .all();
+  const rows = yield* c.all(
+    c.q
+      .select({ itemId: responses.itemId, idx: responses.idx, k: items.k, reward: responseScores.reward })
+      .from(responses)
+      .innerJoin(items, eq(items.id, responses.itemId))
+      .leftJoin(responseScores, and(eq(responseScores.responseId, responses.id), eq(responseScores.modelId, modelId)))
+      .where(and(...conds)),
+  );
   const byItem = new Map<number, number[]>();
   for (const r of rows) {
     const list = byItem.get(r.itemId) ?? new Array<number>(r.k).fill(Number.NaN);
@@ -130,7 +171,7 @@ export function loadItemRewards(db: Db, projectId: number, modelId: number, item
   }
   for (const [id, list] of byItem) if (list.some((x) => !Number.isFinite(x))) byItem.delete(id);
   return byItem;
-}
+});
 
 export type ModelVsHumans = ModelHumanAgreement & {
   project: { id: number; name: string; criteria: string[] };
@@ -142,10 +183,13 @@ export type ModelVsHumans = ModelHumanAgreement & {
 };
 
 /** Model-vs-human agreement on a project's current judgments (swapped repeats, gold items and excluded annotators left out). */
-export function computeModelVsHumans(db: Db, params: { projectId: number; modelId: number; disagreements?: number }): ModelVsHumans {
-  const project = getProject(db, params.projectId);
-  const model = getScoringModel(db, params.modelId);
-  const data = loadQualityData(db, project.id);
+export const computeModelVsHumans = domainOp(function* computeModelVsHumans(
+  c: Conn,
+  params: { projectId: number; modelId: number; disagreements?: number },
+): Op<ModelVsHumans> {
+  const project = yield* getProject.op(c, params.projectId);
+  const model = yield* getScoringModel.op(c, params.modelId);
+  const data = yield* loadQualityData.op(c, project.id);
   const votes: HumanVote[] = data.judgments
     // Swapped repeats measure consistency; gold items are judged by everyone and stay out of the
     // leaderboard and the exports, so they stay out here too.
@@ -159,7 +203,7 @@ export function computeModelVsHumans(db: Db, params: { projectId: number; modelI
       criteria: j.criteria,
     }));
   const judged = [...new Set(votes.map((v) => v.itemId))];
-  const rewards = loadItemRewards(db, project.id, model.id);
+  const rewards = yield* loadItemRewards.op(c, project.id, model.id);
   const result = computeModelHumanAgreement(votes, rewards, { criteria: project.criteria, disagreements: params.disagreements });
   return {
     ...result,
@@ -167,9 +211,9 @@ export function computeModelVsHumans(db: Db, params: { projectId: number; modelI
     model: { id: model.id, name: model.name },
     judgedItems: judged.length,
     scoredItems: judged.filter((id) => rewards.has(id)).length,
-    disagreementItems: loadItemsContent(db, [...new Set(result.disagreements.map((d) => d.itemId))]),
+    disagreementItems: yield* loadItemsContent.op(c, [...new Set(result.disagreements.map((d) => d.itemId))]),
   };
-}
+});
 
 export type QueueEntry = {
   item: number;
@@ -184,8 +228,8 @@ export type QueueEntry = {
  * queue, in the new order, so they lie past every annotator's cursor and everyone is offered the new
  * order from its start (see server/domain/assignment.ts). Items the model has not scored go last.
  */
-export function reorderQueue(
-  db: Db,
+export const reorderQueue = domainOp(function* reorderQueue(
+  c: Conn,
   params: {
     projectId: number;
     strategy: QueueStrategy;
@@ -195,26 +239,32 @@ export function reorderQueue(
     seed: number;
     actorId?: number | null;
   },
-): { reordered: number; unscored: number; placements: QueuePlacement[] } {
-  getProject(db, params.projectId);
+): Op<{ reordered: number; unscored: number; placements: QueuePlacement[] }> {
+  yield* getProject.op(c, params.projectId);
   if (params.strategy !== "random" && params.modelId === undefined) {
     throw new AppError("BAD_INPUT", `strategy ${params.strategy} needs a model`, [{ field: "model", message: "required" }]);
   }
   if (params.strategy === "disagreement" && params.versusModelId === undefined) {
     throw new AppError("BAD_INPUT", "strategy disagreement needs a second model", [{ field: "versus", message: "required" }]);
   }
-  if (params.modelId !== undefined) getScoringModel(db, params.modelId);
-  if (params.versusModelId !== undefined) getScoringModel(db, params.versusModelId);
-  return transaction(db, () => {
-    const open = db
-      .select({ id: items.id })
-      .from(items)
-      .where(and(eq(items.projectId, params.projectId), sql`${items.openSlots} > 0`))
-      .orderBy(asc(items.queuePos))
-      .all()
-      .map((r) => r.id);
-    const rewards = params.modelId === undefined ? new Map<number, number[]>() : loadItemRewards(db, params.projectId, params.modelId);
-    const versus = params.versusModelId === undefined ? null : loadItemRewards(db, params.projectId, params.versusModelId);
+  if (params.modelId !== undefined) yield* getScoringModel.op(c, params.modelId);
+  if (params.versusModelId !== undefined) yield* getScoringModel.op(c, params.versusModelId);
+  return yield* c.transaction(function* (tx) {
+    // PostgreSQL: the open items are held before the project row (allocateQueuePositions), the lock
+    // order of every transaction that touches both; leases pass over them until the new order commits.
+    const open = (yield* tx.all(
+      forUpdateOnPg(
+        tx.engine,
+        tx.q
+          .select({ id: items.id })
+          .from(items)
+          .where(and(eq(items.projectId, params.projectId), sql`${items.openSlots} > 0`))
+          .orderBy(asc(items.queuePos), asc(items.id)),
+      ),
+    )).map((r) => r.id);
+    const rewards =
+      params.modelId === undefined ? new Map<number, number[]>() : yield* loadItemRewards.op(tx, params.projectId, params.modelId);
+    const versus = params.versusModelId === undefined ? null : yield* loadItemRewards.op(tx, params.projectId, params.versusModelId);
     const candidates = open.map((itemId) => {
       const r = rewards.get(itemId);
       const v = versus?.get(itemId);
@@ -222,17 +272,18 @@ export function reorderQueue(
     });
     const placements = orderQueue(candidates, { strategy: params.strategy, randomShare: params.randomShare, seed: params.seed });
     if (placements.length > 0) {
-      const first = allocateQueuePositions(db, params.projectId, placements.length);
-      const update = db.$client.prepare("UPDATE items SET queue_pos = ? WHERE id = ?");
-      placements.forEach((p, k) => {
-        update.run(first + k, p.itemId);
-      });
+      const first = yield* allocateQueuePositions.op(tx, params.projectId, placements.length);
+      yield* setQueuePositions(
+        tx,
+        placements.map((p) => p.itemId),
+        first,
+      );
     }
     const unscored =
       params.strategy === "random"
         ? 0
-        : candidates.filter((c) => (params.strategy === "uncertainty" ? c.margin : c.disagreement) === null).length;
-    recordAuditEvent(db, {
+        : candidates.filter((x) => (params.strategy === "uncertainty" ? x.margin : x.disagreement) === null).length;
+    yield* recordAuditEvent.op(tx, {
       actorId: params.actorId ?? null,
       action: "queue.reorder",
       projectId: params.projectId,
@@ -248,22 +299,50 @@ export function reorderQueue(
     });
     return { reordered: placements.length, unscored, placements };
   });
+});
+
+const queueStatements = statements("project-scores", {
+  setQueuePos: (q) =>
+    q
+      .update(items)
+      .set({ queuePos: sql`${sql.placeholder("pos")}` })
+      .where(eq(items.id, sql.placeholder("id"))),
+});
+
+/**
+ * `ids[k]` moves to queue position `first + k`. SQLite: one prepared update per item (synchronous, in
+ * the open transaction). PostgreSQL: one UPDATE … FROM unnest(ids, positions) for the whole queue.
+ */
+function* setQueuePositions(c: Conn, ids: number[], first: number): Op<void> {
+  if (c.engine === "sqlite") {
+    const s = c.prepared(queueStatements);
+    for (let k = 0; k < ids.length; k++) yield* s.setQueuePos.run({ pos: first + k, id: ids[k] });
+    return;
+  }
+  const positions = ids.map((_, k) => first + k);
+  yield* c.exec(
+    sql`UPDATE items SET queue_pos = v.pos FROM unnest(${sql.param(ids)}::bigint[], ${sql.param(positions)}::bigint[]) AS v(id, pos) WHERE items.id = v.id`,
+  );
 }
 
 /** The next open items in queue order, with the model's margin (null when unscored or no model). */
-export function peekQueue(db: Db, params: { projectId: number; modelId?: number; limit: number }): QueueEntry[] {
-  const next = db
-    .select({ id: items.id, externalId: items.externalId })
-    .from(items)
-    .where(and(eq(items.projectId, params.projectId), sql`${items.openSlots} > 0`))
-    .orderBy(asc(items.queuePos))
-    .limit(params.limit)
-    .all();
+export const peekQueue = domainOp(function* peekQueue(
+  c: Conn,
+  params: { projectId: number; modelId?: number; limit: number },
+): Op<QueueEntry[]> {
+  const next = yield* c.all(
+    c.q
+      .select({ id: items.id, externalId: items.externalId })
+      .from(items)
+      .where(and(eq(items.projectId, params.projectId), sql`${items.openSlots} > 0`))
+      .orderBy(asc(items.queuePos), asc(items.id))
+      .limit(params.limit),
+  );
   const rewards =
-    params.modelId === undefined
+    params.modelId === undefined || next.length === 0
       ? new Map<number, number[]>()
-      : loadItemRewards(
-          db,
+      : yield* loadItemRewards.op(
+          c,
           params.projectId,
           params.modelId,
           next.map((n) => n.id),
@@ -272,16 +351,19 @@ export function peekQueue(db: Db, params: { projectId: number; modelId?: number;
     const r = rewards.get(n.id);
     return { item: n.id, external_id: n.externalId, margin: r ? itemMargin(r) : null };
   });
-}
+});
 
 /**
  * The scored dataset for stage 3: one JSON line per scored response of the project,
  * `{item, external_id, prompt, response, model, response_index, reward, reward_raw}` with prompt and
  * response as stored (text or chat messages). Written to `<out>.partial`, renamed when complete.
  */
-export function writeScoredDataset(db: Db, params: { projectId: number; modelId: number; out: string }): { rows: number; sha256: string } {
-  getProject(db, params.projectId);
-  getScoringModel(db, params.modelId);
+export const writeScoredDataset = domainOp(function* writeScoredDataset(
+  c: Conn,
+  params: { projectId: number; modelId: number; out: string },
+): Op<{ rows: number; sha256: string }> {
+  yield* getProject.op(c, params.projectId);
+  yield* getScoringModel.op(c, params.modelId);
   const partial = `${params.out}.partial`;
   const fd = fs.openSync(partial, "w");
   const hash = createHash("sha256");
@@ -289,25 +371,26 @@ export function writeScoredDataset(db: Db, params: { projectId: number; modelId:
   try {
     let after = 0;
     for (;;) {
-      const page = db
-        .select({
-          id: responses.id,
-          itemId: items.id,
-          externalId: items.externalId,
-          prompt: items.prompt,
-          idx: responses.idx,
-          model: responses.model,
-          content: responses.content,
-          reward: responseScores.reward,
-          rewardRaw: responseScores.rewardRaw,
-        })
-        .from(responseScores)
-        .innerJoin(responses, eq(responses.id, responseScores.responseId))
-        .innerJoin(items, eq(items.id, responses.itemId))
-        .where(and(eq(responseScores.modelId, params.modelId), eq(items.projectId, params.projectId), gt(responses.id, after)))
-        .orderBy(asc(responses.id))
-        .limit(PAGE)
-        .all();
+      const page = yield* c.all(
+        c.q
+          .select({
+            id: responses.id,
+            itemId: items.id,
+            externalId: items.externalId,
+            prompt: items.prompt,
+            idx: responses.idx,
+            model: responses.model,
+            content: responses.content,
+            reward: responseScores.reward,
+            rewardRaw: responseScores.rewardRaw,
+          })
+          .from(responseScores)
+          .innerJoin(responses, eq(responses.id, responseScores.responseId))
+          .innerJoin(items, eq(items.id, responses.itemId))
+          .where(and(eq(responseScores.modelId, params.modelId), eq(items.projectId, params.projectId), gt(responses.id, after)))
+          .orderBy(asc(responses.id))
+          .limit(PAGE),
+      );
       if (page.length === 0) break;
       after = page[page.length - 1]?.id as number;
       const text = page
@@ -334,4 +417,4 @@ export function writeScoredDataset(db: Db, params: { projectId: number; modelId:
   }
   fs.renameSync(partial, params.out);
   return { rows, sha256: hash.digest("hex") };
-}
+});

@@ -4,9 +4,9 @@
  * held-out accuracy is above chance at all (a reward model at or below 50 % on pairs it never saw has
  * learned nothing usable, whatever its training accuracy says).
  */
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { jobJudgments, models } from "@/db/schema";
-import type { Db } from "@/server/db";
+import { type Conn, domainOp, type Op } from "@/server/database";
 import { AppError } from "@/server/domain/errors";
 import { getProject } from "@/server/domain/projects";
 import { loadQualityData } from "@/server/domain/quality/load-judgments";
@@ -88,17 +88,15 @@ export function verdictFromMetrics(metrics: Record<string, unknown> | null | und
 export type JobSplit = { train: Set<number>; eval: Set<number> };
 
 /** The judgments a job trained on and held out; null for a job that recorded none (trained before splits were recorded). */
-export function loadJobSplit(db: Db, jobId: number): JobSplit | null {
-  const rows = db
-    .select({ judgmentId: jobJudgments.judgmentId, split: jobJudgments.split })
-    .from(jobJudgments)
-    .where(eq(jobJudgments.jobId, jobId))
-    .all();
+export const loadJobSplit = domainOp(function* loadJobSplit(c: Conn, jobId: number): Op<JobSplit | null> {
+  const rows = yield* c.all(
+    c.q.select({ judgmentId: jobJudgments.judgmentId, split: jobJudgments.split }).from(jobJudgments).where(eq(jobJudgments.jobId, jobId)),
+  );
   if (rows.length === 0) return null;
   const out: JobSplit = { train: new Set(), eval: new Set() };
   for (const r of rows) out[r.split].add(r.judgmentId);
   return out;
-}
+});
 
 type SplitRate = Rate & { majority: Rate };
 export type HeldOutAgreement = {
@@ -118,12 +116,15 @@ export type HeldOutAgreement = {
  * Model-vs-human agreement split by what the model saw: held-out, outside its data, trained on. The same
  * votes as the model-vs-humans page (current judgments, swapped repeats and gold items left out).
  */
-export function computeHeldOutAgreement(db: Db, params: { projectId: number; modelId: number }): HeldOutAgreement {
-  const project = getProject(db, params.projectId);
-  const model = db.select().from(models).where(eq(models.id, params.modelId)).get();
+export const computeHeldOutAgreement = domainOp(function* computeHeldOutAgreement(
+  c: Conn,
+  params: { projectId: number; modelId: number },
+): Op<HeldOutAgreement> {
+  const project = yield* getProject.op(c, params.projectId);
+  const model = yield* c.first(c.q.select().from(models).where(eq(models.id, params.modelId)));
   if (!model) throw new AppError("NOT_FOUND", `no model ${params.modelId}`);
-  const split = model.jobId === null ? null : loadJobSplit(db, model.jobId);
-  const data = loadQualityData(db, project.id);
+  const split = model.jobId === null ? null : yield* loadJobSplit.op(c, model.jobId);
+  const data = yield* loadQualityData.op(c, project.id);
   const groups: Record<"heldOut" | "outsideData" | "trainedOn", HumanVote[]> = { heldOut: [], outsideData: [], trainedOn: [] };
   for (const j of data.judgments) {
     if (j.repeatOf !== null || data.gold.has(j.itemId)) continue;
@@ -139,7 +140,7 @@ export function computeHeldOutAgreement(db: Db, params: { projectId: number; mod
     else if (split?.eval.has(j.id)) groups.heldOut.push(vote);
     else groups.outsideData.push(vote);
   }
-  const rewards = loadItemRewards(db, project.id, model.id);
+  const rewards = yield* loadItemRewards.op(c, project.id, model.id);
   const rateOf = (votes: HumanVote[]): SplitRate => {
     const r = computeModelHumanAgreement(votes, rewards, { criteria: [], disagreements: 0 });
     return { agreement: r.overall.agreement, n: r.overall.n, majority: r.majority };
@@ -154,18 +155,16 @@ export function computeHeldOutAgreement(db: Db, params: { projectId: number; mod
     trainedOn: rateOf(groups.trainedOn),
     verdict: chanceVerdict(notTrainedOn.agreement === null ? null : notTrainedOn.agreement / 100, notTrainedOn.n),
   };
-}
+});
 
 /** Judgment ids of a job by split, for the CLI and tests. */
-export function jobJudgmentIds(db: Db, jobId: number): { train: number[]; eval: number[] } {
-  const rows = db
-    .select({ judgmentId: jobJudgments.judgmentId, split: jobJudgments.split })
-    .from(jobJudgments)
-    .where(and(eq(jobJudgments.jobId, jobId)))
-    .all();
+export const jobJudgmentIds = domainOp(function* jobJudgmentIds(c: Conn, jobId: number): Op<{ train: number[]; eval: number[] }> {
+  const rows = yield* c.all(
+    c.q.select({ judgmentId: jobJudgments.judgmentId, split: jobJudgments.split }).from(jobJudgments).where(eq(jobJudgments.jobId, jobId)),
+  );
   const out = { train: [] as number[], eval: [] as number[] };
   for (const r of rows) out[r.split].push(r.judgmentId);
   out.train.sort((a, b) => a - b);
   out.eval.sort((a, b) => a - b);
   return out;
-}
+});

@@ -9,7 +9,7 @@
  */
 import { and, count, eq, inArray } from "drizzle-orm";
 import { items, jobJudgments, judgments, rounds } from "@/db/schema";
-import type { Db } from "@/server/db";
+import { type Conn, domainOp, type Op } from "@/server/database";
 
 export type RoundRef = { projectId: number; round: number };
 export type ModelRounds = {
@@ -40,34 +40,36 @@ export function roundFilterOf(config: Record<string, unknown>): number[] | null 
 }
 
 /** Rounds for each model, keyed by model id (a few queries for the whole list, not one per model). */
-export function modelRounds(db: Db, list: ModelForRounds[]): Map<number, ModelRounds> {
+export const modelRounds = domainOp(function* modelRounds(c: Conn, list: ModelForRounds[]): Op<Map<number, ModelRounds>> {
   const out = new Map<number, ModelRounds>();
   if (list.length === 0) return out;
   const jobIds = [...new Set(list.map((m) => m.jobId).filter((j): j is number => j !== null))];
 
   // Training judgments per (job, round of their item); a null round = an item that no round generated.
   const trained = jobIds.length
-    ? db
-        .select({ jobId: jobJudgments.jobId, round: rounds.number, n: count() })
-        .from(jobJudgments)
-        .innerJoin(judgments, eq(judgments.id, jobJudgments.judgmentId))
-        .innerJoin(items, eq(items.id, judgments.itemId))
-        .leftJoin(rounds, eq(rounds.id, items.roundId))
-        .where(and(inArray(jobJudgments.jobId, jobIds), eq(jobJudgments.split, "train")))
-        .groupBy(jobJudgments.jobId, rounds.number)
-        .all()
+    ? yield* c.all(
+        c.q
+          .select({ jobId: jobJudgments.jobId, round: rounds.number, n: count() })
+          .from(jobJudgments)
+          .innerJoin(judgments, eq(judgments.id, jobJudgments.judgmentId))
+          .innerJoin(items, eq(items.id, judgments.itemId))
+          .leftJoin(rounds, eq(rounds.id, items.roundId))
+          .where(and(inArray(jobJudgments.jobId, jobIds), eq(jobJudgments.split, "train")))
+          .groupBy(jobJudgments.jobId, rounds.number),
+      )
     : [];
 
   const dirs = new Map(list.map((m) => [m.dir, m.id]));
-  const allRounds = db
-    .select({
-      projectId: rounds.projectId,
-      number: rounds.number,
-      rewardModelId: rounds.rewardModelId,
-      generators: rounds.generators,
-    })
-    .from(rounds)
-    .all();
+  const allRounds = yield* c.all(
+    c.q
+      .select({
+        projectId: rounds.projectId,
+        number: rounds.number,
+        rewardModelId: rounds.rewardModelId,
+        generators: rounds.generators,
+      })
+      .from(rounds),
+  );
 
   for (const m of list) {
     const rows = trained.filter((t) => m.jobId !== null && t.jobId === m.jobId);
@@ -90,4 +92,4 @@ export function modelRounds(db: Db, list: ModelForRounds[]): Map<number, ModelRo
     });
   }
   return out;
-}
+});
