@@ -93,10 +93,9 @@ export const generationRouter = createTRPCRouter({
   /** Sampling jobs, newest first, with their round and counts. */
   jobs: researcherProcedure.query(async ({ ctx }) => {
     const list = await listJobs(ctx.db, 50, "generate");
-    const out = [];
-    for (const j of list)
-      out.push({ ...j, round: (await getRoundForJob(ctx.db, j.id)).number, summary: await generationSummary(ctx.db, j.id) });
-    return out;
+    return Promise.all(
+      list.map(async (j) => ({ ...j, round: (await getRoundForJob(ctx.db, j.id)).number, summary: await generationSummary(ctx.db, j.id) })),
+    );
   }),
 
   /** A sampling job with its progress points after `afterId` (the page polls and appends). */
