@@ -3,8 +3,8 @@ import { headers } from "next/headers";
 import { NextIntlClientProvider } from "next-intl";
 import { getLocale, getTranslations } from "next-intl/server";
 import type { ReactNode } from "react";
+import { getAppDb } from "@/server/app-db";
 import { getRequestUser } from "@/server/auth";
-import { getDb } from "@/server/db";
 import { Nav } from "./_components/nav";
 import { Providers } from "./_components/providers";
 import "./globals.css";
@@ -17,7 +17,7 @@ export async function generateMetadata(): Promise<Metadata> {
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
   const locale = await getLocale();
-  const user = await getRequestUser(getDb(), await headers());
+  const user = await getRequestUser(await getAppDb(), await headers());
   return (
     <html lang={locale}>
       <body className="min-h-screen bg-slate-50 text-slate-900 antialiased">

@@ -11,7 +11,8 @@ import { decode } from "next-auth/jwt";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import type { Role } from "@/db/schema";
-import { type Db, getDb } from "@/server/db";
+import { getAppDb } from "@/server/app-db";
+import type { AnyDb } from "@/server/database";
 import { WINDOW_S } from "@/server/domain/login-throttle";
 import { getSessionUser, revokeSessions, type SessionUser, signInWithPassword } from "@/server/domain/users";
 
@@ -38,7 +39,7 @@ export const authOptions: NextAuthOptions = {
       async authorize(credentials, req) {
         const parsed = zCredentials.safeParse(credentials);
         if (!parsed.success) return null;
-        const result = await signInWithPassword(getDb(), {
+        const result = await signInWithPassword(await getAppDb(), {
           ...parsed.data,
           ip: clientAddress(req?.headers),
           demoMode: process.env.ARBITER_DEMO === "1",
@@ -73,9 +74,9 @@ export const authOptions: NextAuthOptions = {
   },
   events: {
     // Sign-out ends the session on the server too: a copy of the token stops working.
-    signOut({ token }) {
+    async signOut({ token }) {
       const uid = Number(token?.uid);
-      if (Number.isInteger(uid) && uid > 0) revokeSessions(getDb(), { userId: uid, reason: "sign-out" });
+      if (Number.isInteger(uid) && uid > 0) await revokeSessions(await getAppDb(), { userId: uid, reason: "sign-out" });
     },
   },
 };
@@ -119,12 +120,12 @@ async function decodeSession(token: string): Promise<Claims | null> {
 }
 
 /** The signed-in user behind a request's cookies, or null (also when the session was revoked). */
-export async function getRequestUser(db: Db, headers: IncomingHttpHeaders | Headers): Promise<SessionUser | null> {
+export async function getRequestUser(db: AnyDb, headers: IncomingHttpHeaders | Headers): Promise<SessionUser | null> {
   const cookie = headers instanceof Headers ? (headers.get("cookie") ?? undefined) : headers.cookie;
   const token = readCookie(cookie, sessionCookieName());
   if (!token) return null;
   const claims = await decodeSession(token);
-  return claims === null ? null : getSessionUser(db, claims.uid, claims.sv);
+  return claims === null ? null : await getSessionUser(db, claims.uid, claims.sv);
 }
 
 function hasBackslashOrControl(s: string): boolean {

@@ -43,16 +43,23 @@ describe("parseDbLocation", () => {
   });
 });
 
-describe("the app server and SQLite commands stay on SQLite", () => {
-  it("refuse postgres:// saying it is for db:copy in this build", () => {
+describe("which engine serves what", () => {
+  it("SQLite-only commands refuse postgres:// naming the commands that run on it; the app server takes it with its shared secrets", () => {
     expect(sqliteOnlyRefusal("data/a.db")).toBeNull();
-    expect(sqliteOnlyRefusal("postgres://u:hunter2@h/d")).toMatch(/postgres:\/\/ databases are not supported .*db:copy/);
+    expect(sqliteOnlyRefusal("postgres://u:hunter2@h/d")).toMatch(/postgres:\/\/ databases are not supported by this command .*db:copy/);
     expect(sqliteOnlyRefusal("postgres://u:hunter2@h/d")).not.toContain("hunter2");
-    expect(() => readEnv({ ...process.env, ARBITER_DB: "postgresql://h/d" })).toThrow(
-      /ARBITER_DB: postgresql:\/\/ databases are not supported.*db:copy/,
+    const base = { ...process.env, NEXTAUTH_SECRET: undefined, ARBITER_PSEUDONYM_KEY: undefined };
+    expect(() => readEnv({ ...base, ARBITER_DB: "postgresql://h/d" })).toThrow(
+      /ARBITER_DB is a PostgreSQL URL: set NEXTAUTH_SECRET and ARBITER_PSEUDONYM_KEY in the environment/,
     );
+    expect(() => readEnv({ ...base, ARBITER_DB: "postgresql://h/d", NEXTAUTH_SECRET: "s".repeat(32) })).toThrow(
+      /set ARBITER_PSEUDONYM_KEY in/,
+    );
+    expect(
+      readEnv({ ...base, ARBITER_DB: "postgresql://u:p@h/d", NEXTAUTH_SECRET: "s".repeat(32), ARBITER_PSEUDONYM_KEY: "k" }).ARBITER_DB,
+    ).toBe("postgresql://u:p@h/d");
     expect(() => readEnv({ ...process.env, ARBITER_DB: "redis://h" })).toThrow(/ARBITER_DB: redis:\/\/ is not a database Arbiter knows/);
-    expect(() => openDb("postgres://h/d")).toThrow(/ARBITER_DB \(or --db\): postgres:\/\/ databases are not supported/);
+    expect(() => openDb("postgres://h/d")).toThrow(/ARBITER_DB \(or --db\): postgres:\/\/ databases are not supported by this command/);
   });
 });
 

@@ -1,8 +1,8 @@
 /**
  * Where a database lives, by the value of ARBITER_DB / --db: a SQLite file path, `:memory:`, or a
  * PostgreSQL URL (`postgres://` / `postgresql://`). Any other scheme is refused by name rather than
- * taken for a file path. The app server and most CLI commands still run on SQLite only (server/db.ts);
- * PostgreSQL (server/db-pg.ts) serves the commands of PG_CLI_COMMANDS until the rest of issue #18 lands.
+ * taken for a file path. The app server (server/app-db.ts) and the job runner run on either engine;
+ * on PostgreSQL (server/db-pg.ts) the CLI serves the commands of PG_CLI_COMMANDS, the others still SQLite only.
  *
  * No driver here: server/env.ts and server/db.ts use this module, and the app's bundle must not pull
  * in a PostgreSQL driver it does not use.
@@ -41,8 +41,8 @@ export function parseDbLocation(value: string): DbLocation {
 }
 
 /**
- * Why the app server and the SQLite-only commands refuse `value`, or null for a file path. PostgreSQL
- * is named as what it is in this build (the engine of `db:copy`), not as an unknown engine.
+ * Why a SQLite-only command refuses `value`, or null for a file path. PostgreSQL is named as what it
+ * is in this build (the engine of the app server and of PG_CLI_COMMANDS), not as an unknown engine.
  */
 export function sqliteOnlyRefusal(value: string): string | null {
   let location: DbLocation;
@@ -53,7 +53,7 @@ export function sqliteOnlyRefusal(value: string): string | null {
   }
   if (location.engine === "sqlite") return null;
   const scheme = SCHEME.exec(value)?.[1];
-  return `${scheme}:// databases are not supported by the app server and this command in this build: on PostgreSQL the CLI runs ${PG_CLI_COMMANDS.join(", ")} so far; the app server and the other commands follow with the rest of issue #18. Give a SQLite file path such as data/arbiter.db`;
+  return `${scheme}:// databases are not supported by this command in this build: on PostgreSQL the CLI runs ${PG_CLI_COMMANDS.join(", ")} so far (and the app server and job runner run on it); the other commands follow with the rest of issue #18. Give a SQLite file path such as data/arbiter.db`;
 }
 
 /** The URL with its password replaced, for messages and logs. */

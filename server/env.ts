@@ -7,7 +7,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { sqliteOnlyRefusal } from "@/server/db-url";
+import { parseDbLocation } from "@/server/db-url";
 
 const zEnv = z.object({
   ARBITER_DB: z
@@ -15,8 +15,11 @@ const zEnv = z.object({
     .min(1)
     .default("data/arbiter.db")
     .superRefine((v, ctx) => {
-      const refusal = sqliteOnlyRefusal(v);
-      if (refusal) ctx.addIssue({ code: "custom", message: refusal });
+      try {
+        parseDbLocation(v);
+      } catch (e) {
+        ctx.addIssue({ code: "custom", message: (e as Error).message });
+      }
     }),
   NEXTAUTH_SECRET: z.string().min(32).optional(),
   NEXTAUTH_URL: z.string().url().optional(),
@@ -35,6 +38,16 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`environment variable ${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  // On PostgreSQL there is no database folder to keep generated secrets in, and every instance
+  // must sign sessions and key pseudonyms alike: both come from the environment.
+  if (parseDbLocation(parsed.data.ARBITER_DB).engine === "postgres") {
+    const missing = ["NEXTAUTH_SECRET", "ARBITER_PSEUDONYM_KEY"].filter((name) => !source[name]);
+    if (missing.length > 0) {
+      throw new Error(
+        `ARBITER_DB is a PostgreSQL URL: set ${missing.join(" and ")} in the environment (the same value on every app instance; see docs/deploy.md)`,
+      );
+    }
   }
   return parsed.data;
 }

@@ -17,8 +17,11 @@ import http from "node:http";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { appRouter } from "@/server/api/root";
 import { createContext } from "@/server/api/trpc";
+import { closeAppDb, getAppDb } from "@/server/app-db";
 import { CLIENT_ADDRESS_HEADER, getRequestUser } from "@/server/auth";
-import { type Db, getDb, restrictFileModes } from "@/server/db";
+import type { AnyDb } from "@/server/database";
+import { restrictFileModes } from "@/server/db";
+import { redactDbUrl } from "@/server/db-url";
 import { readEnv, resolveAuthSecret } from "@/server/env";
 import { GenerateRunner } from "@/server/jobs/generate";
 import { JobRunner } from "@/server/jobs/runner";
@@ -76,7 +79,7 @@ function otherBodyProblem(req: http.IncomingMessage): { status: 411 | 413; messa
 }
 
 /** The role check of server/route-roles.ts, before Next or tRPC see the request. */
-async function routeAllowed(db: Db, req: http.IncomingMessage, res: http.ServerResponse, pathname: string): Promise<boolean> {
+async function routeAllowed(db: AnyDb, req: http.IncomingMessage, res: http.ServerResponse, pathname: string): Promise<boolean> {
   const rule = findRouteRule(pathname);
   const needsUser = rule && Object.values(rule.methods).some((access) => access !== "public");
   const user = needsUser ? await getRequestUser(db, req.headers) : null;
@@ -108,7 +111,7 @@ async function main() {
   const env = readEnv();
   process.env.NEXTAUTH_SECRET = resolveAuthSecret(env);
   process.env.NEXTAUTH_URL ??= `http://localhost:${env.PORT}`;
-  const db = getDb(); // opens and migrates before the first request
+  const db = await getAppDb(); // opens and migrates before the first request
   // Marks jobs a dead process left "running" failed, then trains queued jobs one at a time.
   const runner = new JobRunner(db);
   runner.start();
@@ -190,7 +193,7 @@ async function main() {
   server.keepAliveTimeout = 65_000;
   server.listen(env.PORT, env.HOST, () => {
     const mode = dev ? "(dev) " : env.ARBITER_API_ONLY === "1" ? "(API only) " : "";
-    console.log(`Arbiter ${mode}listening on http://localhost:${env.PORT} — database ${env.ARBITER_DB}`);
+    console.log(`Arbiter ${mode}listening on http://localhost:${env.PORT} — database ${redactDbUrl(env.ARBITER_DB)}`);
     if (env.ARBITER_DEMO === "1") {
       console.warn("ARBITER_DEMO=1: DEMO MODE — the demo accounts' public passwords sign in. Never run a real campaign like this.");
     }
@@ -201,8 +204,7 @@ async function main() {
     // The trainer checkpoints and the runner records it before the database closes.
     void Promise.all([runner.stop(), generation.stop()]).then(() =>
       server.close(() => {
-        db.$client.close();
-        process.exit(0);
+        void closeAppDb().finally(() => process.exit(0));
       }),
     );
     setTimeout(() => process.exit(0), 5000).unref();

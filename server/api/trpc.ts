@@ -13,16 +13,16 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import type { Role } from "@/db/schema";
 import { getRequestUser } from "@/server/auth";
-import type { Db } from "@/server/db";
+import type { AnyDb } from "@/server/database";
 import { type AppErrorCode, type FieldIssue, isAppError } from "@/server/domain/errors";
 import { assertProjectAccess, isStaff } from "@/server/domain/membership";
 import type { SessionUser } from "@/server/domain/users";
 
 // 1. Context ------------------------------------------------------------------------------------
 
-export type Context = { db: Db; user: SessionUser | null };
+export type Context = { db: AnyDb; user: SessionUser | null };
 
-export async function createContext(db: Db, headers: IncomingHttpHeaders): Promise<Context> {
+export async function createContext(db: AnyDb, headers: IncomingHttpHeaders): Promise<Context> {
   return { db, user: await getRequestUser(db, headers) };
 }
 
@@ -99,7 +99,7 @@ const projectAccess = t.middleware(async ({ ctx, getRawInput, next }) => {
     const raw = await getRawInput();
     if (raw !== null && typeof raw === "object" && "projectId" in raw) {
       const id = Number((raw as { projectId: unknown }).projectId);
-      if (Number.isInteger(id) && id > 0) assertProjectAccess(ctx.db, ctx.user, id);
+      if (Number.isInteger(id) && id > 0) await assertProjectAccess(ctx.db, ctx.user, id);
     }
   }
   return next();

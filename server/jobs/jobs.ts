@@ -411,34 +411,38 @@ function* requeueFromCheckpoint(c: Conn, job: Job, checkpoint: { path: string; s
  * checkpoints are atomic, so SIGKILL loses only the steps since the last one.
  */
 export const recoverJobs = domainOp(function* recoverJobs(c: Conn): Op<{ resumed: number[]; failed: number[] }> {
-  const stale: Job[] = [];
-  for (const job of yield* c.all(c.q.select().from(jobs).where(eq(jobs.state, "running")))) {
-    if (!(yield* runnerAliveOp(c, job))) stale.push(job);
-  }
   const result = { resumed: [] as number[], failed: [] as number[] };
-  for (const job of stale) {
-    if (job.kind === "generate") {
-      // Sampling jobs keep their progress per prompt (generation_prompts): the next run samples what is pending.
-      yield* c.run(c.q.update(jobs).set({ state: "queued", pid: null }).where(eq(jobs.id, job.id)));
-      result.resumed.push(job.id);
-      continue;
-    }
-    if (job.pid && onThisHost(job) && isTrainer(job.pid)) signalTrainer(job.pid, "SIGKILL");
-    const checkpoint = latestCheckpoint(job);
-    // Counted "in a row": a run that saved a newer checkpoint than it resumed from made progress.
-    const from = job.progress?.resumed_at_step;
-    const stuck = typeof from === "number" && (checkpoint?.step ?? 0) <= from;
-    const autoResumes = stuck && typeof job.progress?.auto_resumes === "number" ? job.progress.auto_resumes : 0;
-    if (checkpoint && autoResumes < MAX_AUTO_RESUMES) {
-      yield* requeueFromCheckpoint(c, job, checkpoint, "the process running this job stopped", autoResumes + 1);
-      result.resumed.push(job.id);
-    } else {
+  const running = yield* c.all(c.q.select({ id: jobs.id, progress: jobs.progress }).from(jobs).where(eq(jobs.state, "running")));
+  for (const candidate of running) {
+    if (yield* runnerAliveOp(c, candidate)) continue;
+    // Decided under the job's row lock, on a fresh read: between the first look and now another
+    // instance may have recovered the job and claimed it again (it is then running, and alive).
+    // The outcome is returned, not pushed in the body: a PostgreSQL transaction may run again.
+    const outcome = yield* c.transaction(function* (tx): Op<"resumed" | "failed" | null> {
+      const job = yield* tx.first(forUpdateOnPg(tx.engine, tx.q.select().from(jobs).where(eq(jobs.id, candidate.id))));
+      if (!job || job.state !== "running" || (yield* runnerAliveOp(tx, job))) return null;
+      if (job.kind === "generate") {
+        // Sampling jobs keep their progress per prompt (generation_prompts): the next run samples what is pending.
+        yield* tx.run(tx.q.update(jobs).set({ state: "queued", pid: null }).where(eq(jobs.id, job.id)));
+        return "resumed";
+      }
+      if (job.pid && onThisHost(job) && isTrainer(job.pid)) signalTrainer(job.pid, "SIGKILL");
+      const checkpoint = latestCheckpoint(job);
+      // Counted "in a row": a run that saved a newer checkpoint than it resumed from made progress.
+      const from = job.progress?.resumed_at_step;
+      const stuck = typeof from === "number" && (checkpoint?.step ?? 0) <= from;
+      const autoResumes = stuck && typeof job.progress?.auto_resumes === "number" ? job.progress.auto_resumes : 0;
+      if (checkpoint && autoResumes < MAX_AUTO_RESUMES) {
+        yield* requeueFromCheckpoint(tx, job, checkpoint, "the process running this job stopped", autoResumes + 1);
+        return "resumed";
+      }
       const why = checkpoint
         ? `interrupted ${autoResumes + 1} times in a row; resume it by hand from ${checkpoint.path} if the cause is fixed`
         : "interrupted: the process running this job stopped before the trainer saved a checkpoint; start it again";
-      yield* finishJob.op(c, job.id, "failed", why);
-      result.failed.push(job.id);
-    }
+      yield* finishJob.op(tx, job.id, "failed", why);
+      return "failed";
+    });
+    if (outcome) result[outcome].push(candidate.id);
   }
   return result;
 });

@@ -3,7 +3,7 @@
  * pointing at the database. A GPU box that shares the database (the SQLite file on the same machine, or
  * a PostgreSQL server the app instances also use) can train this way while the app serves elsewhere;
  * tests use it as a "server" process they can kill. SIGTERM/SIGINT ask the running trainer to
- * checkpoint, then exit. On PostgreSQL it runs training jobs (sampling jobs stay on SQLite in this build).
+ * checkpoint, then exit. Training and sampling jobs, on either engine.
  */
 import { DEFAULT_DB_PATH, openDb, restrictFileModes } from "@/server/db";
 import { parseDbLocation, redactDbUrl } from "@/server/db-url";
@@ -17,10 +17,13 @@ async function main() {
   const runners: { stop(): Promise<void> }[] = [];
   if (location.engine === "postgres") {
     const { openPg } = await import("@/server/db-pg");
-    const runner = new JobRunner(await openPg(location.url, { max: 4 }), { pollMs });
+    const db = await openPg(location.url, { max: 6 });
+    const runner = new JobRunner(db, { pollMs });
     runner.start();
-    runners.push(runner);
-    process.stderr.write(`job runner ${process.pid} on ${redactDbUrl(location.url)} (training jobs)\n`);
+    const generation = new GenerateRunner(db, { pollMs });
+    generation.start();
+    runners.push(runner, generation);
+    process.stderr.write(`job runner ${process.pid} on ${redactDbUrl(location.url)}\n`);
   } else {
     const runner = new JobRunner(openDb(location.file), { pollMs });
     runner.start();

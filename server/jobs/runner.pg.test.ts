@@ -154,6 +154,37 @@ describe("job runner on PostgreSQL", () => {
     expect(await recoverJobs(b)).toEqual({ resumed: [], failed: [elsewhere.id] });
   });
 
+  it("a runner whose lock connection breaks stops its trainer and leaves the job to recovery", { timeout: 120_000 }, async () => {
+    const projectId = await trainableProject(a, 200);
+    const job = await createTrainJob(a, { projectId, epochs: 50, checkpointEverySeconds: 0 }, { root: tempDir() });
+    const finished = new JobRunner(a).tick();
+    await vi.waitFor(async () => expect((await eventsOf(a, job.id)).some((e) => e.type === "progress")).toBe(true), {
+      timeout: 60_000,
+      interval: 200,
+    });
+    // The database drops the runner's lock connection (a failover, a network cut, an admin).
+    const admin = new pg.Client({ connectionString: pgTest.url });
+    await admin.connect();
+    try {
+      const killed = await admin.query(
+        "SELECT pg_terminate_backend(pid) AS ok FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND granted",
+        [JOB_LOCK, job.id],
+      );
+      expect(killed.rows).toEqual([{ ok: true }]);
+    } finally {
+      await admin.end();
+    }
+    const result = await finished;
+    expect(result?.error).toMatch(/lost its database connection/);
+    const left = await getJob(a, job.id);
+    expect(left.state).toBe("running"); // not finished by a runner that no longer owns it
+    expect(left.pid === null || !isAlive(left.pid)).toBe(true); // its trainer stopped
+    expect(await recoverJobs(b)).toEqual({ resumed: [job.id], failed: [] });
+    const queued = await getJob(b, job.id);
+    expect(queued.config.resume_from).toMatch(/checkpoint\.pt$/);
+    await cancelJob(b, job.id);
+  });
+
   it("a runner process killed mid-training: the next runner resumes the job from its checkpoint", { timeout: 180_000 }, async () => {
     const projectId = await trainableProject(a, 300);
     const root = tempDir();

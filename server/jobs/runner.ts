@@ -89,7 +89,7 @@ export type RunnerOptions = { pollMs?: number; only?: number };
 /** How often a running job's cancel request is looked for (it may come from another instance). */
 const CANCEL_POLL_MS = 1000;
 
-type Claimed = { job: Job; release: () => Promise<void> };
+type Claimed = { job: Job; release: () => Promise<void>; lost: AbortSignal };
 
 /** Claims the next queued training job when none runs: the runner's side of "one at a time". */
 function* claimOp(c: Conn, only: number | undefined): Op<Job | null> {
@@ -172,7 +172,7 @@ export class JobRunner {
       if (!job) return Promise.resolve(null);
       return this.track(this.run(job));
     }
-    return this.track(this.claimPg(db).then((claimed) => (claimed ? this.run(claimed.job).finally(claimed.release) : null)));
+    return this.track(this.claimPg(db).then((claimed) => (claimed ? this.run(claimed.job, claimed.lost).finally(claimed.release) : null)));
   }
 
   private track(p: Promise<Job | null>): Promise<Job | null> {
@@ -185,7 +185,16 @@ export class JobRunner {
   /** The claim on a connection of its own, which then holds the job's liveness lock until release. */
   private async claimPg(db: PgDb): Promise<Claimed | null> {
     const client = await db.$client.connect();
+    const lost = new AbortController();
+    // The liveness lock lives as long as this connection: when it breaks, another instance may take
+    // the job over, so this runner stops its trainer and writes nothing more (server/jobs/generate.ts does the same).
+    const onError = (e: Error) => {
+      console.error("[jobs] the job's lock connection failed:", e.message);
+      lost.abort();
+    };
+    client.on("error", onError);
     const release = async () => {
+      client.off("error", onError);
       // Destroyed, not returned to the pool: every session lock on it goes with it.
       client.release(true);
     };
@@ -194,7 +203,7 @@ export class JobRunner {
       const { pgOnClient } = await import("@/server/db-pg");
       const job = await runOp(pgOnClient(client), (c) => claimOp(c, this.opts.only));
       if (!job) await release();
-      return job ? { job, release } : null;
+      return job ? { job, release, lost: lost.signal } : null;
     } catch (e) {
       await release();
       if (this.stopping) return null;
@@ -205,16 +214,14 @@ export class JobRunner {
 
   private async appendLog(jobId: number, text: string) {
     await runOp(this.db, function* (c) {
-      yield* c.run(
-        c.q
-          .update(jobs)
-          .set({ log: sql`substr(${jobs.log} || ${text}, ${-LOG_LIMIT})` })
-          .where(eq(jobs.id, jobId)),
-      );
+      // PostgreSQL's substr does not count from the end for a negative start; right() does.
+      const kept =
+        c.engine === "postgres" ? sql`right(${jobs.log} || ${text}, ${LOG_LIMIT})` : sql`substr(${jobs.log} || ${text}, ${-LOG_LIMIT})`;
+      yield* c.run(c.q.update(jobs).set({ log: kept }).where(eq(jobs.id, jobId)));
     });
   }
 
-  private async run(job: Job): Promise<Job> {
+  private async run(job: Job, lost: AbortSignal | null = null): Promise<Job> {
     const db = this.db;
     const config = job.config as { output_dir?: string; base?: string };
     const dir = path.dirname(config.output_dir ?? ".");
@@ -238,8 +245,14 @@ export class JobRunner {
     // Every write of this job goes through one chain, in the order the trainer printed its lines.
     let writes: Promise<unknown> = Promise.resolve();
     const write = (f: () => unknown) => {
-      writes = writes.then(f).catch((e: unknown) => console.error(`[jobs] job ${job.id}:`, e));
+      if (lost?.aborted) return; // the job may be another instance's by now
+      writes = writes.then(() => (lost?.aborted ? undefined : f())).catch((e: unknown) => console.error(`[jobs] job ${job.id}:`, e));
     };
+    // The liveness lock is gone: stop the trainer (it checkpoints on SIGTERM); recovery resumes the job.
+    const onLost = () => {
+      if (child.pid) signalTrainer(child.pid, "SIGTERM");
+    };
+    lost?.addEventListener("abort", onLost, { once: true });
     if (child.pid) {
       const pid = child.pid;
       write(() => runOp(db, (c) => c.run(c.q.update(jobs).set({ pid }).where(eq(jobs.id, job.id)))));
@@ -313,8 +326,14 @@ export class JobRunner {
     });
     rl.close();
     clearInterval(cancelPoll);
+    lost?.removeEventListener("abort", onLost);
     this.child = null;
     await writes;
+    if (lost?.aborted) {
+      // Not finished here: the job is left running with no lock holder, which recovery on any
+      // instance resumes from the checkpoint the trainer just saved.
+      return { ...job, error: "this runner lost its database connection; the job is resumed by recovery" };
+    }
 
     const final = last as TrainLine | null;
     if (exit.spawnError) {
