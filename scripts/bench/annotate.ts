@@ -7,11 +7,15 @@
  *   app       annotate.submit (store the judgment + lease the next item, one round trip), closed loop
  *             with 50 and 200 annotators, then an open loop at a fixed 300 judgments/s
  *   bare      node:http + better-sqlite3 doing the same lease and insert transactions, no framework
+ *   postgres  with --engine postgres: the same closed loops with the app on PostgreSQL, --instances app
+ *             processes (default 2) on one database behind a round-robin balancer, beside the single
+ *             SQLite process of the same run (--pg-url names a server, else a throwaway cluster starts)
  * then checks acknowledged vs stored judgments (equal) and duplicates (none).
  * Then the browser part (annotate-browser.ts): Chromium, 50 keyboard judgments, Enter → next item
  * painted p50/p95, and the annotate page's first-load JavaScript in kB gzip.
  * Usage: npm run bench:annotate [-- --seconds 15 --open-seconds 30 --rate 300 --browser-judgments 50]
- *        [--browser-only | --no-browser]
+ *        [--browser-only | --no-browser] [--engine postgres --instances 2 --pg-url URL] [--app-only]
+ * --app-only skips the ceiling, the open loop and the bare server (the app's closed loops only).
  */
 import { execSync } from "node:child_process";
 import fs from "node:fs";
@@ -25,8 +29,11 @@ import {
   bareTarget,
   errorSamples,
   freshCopy,
+  freshPgCopy,
+  type Integrity,
   ITEMS,
   log,
+  pgServer,
   seedTemplate,
   startServer,
   stop,
@@ -44,11 +51,18 @@ const { values: args } = parseArgs({
     "browser-judgments": { type: "string", default: "50" },
     "browser-only": { type: "boolean", default: false },
     "no-browser": { type: "boolean", default: false },
+    "app-only": { type: "boolean", default: false },
+    engine: { type: "string", default: "sqlite" },
+    instances: { type: "string", default: "2" },
+    "pg-url": { type: "string" },
   },
 });
 const SECONDS = Number(args.seconds);
 const OPEN_SECONDS = Number(args["open-seconds"]);
 const RATE = Number(args.rate);
+const INSTANCES = Number(args.instances);
+if (args.engine !== "sqlite" && args.engine !== "postgres") throw new Error(`--engine ${args.engine}: sqlite or postgres`);
+if (!Number.isInteger(INSTANCES) || INSTANCES < 1) throw new Error(`--instances ${args.instances}: a whole number ≥ 1`);
 type Row = { name: string; stats: RunStats };
 
 async function main() {
@@ -62,12 +76,12 @@ async function main() {
   log(`  seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   if (args["browser-only"]) return printBrowser(await benchBrowser(projectId, Number(args["browser-judgments"])));
   const rows: Row[] = [];
-  const checks: { name: string; result: ReturnType<typeof verify> }[] = [];
+  const checks: { name: string; result: Integrity }[] = [];
   const APP_PORT = 3411;
   const BARE_PORT = 3412;
 
   // 1. ceiling: the trivial authenticated query on the app server
-  {
+  if (!args["app-only"]) {
     const db = freshCopy("ceiling");
     const server = await startServer("server/main.ts", db, APP_PORT);
     const request = makeClient(APP_PORT, ANNOTATORS);
@@ -84,11 +98,12 @@ async function main() {
   }
 
   // 2. app: closed loops at 50 and 200 annotators, then the open loop
-  for (const [label, kind, n] of [
+  const appRuns = [
     ["app closed loop, 50 annotators", "closed", 50],
     ["app closed loop, 200 annotators", "closed", 200],
     [`app open loop, ${RATE}/s`, "open", 200],
-  ] as const) {
+  ] as const;
+  for (const [label, kind, n] of appRuns.filter(([, kind]) => kind === "closed" || !args["app-only"])) {
     acknowledged.clear();
     const db = freshCopy(`app-${kind}-${n}`);
     const server = await startServer("server/main.ts", db, APP_PORT);
@@ -101,11 +116,31 @@ async function main() {
         : await openLoop(RATE, OPEN_SECONDS, n, (w) => target.submit(workers[w] as Worker));
     rows.push({ name: label, stats });
     await stop(server);
-    checks.push({ name: label, result: verify(db) });
+    checks.push({ name: label, result: await verify(db) });
+  }
+
+  // 2b. the same closed loops on PostgreSQL, several app instances on one database
+  if (args.engine === "postgres") {
+    const pgUrl = pgServer(args["pg-url"]);
+    for (const n of [50, 200]) {
+      const label = `app on PostgreSQL × ${INSTANCES}, ${n} annotators`;
+      acknowledged.clear();
+      const db = await freshPgCopy(pgUrl, `annotate_${n}`);
+      const ports = Array.from({ length: INSTANCES }, (_, i) => APP_PORT + 10 + i);
+      // Each instance's pool: enough connections for its share of the annotators' concurrent requests.
+      const servers = await Promise.all(ports.map((port) => startServer("server/main.ts", db, port, { ARBITER_PG_POOL: "16" })));
+      const target = appTarget(ports, projectId, n);
+      const workers = await workersFor(userIds, n, target);
+      log(`${label}…`);
+      const stats = await closedLoop(n, SECONDS, (w) => target.submit(workers[w] as Worker));
+      rows.push({ name: label, stats });
+      await Promise.all(servers.map(stop));
+      checks.push({ name: label, result: await verify(db) });
+    }
   }
 
   // 3. bare node:http + better-sqlite3, same transactions
-  {
+  if (!args["app-only"]) {
     acknowledged.clear();
     const db = freshCopy("bare");
     const server = await startServer("scripts/bench/bare-server.ts", db, BARE_PORT);
@@ -115,7 +150,7 @@ async function main() {
     const stats = await closedLoop(ANNOTATORS, SECONDS, (w) => target.submit(workers[w] as Worker));
     rows.push({ name: `bare node:http+sqlite, ${ANNOTATORS} annotators`, stats });
     await stop(server);
-    checks.push({ name: "bare", result: verify(db) });
+    checks.push({ name: "bare", result: await verify(db) });
   }
 
   const cpu = os.cpus();
@@ -129,10 +164,21 @@ async function main() {
       `${r.name.padEnd(44)} ${r.perSecond.toFixed(0).padStart(8)} ${r.p50.toFixed(1).padStart(8)} ${r.p95.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${String(r.errors).padStart(7)}`,
     );
   }
-  const ceiling = s[0]?.perSecond ?? Number.NaN;
-  const app200 = s[2]?.perSecond ?? Number.NaN;
-  const bare = s[4]?.perSecond ?? Number.NaN;
-  console.log(`\nratio app(200)/ceiling = ${(app200 / ceiling).toFixed(2)}   app(200)/bare = ${(app200 / bare).toFixed(2)}`);
+  const rate = (prefix: string) => s.find((r) => r.name.startsWith(prefix))?.perSecond ?? Number.NaN;
+  const app200 = rate("app closed loop, 200");
+  if (!args["app-only"]) {
+    console.log(
+      `\nratio app(200)/ceiling = ${(app200 / rate("ceiling")).toFixed(2)}   app(200)/bare = ${(app200 / rate("bare")).toFixed(2)}`,
+    );
+  }
+  if (args.engine === "postgres") {
+    for (const n of [50, 200]) {
+      const onPg = rate(`app on PostgreSQL × ${INSTANCES}, ${n} `);
+      console.log(
+        `ratio PostgreSQL × ${INSTANCES} / SQLite × 1, ${n} annotators = ${(onPg / rate(`app closed loop, ${n} `)).toFixed(2)} (judgments/s)`,
+      );
+    }
+  }
   if (errorSamples.length) console.log(`\nfirst errors:\n  ${errorSamples.join("\n  ")}`);
   console.log("\nintegrity (acknowledged vs stored):");
   for (const c of checks) {

@@ -3,13 +3,15 @@
  * it, starting and stopping servers as child processes, virtual annotators with minted session
  * cookies, and the integrity check (acknowledged vs stored judgments).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { encode } from "next-auth/jwt";
+import pg from "pg";
 import { users } from "@/db/schema";
 import { openDb } from "@/server/db";
+import { copyDatabaseBetween } from "@/server/domain/db-copy";
 import { importItems } from "@/server/domain/import/import-items";
 import { createProject } from "@/server/domain/projects";
 import { generateDemoItems } from "../demo/demo-items";
@@ -18,6 +20,7 @@ import { makeClient } from "./load";
 export const ITEMS = 30_000;
 export const ANNOTATORS = 200;
 export const SECRET = "bench-secret-bench-secret-bench-secret-0123456789";
+export const PSEUDONYM_KEY = "bench-pseudonym-key";
 export const DIR = path.resolve(".tmp/bench");
 export const TEMPLATE = path.join(DIR, "template.db");
 
@@ -65,15 +68,17 @@ process.on("exit", () => {
   for (const c of children) c.kill("SIGKILL"); // never leave a server holding the port
 });
 
-export async function startServer(script: string, db: string, port: number): Promise<ChildProcess> {
+export async function startServer(script: string, db: string, port: number, env: Record<string, string> = {}): Promise<ChildProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", script], {
     env: {
       ...process.env,
       ARBITER_DB: db,
       PORT: String(port),
       NEXTAUTH_SECRET: SECRET,
+      ARBITER_PSEUDONYM_KEY: PSEUDONYM_KEY,
       NEXTAUTH_URL: `http://localhost:${port}`,
       NODE_ENV: "production",
+      ...env,
     },
     stdio: ["ignore", "ignore", "inherit"],
   });
@@ -111,8 +116,18 @@ export function noteError(what: string) {
   if (errorSamples.length < 5) errorSamples.push(what.slice(0, 300));
 }
 
-export function appTarget(port: number, projectId: number, sockets: number): Target {
-  const request = makeClient(port, sockets);
+/**
+ * The app behind a load balancer: with several ports (app instances on one database), requests go
+ * round-robin, so one annotator's lease and submit often land on different instances.
+ */
+export function balancer(ports: number | number[], sockets: number): ReturnType<typeof makeClient> {
+  const clients = (Array.isArray(ports) ? ports : [ports]).map((port) => makeClient(port, sockets));
+  let turn = 0;
+  return (...args) => (clients[turn++ % clients.length] as ReturnType<typeof makeClient>)(...args);
+}
+
+export function appTarget(ports: number | number[], projectId: number, sockets: number): Target {
+  const request = balancer(ports, sockets);
   return {
     async next(w) {
       // annotate.next leases: a mutation, POSTed.
@@ -179,26 +194,92 @@ export async function workersFor(userIds: number[], count: number, target: Targe
   return workers;
 }
 
-export function verify(file: string) {
-  const db = new Database(file, { readonly: true });
-  const stored = (db.prepare("SELECT count(*) AS n FROM judgments WHERE client_submission_id LIKE 'bench-%'").get() as { n: number }).n;
-  const storedIds = new Set(
-    (
-      db.prepare("SELECT client_submission_id AS id FROM judgments WHERE client_submission_id LIKE 'bench-%'").all() as { id: string }[]
-    ).map((r) => r.id),
-  );
-  const duplicates = (
-    db
-      .prepare("SELECT count(*) AS n FROM (SELECT item_id, annotator_id FROM judgments GROUP BY item_id, annotator_id HAVING count(*) > 1)")
-      .get() as { n: number }
-  ).n;
-  const overfull = (
-    db.prepare("SELECT count(*) AS n FROM items i WHERE (SELECT count(*) FROM judgments j WHERE j.item_id = i.id) > 3").get() as {
-      n: number;
+export type Integrity = { acknowledged: number; stored: number; lost: number; duplicates: number; overfull: number };
+
+export const STORED_IDS = "SELECT client_submission_id AS id FROM judgments WHERE client_submission_id LIKE 'bench-%'";
+export const DUPLICATE_PAIRS =
+  "SELECT count(*) AS n FROM (SELECT item_id, annotator_id FROM judgments GROUP BY item_id, annotator_id HAVING count(*) > 1) d";
+export const OVERFULL_ITEMS = "SELECT count(*) AS n FROM items i WHERE (SELECT count(*) FROM judgments j WHERE j.item_id = i.id) > 3";
+
+/** Runs read-only queries on a benchmark database (a SQLite file or a postgres:// URL). */
+export async function queryBench<T>(db: string, run: (all: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T> {
+  if (/^postgres(ql)?:\/\//.test(db)) {
+    const client = new pg.Client({ connectionString: db });
+    await client.connect();
+    try {
+      return await run(async (q) => (await client.query(q)).rows);
+    } finally {
+      await client.end();
     }
-  ).n;
-  db.close();
-  let lost = 0;
-  for (const id of acknowledged) if (!storedIds.has(id)) lost++;
-  return { acknowledged: acknowledged.size, stored, lost, duplicates, overfull };
+  }
+  const lite = new Database(db, { readonly: true });
+  try {
+    return await run(async (q) => lite.prepare(q).all() as Record<string, unknown>[]);
+  } finally {
+    lite.close();
+  }
+}
+
+/** Acknowledged vs stored judgments, duplicate (item, annotator) pairs and items judged past the overlap. */
+export async function verify(db: string): Promise<Integrity> {
+  return queryBench(db, async (all) => {
+    const storedIds = new Set((await all(STORED_IDS)).map((r) => String(r.id)));
+    const duplicates = Number((await all(DUPLICATE_PAIRS))[0]?.n ?? 0);
+    const overfull = Number((await all(OVERFULL_ITEMS))[0]?.n ?? 0);
+    let lost = 0;
+    for (const id of acknowledged) if (!storedIds.has(id)) lost++;
+    return { acknowledged: acknowledged.size, stored: storedIds.size, lost, duplicates, overfull };
+  });
+}
+
+// PostgreSQL ------------------------------------------------------------------------------------
+
+/**
+ * A PostgreSQL server for the benchmarks: --pg-url names one where databases may be created, else a
+ * throwaway cluster (scripts/pg-cluster.sh) is started and removed at exit.
+ */
+export function pgServer(url: string | undefined): string {
+  if (url) return url;
+  log("starting a throwaway PostgreSQL cluster…");
+  const line = spawnSync("bash", ["scripts/pg-cluster.sh", "start"], { encoding: "utf8" });
+  if (line.status !== 0) throw new Error(`scripts/pg-cluster.sh start failed: ${line.stderr}`);
+  const [dir, started] = line.stdout.trim().split(" ");
+  process.on("exit", () => spawnSync("bash", ["scripts/pg-cluster.sh", "stop", dir as string]));
+  return started as string;
+}
+
+/** A fresh PostgreSQL database holding a copy of the template (db:copy, verified per table); returns its URL. */
+export async function freshPgCopy(server: string, name: string): Promise<string> {
+  const database = `bench_${name.replace(/[^a-z0-9]/gi, "_").toLowerCase()}`;
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE "${database}"`);
+  } finally {
+    await admin.end();
+  }
+  const u = new URL(server);
+  u.pathname = `/${database}`;
+  await copyDatabaseBetween(TEMPLATE, u.toString());
+  return u.toString();
+}
+
+/** Runs one statement on a benchmark database (setup before the servers start). */
+export async function execBench(db: string, statement: string, params: unknown[] = []): Promise<void> {
+  if (/^postgres(ql)?:\/\//.test(db)) {
+    let n = 0;
+    const numbered = statement.replace(/\?/g, () => `$${++n}`); // PostgreSQL numbers its placeholders
+    const client = new pg.Client({ connectionString: db });
+    await client.connect();
+    try {
+      await client.query(numbered, params);
+    } finally {
+      await client.end();
+    }
+    return;
+  }
+  const lite = new Database(db);
+  lite.prepare(statement).run(...params);
+  lite.close();
 }

@@ -9,21 +9,32 @@
  * grows) from the allocator keeping pages it once needed (RSS grows, the live heap does not).
  * The server runs with --expose-gc and ARBITER_MEMORY_LOG; a minute-by-minute memory timeline is printed.
  * Usage: npm run bench:soak [-- --minutes 10 --annotators 200 --warmup-seconds 60 --api-only]
+ *        [--engine postgres --instances 2 --pg-url URL]
  * (--api-only serves the API without Next, server/main.ts's ARBITER_API_ONLY, for runs without a build).
+ * --engine postgres runs --instances app processes on one PostgreSQL database (a copy of the same seeded
+ * template) behind a round-robin balancer, so a lease and its submit often reach different instances;
+ * memory is sampled on the first instance. --pg-url names a server, else a throwaway cluster starts.
  */
 import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import Database from "better-sqlite3";
 import {
   acknowledged,
   appTarget,
+  balancer,
   DIR,
+  DUPLICATE_PAIRS,
+  execBench,
   freshCopy,
+  freshPgCopy,
   ITEMS,
   log,
+  OVERFULL_ITEMS,
+  pgServer,
+  queryBench,
+  STORED_IDS,
   seedTemplate,
   startServer,
   stop,
@@ -31,7 +42,7 @@ import {
   type Worker,
   workersFor,
 } from "./harness";
-import { makeClient, percentile } from "./load";
+import { percentile } from "./load";
 
 const { values: args } = parseArgs({
   options: {
@@ -39,8 +50,15 @@ const { values: args } = parseArgs({
     annotators: { type: "string", default: "200" },
     "warmup-seconds": { type: "string" },
     "api-only": { type: "boolean", default: false },
+    engine: { type: "string", default: "sqlite" },
+    instances: { type: "string" },
+    "pg-url": { type: "string" },
   },
 });
+if (args.engine !== "sqlite" && args.engine !== "postgres") throw new Error(`--engine ${args.engine}: sqlite or postgres`);
+const INSTANCES = Number(args.instances ?? (args.engine === "postgres" ? 2 : 1));
+if (!Number.isInteger(INSTANCES) || INSTANCES < 1) throw new Error(`--instances ${args.instances}: a whole number ≥ 1`);
+if (args.engine === "sqlite" && INSTANCES > 1) throw new Error("several instances need one shared database: --engine postgres");
 const MINUTES = Number(args.minutes);
 const N = Number(args.annotators);
 // Memory is compared from the end of warm-up: V8's heap, SQLite's page cache and the sockets of 200
@@ -89,11 +107,11 @@ async function sampleAfterGc(server: ChildProcess): Promise<MemorySample> {
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 
 /** Sends a request and cuts the connection right after the body is written: the answer is never read. */
-function sendAndDrop(path: string, body: string, cookie: string): Promise<void> {
+function sendAndDrop(port: number, path: string, body: string, cookie: string): Promise<void> {
   return new Promise((resolve) => {
     const req = http.request({
       host: "127.0.0.1",
-      port: PORT,
+      port,
       method: "POST",
       path,
       agent: false,
@@ -112,17 +130,19 @@ async function main() {
   // Enough work for the whole run: at full speed the annotators make about 10k judgments a minute
   // (3 an item), and a queue that runs dry would end the load early.
   const { projectId, userIds } = seedTemplate(Math.max(ITEMS, Math.ceil(MINUTES * 6000)));
-  const file = freshCopy("soak");
-  const setup = new Database(file);
-  setup.prepare("UPDATE projects SET lease_seconds = ? WHERE id = ?").run(LEASE_S, projectId);
-  setup.close();
+  const file = args.engine === "postgres" ? await freshPgCopy(pgServer(args["pg-url"]), "soak") : freshCopy("soak");
+  await execBench(file, "UPDATE projects SET lease_seconds = ? WHERE id = ?", [LEASE_S, projectId]);
   fs.rmSync(MEMORY_LOG, { force: true });
-  process.env.ARBITER_MEMORY_LOG = MEMORY_LOG;
   process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ""} --expose-gc`.trim();
   if (args["api-only"]) process.env.ARBITER_API_ONLY = "1";
-  const server = await startServer("server/main.ts", file, PORT);
-  const request = makeClient(PORT, N);
-  const target = appTarget(PORT, projectId, N);
+  const ports = Array.from({ length: INSTANCES }, (_, i) => PORT + i);
+  // Memory is sampled on the first instance (the others serve the same share of the load).
+  const servers = await Promise.all(
+    ports.map((port, i) => startServer("server/main.ts", file, port, i === 0 ? { ARBITER_MEMORY_LOG: MEMORY_LOG } : {})),
+  );
+  const server = servers[0] as ChildProcess;
+  const request = balancer(ports, N);
+  const target = appTarget(ports, projectId, N);
   const workers = await workersFor(userIds, N, target);
   const pid = server.pid ?? 0;
   const rssStart = rssMb(pid);
@@ -168,7 +188,7 @@ async function main() {
           await submitUntilAnswered(w, id, body); // a late submit: accepted if the slot is still free
         } else if (dice < 0.07) {
           faults.disconnects++;
-          await sendAndDrop("/api/trpc/annotate.submit", body, w.cookie);
+          await sendAndDrop(ports[w.n % ports.length] as number, "/api/trpc/annotate.submit", body, w.cookie);
           await submitUntilAnswered(w, id, body); // the client retries with the same submission id
         } else if (dice < 0.12) {
           faults.duplicates++;
@@ -189,30 +209,24 @@ async function main() {
   clearTimeout(warmup);
   const rssEnd = rssMb(pid);
   const liveEnd = await sampleAfterGc(server);
-  await stop(server);
+  await Promise.all(servers.map(stop));
 
-  const db = new Database(file, { readonly: true });
-  const storedIds = new Set(
-    (
-      db.prepare("SELECT client_submission_id AS id FROM judgments WHERE client_submission_id LIKE 'bench-%'").all() as { id: string }[]
-    ).map((r) => r.id),
-  );
-  const dupPairs = (
-    db
-      .prepare("SELECT count(*) AS n FROM (SELECT item_id, annotator_id FROM judgments GROUP BY item_id, annotator_id HAVING count(*) > 1)")
-      .get() as { n: number }
-  ).n;
-  const expired = (db.prepare("SELECT count(*) AS n FROM assignments WHERE state = 'expired'").get() as { n: number }).n;
-  db.close();
+  const { storedIds, dupPairs, overfull, expired } = await queryBench(file, async (all) => ({
+    storedIds: new Set((await all(STORED_IDS)).map((r) => String(r.id))),
+    dupPairs: Number((await all(DUPLICATE_PAIRS))[0]?.n ?? 0),
+    overfull: Number((await all(OVERFULL_ITEMS))[0]?.n ?? 0),
+    expired: Number((await all("SELECT count(*) AS n FROM assignments WHERE state = 'expired'"))[0]?.n ?? 0),
+  }));
   const lost = [...acknowledged].filter((id) => !storedIds.has(id)).length;
   const unacknowledged = [...storedIds].filter((id) => !acknowledged.has(id)).length;
   const sorted = latencies.sort((a, b) => a - b);
-  console.log(`\nbench:soak — ${N} annotators for ${MINUTES} min, leases ${LEASE_S} s`);
+  const engine = args.engine === "postgres" ? `PostgreSQL, ${INSTANCES} app instance${INSTANCES > 1 ? "s" : ""}` : "SQLite, 1 app instance";
+  console.log(`\nbench:soak — ${N} annotators for ${MINUTES} min, leases ${LEASE_S} s, ${engine}`);
   console.log(
     `faults injected: ${faults.disconnects} disconnects mid-submit, ${faults.duplicates} double submits, ${faults.walkaways} walk-aways (${expired} leases expired; ${faults.expiredOnReturn} late submits refused)`,
   );
   console.log(
-    `acknowledged ${acknowledged.size}  stored ${storedIds.size}  lost ${lost}  stored-but-unacknowledged ${unacknowledged}  duplicate (item, annotator) pairs ${dupPairs}`,
+    `acknowledged ${acknowledged.size}  stored ${storedIds.size}  lost ${lost}  stored-but-unacknowledged ${unacknowledged}  duplicate (item, annotator) pairs ${dupPairs}  items over the overlap ${overfull}`,
   );
   console.log(
     `submit latency p50 ${percentile(sorted, 50).toFixed(1)} ms  p95 ${percentile(sorted, 95).toFixed(1)} ms  p99 ${percentile(sorted, 99).toFixed(1)} ms  (${sorted.length} plain submits)`,
@@ -248,7 +262,7 @@ async function main() {
       `live heap (heapUsed after a full GC) after warm-up ${mb(w.heapUsed)} MB → end ${mb(liveEnd.heapUsed)} MB: growth ${growth(w.heapUsed, liveEnd.heapUsed)}; external ${mb(w.external)} → ${mb(liveEnd.external)} MB`,
     );
   } else console.log(`the run ended before the ${WARMUP_S} s warm-up: no growth figure`);
-  process.exit(lost === 0 && dupPairs === 0 ? 0 : 1);
+  process.exit(lost === 0 && dupPairs === 0 && overfull === 0 ? 0 : 1);
 }
 
 main().catch((e) => {
