@@ -9,7 +9,7 @@ import { TRPCError } from "@trpc/server";
 import { openExportDownload } from "@/server/api/export-download";
 import { createContext } from "@/server/api/trpc";
 import { getRequestUser } from "@/server/auth";
-import { getDb } from "@/server/db";
+import { getAppDb } from "@/server/app-db";
 
 export const dynamic = "force-dynamic";
 
@@ -19,14 +19,14 @@ const STATUS: Record<string, number> = { UNAUTHORIZED: 401, FORBIDDEN: 403, NOT_
 
 export async function GET(req: Request, { params }: { params: Promise<{ id: string }> }) {
   // The role from the user row (not the session token): revoked sessions and role changes apply at once.
-  const role = (await getRequestUser(getDb(), req.headers))?.role;
+  const role = (await getRequestUser(await getAppDb(), req.headers))?.role;
   if (!role) return new Response("sign in first\n", { status: 401 });
   if (role !== "admin" && role !== "researcher") return new Response("forbidden\n", { status: 403 });
   const snapshotId = Number((await params).id);
   if (!Number.isInteger(snapshotId) || snapshotId <= 0) return new Response("no such snapshot\n", { status: 404 });
   const headers: IncomingHttpHeaders = Object.fromEntries(req.headers.entries());
   try {
-    const file = await openExportDownload(await createContext(getDb(), headers), snapshotId);
+    const file = await openExportDownload(await createContext(await getAppDb(), headers), snapshotId);
     const body = Readable.toWeb(file.stream) as ReadableStream<Uint8Array>;
     return new Response(body, {
       headers: {

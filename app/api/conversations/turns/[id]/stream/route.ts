@@ -5,7 +5,7 @@
  * when the browser goes away (request aborted) both requests to the generators stop.
  */
 import { getRequestUser } from "@/server/auth";
-import { getDb } from "@/server/db";
+import { getAppDb } from "@/server/app-db";
 import { generateTurn, type LiveSampler } from "@/server/domain/conversations/conversations";
 import { isAppError } from "@/server/domain/errors";
 import { getGeneratorRecord } from "@/server/domain/generation/registry";
@@ -14,12 +14,12 @@ import { sharedGeneratorClients } from "@/server/generation/generators";
 export const dynamic = "force-dynamic";
 
 async function samplerFor(generatorId: number): Promise<LiveSampler> {
-  const sample = sharedGeneratorClients().samplerFor(await getGeneratorRecord(getDb(), generatorId));
+  const sample = sharedGeneratorClients().samplerFor(await getGeneratorRecord(await getAppDb(), generatorId));
   return (messages, params, opts) => sample(messages, params, opts);
 }
 
 export async function POST(req: Request, { params }: { params: Promise<{ id: string }> }) {
-  const db = getDb();
+  const db = await getAppDb();
   const user = await getRequestUser(db, req.headers);
   if (!user) return new Response("sign in first\n", { status: 401 });
   const turnId = Number((await params).id);
