@@ -4,7 +4,7 @@
  * `--format sft|prompts` and `--rewrites pair`. Thin shells over server/domain/conversations.
  */
 import { PROJECT_KINDS, type ProjectKind } from "@/db/schema";
-import type { Db } from "@/server/db";
+import type { AnyDb } from "@/server/database";
 import {
   exportLiveSnapshot,
   LIVE_EXPORT_FORMATS,
@@ -15,18 +15,18 @@ import {
 } from "@/server/domain/conversations/live-exports";
 import { getLiveSettings, type LiveSettingsInput, setLiveSettings, zLiveSettings } from "@/server/domain/conversations/live-settings";
 import { getGenerator } from "@/server/domain/generation/registry";
+import { resolveProjectRef } from "@/server/domain/projects";
 
 type Flags = Record<string, string | boolean | undefined>;
 type Command = {
   summary: string;
   usage: string;
   options: Record<string, { type: "string" | "boolean" }>;
-  run: (db: Db, flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }>;
+  runAny: (db: AnyDb, flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }>;
 };
 export type ConversationCliHelpers = {
   usageError: (message: string) => Error;
   required: (flags: Flags, name: string) => string;
-  resolveProject: (db: Db, ref: string) => number;
 };
 
 export const LIVE_PROJECT_OPTIONS = {
@@ -57,7 +57,12 @@ function numberFlag(f: Flags, name: string, h: ConversationCliHelpers, integer: 
  * The live settings named by the flags (undefined when none is given), checked before anything is
  * written: a kind, known generators (two at least for a live kind), numbers in range.
  */
-export function prepareLiveProjectFlags(db: Db, f: Flags, h: ConversationCliHelpers, creating = true): LiveSettingsInput | undefined {
+export async function prepareLiveProjectFlags(
+  db: AnyDb,
+  f: Flags,
+  h: ConversationCliHelpers,
+  creating = true,
+): Promise<LiveSettingsInput | undefined> {
   const kind = f.kind;
   if (kind !== undefined && !(PROJECT_KINDS as readonly unknown[]).includes(kind))
     throw h.usageError(`--kind is ${PROJECT_KINDS.join(", ")}`);
@@ -68,7 +73,7 @@ export function prepareLiveProjectFlags(db: Db, f: Flags, h: ConversationCliHelp
           .map((g) => g.trim())
           .filter(Boolean)
       : undefined;
-  for (const g of generators ?? []) getGenerator(db, g);
+  for (const g of generators ?? []) await getGenerator(db, g);
   const settings: LiveSettingsInput = {
     kind: kind as ProjectKind | undefined,
     generators,
@@ -92,8 +97,8 @@ export function prepareLiveProjectFlags(db: Db, f: Flags, h: ConversationCliHelp
   return settings;
 }
 
-export function applyLiveProjectFlags(db: Db, projectId: number, settings: LiveSettingsInput | undefined): void {
-  if (settings) setLiveSettings(db, { projectId, settings });
+export async function applyLiveProjectFlags(db: AnyDb, projectId: number, settings: LiveSettingsInput | undefined): Promise<void> {
+  if (settings) await setLiveSettings(db, { projectId, settings });
 }
 
 export const LIVE_EXPORT_OPTIONS = {
@@ -104,25 +109,25 @@ export const LIVE_EXPORT_OPTIONS = {
 export const LIVE_EXPORT_USAGE = `[--format ${LIVE_EXPORT_FORMATS.join("|")}] [--sft-style ${SFT_STYLES.join("|")}] [--rewrites pair (with --format ${REWRITE_PAIR_FORMATS.join("|")})]`;
 
 /** `export --format sft|prompts` and `export --rewrites pair`; null for every other export. */
-export function runLiveExport(db: Db, f: Flags, h: ConversationCliHelpers) {
+export async function runLiveExport(db: AnyDb, f: Flags, h: ConversationCliHelpers) {
   const format = f.format;
   const rewrites = f.rewrites;
   if (rewrites !== undefined && rewrites !== "pair") throw h.usageError("--rewrites takes pair");
   if (f["sft-style"] !== undefined && format !== "sft") throw h.usageError("--sft-style goes with --format sft");
   if (format !== "sft" && format !== "prompts" && rewrites === undefined) return null;
-  const projectId = h.resolveProject(db, h.required(f, "project"));
+  const projectId = await resolveProjectRef(db, h.required(f, "project"));
   const out = h.required(f, "out");
-  let r: ReturnType<typeof exportLiveSnapshot>;
+  let r: Awaited<ReturnType<typeof exportLiveSnapshot>>;
   if (rewrites === "pair") {
     if (!(REWRITE_PAIR_FORMATS as readonly unknown[]).includes(format))
       throw h.usageError(`--rewrites pair writes ${REWRITE_PAIR_FORMATS.join(", ")} rows; pick one with --format`);
-    r = exportLiveSnapshot(db, { projectId, format: "rewrite-pairs", pairFormat: format as RewritePairFormat, out });
+    r = await exportLiveSnapshot(db, { projectId, format: "rewrite-pairs", pairFormat: format as RewritePairFormat, out });
   } else if (format === "sft") {
     const style = f["sft-style"] ?? "messages";
     if (!(SFT_STYLES as readonly unknown[]).includes(style)) throw h.usageError(`--sft-style is ${SFT_STYLES.join(" or ")}`);
-    r = exportLiveSnapshot(db, { projectId, format: "sft", style: style as SftStyle, out });
+    r = await exportLiveSnapshot(db, { projectId, format: "sft", style: style as SftStyle, out });
   } else {
-    r = exportLiveSnapshot(db, { projectId, format: "prompts", out });
+    r = await exportLiveSnapshot(db, { projectId, format: "prompts", out });
   }
   return { json: r, text: `wrote ${r.rows} rows to ${out} (sha256 ${r.sha256}, snapshot ${r.snapshot})` };
 }
@@ -133,15 +138,15 @@ export function conversationCommands(h: ConversationCliHelpers): Record<string, 
       summary: "change a project's live settings: kind, generators, guard rails, pause switch, rewrites, prompt writing",
       usage: `project:live --project ID [--pause | --resume] ${LIVE_PROJECT_USAGE}`,
       options: { project: { type: "string" }, pause: { type: "boolean" }, resume: { type: "boolean" }, ...LIVE_PROJECT_OPTIONS },
-      async run(db, f) {
-        const projectId = h.resolveProject(db, h.required(f, "project"));
+      async runAny(db, f) {
+        const projectId = await resolveProjectRef(db, h.required(f, "project"));
         if (f.pause === true && f.resume === true) throw h.usageError("--pause or --resume, not both");
-        const current = getLiveSettings(db, projectId);
-        const settings: LiveSettingsInput = { ...(prepareLiveProjectFlags(db, f, h, false) ?? {}) };
+        const current = await getLiveSettings(db, projectId);
+        const settings: LiveSettingsInput = { ...((await prepareLiveProjectFlags(db, f, h, false)) ?? {}) };
         if (f.pause === true) settings.paused = true;
         if (f.resume === true) settings.paused = false;
         if (settings.kind === undefined && settings.generators === undefined && current.kind !== "pairwise") settings.kind = current.kind;
-        const s = setLiveSettings(db, { projectId, settings });
+        const s = await setLiveSettings(db, { projectId, settings });
         const json = {
           project: projectId,
           kind: s.kind,

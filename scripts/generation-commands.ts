@@ -3,7 +3,7 @@
  * and sampling jobs (`generate`). Thin shells over server/domain/generation, with the clients of
  * server/generation (the `openai` client; the local worker pool).
  */
-import type { Db } from "@/server/db";
+import type { AnyDb } from "@/server/database";
 import { AppError } from "@/server/domain/errors";
 import { KEEP_RULES, type KeepRule, PAIRINGS, type Pairing } from "@/server/domain/generation/plan";
 import {
@@ -24,6 +24,7 @@ import {
   listGenerationFailures,
   resumeGenerateJob,
 } from "@/server/domain/generation/sampling";
+import { resolveProjectRef } from "@/server/domain/projects";
 import { GeneratorClients } from "@/server/generation/generators";
 import { GenerateRunner } from "@/server/jobs/generate";
 import { getJob, recoverJobs } from "@/server/jobs/jobs";
@@ -34,13 +35,12 @@ type Command = {
   summary: string;
   usage: string;
   options: Record<string, { type: "string" | "boolean" }>;
-  run: (db: Db, flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }>;
+  runAny: (db: AnyDb, flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }>;
 };
 export type CliHelpers = {
   usageError: (message: string) => Error;
   required: (flags: Flags, name: string) => string;
   intFlag: (flags: Flags, name: string, fallback: number) => number;
-  resolveProject: (db: Db, ref: string) => number;
 };
 
 const str = (f: Flags, name: string) => (typeof f[name] === "string" ? (f[name] as string) : undefined);
@@ -59,18 +59,22 @@ function numFlag(h: CliHelpers, f: Flags, name: string): number | undefined {
 }
 
 /** Runs the sampling job here (or waits for the runner that holds it) with a progress bar on a terminal. */
-async function waitForGenerateJob(db: Db, jobId: number) {
+async function waitForGenerateJob(db: AnyDb, jobId: number) {
   const runner = new GenerateRunner(db, { only: jobId });
   const bar = progressBar("sampling [{bar}] {value}/{total} prompts | {failed} failed | {tps} tokens/s | {eta_formatted} left");
-  const show = setInterval(() => {
-    const p = getJob(db, jobId).progress;
+  const show = setInterval(async () => {
+    // A progress read that fails (the pool closing as the command ends) only skips one update.
+    const p = await Promise.resolve(getJob(db, jobId)).then(
+      (j) => j.progress,
+      () => null,
+    );
     if (typeof p?.total !== "number") return;
     bar.update(Number(p.done ?? 0) + Number(p.failed ?? 0), p.total, { failed: String(p.failed ?? 0), tps: String(p.tokens_per_s ?? "?") });
   }, 500);
   try {
     for (;;) {
       await runner.tick();
-      const job = getJob(db, jobId);
+      const job = await getJob(db, jobId);
       if (job.state !== "queued" && job.state !== "running") return job;
       await new Promise((r) => setTimeout(r, 1000));
     }
@@ -82,15 +86,15 @@ async function waitForGenerateJob(db: Db, jobId: number) {
 }
 
 /** `{job, items, responses, failed, tokens, tokens_per_s}` for a job, queued or finished. */
-async function generateResult(db: Db, jobId: number, wait: boolean) {
-  const round = getRoundForJob(db, jobId);
+async function generateResult(db: AnyDb, jobId: number, wait: boolean) {
+  const round = await getRoundForJob(db, jobId);
   if (!wait) {
-    const s = generationSummary(db, jobId);
+    const s = await generationSummary(db, jobId);
     return {
       json: {
         job: jobId,
         round: round.number,
-        state: getJob(db, jobId).state,
+        state: (await getJob(db, jobId)).state,
         items: s.items,
         responses: s.responses,
         failed: s.failed,
@@ -101,10 +105,10 @@ async function generateResult(db: Db, jobId: number, wait: boolean) {
     };
   }
   const job = await waitForGenerateJob(db, jobId);
-  const s = generationSummary(db, jobId);
+  const s = await generationSummary(db, jobId);
   const tps = typeof job.metrics?.tokens_per_s === "number" ? job.metrics.tokens_per_s : null;
   if (job.state !== "succeeded") throw new AppError("BAD_INPUT", `sampling job ${jobId} ${job.state}: ${job.error ?? "no reason given"}`);
-  const failures = listGenerationFailures(db, jobId);
+  const failures = await listGenerationFailures(db, jobId);
   return {
     json: {
       job: jobId,
@@ -137,7 +141,7 @@ export function generationCommands(h: CliHelpers): Record<string, Command> {
         "api-key-env": { type: "string" },
         test: { type: "boolean" },
       },
-      async run(db, f) {
+      async runAny(db, f) {
         const name = h.required(f, "name");
         const local = str(f, "local");
         const url = str(f, "url");
@@ -159,7 +163,7 @@ export function generationCommands(h: CliHelpers): Record<string, Command> {
               };
         let probe: ProbeResult | undefined;
         if (f.test === true) {
-          const prepared = prepareGenerator(db, input);
+          const prepared = await prepareGenerator(db, input);
           const clients = new GeneratorClients(undefined, { maxRetries: 1, timeoutMs: 60_000 });
           try {
             probe = await runProbe(clients.probeFor(prepared));
@@ -168,7 +172,7 @@ export function generationCommands(h: CliHelpers): Record<string, Command> {
           }
           if (!probe.ok) throw new AppError("BAD_INPUT", `generator ${name} not added: the test request failed: ${probe.error}`);
         }
-        const g = addGenerator(db, input, undefined, probe);
+        const g = await addGenerator(db, input, undefined, probe);
         return {
           json: { id: g.id, name: g.name, ...(probe ? { test: probe } : {}) },
           text: `generator ${g.id} "${g.name}" (${g.kind}: ${g.kind === "local" ? g.model : `${g.model} at ${g.url}`})${probe ? `\n${probeText(g.name, probe)}` : ""}`,
@@ -179,8 +183,8 @@ export function generationCommands(h: CliHelpers): Record<string, Command> {
       summary: "list registered generators",
       usage: "generator:list",
       options: {},
-      async run(db) {
-        const gens = listGenerators(db);
+      async runAny(db) {
+        const gens = await listGenerators(db);
         return {
           json: { generators: gens },
           text: gens.length
@@ -198,8 +202,8 @@ export function generationCommands(h: CliHelpers): Record<string, Command> {
       summary: "remove a generator from the registry (rounds that used it keep their record)",
       usage: "generator:remove --name N|ID",
       options: { name: { type: "string" } },
-      async run(db, f) {
-        const g = removeGenerator(db, h.required(f, "name"));
+      async runAny(db, f) {
+        const g = await removeGenerator(db, h.required(f, "name"));
         return { json: { id: g.id, name: g.name, removed: true }, text: `removed generator ${g.id} "${g.name}"` };
       },
     },
@@ -207,8 +211,8 @@ export function generationCommands(h: CliHelpers): Record<string, Command> {
       summary: "send one probe request to a generator: latency, time to first token, tokens/s and the sample",
       usage: "generator:test --name N|ID",
       options: { name: { type: "string" } },
-      async run(db, f) {
-        const g = getGenerator(db, h.required(f, "name"));
+      async runAny(db, f) {
+        const g = await getGenerator(db, h.required(f, "name"));
         const clients = new GeneratorClients(undefined, { maxRetries: 1, timeoutMs: 60_000 });
         let probe: ProbeResult;
         try {
@@ -217,7 +221,7 @@ export function generationCommands(h: CliHelpers): Record<string, Command> {
           await clients.close();
         }
         if (!probe.ok) throw new AppError("BAD_INPUT", `generator ${g.name}: the test request failed: ${probe.error}`);
-        return { json: { ...publicGenerator(getGenerator(db, g.id)), test: probe }, text: probeText(g.name, probe) };
+        return { json: { ...publicGenerator(await getGenerator(db, g.id)), test: probe }, text: probeText(g.name, probe) };
       },
     },
     generate: {
@@ -245,19 +249,19 @@ export function generationCommands(h: CliHelpers): Record<string, Command> {
         "retry-failed": { type: "boolean" },
         wait: { type: "boolean" },
       },
-      async run(db, f) {
+      async runAny(db, f) {
         const wait = f.wait === true;
         if (f.resume !== undefined) {
           const jobId = h.intFlag(f, "resume", 0);
-          recoverJobs(db); // a job whose process died is queued again here
-          const job = getJob(db, jobId);
+          await recoverJobs(db); // a job whose process died is queued again here
+          const job = await getJob(db, jobId);
           if (job.state === "failed" || job.state === "cancelled")
-            resumeGenerateJob(db, jobId, { retryFailed: f["retry-failed"] === true });
+            await resumeGenerateJob(db, jobId, { retryFailed: f["retry-failed"] === true });
           else if (f["retry-failed"] === true)
             throw h.usageError(`--retry-failed needs a failed or cancelled job; job ${jobId} is ${job.state}`);
           return generateResult(db, jobId, wait);
         }
-        const projectId = h.resolveProject(db, h.required(f, "project"));
+        const projectId = await resolveProjectRef(db, h.required(f, "project"));
         const pairing = str(f, "pairing") ?? "all-pairs";
         if (!PAIRINGS.includes(pairing as Pairing)) throw h.usageError(`--pairing is ${PAIRINGS.join(" or ")}`);
         const keep = str(f, "keep") ?? "best-worst";
@@ -266,7 +270,7 @@ export function generationCommands(h: CliHelpers): Record<string, Command> {
         const rewardModelId = f["reward-model"] === undefined ? undefined : h.intFlag(f, "reward-model", 0);
         if ((select === undefined) !== (rewardModelId === undefined)) throw h.usageError("--select N and --reward-model ID go together");
         const samples = select ?? h.intFlag(f, "samples", 1);
-        const { job } = createGenerateJob(db, {
+        const { job } = await createGenerateJob(db, {
           projectId,
           promptsFile: h.required(f, "prompts"),
           generators: h
@@ -295,10 +299,10 @@ export function generationCommands(h: CliHelpers): Record<string, Command> {
       summary: "the failure list of a sampling job: one JSON line per failed prompt (line, id, error, attempts)",
       usage: "generate:failures --job ID",
       options: { job: { type: "string" } },
-      async run(db, f) {
+      async runAny(db, f) {
         const jobId = h.intFlag(f, "job", 0);
-        getRoundForJob(db, jobId);
-        const failures = listGenerationFailures(db, jobId);
+        await getRoundForJob(db, jobId);
+        const failures = await listGenerationFailures(db, jobId);
         return { json: { job: jobId, failures }, text: failures.map((x) => JSON.stringify(x)).join("\n") || "no failures" };
       },
     },

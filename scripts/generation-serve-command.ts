@@ -10,7 +10,6 @@
 import { spawn } from "node:child_process";
 import readline from "node:readline";
 import { z } from "zod";
-import type { Db } from "@/server/db";
 import { AppError } from "@/server/domain/errors";
 import { validateBaseSpec } from "@/server/domain/training/bases";
 import { trainerDir, trainerPython } from "@/server/jobs/runner";
@@ -20,7 +19,8 @@ type Command = {
   summary: string;
   usage: string;
   options: Record<string, { type: "string" | "boolean" }>;
-  run: (db: Db, flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }>;
+  // It opens no database: --db is not read.
+  runWithoutDb: (flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }>;
 };
 export type ServeCliHelpers = {
   usageError: (message: string) => Error;
@@ -117,7 +117,7 @@ export function generationServeCommands(h: ServeCliHelpers): Record<string, Comm
         "max-batch": { type: "string" },
         "served-model-name": { type: "string" },
       },
-      async run(_db, f) {
+      async runWithoutDb(f) {
         const spec = h.required(f, "model").trim();
         if (!spec) throw h.usageError("--model is a model folder or a Hugging Face Hub id");
         const port = h.intFlag(f, "port", 8000);

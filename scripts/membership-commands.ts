@@ -4,22 +4,22 @@
  */
 import { eq } from "drizzle-orm";
 import { PROJECT_ACCESS, type ProjectAccess, users } from "@/db/schema";
-import type { Db } from "@/server/db";
+import { type AnyDb, runOp } from "@/server/database";
 import { AppError } from "@/server/domain/errors";
 import { normalizeEmail } from "@/server/domain/login-throttle";
 import { createGroup, listGroups, setProjectAccess, setUserGroup, updateProjectMembers } from "@/server/domain/membership";
+import { resolveProjectRef } from "@/server/domain/projects";
 
 type Flags = Record<string, string | boolean | undefined>;
 type Command = {
   summary: string;
   usage: string;
   options: Record<string, { type: "string" | "boolean" }>;
-  run: (db: Db, flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }>;
+  runAny: (db: AnyDb, flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }>;
 };
 export type MembershipCliHelpers = {
   usageError: (message: string) => Error;
   required: (flags: Flags, name: string) => string;
-  resolveProject: (db: Db, ref: string) => number;
 };
 
 /** "a@x.org, b@x.org" → ["a@x.org", "b@x.org"]; an absent flag → []. */
@@ -39,15 +39,15 @@ export function membershipCommands(h: MembershipCliHelpers): Record<string, Comm
       summary: "add or remove members of a project (members-only projects admit only them)",
       usage: "project:members --project ID --add EMAIL[,EMAIL] [--remove EMAIL[,EMAIL]] [--group NAME]",
       options: { project: { type: "string" }, add: { type: "string" }, remove: { type: "string" }, group: { type: "string" } },
-      async run(db, f) {
-        const projectId = h.resolveProject(db, h.required(f, "project"));
+      async runAny(db, f) {
+        const projectId = await resolveProjectRef(db, h.required(f, "project"));
         const add = emailList(f, "add", h);
         const remove = emailList(f, "remove", h);
         const group = typeof f.group === "string" ? f.group : undefined;
         if (f.add === undefined && f.remove === undefined && group === undefined) {
           throw h.usageError("give --add, --remove or --group");
         }
-        const { members } = updateProjectMembers(db, { projectId, add, remove, group });
+        const { members } = await updateProjectMembers(db, { projectId, add, remove, group });
         return {
           json: { members },
           text: [
@@ -62,13 +62,13 @@ export function membershipCommands(h: MembershipCliHelpers): Record<string, Comm
       summary: "open a project to every annotator or to its members only; optionally require a group",
       usage: "project:access --project ID --access open|members [--require-group NAME|none]",
       options: { project: { type: "string" }, access: { type: "string" }, "require-group": { type: "string" } },
-      async run(db, f) {
-        const projectId = h.resolveProject(db, h.required(f, "project"));
+      async runAny(db, f) {
+        const projectId = await resolveProjectRef(db, h.required(f, "project"));
         const access = h.required(f, "access");
         if (!(PROJECT_ACCESS as readonly string[]).includes(access)) throw h.usageError("--access is open or members");
         const g = f["require-group"];
         const requiredGroup = typeof g === "string" && g !== "none" ? g : null;
-        const r = setProjectAccess(db, { projectId, access: access as ProjectAccess, requiredGroup });
+        const r = await setProjectAccess(db, { projectId, access: access as ProjectAccess, requiredGroup });
         return { json: r, text: `project ${projectId}: ${r.access}${r.requiredGroup ? `, group ${r.requiredGroup} required` : ""}` };
       },
     },
@@ -77,8 +77,11 @@ export function membershipCommands(h: MembershipCliHelpers): Record<string, Comm
       summary: "define an annotator group (e.g. medical experts, zh-native)",
       usage: "group:create --name NAME [--description TEXT]",
       options: { name: { type: "string" }, description: { type: "string" } },
-      async run(db, f) {
-        const g = createGroup(db, { name: h.required(f, "name"), description: typeof f.description === "string" ? f.description : "" });
+      async runAny(db, f) {
+        const g = await createGroup(db, {
+          name: h.required(f, "name"),
+          description: typeof f.description === "string" ? f.description : "",
+        });
         return { json: { id: g.id, name: g.name }, text: `created group "${g.name}" (id ${g.id})` };
       },
     },
@@ -87,8 +90,8 @@ export function membershipCommands(h: MembershipCliHelpers): Record<string, Comm
       summary: "annotator groups and how many people are in each",
       usage: "group:list",
       options: {},
-      async run(db) {
-        const groups = listGroups(db);
+      async runAny(db) {
+        const groups = await listGroups(db);
         return { json: { groups }, text: groups.map((g) => `${g.name}\t${g.members} member(s)`).join("\n") || "no groups" };
       },
     },
@@ -97,13 +100,13 @@ export function membershipCommands(h: MembershipCliHelpers): Record<string, Comm
       summary: "put a user in an annotator group (or none)",
       usage: "user:group --email EMAIL --group NAME|none",
       options: { email: { type: "string" }, group: { type: "string" } },
-      async run(db, f) {
+      async runAny(db, f) {
         const email = normalizeEmail(h.required(f, "email"));
-        const user = db.select({ id: users.id }).from(users).where(eq(users.email, email)).get();
+        const user = await runOp(db, (c) => c.first(c.q.select({ id: users.id }).from(users).where(eq(users.email, email))));
         if (!user) throw new AppError("NOT_FOUND", `email: no user with email ${email}`, [{ field: "email", message: "no such user" }]);
         const g = h.required(f, "group");
         const group = g === "none" ? null : g;
-        setUserGroup(db, { userId: user.id, group });
+        await setUserGroup(db, { userId: user.id, group });
         return { json: { user: user.id, group }, text: `${email}: ${group ?? "no group"}` };
       },
     },

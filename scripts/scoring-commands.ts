@@ -3,7 +3,8 @@
  * responses as a scored dataset) and `queue` (active-learning order of a project's queue). Each is a
  * thin shell over server/domain/scoring with the scoring worker pool of server/jobs.
  */
-import type { Db } from "@/server/db";
+import type { AnyDb } from "@/server/database";
+import { resolveProjectRef } from "@/server/domain/projects";
 import {
   getScoringModel,
   peekQueue,
@@ -21,13 +22,12 @@ type Command = {
   summary: string;
   usage: string;
   options: Record<string, { type: "string" | "boolean" }>;
-  run: (db: Db, flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }>;
+  runAny: (db: AnyDb, flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }>;
 };
 export type CliHelpers = {
   usageError: (message: string) => Error;
   required: (flags: Flags, name: string) => string;
   intFlag: (flags: Flags, name: string, fallback: number) => number;
-  resolveProject: (db: Db, ref: string) => number;
 };
 
 function poolFor(h: CliHelpers, f: Flags): ScoringPool {
@@ -52,14 +52,14 @@ export function scoringCommands(h: CliHelpers): Record<string, Command> {
         "batch-tokens": { type: "string" },
         device: { type: "string" },
       },
-      async run(db, f) {
+      async runAny(db, f) {
         const modelId = h.intFlag(f, "model", 0);
         if (modelId < 1) throw h.usageError("--model is required (a model id from the Models page)");
         const out = h.required(f, "out");
         if ((typeof f.file === "string") === (typeof f.project === "string")) throw h.usageError("give --file or --project (one of them)");
         const scope = typeof f.scope === "string" ? f.scope : "all";
         if (scope !== "all" && scope !== "judged" && scope !== "open") throw h.usageError("--scope is all, judged or open");
-        const model = getScoringModel(db, modelId);
+        const model = await getScoringModel(db, modelId);
         const pool = poolFor(h, f);
         const score = scorerFor(model, pool);
         try {
@@ -70,11 +70,11 @@ export function scoringCommands(h: CliHelpers): Record<string, Command> {
             bar.stop();
             return { json: { rows: r.rows }, text: `scored ${r.rows} lines with model ${model.id} into ${out}` };
           }
-          const projectId = h.resolveProject(db, f.project as string);
+          const projectId = await resolveProjectRef(db, f.project as string);
           const bar = progressBar("scoring [{bar}] {percentage}% | {value}/{total} responses | {eta_formatted} left");
           const s = await scoreProjectResponses(db, { projectId, modelId, scope: scope as "all", score, onProgress: bar.update });
           bar.stop();
-          const r = writeScoredDataset(db, { projectId, modelId, out });
+          const r = await writeScoredDataset(db, { projectId, modelId, out });
           return {
             json: { rows: r.rows, scored: s.scored, cached: s.cached, sha256: r.sha256 },
             text: `wrote ${r.rows} scored responses (prompt, response, reward) to ${out}; ${s.scored} newly scored, ${s.cached} already scored`,
@@ -99,7 +99,7 @@ export function scoringCommands(h: CliHelpers): Record<string, Command> {
         "batch-tokens": { type: "string" },
         device: { type: "string" },
       },
-      async run(db, f) {
+      async runAny(db, f) {
         const strategy = h.required(f, "strategy") as QueueStrategy;
         if (!QUEUE_STRATEGIES.includes(strategy)) throw h.usageError(`--strategy is one of ${QUEUE_STRATEGIES.join(", ")}`);
         const modelId = f.model === undefined ? undefined : h.intFlag(f, "model", 0);
@@ -112,12 +112,12 @@ export function scoringCommands(h: CliHelpers): Record<string, Command> {
         const share = f["random-share"] === undefined ? 0.1 : Number(f["random-share"]);
         if (!(share >= 0 && share <= 1)) throw h.usageError("--random-share takes a number from 0 to 1");
         const seed = h.intFlag(f, "seed", 0);
-        const projectId = h.resolveProject(db, h.required(f, "project"));
+        const projectId = await resolveProjectRef(db, h.required(f, "project"));
         const pool = poolFor(h, f);
         try {
           for (const id of [modelId, versusId]) {
             if (id === undefined) continue;
-            const model = getScoringModel(db, id);
+            const model = await getScoringModel(db, id);
             const bar = progressBar(`scoring open items with model ${id} [{bar}] {percentage}% | {value}/{total} responses`);
             await scoreProjectResponses(db, {
               projectId,
@@ -131,8 +131,8 @@ export function scoringCommands(h: CliHelpers): Record<string, Command> {
         } finally {
           await pool.close();
         }
-        const r = reorderQueue(db, { projectId, strategy, modelId, versusModelId: versusId, randomShare: share, seed });
-        const next = peekQueue(db, { projectId, modelId, limit });
+        const r = await reorderQueue(db, { projectId, strategy, modelId, versusModelId: versusId, randomShare: share, seed });
+        const next = await peekQueue(db, { projectId, modelId, limit });
         const fmt = (m: number | null) => (m === null ? "—" : m.toFixed(4));
         return {
           json: {

@@ -3,7 +3,7 @@
  * (prompt/chosen/rejected: TRL standard or conversational, HH, implicit prompt) the way RewardBench does.
  * A thin shell over server/domain/training/evaluate.ts with the scoring worker pool of server/jobs.
  */
-import type { Db } from "@/server/db";
+import type { AnyDb } from "@/server/database";
 import { getScoringModel } from "@/server/domain/scoring/project-scores";
 import { evaluatePreferenceFile } from "@/server/domain/training/evaluate";
 import { ScoringPool, scorerFor } from "@/server/jobs/scoring";
@@ -15,7 +15,7 @@ type Command = {
   summary: string;
   usage: string;
   options: Record<string, { type: "string" | "boolean" }>;
-  run: (db: Db, flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }>;
+  runAny: (db: AnyDb, flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }>;
 };
 
 export function trainingCommands(h: Pick<CliHelpers, "usageError" | "required" | "intFlag">): Record<string, Command> {
@@ -31,7 +31,7 @@ export function trainingCommands(h: Pick<CliHelpers, "usageError" | "required" |
         "batch-tokens": { type: "string" },
         device: { type: "string" },
       },
-      async run(db, f) {
+      async runAny(db, f) {
         const modelId = h.intFlag(f, "model", 0);
         if (modelId < 1) throw h.usageError("--model is required (a model id from the Models page)");
         const file = h.required(f, "file");
@@ -39,7 +39,7 @@ export function trainingCommands(h: Pick<CliHelpers, "usageError" | "required" |
         if (device !== "auto" && device !== "cpu" && device !== "cuda") throw h.usageError("--device is auto, cpu or cuda");
         const batchTokens = h.intFlag(f, "batch-tokens", 16384);
         if (batchTokens < 1) throw h.usageError("--batch-tokens takes a whole number >= 1");
-        const model = getScoringModel(db, modelId);
+        const model = await getScoringModel(db, modelId);
         const pool = new ScoringPool({ device, batchTokens });
         try {
           const bar = progressBar("evaluating [{bar}] {percentage}% | {value}/{total} responses");

@@ -44,9 +44,12 @@ describe("parseDbLocation", () => {
 });
 
 describe("which engine serves what", () => {
-  it("SQLite-only commands refuse postgres:// naming the commands that run on it; the app server takes it with its shared secrets", () => {
+  it("what opens SQLite only refuses postgres:// naming what runs on it; the app server takes it with its shared secrets", () => {
     expect(sqliteOnlyRefusal("data/a.db")).toBeNull();
-    expect(sqliteOnlyRefusal("postgres://u:hunter2@h/d")).toMatch(/postgres:\/\/ databases are not supported by this command .*db:copy/);
+    expect(sqliteOnlyRefusal("postgres://u:hunter2@h/d")).toMatch(
+      /^postgres:\/\/ databases are not supported here: this opens a SQLite file .* every CLI command but backup, restore take a PostgreSQL URL$/,
+    );
+    expect(sqliteOnlyRefusal("postgres://u:hunter2@h/d", "backup")).toMatch(/^backup runs on SQLite only: .*pg_dump/);
     expect(sqliteOnlyRefusal("postgres://u:hunter2@h/d")).not.toContain("hunter2");
     const base = { ...process.env, NEXTAUTH_SECRET: undefined, ARBITER_PSEUDONYM_KEY: undefined };
     expect(() => readEnv({ ...base, ARBITER_DB: "postgresql://h/d" })).toThrow(
@@ -59,7 +62,7 @@ describe("which engine serves what", () => {
       readEnv({ ...base, ARBITER_DB: "postgresql://u:p@h/d", NEXTAUTH_SECRET: "s".repeat(32), ARBITER_PSEUDONYM_KEY: "k" }).ARBITER_DB,
     ).toBe("postgresql://u:p@h/d");
     expect(() => readEnv({ ...process.env, ARBITER_DB: "redis://h" })).toThrow(/ARBITER_DB: redis:\/\/ is not a database Arbiter knows/);
-    expect(() => openDb("postgres://h/d")).toThrow(/ARBITER_DB \(or --db\): postgres:\/\/ databases are not supported by this command/);
+    expect(() => openDb("postgres://h/d")).toThrow(/ARBITER_DB \(or --db\): postgres:\/\/ databases are not supported here/);
   });
 });
 

@@ -1,8 +1,8 @@
 /**
  * Where a database lives, by the value of ARBITER_DB / --db: a SQLite file path, `:memory:`, or a
  * PostgreSQL URL (`postgres://` / `postgresql://`). Any other scheme is refused by name rather than
- * taken for a file path. The app server (server/app-db.ts) and the job runner run on either engine;
- * on PostgreSQL (server/db-pg.ts) the CLI serves the commands of PG_CLI_COMMANDS, the others still SQLite only.
+ * taken for a file path. The app server (server/app-db.ts), the job runner and the CLI run on either
+ * engine, but for the CLI commands of SQLITE_ONLY_CLI_COMMANDS.
  *
  * No driver here: server/env.ts and server/db.ts use this module, and the app's bundle must not pull
  * in a PostgreSQL driver it does not use.
@@ -16,8 +16,16 @@ export type DbLocation = { engine: "sqlite"; file: string } | { engine: "postgre
 const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 const PG_SCHEMES = new Set(["postgres", "postgresql"]);
 
-/** The CLI commands that take a postgres:// --db in this build (scripts/arbiter.ts: `runAny`, and db:copy's --from/--to). */
-export const PG_CLI_COMMANDS = ["db:copy", "project:create", "import", "status", "export"] as const;
+/**
+ * The CLI commands that run on SQLite only (scripts/cli.ts: the commands with `run`), each with why
+ * and what to use on PostgreSQL instead. scripts/cli.test.ts ties this list to the command table.
+ */
+export const SQLITE_ONLY_CLI_COMMANDS: Readonly<Record<string, string>> = {
+  backup:
+    'it copies the file with SQLite\'s online backup API; back up a PostgreSQL database with pg_dump --format=custom (docs/deploy.md, "PostgreSQL: backup and restore")',
+  restore:
+    'it replaces a SQLite file page by page; restore a pg_dump of a PostgreSQL database with pg_restore into a new, empty database (docs/deploy.md, "PostgreSQL: backup and restore")',
+};
 
 /**
  * Reads ARBITER_DB / --db; throws naming the scheme when it is neither a file nor PostgreSQL (the
@@ -41,10 +49,11 @@ export function parseDbLocation(value: string): DbLocation {
 }
 
 /**
- * Why a SQLite-only command refuses `value`, or null for a file path. PostgreSQL is named as what it
- * is in this build (the engine of the app server and of PG_CLI_COMMANDS), not as an unknown engine.
+ * Why `value` is refused where only a SQLite file will do (null for a file path): a CLI command of
+ * SQLITE_ONLY_CLI_COMMANDS says so by name with its reason; anything else that opens SQLite only
+ * (openDb) names PostgreSQL as what it is, an engine of this build, not as an unknown one.
  */
-export function sqliteOnlyRefusal(value: string): string | null {
+export function sqliteOnlyRefusal(value: string, command?: string): string | null {
   let location: DbLocation;
   try {
     location = parseDbLocation(value);
@@ -52,8 +61,10 @@ export function sqliteOnlyRefusal(value: string): string | null {
     return (e as Error).message;
   }
   if (location.engine === "sqlite") return null;
+  const reason = command === undefined ? undefined : SQLITE_ONLY_CLI_COMMANDS[command];
+  if (command !== undefined) return `${command} runs on SQLite only: ${reason ?? "give a SQLite file path such as data/arbiter.db"}`;
   const scheme = SCHEME.exec(value)?.[1];
-  return `${scheme}:// databases are not supported by this command in this build: on PostgreSQL the CLI runs ${PG_CLI_COMMANDS.join(", ")} so far (and the app server and job runner run on it); the other commands follow with the rest of issue #18. Give a SQLite file path such as data/arbiter.db`;
+  return `${scheme}:// databases are not supported here: this opens a SQLite file (give a path such as data/arbiter.db). The app server, the job runner and every CLI command but ${Object.keys(SQLITE_ONLY_CLI_COMMANDS).join(", ")} take a PostgreSQL URL`;
 }
 
 /** The URL with its password replaced, for messages and logs. */
