@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # npm test: install what is missing, then lint, typecheck, unit tests (vitest; again on a throwaway
 # PostgreSQL for the *.pg.test.ts files), trainer tests
-# (pytest on Debian's python3, then again on torch 2 + transformers + peft), a production build and the
-# Playwright e2e suite. Every suite runs even when an earlier one fails; the last line totals them:
+# (pytest on Debian's python3, then again on torch 2 + transformers + peft), a production build, the
+# Playwright e2e suite, and its campaign/admin/training specs again with the app on PostgreSQL. Every suite runs even when an earlier one fails; the last line totals them:
 # `N passed, N failed` (skips are listed per suite above it).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 mkdir -p .tmp
-rm -f .tmp/vitest-results.json .tmp/vitest-pg-results.json .tmp/e2e-results.json .tmp/pytest-results.xml .tmp/pytest-hf-results.xml
+rm -f .tmp/vitest-results.json .tmp/vitest-pg-results.json .tmp/e2e-results.json .tmp/e2e-pg-results.json .tmp/pytest-results.xml .tmp/pytest-hf-results.xml
 PY="${ARBITER_PYTHON:-/usr/bin/python3}"
 results=()
 
@@ -27,15 +27,18 @@ results+=("unit $(node -e '
   try { const r = require("./.tmp/vitest-results.json"); console.log(r.numPassedTests, r.numFailedTests + (r.success || r.numFailedTests ? 0 : 1), r.numPendingTests + r.numTodoTests); }
   catch { console.log("0 1 0"); }')")
 
-# The *.pg.test.ts files on a throwaway PostgreSQL cluster (scripts/pg-cluster.sh), removed afterwards
-# whatever happens; each test file makes its own database on it.
-echo; echo "━━ unit-pg (vitest on PostgreSQL)"
-rm -f .tmp/vitest-pg-results.json
+# A throwaway PostgreSQL cluster (scripts/pg-cluster.sh) for the *.pg.test.ts files (each makes its own
+# database on it) and the e2e run on PostgreSQL; removed at the end whatever happens.
+pg_cluster=""
 if pg_cluster=$(bash scripts/pg-cluster.sh start); then
   trap 'bash scripts/pg-cluster.sh stop "${pg_cluster%% *}"' EXIT
+else
+  pg_cluster=""
+fi
+echo; echo "━━ unit-pg (vitest on PostgreSQL)"
+rm -f .tmp/vitest-pg-results.json
+if [[ -n "$pg_cluster" ]]; then
   ARBITER_TEST_PG_URL="${pg_cluster#* }" npx vitest run --reporter=default --reporter=json --outputFile=.tmp/vitest-pg-results.json .pg.test.ts
-  bash scripts/pg-cluster.sh stop "${pg_cluster%% *}"
-  trap - EXIT
 fi
 results+=("unit-pg $(node -e '
   try { const r = require("./.tmp/vitest-pg-results.json"); console.log(r.numPassedTests, r.numFailedTests + (r.success || r.numFailedTests ? 0 : 1), r.numPendingTests + r.numTodoTests); }
@@ -78,6 +81,19 @@ results+=("e2e $(node -e '
 if node -e 'const s = require("./.tmp/e2e-results.json").stats; process.exit(s.unexpected + s.flaky > 0 ? 0 : 1)' 2>/dev/null \
   && [[ -f .tmp/e2e-server.log ]]; then
   echo; echo "━━ e2e server log (last 40 lines of .tmp/e2e-server.log)"; tail -n 40 .tmp/e2e-server.log
+fi
+
+# The same build and server on PostgreSQL (playwright.pg.config.ts: the campaign, admin and training specs).
+echo; echo "━━ e2e-pg (playwright, the app on PostgreSQL)"
+if [[ -n "$pg_cluster" ]]; then
+  E2E_PG_URL="${pg_cluster#* }" npx playwright test --config playwright.pg.config.ts
+fi
+results+=("e2e-pg $(node -e '
+  try { const s = require("./.tmp/e2e-pg-results.json").stats; console.log(s.expected + s.flaky, s.unexpected + (s.expected + s.flaky + s.unexpected === 0 ? 1 : 0), s.skipped); }
+  catch { console.log("0 1 0"); }')")
+if node -e 'const s = require("./.tmp/e2e-pg-results.json").stats; process.exit(s.unexpected + s.flaky > 0 ? 0 : 1)' 2>/dev/null \
+  && [[ -f .tmp/e2e-pg-server.log ]]; then
+  echo; echo "━━ e2e-pg server log (last 40 lines of .tmp/e2e-pg-server.log)"; tail -n 40 .tmp/e2e-pg-server.log
 fi
 
 echo; echo "━━ summary"
