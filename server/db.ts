@@ -21,9 +21,10 @@ function migrationsFolder(): string {
 }
 
 /**
- * A database given as a URL is not a SQLite file: `postgres://` serves only `db:copy` in this build
- * (server/db-url.ts) and any other scheme names an engine Arbiter does not have. Refuse it clearly
- * instead of creating a SQLite file under a folder called `postgres:`.
+ * A database given as a URL is not a SQLite file: `postgres://` is opened by server/db-pg.ts (the app
+ * through server/app-db.ts, the CLI through withAnyDb), never here, and any other scheme names an
+ * engine Arbiter does not have. Refuse it clearly instead of creating a SQLite file under a folder
+ * called `postgres:`.
  */
 export function assertSupportedDatabase(file: string): void {
   const refusal = sqliteOnlyRefusal(file);

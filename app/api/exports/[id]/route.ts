@@ -8,8 +8,8 @@ import { Readable } from "node:stream";
 import { TRPCError } from "@trpc/server";
 import { openExportDownload } from "@/server/api/export-download";
 import { createContext } from "@/server/api/trpc";
-import { getRequestUser } from "@/server/auth";
 import { getAppDb } from "@/server/app-db";
+import { getRequestUser } from "@/server/auth";
 
 export const dynamic = "force-dynamic";
 

@@ -4,8 +4,9 @@
  * stream, hence a route. The answers are generated server-side through the shared GeneratorClients;
  * when the browser goes away (request aborted) both requests to the generators stop.
  */
-import { getRequestUser } from "@/server/auth";
+
 import { getAppDb } from "@/server/app-db";
+import { getRequestUser } from "@/server/auth";
 import { generateTurn, type LiveSampler } from "@/server/domain/conversations/conversations";
 import { isAppError } from "@/server/domain/errors";
 import { getGeneratorRecord } from "@/server/domain/generation/registry";
