@@ -28,6 +28,11 @@ const zEnv = z.object({
   ARBITER_DEMO: z.enum(["0", "1"]).default("0"),
   /** Serve /api/trpc and /api/health only, without loading Next (HTTP-level tests; no build needed). */
   ARBITER_API_ONLY: z.enum(["0", "1"]).default("0"),
+  /**
+   * 0: this app instance runs no jobs (training, sampling); a job runner elsewhere does, e.g.
+   * server/jobs/run-worker.ts on a GPU host sharing the PostgreSQL database.
+   */
+  ARBITER_JOB_RUNNER: z.enum(["0", "1"]).default("1"),
   /** Append the server's memory use to this file every 5 s (bench:soak). */
   ARBITER_MEMORY_LOG: z.string().min(1).optional(),
 });

@@ -114,10 +114,13 @@ async function main() {
   const db = await getAppDb(); // opens and migrates before the first request
   // Marks jobs a dead process left "running" failed, then trains queued jobs one at a time.
   const runner = new JobRunner(db);
-  runner.start();
   // Sampling jobs (issue #14): their own runner, so generating never waits for a training job.
   const generation = new GenerateRunner(db);
-  generation.start();
+  // ARBITER_JOB_RUNNER=0: jobs run elsewhere (run-worker.ts on a GPU host sharing the database).
+  if (env.ARBITER_JOB_RUNNER === "1") {
+    runner.start();
+    generation.start();
+  }
 
   let handleNext: (req: http.IncomingMessage, res: http.ServerResponse) => unknown = (_req, res) =>
     refuse(res, 404, "this server runs in API-only mode (ARBITER_API_ONLY=1): no pages");
