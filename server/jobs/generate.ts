@@ -14,11 +14,9 @@
  */
 import { setMaxListeners } from "node:events";
 import os from "node:os";
-import { and, asc, eq, sql } from "drizzle-orm";
-import type pg from "pg";
+import { eq, sql } from "drizzle-orm";
 import { jobEvents, jobs } from "@/db/schema";
 import { type AnyDb, type Conn, forUpdateOnPg, isPg, type Op, runOp } from "@/server/database";
-import type { PgDb } from "@/server/db-pg";
 import { selectForHumans } from "@/server/domain/generation/plan";
 import { getGeneratorRecord } from "@/server/domain/generation/registry";
 import {
@@ -37,7 +35,8 @@ import {
 import { getScoringModel, type ScoreFn } from "@/server/domain/scoring/project-scores";
 import { GenerationError, withBackoff } from "@/server/generation/client";
 import { type GeneratorClients, type SampleFn, sharedGeneratorClients } from "@/server/generation/generators";
-import { bootId, finishJob, GENERATE_SLOT, getJob, JOB_LOCK, type Job, recoverJobs } from "@/server/jobs/jobs";
+import { type ClaimRule, claimNextJobOp, claimOnOwnConnection } from "@/server/jobs/claim";
+import { bootId, finishJob, GENERATE_SLOT, getJob, type Job } from "@/server/jobs/jobs";
 import { scorerFor } from "@/server/jobs/scoring";
 
 const LOG_LIMIT = 64 * 1024;
@@ -56,53 +55,6 @@ export type GenerateRunnerOptions = {
   /** The reward model's scorer for `--select` (default: the scoring service's worker pool). */
   scorer?: (modelId: number) => ScoreFn;
 };
-
-/** Claims the next queued sampling job when none runs anywhere on this database. */
-function* claimOp(c: Conn, only: number | undefined): Op<Job | null> {
-  return yield* c.transaction(function* (tx): Op<Job | null> {
-    // PostgreSQL: instances claim one after another, so two never both see "none running".
-    if (tx.engine === "postgres") yield* tx.exec(sql`SELECT pg_advisory_xact_lock(${GENERATE_SLOT[0]}, ${GENERATE_SLOT[1]})`);
-    yield* recoverJobs.op(tx);
-    const running = yield* tx.first(
-      tx.q
-        .select({ id: jobs.id })
-        .from(jobs)
-        .where(and(eq(jobs.state, "running"), eq(jobs.kind, "generate"))),
-    );
-    if (running) return null;
-    const conds = [eq(jobs.state, "queued"), eq(jobs.kind, "generate")];
-    if (only) conds.push(eq(jobs.id, only));
-    const next = yield* tx.first(
-      tx.q
-        .select()
-        .from(jobs)
-        .where(and(...conds))
-        .orderBy(asc(jobs.id)),
-    );
-    if (!next) return null;
-    // PostgreSQL: the job's liveness lock, on this transaction's own connection and kept after it
-    // commits, taken before anyone can see the job running (recovery elsewhere would take it for dead).
-    if (tx.engine === "postgres") yield* tx.exec(sql`SELECT pg_advisory_lock(${JOB_LOCK}, ${next.id}::int)`);
-    const claimed = yield* tx.first(
-      tx.q
-        .update(jobs)
-        .set({
-          state: "running",
-          startedAt: next.startedAt ?? Math.floor(Date.now() / 1000),
-          progress: {
-            ...(next.progress ?? {}),
-            cancel_requested: false,
-            runner_pid: process.pid,
-            runner_boot: bootId(),
-            runner_host: os.hostname(),
-          },
-        })
-        .where(eq(jobs.id, next.id))
-        .returning(),
-    );
-    return claimed ?? null;
-  });
-}
 
 /** Appends to the job's log, keeping its last LOG_LIMIT characters. */
 function* appendLogOp(c: Conn, jobId: number, text: string): Op<void> {
@@ -131,7 +83,6 @@ function* writeProgressOp(c: Conn, jobId: number, point: ProgressPoint): Op<bool
 }
 
 /** A claimed job, and (PostgreSQL) the connection holding its liveness lock. */
-type Claimed = { job: Job; release: () => void; lost: AbortSignal };
 
 export class GenerateRunner {
   private timer: NodeJS.Timeout | null = null;
@@ -175,11 +126,32 @@ export class GenerateRunner {
     const db = this.db;
     if (!isPg(db)) {
       // SQLite: the claim is synchronous, so two ticks can never both claim.
-      const job = runOp(db, (c) => claimOp(c, this.opts.only));
+      const job = runOp(db, (c) => claimNextJobOp(c, this.rule()));
       if (!job) return Promise.resolve(null);
       return this.track(this.run(job, null));
     }
-    return this.track(this.claimPg(db).then((claimed) => (claimed ? this.run(claimed.job, claimed.lost).finally(claimed.release) : null)));
+    return this.track(
+      claimOnOwnConnection(db, this.rule(), "generate", () => this.stopping).then((claimed) =>
+        claimed ? this.run(claimed.job, claimed.lost).finally(claimed.release) : null,
+      ),
+    );
+  }
+
+  /** Sampling jobs, one at a time across every instance; training does not hold their slot. */
+  private rule(): ClaimRule {
+    return {
+      slot: GENERATE_SLOT,
+      kind: "generate",
+      occupies: eq(jobs.kind, "generate"),
+      only: this.opts.only,
+      progress: (next) => ({
+        ...(next.progress ?? {}),
+        cancel_requested: false,
+        runner_pid: process.pid,
+        runner_boot: bootId(),
+        runner_host: os.hostname(),
+      }),
+    };
   }
 
   private track(p: Promise<Job | null>): Promise<Job | null> {
@@ -187,35 +159,6 @@ export class GenerateRunner {
       this.current = null;
     });
     return this.current;
-  }
-
-  /** The claim on a connection of its own, which then holds the job's liveness lock until release. */
-  private async claimPg(db: PgDb): Promise<Claimed | null> {
-    const client: pg.PoolClient = await db.$client.connect();
-    const lost = new AbortController();
-    // The lock lives as long as this connection: if it breaks, another instance may take the job over.
-    const onError = (e: Error) => {
-      console.error("[generate] the job's lock connection failed:", e.message);
-      lost.abort();
-    };
-    client.on("error", onError);
-    const release = () => {
-      client.off("error", onError);
-      // Destroyed, not returned to the pool: every session lock on it goes with it.
-      client.release(true);
-    };
-    try {
-      // Loaded here: the app's bundle (which imports this module) carries no PostgreSQL driver on SQLite.
-      const { pgOnClient } = await import("@/server/db-pg");
-      const job = await runOp(pgOnClient(client), (c) => claimOp(c, this.opts.only));
-      if (!job) release();
-      return job ? { job, release, lost: lost.signal } : null;
-    } catch (e) {
-      release();
-      if (this.stopping) return null;
-      console.error("[generate] claim:", e);
-      return null;
-    }
   }
 
   private async appendLog(jobId: number, text: string) {

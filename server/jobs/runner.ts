@@ -14,12 +14,12 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
-import { and, asc, eq, ne, sql } from "drizzle-orm";
+import { eq, ne, sql } from "drizzle-orm";
 import { jobEvents, jobs, models, projects } from "@/db/schema";
-import { type AnyDb, type Conn, forUpdateOnPg, isPg, type Op, runOp } from "@/server/database";
-import type { PgDb } from "@/server/db-pg";
+import { type AnyDb, forUpdateOnPg, isPg, runOp } from "@/server/database";
 import { childProcessEnv } from "@/server/env";
-import { bootId, finishJob, getJob, JOB_LOCK, type Job, recoverJobs, signalTrainer, TRAIN_SLOT } from "@/server/jobs/jobs";
+import { type ClaimRule, claimNextJobOp, claimOnOwnConnection } from "@/server/jobs/claim";
+import { bootId, finishJob, getJob, type Job, recoverJobs, signalTrainer, TRAIN_SLOT } from "@/server/jobs/jobs";
 import { parseTrainLine, type TrainLine } from "@/server/jobs/protocol";
 
 const LOG_LIMIT = 256 * 1024;
@@ -89,46 +89,6 @@ export type RunnerOptions = { pollMs?: number; only?: number };
 /** How often a running job's cancel request is looked for (it may come from another instance). */
 const CANCEL_POLL_MS = 1000;
 
-type Claimed = { job: Job; release: () => Promise<void>; lost: AbortSignal };
-
-/** Claims the next queued training job when none runs: the runner's side of "one at a time". */
-function* claimOp(c: Conn, only: number | undefined): Op<Job | null> {
-  return yield* c.transaction(function* (tx): Op<Job | null> {
-    // PostgreSQL: instances claim one after another, so two never both see "none running".
-    if (tx.engine === "postgres") yield* tx.exec(sql`SELECT pg_advisory_xact_lock(${TRAIN_SLOT[0]}, ${TRAIN_SLOT[1]})`);
-    yield* recoverJobs.op(tx);
-    // Sampling jobs run in their own runner (server/jobs/generate.ts) and do not hold the trainer's slot.
-    const running = yield* tx.first(
-      tx.q
-        .select({ id: jobs.id })
-        .from(jobs)
-        .where(and(eq(jobs.state, "running"), ne(jobs.kind, "generate"))),
-    );
-    if (running) return null;
-    const conds = [eq(jobs.state, "queued"), eq(jobs.kind, "train")];
-    if (only) conds.push(eq(jobs.id, only));
-    const next = yield* tx.first(
-      tx.q
-        .select()
-        .from(jobs)
-        .where(and(...conds))
-        .orderBy(asc(jobs.id)),
-    );
-    if (!next) return null;
-    // PostgreSQL: the job's liveness lock, on this transaction's own connection and kept after it
-    // commits, taken before anyone can see the job running (recovery elsewhere would take it for dead).
-    if (tx.engine === "postgres") yield* tx.exec(sql`SELECT pg_advisory_lock(${JOB_LOCK}, ${next.id}::int)`);
-    const claimed = yield* tx.first(
-      tx.q
-        .update(jobs)
-        .set({ state: "running", startedAt: next.startedAt ?? Math.floor(Date.now() / 1000), progress: runnerProgress(next) })
-        .where(eq(jobs.id, next.id))
-        .returning(),
-    );
-    return claimed ?? null;
-  });
-}
-
 /**
  * Runs queued training jobs one at a time, on SQLite or PostgreSQL. Several instances may run one each
  * on one PostgreSQL database: they still train one job at a time between them (TRAIN_SLOT), and each
@@ -168,11 +128,20 @@ export class JobRunner {
     const db = this.db;
     if (!isPg(db)) {
       // SQLite: the claim is synchronous, so two ticks can never both claim.
-      const job = runOp(db, (c) => claimOp(c, this.opts.only));
+      const job = runOp(db, (c) => claimNextJobOp(c, this.rule()));
       if (!job) return Promise.resolve(null);
       return this.track(this.run(job));
     }
-    return this.track(this.claimPg(db).then((claimed) => (claimed ? this.run(claimed.job, claimed.lost).finally(claimed.release) : null)));
+    return this.track(
+      claimOnOwnConnection(db, this.rule(), "jobs", () => this.stopping).then((claimed) =>
+        claimed ? this.run(claimed.job, claimed.lost).finally(claimed.release) : null,
+      ),
+    );
+  }
+
+  /** Training jobs; any running job but a sampling one (training, scoring) holds the slot. */
+  private rule(): ClaimRule {
+    return { slot: TRAIN_SLOT, kind: "train", occupies: ne(jobs.kind, "generate"), only: this.opts.only, progress: runnerProgress };
   }
 
   private track(p: Promise<Job | null>): Promise<Job | null> {
@@ -180,36 +149,6 @@ export class JobRunner {
       this.current = null;
     });
     return this.current;
-  }
-
-  /** The claim on a connection of its own, which then holds the job's liveness lock until release. */
-  private async claimPg(db: PgDb): Promise<Claimed | null> {
-    const client = await db.$client.connect();
-    const lost = new AbortController();
-    // The liveness lock lives as long as this connection: when it breaks, another instance may take
-    // the job over, so this runner stops its trainer and writes nothing more (server/jobs/generate.ts does the same).
-    const onError = (e: Error) => {
-      console.error("[jobs] the job's lock connection failed:", e.message);
-      lost.abort();
-    };
-    client.on("error", onError);
-    const release = async () => {
-      client.off("error", onError);
-      // Destroyed, not returned to the pool: every session lock on it goes with it.
-      client.release(true);
-    };
-    try {
-      // Loaded here: the app's bundle (which imports this module) carries no PostgreSQL driver on SQLite.
-      const { pgOnClient } = await import("@/server/db-pg");
-      const job = await runOp(pgOnClient(client), (c) => claimOp(c, this.opts.only));
-      if (!job) await release();
-      return job ? { job, release, lost: lost.signal } : null;
-    } catch (e) {
-      await release();
-      if (this.stopping) return null;
-      console.error("[jobs] claim:", e);
-      return null;
-    }
   }
 
   private async appendLog(jobId: number, text: string) {
