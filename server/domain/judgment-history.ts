@@ -76,24 +76,27 @@ type Row = {
   createdAt: number;
 };
 
+/** A judgment with what deciding on its revision needs (its lease's close time, the project's window). */
+const JUDGMENT_FIELDS = {
+  id: judgments.id,
+  projectId: judgments.projectId,
+  itemId: judgments.itemId,
+  assignmentId: judgments.assignmentId,
+  shownOrder: judgments.shownOrder,
+  outcome: judgments.outcome,
+  ranking: judgments.ranking,
+  strength: judgments.strength,
+  criteria: judgments.criteria,
+  rationale: judgments.rationale,
+  supersedesId: judgments.supersedesId,
+  closedAt: assignments.closedAt,
+  revisionMinutes: projects.revisionMinutes,
+  createdAt: judgments.createdAt,
+};
+
 function selectRows(c: Conn) {
   return c.q
-    .select({
-      id: judgments.id,
-      projectId: judgments.projectId,
-      itemId: judgments.itemId,
-      assignmentId: judgments.assignmentId,
-      shownOrder: judgments.shownOrder,
-      outcome: judgments.outcome,
-      ranking: judgments.ranking,
-      strength: judgments.strength,
-      criteria: judgments.criteria,
-      rationale: judgments.rationale,
-      supersedesId: judgments.supersedesId,
-      closedAt: assignments.closedAt,
-      revisionMinutes: projects.revisionMinutes,
-      createdAt: judgments.createdAt,
-    })
+    .select(JUDGMENT_FIELDS)
     .from(judgments)
     .innerJoin(projects, eq(projects.id, judgments.projectId))
     .leftJoin(assignments, eq(assignments.id, judgments.assignmentId));
@@ -169,20 +172,7 @@ export const listMyRecentJudgments = domainOp(function* listMyRecentJudgments(
   const rows = yield* c.all(
     c.q
       .select({
-        id: judgments.id,
-        projectId: judgments.projectId,
-        itemId: judgments.itemId,
-        assignmentId: judgments.assignmentId,
-        shownOrder: judgments.shownOrder,
-        outcome: judgments.outcome,
-        ranking: judgments.ranking,
-        strength: judgments.strength,
-        criteria: judgments.criteria,
-        rationale: judgments.rationale,
-        supersedesId: judgments.supersedesId,
-        closedAt: assignments.closedAt,
-        revisionMinutes: projects.revisionMinutes,
-        createdAt: judgments.createdAt,
+        ...JUDGMENT_FIELDS,
         project: projects.name,
         prompt: items.prompt,
       })
