@@ -103,17 +103,19 @@ describe("the server's own answers (security round 2)", () => {
   });
 
   it("refuses an ARBITER_DB URL of an engine this build does not have, and creates nothing", async () => {
-    expect(fs.existsSync("postgres:")).toBe(false);
+    expect(fs.existsSync("mysql:")).toBe(false);
     const child = spawnSync(process.execPath, ["--import", "tsx", "server/main.ts"], {
-      env: { ...process.env, ARBITER_DB: "postgres://arbiter:secret@db.example/arbiter", ARBITER_API_ONLY: "1", PORT: "1" },
+      env: { ...process.env, ARBITER_DB: "mysql://arbiter:secret@db.example/arbiter", ARBITER_API_ONLY: "1", PORT: "1" },
       encoding: "utf8",
       timeout: 30_000,
     });
     expect(child.status).toBe(1);
-    expect(child.stderr).toMatch(/ARBITER_DB.*postgres:\/\/.*not supported/);
+    expect(child.stderr).toMatch(/ARBITER_DB: mysql:\/\/ is not a database Arbiter knows/);
     expect(child.stderr).not.toContain("secret");
+    expect(fs.existsSync("mysql:")).toBe(false);
+    // PostgreSQL is opened by server/db-pg.ts; the SQLite opener never takes its URL for a file path.
+    expect(() => openDb("postgres://x/y")).toThrow(/postgres:\/\/ databases are not supported here: this opens a SQLite file/);
     expect(fs.existsSync("postgres:")).toBe(false);
-    expect(() => openDb("postgres://x/y")).toThrow(/postgres:\/\/ databases are not supported/);
   });
 });
 
