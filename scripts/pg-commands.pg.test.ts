@@ -245,14 +245,24 @@ async function labSequence(db: string, server: TestServer): Promise<Record<strin
     // The raw export's checksum covers timestamps; the scored file's covers rewards, which the scorer
     // batches as requests arrive (equal to 1e-4 across batchings, not to the last bit).
     if (name === "exportRaw" || name === "scored") json.sha256 = typeof json.sha256;
+    // The sampling round stores its prompts' items as their answers arrive, so which generated item
+    // got which id differs from run to run: the uncertainty queue is compared by its margins.
+    if (name === "uncertain") json.items = (json.items as { margin: number }[]).map((i) => roundFloats(i.margin)).sort();
     out[name] = withoutTimings(json);
   }
   for (const [name, file] of Object.entries(files)) {
     const lines = fs.readFileSync(file, "utf8").split("\n").filter(Boolean);
     const rows = lines.map((l) => withoutTimings(JSON.parse(l)));
-    out[`${name}:file`] = name === "scored" ? roundFloats(rows) : rows;
+    // Scored rows likewise without item ids, in content order.
+    out[`${name}:file`] = name === "scored" ? withoutItemIds(roundFloats(rows) as Record<string, unknown>[]) : rows;
   }
   return out;
+}
+
+function withoutItemIds(rows: Record<string, unknown>[]): string[] {
+  return rows
+    .map((r) => JSON.stringify(Object.fromEntries(Object.entries(r).filter(([k]) => !/^(id|item|item_id|itemId)$/.test(k)))))
+    .sort();
 }
 
 /** Non-integer numbers to 4 decimals, anywhere in a value (rewards: see the scored step). */
