@@ -257,7 +257,8 @@ class PgConn implements Conn {
     const client = (this.pg as unknown as { session?: { client?: unknown } }).session?.client;
     for (const [key, def] of Object.entries(group.defs)) {
       const name = `${group.name}.${key}`;
-      const exec = (params?: Record<string, unknown>) => pgPrepared(group, key, name, () => def(this.q, "postgres"), client).execute(params);
+      const exec = (params?: Record<string, unknown>) =>
+        pgPrepared(group, key, name, () => def(this.q, "postgres"), client).execute(params);
       built[key] = {
         *first(params) {
           return ((yield exec(params)) as unknown[])[0];
