@@ -11,6 +11,7 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOpenAITestServer, type TestServer } from "@/server/generation/openai-test-server";
+import { expectSameOnBoth } from "@/server/testing/engines";
 import { pairItem, tempDir, writeJsonl } from "@/server/testing/fixtures";
 import { createPgTestDatabase } from "@/server/testing/pg";
 
@@ -30,7 +31,8 @@ function cli(...args: string[]) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) as Record<string, unknown> };
 }
 
-describe("the CLI with --db postgres://", () => {
+// Each test spawns several CLI processes (a second or more each to start): room for a loaded machine.
+describe("the CLI with --db postgres://", { timeout: 120_000 }, () => {
   it("creates a project, imports into it and reports its status", () => {
     const created = cli("project:create", "--name", "pg-cli", "--overlap", "2", "--db", database.url, "--json");
     expect(created.stderr).toBe("");
@@ -314,7 +316,7 @@ describe("a lab's whole sequence of commands", () => {
     expect(onPg["exportRaw:file"]).toHaveLength(24);
     expect(onPg.exportPrompts).toMatchObject({ rows: 0 });
     // Every answer and every exported file, step by step, equals SQLite's.
-    for (const step of Object.keys(onSqlite)) expect(onPg[step], step).toEqual(onSqlite[step]);
+    for (const step of Object.keys(onSqlite)) expectSameOnBoth(onPg[step], onSqlite[step], step);
     expect(Object.keys(onPg)).toEqual(Object.keys(onSqlite));
   });
 });

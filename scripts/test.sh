@@ -96,6 +96,8 @@ if node -e 'const s = require("./.tmp/e2e-pg-results.json").stats; process.exit(
   echo; echo "━━ e2e-pg server log (last 40 lines of .tmp/e2e-pg-server.log)"; tail -n 40 .tmp/e2e-pg-server.log
 fi
 
+node scripts/test-failures.mjs || true
+
 echo; echo "━━ summary"
 passed=0; failed=0; skipped=0
 for r in "${results[@]}"; do

@@ -18,7 +18,7 @@ import { markGold } from "@/server/domain/gold";
 import { importItems } from "@/server/domain/import/import-items";
 import { submitAndLeaseNext } from "@/server/domain/judgments";
 import { createProject } from "@/server/domain/projects";
-import { type Twins, twinDatabases } from "@/server/testing/engines";
+import { expectSameOnBoth, type Twins, twinDatabases } from "@/server/testing/engines";
 import { pairItem, writeJsonl } from "@/server/testing/fixtures";
 
 type AnyProcedure = { _def: { meta?: { roles?: readonly Role[]; public?: true }; type: string } };
@@ -85,7 +85,7 @@ async function outcome(db: AnyDb, role: Role, path: string, input: unknown): Pro
 }
 
 describe("every query procedure answers the same on SQLite and PostgreSQL", () => {
-  it("as each role it declares, with the inputs a page sends", async () => {
+  it("as each role it declares, with the inputs a page sends", { timeout: 120_000 }, async () => {
     const { projectId, itemId } = twins.seed;
     const inputs = [{ projectId }, { projectId, limit: 20 }, { itemId }, {}, undefined];
     const queries = procedures.filter(([, p]) => p._def.type === "query" && !p._def.meta?.public);
@@ -96,7 +96,7 @@ describe("every query procedure answers the same on SQLite and PostgreSQL", () =
         for (const input of inputs) {
           const onSqlite = await outcome(twins.lite, role, path, input);
           const onPg = await outcome(twins.pg, role, path, input);
-          expect(onPg, `${path} as ${role} with ${JSON.stringify(input)}`).toEqual(onSqlite);
+          expectSameOnBoth(onPg, onSqlite, `${path} as ${role} with ${JSON.stringify(input)}`);
           if ((onSqlite as { ok?: unknown }).ok !== undefined) {
             answered++;
             break; // the first input the procedure takes is the one to compare

@@ -13,7 +13,7 @@ import { annotatorGroups, auditEvents, invites, projectMembers, projects, users 
 import { type AnyDb, runOp } from "@/server/database";
 import type { Db } from "@/server/db";
 import { openPg, type PgDb } from "@/server/db-pg";
-import { type Twins, twinDatabases } from "@/server/testing/engines";
+import { expectSameOnBoth, type Twins, twinDatabases } from "@/server/testing/engines";
 import { addAnnotator, pairItem, seedProject, writeJsonl } from "@/server/testing/fixtures";
 import { acceptInvite, createInvite, describeInvite, listUsers, setUserDisabled, setUserRole } from "./accounts";
 import { listAuditEvents } from "./audit";
@@ -124,7 +124,7 @@ async function outcome<T>(f: () => T | Promise<T>): Promise<T | { error: string;
 async function same<T>(f: (db: AnyDb) => T | Promise<T>): Promise<T | { error: string; message: string }> {
   const lite = await outcome(() => f(t.lite));
   const pg = await outcome(() => f(t.pg));
-  expect(pg).toEqual(lite);
+  expectSameOnBoth(pg, lite);
   return lite;
 }
 
@@ -349,7 +349,7 @@ describe("writes on SQLite and PostgreSQL", () => {
     await same((db) => setProjectAccess(db, { projectId: s.open, access: "members", requiredGroup: "medical", actorId: s.admin }));
     await same((db) => setProjectAccess(db, { projectId: s.open, access: "open", requiredGroup: "nope" }));
     await same((db) => setProjectAccess(db, { projectId: 999, access: "open" }));
-    expect(await rows(t.pg)).toEqual(await rows(t.lite));
+    expectSameOnBoth(await rows(t.pg), await rows(t.lite));
   });
 
   it("sign-ins: the same outcomes, session versions and audit events", async () => {
@@ -389,7 +389,7 @@ describe("writes on SQLite and PostgreSQL", () => {
         ),
       );
     const pgRows = await signInRows(t.pg, before.pg);
-    expect(pgRows).toEqual(await signInRows(t.lite, before.lite));
+    expectSameOnBoth(pgRows, await signInRows(t.lite, before.lite));
     expect(pgRows.map((r) => r.action)).toEqual([
       "auth.login",
       "auth.login_failed",
@@ -418,7 +418,7 @@ describe("writes on SQLite and PostgreSQL", () => {
     for (const file of [good, bad, good]) {
       const { id: _l, ...lite } = await runOn(t.lite, s.grouped, file);
       const { id: _p, ...pg } = await runOn(t.pg, s.grouped, file);
-      expect(pg).toEqual(lite);
+      expectSameOnBoth(pg, lite);
     }
     expect(await same((db) => listAuditEvents(db, { limit: 2, actionPrefix: "project.import" }))).toMatchObject([
       { action: "project.import_failed" },

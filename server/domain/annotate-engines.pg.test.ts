@@ -13,6 +13,7 @@ import { assignments, items, judgments, projects } from "@/db/schema";
 import { type AnyDb, runOp } from "@/server/database";
 import { type Db, openDb } from "@/server/db";
 import { openPg, type PgDb } from "@/server/db-pg";
+import { expectSameOnBoth } from "@/server/testing/engines";
 import { addAnnotator, seedProject, tempDir } from "@/server/testing/fixtures";
 import { createPgTestDatabase } from "@/server/testing/pg";
 import { type LeaseResult, leaseNextItem, skipAssignment } from "./assignment";
@@ -162,8 +163,8 @@ describe("one domain layer, two engines", () => {
     const onPg = await scenario(pools[0] as PgDb, seed);
     expect(onSqlite.length).toBeGreaterThan(20);
     expect(JSON.stringify(onSqlite)).toContain("A is right"); // a gold miss was fed back
-    expect(onPg).toEqual(onSqlite);
-    expect(await totals(pools[0] as PgDb, seed.mixed)).toEqual(await totals(sqlite, seed.mixed));
+    expectSameOnBoth(onPg, onSqlite);
+    expectSameOnBoth(await totals(pools[0] as PgDb, seed.mixed), await totals(sqlite, seed.mixed));
     sqlite.$client.close();
   });
 });

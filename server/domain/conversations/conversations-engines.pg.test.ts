@@ -32,7 +32,7 @@ import { leaseNextItem } from "@/server/domain/assignment";
 import { addGenerator } from "@/server/domain/generation/registry";
 import { submitJudgment } from "@/server/domain/judgments";
 import { createProject } from "@/server/domain/projects";
-import { type Twins, twinDatabases } from "@/server/testing/engines";
+import { expectSameOnBoth, type Twins, twinDatabases } from "@/server/testing/engines";
 import { addAnnotator, seedProject, tempDir } from "@/server/testing/fixtures";
 import {
   closeAbandonedConversations,
@@ -382,7 +382,7 @@ describe("live conversations on both engines", () => {
     const onPg = await scenario(twins.pg, twins.seed, tempDir());
     expect(onPg.length).toBe(onLite.length);
     for (const [i, step] of onLite.entries()) expect(onPg[i]).toEqual(step);
-    expect(await contents(twins.pg)).toEqual(await contents(twins.lite));
+    expectSameOnBoth(await contents(twins.pg), await contents(twins.lite));
     // The trace is not vacuous: the guard rails spoke, answers streamed, the arena revealed after the vote.
     const text = JSON.stringify(onLite);
     for (const said of [

@@ -18,7 +18,7 @@ import { GeneratorClients } from "@/server/generation/generators";
 import { startOpenAITestServer, type TestServer } from "@/server/generation/openai-test-server";
 import { GenerateRunner } from "@/server/jobs/generate";
 import { cancelJob, finishJob, getJob, JOB_LOCK, recoverJobs } from "@/server/jobs/jobs";
-import { type Twins, twinDatabases } from "@/server/testing/engines";
+import { expectSameOnBoth, type Twins, twinDatabases } from "@/server/testing/engines";
 import { addAnnotator, writeJsonl } from "@/server/testing/fixtures";
 import {
   addGenerator,
@@ -278,9 +278,9 @@ describe("generation on both engines", () => {
   it("the registry: same results, same rows, same refusals", async () => {
     const lite = await registryScenario(twins.lite, twins.seed);
     const onPg = await registryScenario(twins.pg, twins.seed);
-    expect(onPg).toEqual(lite);
+    expectSameOnBoth(onPg, lite);
     expect(JSON.stringify(lite)).toContain('a generator named \\"remote a\\" exists');
-    expect(await contents(twins.pg, twins.seed.projectId)).toEqual(await contents(twins.lite, twins.seed.projectId));
+    expectSameOnBoth(await contents(twins.pg, twins.seed.projectId), await contents(twins.lite, twins.seed.projectId));
   });
 
   it("rounds and recorded prompts: same items, queue positions, counters and failures", async () => {
@@ -293,9 +293,9 @@ describe("generation on both engines", () => {
     const badFile = writeJsonl([{ id: 1 }]);
     const lite = await samplingScenario(twins.lite, twins.seed, file, badFile);
     const onPg = await samplingScenario(twins.pg, twins.seed, file, badFile);
-    expect(onPg).toEqual(lite);
+    expectSameOnBoth(onPg, lite);
     const after = await contents(twins.pg, twins.seed.projectId);
-    expect(after).toEqual(await contents(twins.lite, twins.seed.projectId));
+    expectSameOnBoth(after, await contents(twins.lite, twins.seed.projectId));
     // 1 ranking item + 3 prompts × 3 pairs + 1 selected pair; counters and positions follow.
     expect(after.itemRows.map((i) => [i.externalId, i.k, i.queuePos])).toEqual([
       ["r1:q2", 3, 1],
@@ -340,9 +340,9 @@ describe("generation on both engines", () => {
     };
     const lite = await run(twins.lite);
     const onPg = await run(twins.pg);
-    expect(onPg).toEqual(lite);
+    expectSameOnBoth(onPg, lite);
     expect(lite).toMatchObject({ state: "succeeded", summary: { done: 3, failed: 2, items: 3, responses: 6 } });
-    expect(await contents(twins.pg, twins.seed.runnerProject)).toEqual(await contents(twins.lite, twins.seed.runnerProject));
+    expectSameOnBoth(await contents(twins.pg, twins.seed.runnerProject), await contents(twins.lite, twins.seed.runnerProject));
   });
 
   it("two instances opening rounds and adding one name at once: distinct round numbers, one generator", async () => {

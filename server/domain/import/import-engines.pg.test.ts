@@ -14,6 +14,7 @@ import { type AnyDb, runOp } from "@/server/database";
 import { type Db, openDb } from "@/server/db";
 import { openPg, type PgDb } from "@/server/db-pg";
 import { createProject, getProjectStatus } from "@/server/domain/projects";
+import { expectSameOnBoth } from "@/server/testing/engines";
 import { pairItem, tempDir, writeJsonl } from "@/server/testing/fixtures";
 import { createPgTestDatabase } from "@/server/testing/pg";
 import { ACCEPTED, REJECTED } from "./bad-input-corpus";
@@ -170,7 +171,7 @@ describe("imports on SQLite and PostgreSQL", () => {
     expect(b).toEqual(a);
     expect(a.items.map((i) => i.queuePos)).toEqual(Array.from({ length: a.items.length }, (_, i) => i + 1));
     expect(a.project).toEqual({ queueSeq: a.items.length, itemCount: a.items.length, doneSlots: 4 });
-    expect(await getProjectStatus(pgA, ids.pg)).toEqual(getProjectStatus(lite, ids.lite));
+    expectSameOnBoth(await getProjectStatus(pgA, ids.pg), getProjectStatus(lite, ids.lite));
   });
 
   it("refuse the same files with the same problems, in the same order, and leave both databases as they were", async () => {

@@ -18,7 +18,7 @@ import { getMyJudgment, listMyRecentJudgments, reviseJudgment } from "@/server/d
 import { submitJudgment } from "@/server/domain/judgments";
 import { createGroup, setUserGroup } from "@/server/domain/membership";
 import { createProject, getAnnotatorProject, listAnnotatorProjects } from "@/server/domain/projects";
-import { type Twins, twinDatabases } from "@/server/testing/engines";
+import { expectSameOnBoth, type Twins, twinDatabases } from "@/server/testing/engines";
 import { seedProject, writeJsonl } from "@/server/testing/fixtures";
 import { setAnnotatorExclusion } from "./exclusions";
 import { computeGroupStats, loadUserGroups } from "./group-stats";
@@ -434,7 +434,7 @@ describe("history, gold and quality statistics on both engines", () => {
     expect(stats.annotators.some((a) => a.repeats > 0 && a.gold_judged > 0)).toBe(true);
     expect((lite["recent-alice"] as { revised: boolean }[]).filter((r) => r.revised)).toHaveLength(2);
     expect(Object.keys(pg)).toEqual(Object.keys(lite));
-    for (const key of Object.keys(lite)) expect(pg[key], key).toEqual(lite[key]);
+    for (const key of Object.keys(lite)) expectSameOnBoth(pg[key], lite[key], key);
   }, 120_000);
 
   it("the same writes give the same answers, refusals and rows", async () => {
@@ -444,7 +444,7 @@ describe("history, gold and quality statistics on both engines", () => {
     lite.out.forEach((o, i) => {
       expect(pg.out[i], `write ${i}`).toEqual(o);
     });
-    expect(pg.state).toEqual(lite.state);
+    expectSameOnBoth(pg.state, lite.state);
   }, 120_000);
 
   it("two instances revising one judgment at once: one revision wins, resends get it back", async () => {

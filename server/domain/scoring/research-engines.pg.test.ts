@@ -42,7 +42,7 @@ import { computeHeldOutAgreement, jobJudgmentIds, loadJobSplit } from "@/server/
 import { modelRounds } from "@/server/domain/training/model-rounds";
 import { createTrainJob, getModel, listJobEvents, listJobs, listModels } from "@/server/jobs/jobs";
 import { ScoringPool, startProjectScoring } from "@/server/jobs/scoring";
-import { type Twins, twinDatabases } from "@/server/testing/engines";
+import { expectSameOnBoth, type Twins, twinDatabases } from "@/server/testing/engines";
 import { addAnnotator, tempDir, writeJsonl } from "@/server/testing/fixtures";
 import { writeTinyModel } from "@/server/testing/tiny-model";
 import { listPlaygroundItems, loadItemsContent } from "./playground";
@@ -212,7 +212,7 @@ async function same<T>(f: (db: AnyDb) => T | Promise<T>): Promise<T> {
   };
   const lite = await settle(twins.lite);
   const pg = await settle(twins.pg);
-  expect(pg).toEqual(lite);
+  expectSameOnBoth(pg, lite);
   if (!lite.ok) throw new Error(lite.error);
   return lite.value;
 }
@@ -362,7 +362,7 @@ describe("scoring on SQLite and PostgreSQL", () => {
       await scoreProjectResponses(db, { projectId: s.project, modelId: s.rm2, scope: "all", score: scorer(0.25) });
     }
     const lite = await storedScores(twins.lite);
-    expect(await storedScores(twins.pg)).toEqual(lite);
+    expectSameOnBoth(await storedScores(twins.pg), lite);
     expect(lite).toHaveLength(64);
     // The open items' 24 rewards are the second run's (bias 0.5: a fractional part from 0.5 up).
     expect(lite.filter((x) => x.modelId === s.rm && x.rewardRaw % 1 >= 0.5)).toHaveLength(12);
@@ -424,7 +424,7 @@ describe("scoring on SQLite and PostgreSQL", () => {
     const next = await same((db) => peekQueue(db, { projectId: s.project, modelId: s.rm, limit: 20 }));
     expect(next).toHaveLength(6);
     const lite = await queueState(twins.lite);
-    expect(await queueState(twins.pg)).toEqual(lite);
+    expectSameOnBoth(await queueState(twins.pg), lite);
     expect(lite.audit).toHaveLength(3);
     expect(next.map((n) => n.external_id)).toEqual(lite.queue.slice(-6).map((q) => q.externalId));
   });
