@@ -25,6 +25,7 @@ import { createUser } from "@/server/domain/users";
 import { runDoctor } from "@/server/jobs/doctor";
 import { createTrainJob, getJob, getModelForJob, resumeJob } from "@/server/jobs/jobs";
 import { JobRunner } from "@/server/jobs/runner";
+import type { Command, Flags, Output } from "./cli-types";
 import {
   applyLiveProjectFlags,
   conversationCommands,
@@ -49,26 +50,6 @@ function initFlag(v: unknown): "pretrained" | "random" {
   if (v === undefined || v === "pretrained" || v === "random") return v ?? "pretrained";
   throw new UsageError("--init is pretrained or random");
 }
-
-type Flags = Record<string, string | boolean | undefined>;
-
-type Output = { json: Record<string, unknown>; text: string };
-
-/**
- * A command runs with one of: `runAny`, written against the domain layer of both engines (--db may be
- * a postgres:// URL); `run`, SQLite only (each is in SQLITE_ONLY_CLI_COMMANDS with its reason, and a
- * postgres:// --db is refused); `runWithoutDb`, for commands that open no database (doctor,
- * generator:serve) or their own (db:copy's --from and --to).
- */
-export type Command = {
-  summary: string;
-  usage: string;
-  options: Record<string, { type: "string" | "boolean" }>;
-} & (
-  | { runAny: (db: AnyDb, flags: Flags) => Promise<Output> }
-  | { run: (db: Db, flags: Flags) => Promise<Output> }
-  | { runWithoutDb: (flags: Flags) => Promise<Output> }
-);
 
 function required(flags: Flags, name: string): string {
   const v = flags[name];

@@ -16,18 +16,9 @@ import {
 import { getLiveSettings, type LiveSettingsInput, setLiveSettings, zLiveSettings } from "@/server/domain/conversations/live-settings";
 import { getGenerator } from "@/server/domain/generation/registry";
 import { resolveProjectRef } from "@/server/domain/projects";
+import type { AnyDbCommand, CliHelpers, Flags } from "./cli-types";
 
-type Flags = Record<string, string | boolean | undefined>;
-type Command = {
-  summary: string;
-  usage: string;
-  options: Record<string, { type: "string" | "boolean" }>;
-  runAny: (db: AnyDb, flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }>;
-};
-export type ConversationCliHelpers = {
-  usageError: (message: string) => Error;
-  required: (flags: Flags, name: string) => string;
-};
+export type ConversationCliHelpers = Pick<CliHelpers, "usageError" | "required">;
 
 export const LIVE_PROJECT_OPTIONS = {
   kind: { type: "string" },
@@ -132,7 +123,7 @@ export async function runLiveExport(db: AnyDb, f: Flags, h: ConversationCliHelpe
   return { json: r, text: `wrote ${r.rows} rows to ${out} (sha256 ${r.sha256}, snapshot ${r.snapshot})` };
 }
 
-export function conversationCommands(h: ConversationCliHelpers): Record<string, Command> {
+export function conversationCommands(h: ConversationCliHelpers): Record<string, AnyDbCommand> {
   return {
     "project:live": {
       summary: "change a project's live settings: kind, generators, guard rails, pause switch, rewrites, prompt writing",

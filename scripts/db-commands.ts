@@ -3,15 +3,9 @@
  * server/domain/db-copy.ts. It opens its own --from and --to databases instead of --db.
  */
 import { type CopyProgress, copyDatabaseBetween } from "@/server/domain/db-copy";
+import type { CliHelpers, Flags, StandaloneCommand } from "./cli-types";
 
-type Flags = Record<string, string | boolean | undefined>;
-type StandaloneCommand = {
-  summary: string;
-  usage: string;
-  options: Record<string, { type: "string" | "boolean" }>;
-  runWithoutDb: (flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }>;
-};
-export type DbCliHelpers = { required: (flags: Flags, name: string) => string };
+export type DbCliHelpers = Pick<CliHelpers, "required">;
 
 /** One line on stderr per table copied and verified (stdout stays the one JSON object of --json). */
 function progressLines(): (p: CopyProgress) => void {

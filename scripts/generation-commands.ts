@@ -28,20 +28,8 @@ import { resolveProjectRef } from "@/server/domain/projects";
 import { GeneratorClients } from "@/server/generation/generators";
 import { GenerateRunner } from "@/server/jobs/generate";
 import { getJob, recoverJobs } from "@/server/jobs/jobs";
+import type { AnyDbCommand, CliHelpers, Flags } from "./cli-types";
 import { progressBar } from "./progress";
-
-type Flags = Record<string, string | boolean | undefined>;
-type Command = {
-  summary: string;
-  usage: string;
-  options: Record<string, { type: "string" | "boolean" }>;
-  runAny: (db: AnyDb, flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }>;
-};
-export type CliHelpers = {
-  usageError: (message: string) => Error;
-  required: (flags: Flags, name: string) => string;
-  intFlag: (flags: Flags, name: string, fallback: number) => number;
-};
 
 const str = (f: Flags, name: string) => (typeof f[name] === "string" ? (f[name] as string) : undefined);
 
@@ -127,7 +115,7 @@ async function generateResult(db: AnyDb, jobId: number, wait: boolean) {
   };
 }
 
-export function generationCommands(h: CliHelpers): Record<string, Command> {
+export function generationCommands(h: CliHelpers): Record<string, AnyDbCommand> {
   return {
     "generator:add": {
       summary: "register a generator: a local HF causal LM (our worker) or an OpenAI-compatible server",

@@ -13,20 +13,7 @@ import { z } from "zod";
 import { AppError } from "@/server/domain/errors";
 import { validateBaseSpec } from "@/server/domain/training/bases";
 import { trainerDir, trainerPython } from "@/server/jobs/runner";
-
-type Flags = Record<string, string | boolean | undefined>;
-type Command = {
-  summary: string;
-  usage: string;
-  options: Record<string, { type: "string" | "boolean" }>;
-  // It opens no database: --db is not read.
-  runWithoutDb: (flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }>;
-};
-export type ServeCliHelpers = {
-  usageError: (message: string) => Error;
-  required: (flags: Flags, name: string) => string;
-  intFlag: (flags: Flags, name: string, fallback: number) => number;
-};
+import type { CliHelpers, Flags, StandaloneCommand } from "./cli-types";
 
 const zServeLine = z.union([
   z.object({
@@ -103,7 +90,7 @@ export function serveWorker(
   });
 }
 
-export function generationServeCommands(h: ServeCliHelpers): Record<string, Command> {
+export function generationServeCommands(h: CliHelpers): Record<string, StandaloneCommand> {
   return {
     "generator:serve": {
       summary: "serve a local HF causal LM over the OpenAI API (/v1/models, /v1/chat/completions) until Ctrl-C",

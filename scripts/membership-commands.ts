@@ -9,18 +9,9 @@ import { AppError } from "@/server/domain/errors";
 import { normalizeEmail } from "@/server/domain/login-throttle";
 import { createGroup, listGroups, setProjectAccess, setUserGroup, updateProjectMembers } from "@/server/domain/membership";
 import { resolveProjectRef } from "@/server/domain/projects";
+import type { AnyDbCommand, CliHelpers, Flags } from "./cli-types";
 
-type Flags = Record<string, string | boolean | undefined>;
-type Command = {
-  summary: string;
-  usage: string;
-  options: Record<string, { type: "string" | "boolean" }>;
-  runAny: (db: AnyDb, flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }>;
-};
-export type MembershipCliHelpers = {
-  usageError: (message: string) => Error;
-  required: (flags: Flags, name: string) => string;
-};
+export type MembershipCliHelpers = Pick<CliHelpers, "usageError" | "required">;
 
 /** "a@x.org, b@x.org" → ["a@x.org", "b@x.org"]; an absent flag → []. */
 function emailList(flags: Flags, name: string, h: MembershipCliHelpers): string[] {
@@ -33,7 +24,7 @@ function emailList(flags: Flags, name: string, h: MembershipCliHelpers): string[
     .filter(Boolean);
 }
 
-export function membershipCommands(h: MembershipCliHelpers): Record<string, Command> {
+export function membershipCommands(h: MembershipCliHelpers): Record<string, AnyDbCommand> {
   return {
     "project:members": {
       summary: "add or remove members of a project (members-only projects admit only them)",

@@ -15,20 +15,8 @@ import {
 import { QUEUE_STRATEGIES, type QueueStrategy } from "@/server/domain/scoring/queue-order";
 import { scoreJsonlFile } from "@/server/domain/scoring/score-file";
 import { ScoringPool, scorerFor } from "@/server/jobs/scoring";
+import type { AnyDbCommand, CliHelpers, Flags } from "./cli-types";
 import { progressBar } from "./progress";
-
-type Flags = Record<string, string | boolean | undefined>;
-type Command = {
-  summary: string;
-  usage: string;
-  options: Record<string, { type: "string" | "boolean" }>;
-  runAny: (db: AnyDb, flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }>;
-};
-export type CliHelpers = {
-  usageError: (message: string) => Error;
-  required: (flags: Flags, name: string) => string;
-  intFlag: (flags: Flags, name: string, fallback: number) => number;
-};
 
 function poolFor(h: CliHelpers, f: Flags): ScoringPool {
   const device = typeof f.device === "string" ? f.device : "auto";
@@ -38,7 +26,7 @@ function poolFor(h: CliHelpers, f: Flags): ScoringPool {
   return new ScoringPool({ device, batchTokens });
 }
 
-export function scoringCommands(h: CliHelpers): Record<string, Command> {
+export function scoringCommands(h: CliHelpers): Record<string, AnyDbCommand> {
   return {
     score: {
       summary: "score a JSONL file with a reward model (every field kept, plus reward), or write a project's scored dataset",

@@ -7,18 +7,10 @@ import type { AnyDb } from "@/server/database";
 import { getScoringModel } from "@/server/domain/scoring/project-scores";
 import { evaluatePreferenceFile } from "@/server/domain/training/evaluate";
 import { ScoringPool, scorerFor } from "@/server/jobs/scoring";
+import type { AnyDbCommand, CliHelpers, Flags } from "./cli-types";
 import { progressBar } from "./progress";
-import type { CliHelpers } from "./scoring-commands";
 
-type Flags = Record<string, string | boolean | undefined>;
-type Command = {
-  summary: string;
-  usage: string;
-  options: Record<string, { type: "string" | "boolean" }>;
-  runAny: (db: AnyDb, flags: Flags) => Promise<{ json: Record<string, unknown>; text: string }>;
-};
-
-export function trainingCommands(h: Pick<CliHelpers, "usageError" | "required" | "intFlag">): Record<string, Command> {
+export function trainingCommands(h: Pick<CliHelpers, "usageError" | "required" | "intFlag">): Record<string, AnyDbCommand> {
   return {
     evaluate: {
       summary:
