@@ -227,7 +227,14 @@ function checked(c: Completion, what: string): Completion {
 /** Retries `fn` on retryable GenerationErrors with exponential backoff and jitter (on top of the client's own). */
 export async function withBackoff<T>(
   fn: (attempt: number) => Promise<T>,
-  opts: { attempts?: number; baseMs?: number; maxMs?: number; signal?: AbortSignal } = {},
+  opts: {
+    attempts?: number;
+    baseMs?: number;
+    maxMs?: number;
+    signal?: AbortSignal;
+    /** Asked before each retry: false keeps a retryable failure final (e.g. text already reached a screen). */
+    mayRetry?: () => boolean;
+  } = {},
 ): Promise<T> {
   const attempts = opts.attempts ?? 3;
   let last: unknown;
@@ -237,7 +244,7 @@ export async function withBackoff<T>(
     } catch (e) {
       last = e;
       const retryable = e instanceof GenerationError ? e.retryable : false;
-      if (!retryable || attempt === attempts || opts.signal?.aborted) throw e;
+      if (!retryable || attempt === attempts || opts.signal?.aborted || opts.mayRetry?.() === false) throw e;
       const delay = Math.min(opts.maxMs ?? 10_000, (opts.baseMs ?? 500) * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
       await new Promise((r) => setTimeout(r, delay));
     }

@@ -6,7 +6,7 @@ import { exportSnapshot } from "@/server/domain/export/export-snapshot";
 import { addGenerator } from "@/server/domain/generation/registry";
 import { createProject, getProjectStatus } from "@/server/domain/projects";
 import { computeProjectStats } from "@/server/domain/quality/project-stats";
-import { GenerationClient } from "@/server/generation/client";
+import { GenerationClient, GenerationError } from "@/server/generation/client";
 import { startOpenAITestServer, type TestServer } from "@/server/generation/openai-test-server";
 import { addAnnotator, memoryDb, tempDir } from "@/server/testing/fixtures";
 import {
@@ -185,6 +185,53 @@ describe("live conversations", () => {
     expect(Date.now() - started).toBeLessThan(1400); // the server would answer after 1.5 s
     expect(r).toMatchObject({ state: "failed", error: "stopped: the annotator left" });
     expect(getConversationView(db, { conversationId: c.id, userId: u }).waitingFor).toBe("message");
+  });
+
+  it("asks a generator again after an empty or blank answer, but never once its text is on screen", async () => {
+    const db = memoryDb();
+    const { project, alpha } = liveProject(db, "conversation");
+    const u = addAnnotator(db, "ann");
+    const real = samplers();
+    /** alpha fails its first `fails` tries as scripted; every other call is the real client. */
+    const flaky = (fails: number, before: string) => {
+      const calls = { alpha: 0 };
+      const make =
+        (id: number): LiveSampler =>
+        async (messages, params, opts) => {
+          if (id === alpha.id && calls.alpha++ < fails) {
+            opts.onDelta?.(before);
+            throw new GenerationError("empty", "alpha: empty output (finish_reason stop)", true);
+          }
+          return real(id)(messages, params, opts);
+        };
+      return { calls, make };
+    };
+
+    // Blanks then an empty answer, twice: the third try answers; the blanks never reach the screen.
+    const c = startConversation(db, { projectId: project.id, userId: u, random: () => 0 });
+    const t1 = sendMessage(db, { conversationId: c.id, userId: u, text: "Hello there" });
+    const twice = flaky(2, " \n");
+    const deltas: string[][] = [[], []];
+    const r1 = await generateTurn(db, { turnId: t1.id, userId: u, samplers: twice.make, onDelta: (p, t) => deltas[p]?.push(t) });
+    expect(twice.calls.alpha).toBe(3);
+    expect(r1).toMatchObject({ state: "ready", error: null });
+    expect(r1.answers[0]).toBe(`echo: Hello there #${alpha.id}`);
+    expect(deltas[0]?.join("")).toBe(r1.answers[0]);
+
+    // Three empty answers in a row: the turn fails and says why.
+    judge(db, u, t1.id, "a", 2);
+    const t2 = sendMessage(db, { conversationId: c.id, userId: u, text: "again" });
+    const always = flaky(99, "");
+    const r2 = await generateTurn(db, { turnId: t2.id, userId: u, samplers: always.make });
+    expect(always.calls.alpha).toBe(3);
+    expect(r2).toMatchObject({ state: "failed", error: "a generator failed: alpha: empty output (finish_reason stop)" });
+
+    // Text already shown, then a retryable failure: no second try (the screen would show both).
+    const t3 = sendMessage(db, { conversationId: c.id, userId: u, text: "again, please" });
+    const shown = flaky(1, "Partial answer");
+    const r3 = await generateTurn(db, { turnId: t3.id, userId: u, samplers: shown.make });
+    expect(shown.calls.alpha).toBe(1);
+    expect(r3.state).toBe("failed");
   });
 
   it("closes an abandoned conversation after the lease time, keeping its judged turns", async () => {

@@ -27,6 +27,7 @@ import { AppError, parseInput } from "@/server/domain/errors";
 import { validateSubmission } from "@/server/domain/judgments";
 import { allocateQueuePositions, getProject } from "@/server/domain/projects";
 import { zPairOutcome, zStrength } from "@/server/domain/schemas";
+import { withBackoff } from "@/server/generation/client";
 import { getLiveSettings } from "./live-settings";
 
 export type Conversation = typeof conversations.$inferSelect;
@@ -336,20 +337,36 @@ export async function generateTurn(
   const onAbort = () => stop.abort();
   params.signal?.addEventListener("abort", onAbort);
   if (params.signal?.aborted) stop.abort();
+  // A retryable failure (an empty answer, an overloaded endpoint) is asked again, up to three tries, while
+  // nothing of that answer has reached the screen; leading whitespace is held back until text follows, so
+  // an answer of blanks alone is retried rather than shown. The answer is sampled: another try draws anew.
   const answer = (idx: number) => {
     const position = conv.shownOrder.indexOf(idx);
     const sampler = samplers[idx] as LiveSampler;
-    return sampler(
-      messages,
-      { maxTokens: settings.maxTokens, temperature: settings.temperature },
-      {
-        stream: true,
-        signal: stop.signal,
-        onDelta: (text) => {
-          firstTokenMs ??= Date.now() - started;
-          params.onDelta?.(position, text);
-        },
+    let shown = false;
+    return withBackoff(
+      () => {
+        let held = "";
+        return sampler(
+          messages,
+          { maxTokens: settings.maxTokens, temperature: settings.temperature },
+          {
+            stream: true,
+            signal: stop.signal,
+            onDelta: (text) => {
+              if (!shown) {
+                held += text;
+                if (held.trim() === "") return;
+                shown = true;
+                text = held;
+              }
+              firstTokenMs ??= Date.now() - started;
+              params.onDelta?.(position, text);
+            },
+          },
+        );
       },
+      { attempts: 3, baseMs: 200, maxMs: 2_000, signal: stop.signal, mayRetry: () => !shown },
     ).then(
       (r) => r.text,
       (e: unknown) => {
